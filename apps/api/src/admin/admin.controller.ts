@@ -1,0 +1,129 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  CreateTenantCommand,
+  CreateTenantUseCase,
+  DeleteDatabaseUseCase,
+  GetDatabaseUseCase,
+  HostUseCases,
+  IssueApiKeyCommand,
+  IssueApiKeyUseCase,
+  ListDatabasesUseCase,
+  ListTenantsUseCase,
+  ManageApiKeysUseCase,
+  OperationUseCases,
+  Principal,
+  RegisterHostCommand,
+} from '@app/domain';
+import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
+import { UuidOr404 } from '../common/params';
+import { AdminDatabasesQueryDto, AdminOperationsQueryDto, CreateTenantDto, IssueApiKeyDto, RegisterHostDto } from './admin.dto';
+
+const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString() });
+
+@ApiTags('admin: tenants')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1/tenants')
+export class AdminTenantsController {
+  constructor(
+    private readonly createTenant: CreateTenantUseCase,
+    private readonly listTenants: ListTenantsUseCase,
+    private readonly issueKey: IssueApiKeyUseCase,
+    private readonly keys: ManageApiKeysUseCase,
+  ) {}
+
+  @Post()
+  async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTenantDto) {
+    return tenantView(await this.createTenant.execute(CreateTenantCommand.create({ ...body }), actorOf(p)));
+  }
+
+  @Get()
+  async list() {
+    return (await this.listTenants.execute()).map(tenantView);
+  }
+
+  @Post(':id/api-keys')
+  issue(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: IssueApiKeyDto) {
+    return this.issueKey.execute(id, IssueApiKeyCommand.create({ ...body }), actorOf(p));
+  }
+
+  @Get(':id/api-keys')
+  listKeys(@Param('id', UuidOr404) id: string) {
+    return this.keys.list(id);
+  }
+
+  @Delete(':id/api-keys/:keyId')
+  @HttpCode(204)
+  async revoke(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Param('keyId', UuidOr404) keyId: string) {
+    await this.keys.revoke(id, keyId, actorOf(p));
+  }
+}
+
+@ApiTags('admin: hosts')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1/hosts')
+export class AdminHostsController {
+  constructor(private readonly hosts: HostUseCases) {}
+
+  @Post()
+  register(@CurrentPrincipal() p: Principal, @Body() body: RegisterHostDto) {
+    return this.hosts.register(RegisterHostCommand.create({ ...body }), actorOf(p));
+  }
+
+  @Get()
+  list() {
+    return this.hosts.list();
+  }
+
+  @Get(':id')
+  get(@Param('id', UuidOr404) id: string) {
+    return this.hosts.get(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
+    await this.hosts.remove(id, actorOf(p));
+  }
+}
+
+@ApiTags('admin: databases')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1')
+export class AdminDatabasesController {
+  constructor(
+    private readonly listDbs: ListDatabasesUseCase,
+    private readonly getDb: GetDatabaseUseCase,
+    private readonly deleteDb: DeleteDatabaseUseCase,
+    private readonly operations: OperationUseCases,
+  ) {}
+
+  @Get('databases')
+  list(@Query() q: AdminDatabasesQueryDto) {
+    return this.listDbs.execute(q);
+  }
+
+  @Get('databases/:id')
+  get(@Param('id', UuidOr404) id: string) {
+    return this.getDb.execute(null, id);
+  }
+
+  @Delete('databases/:id')
+  @HttpCode(202)
+  async remove(@Param('id', UuidOr404) id: string) {
+    return { operationId: (await this.deleteDb.execute(null, id)).id };
+  }
+
+  @Get('operations')
+  listOperations(@Query() q: AdminOperationsQueryDto) {
+    return this.operations.list(q);
+  }
+
+  @Get('operations/:id')
+  getOperation(@Param('id', UuidOr404) id: string) {
+    return this.operations.get(id, null);
+  }
+}

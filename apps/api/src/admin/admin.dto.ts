@@ -1,0 +1,39 @@
+import { OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { CreateTenantCommand, IssueApiKeyCommand, RegisterHostCommand } from '@app/domain';
+
+export class CreateTenantDto extends OmitType(CreateTenantCommand, [] as const) {}
+export class IssueApiKeyDto extends OmitType(IssueApiKeyCommand, [] as const) {}
+export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) {}
+
+export class AdminDatabasesQueryDto {
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+
+  @IsOptional()
+  @IsUUID()
+  hostId?: string;
+
+  @IsOptional()
+  @IsIn(['provisioning', 'running', 'failing-over', 'stopped', 'error', 'deleting'])
+  status?: string;
+}
+
+export class AdminOperationsQueryDto {
+  @IsOptional()
+  @IsIn(['queued', 'running', 'succeeded', 'failed'])
+  status?: 'queued' | 'running' | 'succeeded' | 'failed';
+
+  @IsOptional()
+  @IsUUID()
+  databaseId?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}

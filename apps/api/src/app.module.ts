@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ApiEnv, ConfigModule } from '@app/config';
+import { DomainModule } from '@app/domain';
+import { HostsModule } from '@app/hosts';
+import { JobsModule } from '@app/jobs';
+import { PersistenceModule } from '@app/persistence';
+import { SecurityModule } from '@app/security';
+import { StorageModule } from '@app/storage';
+import { AdminDatabasesController, AdminHostsController, AdminTenantsController } from './admin/admin.controller';
+import { ApiKeyGuard } from './auth/auth.guard';
+import { BootService } from './bootstrap/boot.service';
+import { AllExceptionsFilter } from './common/exception.filter';
+import { DatabasesController } from './databases/databases.controller';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+
+export function apiModule(env: ApiEnv) {
+  @Module({
+    imports: [
+      ConfigModule.forRoot(ApiEnv, env),
+      PersistenceModule.forRoot(20),
+      JobsModule.forRoot({ attempts: 5, backoffMs: 2000 }),
+      SecurityModule,
+      HostsModule,
+      StorageModule,
+      DomainModule,
+    ],
+    controllers: [DatabasesController, AdminTenantsController, AdminHostsController, AdminDatabasesController, HealthController, MetricsController],
+    providers: [
+      BootService,
+      MetricsService,
+      { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    ],
+  })
+  class ApiModule {}
+  return ApiModule;
+}

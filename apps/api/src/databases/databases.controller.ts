@@ -1,0 +1,104 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  CreateDatabaseCommand,
+  CreateDatabaseUseCase,
+  DeleteDatabaseUseCase,
+  GetCredentialsUseCase,
+  GetDatabaseUseCase,
+  GetLogsUseCase,
+  ListDatabasesUseCase,
+  ListPlansUseCase,
+  OperationUseCases,
+  ResizeDatabaseCommand,
+  ResizeDatabaseUseCase,
+  RestartDatabaseUseCase,
+  RotatePasswordUseCase,
+} from '@app/domain';
+import { TenantId, TenantOnly } from '../auth/auth.decorators';
+import { UuidOr404 } from '../common/params';
+import { CreateDatabaseDto, LogsQueryDto, ResizeDatabaseDto } from './databases.dto';
+
+const accepted = (operationId: string) => ({ operationId });
+
+/** The tenant API: each route is one use case. */
+@ApiTags('tenant')
+@ApiBearerAuth()
+@TenantOnly()
+@Controller('v1')
+export class DatabasesController {
+  constructor(
+    private readonly createDb: CreateDatabaseUseCase,
+    private readonly deleteDb: DeleteDatabaseUseCase,
+    private readonly getDb: GetDatabaseUseCase,
+    private readonly listDbs: ListDatabasesUseCase,
+    private readonly credentials: GetCredentialsUseCase,
+    private readonly restartDb: RestartDatabaseUseCase,
+    private readonly rotate: RotatePasswordUseCase,
+    private readonly resizeDb: ResizeDatabaseUseCase,
+    private readonly logs: GetLogsUseCase,
+    private readonly operations: OperationUseCases,
+    private readonly plans: ListPlansUseCase,
+  ) {}
+
+  @Get('plans')
+  listPlans() {
+    return this.plans.execute();
+  }
+
+  @Post('databases')
+  @HttpCode(202)
+  async create(@TenantId() tenantId: string, @Body() body: CreateDatabaseDto) {
+    const { database, operation } = await this.createDb.execute(CreateDatabaseCommand.create({ ...body, tenantId }));
+    return { id: database.id, status: database.status, operationId: operation.id };
+  }
+
+  @Get('databases')
+  list(@TenantId() tenantId: string) {
+    return this.listDbs.execute({ tenantId });
+  }
+
+  @Get('databases/:id')
+  get(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return this.getDb.execute(tenantId, id);
+  }
+
+  @Get('databases/:id/credentials')
+  getCredentials(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return this.credentials.execute(tenantId, id);
+  }
+
+  @Post('databases/:id/restart')
+  @HttpCode(202)
+  async restart(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return accepted((await this.restartDb.execute(tenantId, id)).id);
+  }
+
+  @Post('databases/:id/rotate-password')
+  @HttpCode(202)
+  async rotatePassword(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return accepted((await this.rotate.execute(tenantId, id)).id);
+  }
+
+  @Post('databases/:id/resize')
+  @HttpCode(202)
+  async resize(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: ResizeDatabaseDto) {
+    return accepted((await this.resizeDb.execute(ResizeDatabaseCommand.create({ tenantId, databaseId: id, plan: body.plan }))).id);
+  }
+
+  @Get('databases/:id/logs')
+  getLogs(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Query() q: LogsQueryDto) {
+    return this.logs.execute(tenantId, id, q.tail ?? 100);
+  }
+
+  @Delete('databases/:id')
+  @HttpCode(202)
+  async remove(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return accepted((await this.deleteDb.execute(tenantId, id)).id);
+  }
+
+  @Get('operations/:id')
+  getOperation(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return this.operations.get(id, tenantId);
+  }
+}

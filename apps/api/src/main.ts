@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { ApiEnv, EnvValidationError, loadEnv, CommonEnv } from '@app/config';
+import { dataSourceOptions } from '@app/persistence';
+import { apiModule } from './app.module';
+import { MetricsService } from './metrics/metrics.service';
+
+/** `main.js migrate`: applies pending migrations and exits (a deploy step, before any replica starts). */
+async function migrate(): Promise<void> {
+  const env = loadEnv(CommonEnv);
+  const ds = await new DataSource(dataSourceOptions(env.DATABASE_URL, 2)).initialize();
+  const done = await ds.runMigrations({ transaction: 'each' });
+  console.log(done.length ? `applied: ${done.map((m) => m.name).join(', ')}` : 'schema up to date');
+  await ds.destroy();
+}
+
+async function serve(): Promise<void> {
+  const env = loadEnv(ApiEnv);
+  const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024 });
+  const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), adapter, {
+    logger: ['error', 'warn', 'log', ...(env.LOG_LEVEL === 'debug' ? (['debug'] as const) : [])],
+  });
+  app.get(MetricsService).attach(app.getHttpAdapter().getInstance());
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  app.enableShutdownHooks();
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('DBaaS API')
+      .setDescription('Managed databases: the tenant API (/v1) and the operators\' admin API (/admin/v1).')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.listen(env.API_PORT, env.API_HOST);
+  Logger.log(`API listening on http://${env.API_HOST}:${env.API_PORT} (docs at /docs)`, 'Main');
+}
+
+const run = process.argv[2] === 'migrate' ? migrate : serve;
+run().catch((err) => {
+  // A bad environment is the operator's to fix: say what is wrong, without a stack trace.
+  console.error(err instanceof EnvValidationError ? err.message : (err?.stack ?? err));
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, WorkerEnv } from '@app/config';
+import { DomainModule } from '@app/domain';
+import { HostsModule } from '@app/hosts';
+import { JobsModule } from '@app/jobs';
+import { PersistenceModule } from '@app/persistence';
+import { SecurityModule } from '@app/security';
+import { StorageModule } from '@app/storage';
+import { DatabaseProcessor } from './processors/database.processor';
+import { ReconcilerService } from './reconciler/reconciler.service';
+
+export function workerModule(env: WorkerEnv) {
+  @Module({
+    imports: [
+      ConfigModule.forRoot(WorkerEnv, env),
+      // Each running job holds one connection for its advisory lock, plus a few for its queries.
+      PersistenceModule.forRoot(env.WORKER_CONCURRENCY * 2 + 5),
+      JobsModule.forRoot({ attempts: env.JOB_ATTEMPTS, backoffMs: env.JOB_BACKOFF_MS, lockMs: env.JOB_LOCK_MS }),
+      SecurityModule,
+      HostsModule,
+      StorageModule,
+      DomainModule,
+    ],
+    providers: [DatabaseProcessor, ReconcilerService],
+  })
+  class WorkerModule {}
+  return WorkerModule;
+}

@@ -1,0 +1,131 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+
+/** Settings shared by the API and the worker. Every app validates its own at boot and fails fast. */
+export class CommonEnv {
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL!: string;
+
+  // 32 random bytes, base64 or hex: encrypts secrets (database passwords, SSH keys) at rest.
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, {
+    message: 'MASTER_KEY must be 32 bytes, base64 (44 chars) or hex (64 chars): `openssl rand -base64 32`',
+  })
+  MASTER_KEY!: string;
+
+  // Bull key prefix: lets several stacks (or test runs) share one Redis.
+  @IsString()
+  @Matches(/^[a-z0-9_-]{1,40}$/)
+  QUEUE_PREFIX: string = 'dbaas';
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: string = 'log';
+
+  @IsString()
+  DOCKER_SOCKET: string = '/var/run/docker.sock';
+
+  // A private registry or pull-through mirror in front of Docker Hub (air-gapped platforms).
+  @IsOptional()
+  @Matches(/^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, { message: 'IMAGE_REGISTRY must be host[:port][/path]' })
+  IMAGE_REGISTRY?: string;
+
+  @IsOptional()
+  @IsString()
+  IMAGE_REGISTRY_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  IMAGE_REGISTRY_PASSWORD?: string;
+
+  // Where the embedded local host keeps directory volumes.
+  @Matches(/^\/[A-Za-z0-9._/-]+$/, { message: 'DATA_ROOT must be an absolute path' })
+  DATA_ROOT: string = '/var/lib/dbaas/volumes';
+
+  @Matches(/^\d{4,5}-\d{4,5}$/, { message: 'PORT_RANGE must look like 20000-29999' })
+  PORT_RANGE: string = '20000-29999';
+}
+
+export class ApiEnv extends CommonEnv {
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  API_PORT: number = 8080;
+
+  @IsString()
+  API_HOST: string = '127.0.0.1';
+
+  // Optional: an operator key accepted from boot on (stored hashed), for the first admin calls.
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'OPERATOR_BOOTSTRAP_KEY must be at least 24 characters' })
+  OPERATOR_BOOTSTRAP_KEY?: string;
+
+  // Register the machine's own Docker engine as a host with directory volumes (embedded default).
+  @Transform(toBool)
+  LOCAL_HOST: boolean = true;
+
+  @IsString()
+  LOCAL_HOST_ADDRESS: string = '127.0.0.1';
+}
+
+export class WorkerEnv extends CommonEnv {
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  WORKER_CONCURRENCY: number = 20;
+
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  JOB_ATTEMPTS: number = 5;
+
+  @IsInt()
+  @Min(100)
+  JOB_BACKOFF_MS: number = 2000;
+
+  // Bull's job lock: a worker that dies loses its jobs to another one after this long.
+  @IsInt()
+  @Min(2000)
+  JOB_LOCK_MS: number = 15000;
+
+  @IsInt()
+  @Min(1000)
+  READY_TIMEOUT_MS: number = 180000;
+}
+
+export class EnvValidationError extends Error {}
+
+/** Parses and validates process.env into a typed object, or throws one readable error listing every problem. */
+export function loadEnv<T extends object>(cls: new () => T, source: NodeJS.ProcessEnv = process.env): T {
+  const env = plainToInstance(cls, source, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const errors = validateSync(env as object, { whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.flatMap((e) =>
+      Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`),
+    );
+    throw new EnvValidationError(`Invalid environment for ${cls.name}:\n${lines.join('\n')}`);
+  }
+  return env;
+}
+
+export function portRange(env: CommonEnv): { from: number; to: number } {
+  const [from, to] = env.PORT_RANGE.split('-').map(Number);
+  if (from >= to) throw new EnvValidationError('PORT_RANGE: the first port must be below the second');
+  return { from, to };
+}

@@ -1,0 +1,31 @@
+import { DomainException, ErrorKind } from '../errors';
+
+export enum DatabaseExceptionCode {
+  NotFound = 'database-not-found',
+  NameTaken = 'database-name-taken',
+  PlanNotFound = 'plan-not-found',
+  VersionUnsupported = 'engine-version-unsupported',
+  HaUnavailable = 'ha-mode-unavailable',
+  Busy = 'database-busy',
+  InvalidState = 'database-invalid-state',
+  NoCapacity = 'no-host-capacity',
+  NoEndpoint = 'database-not-placed',
+}
+
+const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
+  [DatabaseExceptionCode.NotFound]: ErrorKind.NotFound,
+  [DatabaseExceptionCode.NameTaken]: ErrorKind.Conflict,
+  [DatabaseExceptionCode.PlanNotFound]: ErrorKind.Invalid,
+  [DatabaseExceptionCode.VersionUnsupported]: ErrorKind.Invalid,
+  [DatabaseExceptionCode.HaUnavailable]: ErrorKind.Unprocessable,
+  [DatabaseExceptionCode.Busy]: ErrorKind.Conflict,
+  [DatabaseExceptionCode.InvalidState]: ErrorKind.Conflict,
+  [DatabaseExceptionCode.NoCapacity]: ErrorKind.Unavailable,
+  [DatabaseExceptionCode.NoEndpoint]: ErrorKind.Conflict,
+};
+
+export class DatabaseException extends DomainException<DatabaseExceptionCode> {
+  get kind(): ErrorKind {
+    return KIND[this.code];
+  }
+}

@@ -1,0 +1,262 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommonEnv, ENV } from '@app/config';
+import { generatePassword } from '@app/security';
+import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
+import { EngineContext, ENGINES } from '../../engines';
+import {
+  DATABASE_REPOSITORY,
+  DatabaseRepository,
+  ENGINE_CLIENT,
+  EngineClient,
+  EVENT_REPOSITORY,
+  EventRepository,
+  HOST_CONNECTOR,
+  HOST_REPOSITORY,
+  HostConnector,
+  HostRepository,
+  OPERATION_REPOSITORY,
+  OperationRepository,
+  PLAN_REPOSITORY,
+  PlanRepository,
+  SECRET_BOX,
+  SecretSealer,
+  STORAGE_DRIVERS,
+  StorageDrivers,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
+} from '../../ports';
+import { buildContainerSpec, containerName } from './container-spec';
+import { OperationCancelled, OperationContext, StepFailed } from './operation-runner';
+
+interface Loaded {
+  db: DatabaseEntity;
+  host: HostEntity;
+  plan: PlanEntity;
+  volume: VolumeEntity;
+  ctx: EngineContext;
+}
+
+/**
+ * The bodies of the database jobs. Each one reconciles what it finds (a volume or container that already
+ * exists, a password already changed), so running it twice converges on the same single container.
+ */
+@Injectable()
+export class DatabaseProvisioner {
+  private readonly logger = new Logger(DatabaseProvisioner.name);
+
+  constructor(
+    @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(PLAN_REPOSITORY) private readonly plans: PlanRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(OPERATION_REPOSITORY) private readonly operations: OperationRepository,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
+    @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
+    @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(ENGINE_CLIENT) private readonly clients: EngineClient,
+    @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    @Inject(ENV) private readonly env: CommonEnv & { READY_TIMEOUT_MS?: number },
+  ) {}
+
+  private get readyTimeoutMs(): number {
+    return this.env.READY_TIMEOUT_MS ?? 180_000;
+  }
+
+  async create(databaseId: string, op: OperationContext): Promise<void> {
+    const l = await this.loadLive(databaseId);
+    await op.progress(5, 'preparing the volume');
+    const hostPath = await this.ensureVolume(l);
+    const runtime = await this.connector.runtime(l.host);
+    const spec = this.spec(l, hostPath);
+    await op.progress(15, 'fetching the image');
+    await this.step('image pull', () =>
+      runtime.ensureImage(spec.image, (pct, msg) => op.progress(15 + pct * 0.4, `fetching the image: ${msg}`)),
+    );
+    await this.assertLive(databaseId);
+    await op.progress(60, 'starting the container');
+    await this.step('container start', () => runtime.ensureRunning(spec));
+    await op.progress(70, 'waiting for the database to accept connections');
+    await this.waitReady(l);
+    await this.finish(databaseId, 'running', 'database.running', `ready on ${l.host.address}:${l.db.port}`, op);
+  }
+
+  async delete(databaseId: string, op: OperationContext): Promise<void> {
+    const db = await this.databases.get(databaseId);
+    if (!db || db.status === 'deleted') return;
+    const host = db.hostId ? await this.hosts.get(db.hostId) : null;
+    if (host) {
+      await op.progress(10, 'removing the container');
+      const runtime = await this.connector.runtime(host);
+      await this.step('container removal', () => runtime.remove(containerName(db.id)));
+      const volume = await this.volumes.forDatabase(db.id);
+      if (volume && !volume.deletedAt) {
+        await op.progress(50, 'removing the volume');
+        await this.step('volume removal', () => this.storage.get(volume.driver).remove(host, volume));
+        await this.volumes.update(volume.id, { deletedAt: new Date() });
+      }
+    }
+    await this.databases.markDeleted(db.id);
+    await this.events.record({ type: 'database.deleted', message: 'container, volume and secrets removed', tenantId: db.tenantId, databaseId: db.id, operationId: op.operationId });
+  }
+
+  async restart(databaseId: string, op: OperationContext): Promise<void> {
+    const l = await this.loadLive(databaseId);
+    const runtime = await this.connector.runtime(l.host);
+    await op.progress(10, 'restarting the container');
+    const state = await runtime.inspect(containerName(l.db.id));
+    if (state) {
+      await this.step('container restart', () => runtime.restart(containerName(l.db.id)));
+    } else {
+      // Lost container (host rebuilt, manual removal): recreate it on the same volume.
+      const hostPath = await this.ensureVolume(l);
+      await this.step('container start', () => runtime.ensureRunning(this.spec(l, hostPath)));
+    }
+    await op.progress(50, 'waiting for the database to accept connections');
+    await this.waitReady(l);
+    await this.finish(databaseId, 'running', 'database.restarted', 'restarted', op);
+  }
+
+  async rotatePassword(databaseId: string, op: OperationContext): Promise<void> {
+    const l = await this.loadLive(databaseId);
+    // The new password is kept (sealed) on the operation first, so a retry after a crash reuses it.
+    const fresh = await this.operations.get(op.operationId);
+    let sealed = fresh?.params.newPassword as string | undefined;
+    if (!sealed) {
+      sealed = this.secrets.seal(generatePassword());
+      await this.operations.progress(op.operationId, 10, 'new password generated');
+      await this.operations.setParams(op.operationId, { ...(fresh?.params ?? {}), newPassword: sealed });
+    }
+    const next = this.secrets.open(sealed);
+    const engine = ENGINES[l.db.engine];
+    const endpoint = { host: l.host.address, port: l.db.port! };
+    await op.progress(30, 'changing the password');
+    if (engine.rotation === 'in-database') {
+      const alreadyApplied = await this.clients.ping(l.db.engine, endpoint, { ...l.ctx, password: next }).then(() => true, () => false);
+      if (!alreadyApplied) {
+        await this.step('password change', () => this.clients.setPassword(l.db.engine, endpoint, l.ctx, next));
+      }
+      await this.databases.update(l.db.id, { password: sealed });
+    } else {
+      await this.databases.update(l.db.id, { password: sealed });
+      const updated = { ...l, ctx: { ...l.ctx, password: next } };
+      const hostPath = await this.ensureVolume(updated);
+      const runtime = await this.connector.runtime(l.host);
+      await this.step('container recreate', () => runtime.ensureRunning(this.spec(updated, hostPath)));
+      await op.progress(60, 'waiting for the database to accept connections');
+      await this.waitReady(updated);
+    }
+    await this.operations.setParams(op.operationId, {});
+    await this.finish(databaseId, 'running', 'database.password-rotated', 'password rotated', op);
+  }
+
+  async resize(databaseId: string, planId: string, op: OperationContext): Promise<void> {
+    const l = await this.loadLive(databaseId);
+    const plan = await this.plans.get(planId);
+    if (!plan) throw new StepFailed('resize', 'the plan no longer exists');
+    const runtime = await this.connector.runtime(l.host);
+    await op.progress(30, `applying plan ${plan.name}`);
+    await this.step('resource update', () =>
+      runtime.updateResources(containerName(l.db.id), { cpus: plan.cpus, memoryMb: plan.memoryMb }),
+    );
+    await this.databases.update(l.db.id, { planId: plan.id });
+    await this.volumes.update(l.volume.id, { sizeGb: plan.diskGb });
+    await this.finish(databaseId, 'running', 'database.resized', `now on plan ${plan.name}`, op);
+  }
+
+  /** What the database becomes when its operation has no retries left. */
+  async markFailed(databaseId: string, type: string, message: string): Promise<void> {
+    const db = await this.databases.get(databaseId);
+    if (!db || db.status === 'deleted') return;
+    if (['create-database', 'delete-database', 'restart-database'].includes(type)) {
+      await this.databases.update(databaseId, { status: 'error' });
+    }
+    await this.events.record({ type: 'operation.failed', message: `${type}: ${message}`, tenantId: db.tenantId, databaseId });
+  }
+
+  private async finish(databaseId: string, status: 'running', type: string, message: string, op: OperationContext) {
+    await this.assertLive(databaseId);
+    await this.databases.update(databaseId, { status });
+    const db = await this.databases.get(databaseId);
+    await this.events.record({ type, message, tenantId: db?.tenantId ?? null, databaseId, operationId: op.operationId });
+    await op.progress(100, message);
+  }
+
+  private spec(l: Loaded, hostPath: string) {
+    return buildContainerSpec({ db: l.db, host: l.host, plan: l.plan, hostPath, ctx: l.ctx, registry: this.env.IMAGE_REGISTRY });
+  }
+
+  private async ensureVolume(l: Loaded): Promise<string> {
+    const { hostPath } = await this.step('volume', () => this.storage.get(l.volume.driver).ensure(l.host, l.volume));
+    if (l.volume.path !== hostPath) await this.volumes.update(l.volume.id, { path: hostPath });
+    return hostPath;
+  }
+
+  private async waitReady(l: Loaded): Promise<void> {
+    const runtime = await this.connector.runtime(l.host);
+    const deadline = Date.now() + this.readyTimeoutMs;
+    const endpoint = { host: l.host.address, port: l.db.port! };
+    let checks = 0;
+    for (;;) {
+      try {
+        await this.clients.ping(l.db.engine, endpoint, l.ctx);
+        return;
+      } catch {
+        // Not ready yet; a container that stopped will never be.
+      }
+      if (++checks % 20 === 0) {
+        const state = await runtime.inspect(containerName(l.db.id));
+        if (!state?.running) throw new StepFailed('readiness', `the container stopped (${state?.status ?? 'missing'}); see the logs`);
+        await this.assertLive(l.db.id);
+      }
+      if (Date.now() > deadline) {
+        throw new StepFailed('readiness', `the database did not accept connections within ${Math.round(this.readyTimeoutMs / 1000)} s`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof StepFailed || err instanceof OperationCancelled) throw err;
+      const detail = String((err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? err)
+        .split('\n')[0]
+        .slice(0, 200);
+      this.logger.warn(`${name}: ${(err as Error)?.stack ?? err}`);
+      throw new StepFailed(name, detail);
+    }
+  }
+
+  private async assertLive(databaseId: string): Promise<void> {
+    const db = await this.databases.get(databaseId);
+    if (!db || db.status === 'deleting' || db.status === 'deleted') throw new OperationCancelled('the database is being deleted');
+  }
+
+  /** Loads what a job needs; cancels the operation when the database is gone or being deleted. */
+  private async loadLive(databaseId: string): Promise<Loaded> {
+    const db = await this.databases.get(databaseId);
+    if (!db || db.status === 'deleting' || db.status === 'deleted' || !db.hostId) {
+      throw new OperationCancelled('the database is being deleted');
+    }
+    const [host, plan, volume, secrets] = await Promise.all([
+      this.hosts.get(db.hostId),
+      this.plans.get(db.planId),
+      this.volumes.forDatabase(db.id),
+      this.databases.getSecrets(db.id),
+    ]);
+    if (!host || !plan || !volume || !secrets.password) throw new StepFailed('load', 'the database record is incomplete');
+    return {
+      db,
+      host,
+      plan,
+      volume,
+      ctx: {
+        username: db.username,
+        dbName: db.dbName,
+        password: this.secrets.open(secrets.password),
+        adminPassword: secrets.adminPassword ? this.secrets.open(secrets.adminPassword) : null,
+      },
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainException } from '../../errors';
+import { OPERATION_REPOSITORY, OperationRepository, RESOURCE_LOCK, ResourceLock } from '../../ports';
+
+export interface OperationContext {
+  operationId: string;
+  attempt: number;
+  progress(pct: number, message: string): Promise<void>;
+}
+
+export interface JobRun {
+  operationId: string;
+  databaseId: string;
+  attempt: number; // 1-based
+  maxAttempts: number;
+}
+
+/** The job's target went away (e.g. deleted meanwhile): the operation ends without retries. */
+export class OperationCancelled extends Error {}
+
+/** A failure of one named step, with a message fit to show the tenant (no raw driver or shell text). */
+export class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly detail: string,
+  ) {
+    super(`${step} failed: ${detail}`);
+  }
+}
+
+export function readableError(err: unknown, secrets: string[] = []): string {
+  let msg =
+    err instanceof StepFailed || err instanceof DomainException
+      ? err.message
+      : `internal error (${(err as Error)?.name ?? 'Error'}); see the worker log`;
+  for (const s of secrets) if (s) msg = msg.split(s).join('***');
+  return msg.slice(0, 500);
+}
+
+/**
+ * Runs one job attempt of an operation: marks it running, serialises it with other work on the same
+ * database, records success, or the readable failure once Bull has no retries left. Rethrows so Bull retries.
+ */
+@Injectable()
+export class OperationRunner {
+  private readonly logger = new Logger(OperationRunner.name);
+
+  constructor(
+    @Inject(OPERATION_REPOSITORY) private readonly operations: OperationRepository,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
+  ) {}
+
+  async run(
+    job: JobRun,
+    body: (op: OperationContext) => Promise<void>,
+    onFinalFailure: (message: string) => Promise<void>,
+  ): Promise<void> {
+    const op = await this.operations.get(job.operationId);
+    // Already finished (a duplicate delivery, or a job re-run after its result was written): nothing to do.
+    if (!op || op.status === 'succeeded' || op.status === 'failed') return;
+    await this.operations.markRunning(op.id, job.attempt);
+    const ctx: OperationContext = {
+      operationId: op.id,
+      attempt: job.attempt,
+      progress: (pct, message) => this.operations.progress(op.id, Math.max(0, Math.min(100, Math.round(pct))), message),
+    };
+    try {
+      await this.lock.withLock(`database:${job.databaseId}`, () => body(ctx));
+      await this.operations.succeed(op.id);
+    } catch (err) {
+      if (err instanceof OperationCancelled) {
+        await this.operations.fail(op.id, `cancelled: ${err.message}`);
+        return;
+      }
+      const message = readableError(err);
+      this.logger.warn(`${op.type} ${op.id} attempt ${job.attempt}/${job.maxAttempts}: ${(err as Error)?.stack ?? err}`);
+      if (job.attempt >= job.maxAttempts) {
+        await this.operations.fail(op.id, message);
+        await onFinalFailure(message);
+      } else {
+        await this.operations.progress(op.id, op.progress, `attempt ${job.attempt} failed (${message}); retrying`);
+      }
+      throw err;
+    }
+  }
+}

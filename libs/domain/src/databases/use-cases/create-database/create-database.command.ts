@@ -1,0 +1,30 @@
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import type { EngineName, HaMode } from '@app/persistence/entities';
+import { ENGINE_NAMES } from '../../../engines';
+import { Command, NAME_MESSAGE, NAME_PATTERN } from '../../../shared';
+
+export class CreateDatabaseCommand extends Command {
+  @IsUUID()
+  tenantId!: string;
+
+  @IsString()
+  @Length(3, 40, { message: NAME_MESSAGE })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  name!: string;
+
+  @IsIn(ENGINE_NAMES, { message: `engine must be one of: ${ENGINE_NAMES.join(', ')}` })
+  engine!: EngineName;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9][0-9.]{0,15}$/, { message: 'version must look like 15 or 10.11' })
+  version?: string;
+
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,40}$/, { message: 'plan must be a plan name from GET /v1/plans' })
+  plan!: string;
+
+  @IsOptional()
+  @IsIn(['none', 'drbd', 'san'], { message: 'ha must be one of: none, drbd, san' })
+  ha?: HaMode;
+}

@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { AuthenticateUseCase } from './auth/authenticate.usecase';
+import { DatabaseOperationStarter } from './databases/database-operation-starter';
+import { DatabaseProvisioner } from './databases/provisioning/database-provisioner.service';
+import { OperationRunner } from './databases/provisioning/operation-runner';
+import { CreateDatabaseUseCase } from './databases/use-cases/create-database/create-database.usecase';
+import { DeleteDatabaseUseCase } from './databases/use-cases/delete-database/delete-database.usecase';
+import { GetCredentialsUseCase } from './databases/use-cases/get-credentials/get-credentials.usecase';
+import { DatabaseViewer, GetDatabaseUseCase } from './databases/use-cases/get-database/get-database.usecase';
+import { GetLogsUseCase } from './databases/use-cases/get-logs/get-logs.usecase';
+import { ListDatabasesUseCase } from './databases/use-cases/list-databases/list-databases.usecase';
+import { ResizeDatabaseUseCase } from './databases/use-cases/resize-database/resize-database.usecase';
+import { RestartDatabaseUseCase } from './databases/use-cases/restart-database/restart-database.usecase';
+import { RotatePasswordUseCase } from './databases/use-cases/rotate-password/rotate-password.usecase';
+import { PlacementService } from './hosts/placement/placement.service';
+import { HostUseCases } from './hosts/use-cases/host.usecases';
+import { OperationReconciler } from './operations/operation-reconciler.service';
+import { OperationUseCases } from './operations/operation.usecases';
+import { ListPlansUseCase } from './plans/list-plans.usecase';
+import {
+  CreateTenantUseCase,
+  IssueApiKeyUseCase,
+  ListTenantsUseCase,
+  ManageApiKeysUseCase,
+} from './tenants/use-cases/tenant.usecases';
+
+const PROVIDERS = [
+  AuthenticateUseCase,
+  DatabaseOperationStarter,
+  DatabaseProvisioner,
+  DatabaseViewer,
+  OperationRunner,
+  CreateDatabaseUseCase,
+  DeleteDatabaseUseCase,
+  GetCredentialsUseCase,
+  GetDatabaseUseCase,
+  GetLogsUseCase,
+  ListDatabasesUseCase,
+  ResizeDatabaseUseCase,
+  RestartDatabaseUseCase,
+  RotatePasswordUseCase,
+  PlacementService,
+  HostUseCases,
+  OperationReconciler,
+  OperationUseCases,
+  ListPlansUseCase,
+  CreateTenantUseCase,
+  IssueApiKeyUseCase,
+  ListTenantsUseCase,
+  ManageApiKeysUseCase,
+];
+
+/** Use cases and domain services. Infrastructure (repositories, hosts, storage, queue) is bound by the app's modules. */
+@Module({ providers: PROVIDERS, exports: PROVIDERS })
+export class DomainModule {}

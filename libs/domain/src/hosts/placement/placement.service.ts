@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { HostEntity, PlanEntity } from '@app/persistence/entities';
+import { HOST_REPOSITORY, HostRepository, HostUsage } from '../../ports';
+
+/** How far each resource may be promised beyond the host's capacity (operators tune these; see the placement issue). */
+export const DEFAULT_OVERCOMMIT = { cpus: 4, memoryMb: 1, diskGb: 1 };
+
+export interface PlacementRequest {
+  plan: Pick<PlanEntity, 'cpus' | 'memoryMb' | 'diskGb'>;
+  storageDriver?: string;
+}
+
+/** Pure choice: the active host with room for the plan that stays the least loaded (by its tightest resource). */
+export function chooseHost(
+  hosts: HostEntity[],
+  usage: HostUsage[],
+  req: PlacementRequest,
+  overcommit = DEFAULT_OVERCOMMIT,
+): HostEntity | null {
+  const used = new Map(usage.map((u) => [u.hostId, u]));
+  let best: { host: HostEntity; load: number } | null = null;
+  for (const host of hosts) {
+    if (host.status !== 'active') continue;
+    if (req.storageDriver && host.storageDriver !== req.storageDriver) continue;
+    const u = used.get(host.id) ?? { cpus: 0, memoryMb: 0, diskGb: 0 };
+    const load = Math.max(
+      ...(['cpus', 'memoryMb', 'diskGb'] as const).map(
+        (r) => (u[r] + req.plan[r]) / (host.capacity[r] * overcommit[r]),
+      ),
+    );
+    if (load > 1) continue;
+    if (!best || load < best.load) best = { host, load };
+  }
+  return best?.host ?? null;
+}
+
+@Injectable()
+export class PlacementService {
+  constructor(@Inject(HOST_REPOSITORY) private readonly hosts: HostRepository) {}
+
+  async choose(req: PlacementRequest): Promise<HostEntity | null> {
+    const [hosts, usage] = await Promise.all([this.hosts.list(), this.hosts.usage()]);
+    return chooseHost(hosts, usage, req);
+  }
+}

@@ -1,0 +1,97 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
+import { Command, LABEL_PATTERN, NAME_MESSAGE, NAME_PATTERN } from '../../shared';
+
+export class HostCapacityInput {
+  @IsNumber()
+  @Min(0.1)
+  @Max(4096)
+  cpus!: number;
+
+  @IsInt()
+  @Min(256)
+  memoryMb!: number;
+
+  @IsInt()
+  @Min(1)
+  diskGb!: number;
+}
+
+/** Labels place databases by failure domain (rack, hypervisor); keys and values reach hosts' commands, so they are strict. */
+const IsLabels = () =>
+  ValidateBy({
+    name: 'isLabels',
+    validator: {
+      validate: (v: unknown) =>
+        typeof v === 'object' &&
+        v !== null &&
+        !Array.isArray(v) &&
+        Object.keys(v).length <= 32 &&
+        Object.entries(v).every(([k, val]) => LABEL_PATTERN.test(k) && typeof val === 'string' && LABEL_PATTERN.test(val)),
+      defaultMessage: () => 'labels must be an object of at most 32 key: value strings of [A-Za-z0-9._-], 1-63 chars',
+    },
+  });
+
+export class RegisterHostCommand extends Command {
+  @IsString()
+  @Length(3, 40, { message: NAME_MESSAGE })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  name!: string;
+
+  // An IP address or DNS name: where tenants reach the host's databases.
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, { message: 'address must be an IP address or host name' })
+  address!: string;
+
+  @IsOptional()
+  @IsIn(['local', 'ssh'])
+  connection?: 'local' | 'ssh';
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  sshPort?: number;
+
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'sshUser must be a POSIX user name' })
+  sshUser?: string;
+
+  // Kept sealed with the master key, never returned.
+  @IsOptional()
+  @IsString()
+  @MaxLength(16384)
+  @Matches(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'sshPrivateKey must be a PEM/OpenSSH private key' })
+  sshPrivateKey?: string;
+
+  @IsOptional()
+  @IsLabels()
+  labels?: Record<string, string>;
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HostCapacityInput)
+  capacity!: HostCapacityInput;
+
+  @IsOptional()
+  @IsIn(['directory'], { message: 'storageDriver must be one of: directory' })
+  storageDriver?: string;
+
+  @IsOptional()
+  @Matches(/^\/[A-Za-z0-9._/-]{1,200}$/, { message: 'dataRoot must be an absolute path of [A-Za-z0-9._/-]' })
+  dataRoot?: string;
+}

@@ -1,0 +1,2 @@
+export * from './repositories';
+export * from './infrastructure';

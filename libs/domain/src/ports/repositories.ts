@@ -1,0 +1,126 @@
+import type {
+  ApiKeyEntity,
+  ApiKeyKind,
+  DatabaseEntity,
+  DatabaseStatus,
+  EventEntity,
+  HostEntity,
+  OperationEntity,
+  OperationStatus,
+  OperationType,
+  PlanEntity,
+  TenantEntity,
+  VolumeEntity,
+} from '@app/persistence/entities';
+
+// Repositories are interfaces here and bound once in the persistence module.
+export const TENANT_REPOSITORY = Symbol('TENANT_REPOSITORY');
+export interface TenantRepository {
+  create(name: string): Promise<TenantEntity>;
+  list(): Promise<TenantEntity[]>;
+  get(id: string): Promise<TenantEntity | null>;
+  findByName(name: string): Promise<TenantEntity | null>;
+}
+
+export const API_KEY_REPOSITORY = Symbol('API_KEY_REPOSITORY');
+export interface ApiKeyRepository {
+  create(key: { kind: ApiKeyKind; tenantId: string | null; name: string; prefix: string; keyHash: string }): Promise<ApiKeyEntity>;
+  findActiveByHash(hash: string): Promise<ApiKeyEntity | null>;
+  listForTenant(tenantId: string): Promise<ApiKeyEntity[]>;
+  revoke(id: string, tenantId: string): Promise<boolean>;
+  ensureOperatorKey(name: string, prefix: string, keyHash: string): Promise<void>;
+}
+
+export const PLAN_REPOSITORY = Symbol('PLAN_REPOSITORY');
+export interface PlanRepository {
+  list(): Promise<PlanEntity[]>;
+  findByName(name: string): Promise<PlanEntity | null>;
+  get(id: string): Promise<PlanEntity | null>;
+}
+
+export interface HostUsage {
+  hostId: string;
+  databases: number;
+  cpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+export const HOST_REPOSITORY = Symbol('HOST_REPOSITORY');
+export interface HostRepository {
+  create(host: Omit<HostEntity, 'id' | 'createdAt' | 'updatedAt' | 'lastSeenAt'>): Promise<HostEntity>;
+  list(): Promise<HostEntity[]>;
+  get(id: string): Promise<HostEntity | null>;
+  findByName(name: string): Promise<HostEntity | null>;
+  /** The sealed SSH private key, for connectors only. */
+  getSealedKey(id: string): Promise<string | null>;
+  update(id: string, patch: Partial<HostEntity>): Promise<void>;
+  delete(id: string): Promise<void>;
+  usage(): Promise<HostUsage[]>;
+}
+
+export interface NewDatabase {
+  tenantId: string;
+  name: string;
+  engine: DatabaseEntity['engine'];
+  version: string;
+  planId: string;
+  ha: DatabaseEntity['ha'];
+  hostId: string;
+  username: string;
+  dbName: string;
+  password: string; // sealed
+  adminPassword: string | null; // sealed
+  driver: string;
+  sizeGb: number;
+  portRange: { from: number; to: number };
+}
+
+export const DATABASE_REPOSITORY = Symbol('DATABASE_REPOSITORY');
+export interface DatabaseRepository {
+  /** Inserts the database, its volume and its create operation in one transaction, with a free port on the host. */
+  createWithOperation(input: NewDatabase): Promise<{ database: DatabaseEntity; operation: OperationEntity }>;
+  /**
+   * Starts an operation on a database in one transaction: fails with `busy` if another one is in flight
+   * (unless `supersede`), optionally moves the database to a new status.
+   */
+  startOperation(
+    databaseId: string,
+    type: OperationType,
+    opts: { status?: DatabaseStatus; params?: Record<string, unknown>; supersede?: boolean; allowedFrom?: DatabaseStatus[] },
+  ): Promise<{ operation: OperationEntity } | { busy: OperationEntity } | { badState: DatabaseStatus }>;
+  get(id: string): Promise<DatabaseEntity | null>;
+  getForTenant(id: string, tenantId: string): Promise<DatabaseEntity | null>;
+  getSecrets(id: string): Promise<{ password: string | null; adminPassword: string | null }>;
+  list(filter: { tenantId?: string; hostId?: string; status?: string }): Promise<DatabaseEntity[]>;
+  update(id: string, patch: Partial<DatabaseEntity>): Promise<void>;
+  /** Marks it deleted, drops its secrets and frees its name and port. */
+  markDeleted(id: string): Promise<void>;
+}
+
+export const VOLUME_REPOSITORY = Symbol('VOLUME_REPOSITORY');
+export interface VolumeRepository {
+  forDatabase(databaseId: string): Promise<VolumeEntity | null>;
+  update(id: string, patch: Partial<VolumeEntity>): Promise<void>;
+}
+
+export const OPERATION_REPOSITORY = Symbol('OPERATION_REPOSITORY');
+export interface OperationRepository {
+  get(id: string): Promise<OperationEntity | null>;
+  getForTenant(id: string, tenantId: string): Promise<OperationEntity | null>;
+  list(filter: { status?: OperationStatus; databaseId?: string; limit: number }): Promise<OperationEntity[]>;
+  markRunning(id: string, attempt: number): Promise<void>;
+  progress(id: string, progress: number, message: string): Promise<void>;
+  setParams(id: string, params: Record<string, unknown>): Promise<void>;
+  succeed(id: string): Promise<void>;
+  fail(id: string, error: string): Promise<void>;
+  /** Operations still queued or running whose last update is older than the given age (for the reconciler). */
+  listUnfinished(olderThanMs: number): Promise<OperationEntity[]>;
+  countByTypeAndStatus(): Promise<{ type: string; status: string; count: number }[]>;
+}
+
+export const EVENT_REPOSITORY = Symbol('EVENT_REPOSITORY');
+export interface EventRepository {
+  record(event: Partial<EventEntity> & { type: string; message: string }): Promise<void>;
+  list(filter: { databaseId?: string; limit: number }): Promise<EventEntity[]>;
+}

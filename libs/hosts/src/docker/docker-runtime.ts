@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import Docker from 'dockerode';
+import type { ContainerRuntime, ContainerSpec, ContainerState, ProgressFn } from '@app/domain/ports';
+import { demuxDockerLogs, toLines } from './docker-logs';
+
+export interface RegistryAuth {
+  serveraddress: string;
+  username: string;
+  password: string;
+}
+
+const SPEC_HASH = 'dbaas.spec-hash';
+
+/**
+ * The spec's identity without its env: env only seeds a fresh data directory (passwords then live in the data),
+ * so a changed env must not replace a running container; a changed command, image, port or mount must.
+ */
+export function specHash(spec: ContainerSpec): string {
+  const { env: _env, labels: _labels, ...rest } = spec;
+  void _env;
+  void _labels;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+const isNotFound = (err: unknown) => (err as { statusCode?: number })?.statusCode === 404;
+const isNotModified = (err: unknown) => (err as { statusCode?: number })?.statusCode === 304;
+const isConflict = (err: unknown) => (err as { statusCode?: number })?.statusCode === 409;
+
+/** One host's Docker engine through dockerode (a local socket here; SSH or TLS for remote hosts). */
+export class DockerRuntime implements ContainerRuntime {
+  constructor(
+    private readonly docker: Docker,
+    private readonly auth?: RegistryAuth,
+  ) {}
+
+  async inspect(name: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.docker.getContainer(name).inspect();
+      return {
+        id: info.Id,
+        running: info.State.Running,
+        status: info.State.Status,
+        labels: info.Config.Labels ?? {},
+        restartCount: info.RestartCount,
+      };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async ensureImage(image: string, onProgress?: ProgressFn): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const authconfig = this.auth && image.startsWith(this.auth.serveraddress + '/') ? this.auth : undefined;
+    const stream = await this.docker.pull(image, { authconfig });
+    const layers = new Map<string, { current: number; total: number }>();
+    let last = 0;
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (evt: { id?: string; status?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+          if (evt.error) return reject(new Error(evt.error));
+          if (evt.id && evt.progressDetail?.total) {
+            layers.set(evt.id, { current: evt.progressDetail.current ?? 0, total: evt.progressDetail.total });
+          }
+          const total = [...layers.values()].reduce((a, l) => a + l.total, 0);
+          const done = [...layers.values()].reduce((a, l) => a + Math.min(l.current, l.total), 0);
+          const pct = total ? Math.floor((100 * done) / total) : 0;
+          if (onProgress && pct >= last + 10) {
+            last = pct;
+            void onProgress(pct, `${pct}% of ${Math.round(total / 2 ** 20)} MiB`);
+          }
+        },
+      );
+    });
+  }
+
+  async ensureRunning(spec: ContainerSpec): Promise<ContainerState> {
+    const hash = specHash(spec);
+    let state = await this.inspect(spec.name);
+    if (state && state.labels[SPEC_HASH] !== hash) {
+      // Same database, different definition (e.g. a rotated Redis password): replace it on the same volume,
+      // stopping it cleanly first so the engine flushes its data.
+      await this.stop(spec.name);
+      await this.remove(spec.name);
+      state = null;
+    }
+    if (!state) {
+      try {
+        await this.docker.createContainer(this.createOptions(spec, hash));
+      } catch (err) {
+        // Another attempt created it between our inspect and create: reuse it.
+        if (!isConflict(err)) throw err;
+      }
+    }
+    const container = this.docker.getContainer(spec.name);
+    try {
+      await container.start();
+    } catch (err) {
+      if (!isNotModified(err)) throw err; // 304: already running
+    }
+    return (await this.inspect(spec.name))!;
+  }
+
+  private createOptions(spec: ContainerSpec, hash: string): Docker.ContainerCreateOptions {
+    const port = `${spec.containerPort}/tcp`;
+    return {
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Cmd: spec.cmd,
+      Labels: { ...spec.labels, [SPEC_HASH]: hash },
+      ExposedPorts: { [port]: {} },
+      HostConfig: {
+        Binds: spec.binds.map((b) => `${b.hostPath}:${b.containerPath}`),
+        PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
+        NanoCpus: Math.round(spec.cpus * 1e9),
+        Memory: spec.memoryMb * 2 ** 20,
+        MemorySwap: spec.memoryMb * 2 ** 20, // no swap: a database that swaps is worse than one that restarts
+        PidsLimit: 1024,
+        RestartPolicy: { Name: 'unless-stopped' },
+        SecurityOpt: ['no-new-privileges'],
+        // Bounded json-file logs: an unbounded log once filled a host's disk (and `logs` stays fast).
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      },
+    };
+  }
+
+  async restart(name: string, timeoutSec = 30): Promise<void> {
+    await this.docker.getContainer(name).restart({ t: timeoutSec });
+  }
+
+  async stop(name: string, timeoutSec = 30): Promise<void> {
+    try {
+      await this.docker.getContainer(name).stop({ t: timeoutSec });
+    } catch (err) {
+      if (!isNotFound(err) && !isNotModified(err)) throw err;
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).remove({ force: true, v: true });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async updateResources(name: string, res: { cpus: number; memoryMb: number }): Promise<void> {
+    await this.docker.getContainer(name).update({
+      NanoCpus: Math.round(res.cpus * 1e9),
+      Memory: res.memoryMb * 2 ** 20,
+      MemorySwap: res.memoryMb * 2 ** 20,
+    });
+  }
+
+  async logs(name: string, tail: number): Promise<string[]> {
+    try {
+      const buf = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return toLines(demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { ENGINE_CLIENT, HOST_CONNECTOR } from '@app/domain/ports';
+import { NativeEngineClient } from './engine-clients/engine-client';
+import { DockerHostConnector } from './host-connector';
+
+const BINDINGS = [
+  { provide: HOST_CONNECTOR, useClass: DockerHostConnector },
+  { provide: ENGINE_CLIENT, useClass: NativeEngineClient },
+];
+
+@Global()
+@Module({ providers: BINDINGS, exports: BINDINGS.map((b) => b.provide) })
+export class HostsModule {}

@@ -1,0 +1,36 @@
+/** The typed contract between the API (which enqueues) and the worker (which runs). Payloads carry ids, never entities. */
+export enum QueueName {
+  Databases = 'databases',
+}
+
+export enum JobName {
+  CreateDatabase = 'create-database',
+  DeleteDatabase = 'delete-database',
+  RestartDatabase = 'restart-database',
+  RotatePassword = 'rotate-password',
+  ResizeDatabase = 'resize-database',
+}
+
+interface DatabaseJobData {
+  operationId: string;
+  databaseId: string;
+}
+
+export type JobItem =
+  | { name: JobName.CreateDatabase; data: DatabaseJobData }
+  | { name: JobName.DeleteDatabase; data: DatabaseJobData }
+  | { name: JobName.RestartDatabase; data: DatabaseJobData }
+  | { name: JobName.RotatePassword; data: DatabaseJobData }
+  | { name: JobName.ResizeDatabase; data: DatabaseJobData & { planId: string } };
+
+export const JOB_QUEUE = Symbol('JOB_QUEUE');
+
+export interface JobQueue {
+  /** Enqueues a job; its operation id is the Bull jobId, so enqueueing twice runs it once. */
+  enqueue(item: JobItem): Promise<void>;
+  /** Whether Bull still holds a live (waiting, delayed, active) job for this operation. */
+  isPending(operationId: string): Promise<boolean>;
+}
+
+/** Redis hash where workers count finished job attempts (`<job>|<result>` → n), read by the API's /metrics. */
+export const jobCounterKey = (prefix: string) => `${prefix}:metrics:jobs`;

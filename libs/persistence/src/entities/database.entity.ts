@@ -1,0 +1,34 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type EngineName = 'postgresql' | 'mysql' | 'mariadb' | 'redis' | 'mongodb';
+export type HaMode = 'none' | 'drbd' | 'san';
+export type DatabaseStatus =
+  | 'provisioning'
+  | 'running'
+  | 'failing-over'
+  | 'stopped'
+  | 'error'
+  | 'deleting'
+  | 'deleted';
+
+@Entity('databases')
+export class DatabaseEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ type: 'text' }) name!: string;
+  @Column({ type: 'text' }) engine!: EngineName;
+  @Column({ type: 'text' }) version!: string;
+  @Column({ name: 'plan_id', type: 'uuid' }) planId!: string;
+  @Column({ type: 'text', default: 'none' }) ha!: HaMode;
+  @Column({ type: 'text' }) status!: DatabaseStatus;
+  @Column({ name: 'host_id', type: 'uuid', nullable: true }) hostId!: string | null;
+  @Column({ type: 'int', nullable: true }) port!: number | null;
+  @Column({ type: 'text' }) username!: string;
+  @Column({ name: 'db_name', type: 'text' }) dbName!: string;
+  // Sealed with the master key; cleared when the database is deleted.
+  @Column({ type: 'text', nullable: true, select: false }) password!: string | null;
+  @Column({ name: 'admin_password', type: 'text', nullable: true, select: false }) adminPassword!: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
+}

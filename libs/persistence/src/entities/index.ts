@@ -1,0 +1,28 @@
+import { ApiKeyEntity } from './api-key.entity';
+import { DatabaseEntity } from './database.entity';
+import { EventEntity } from './event.entity';
+import { HostEntity } from './host.entity';
+import { OperationEntity } from './operation.entity';
+import { PlanEntity } from './plan.entity';
+import { TenantEntity } from './tenant.entity';
+import { VolumeEntity } from './volume.entity';
+
+export * from './api-key.entity';
+export * from './database.entity';
+export * from './event.entity';
+export * from './host.entity';
+export * from './operation.entity';
+export * from './plan.entity';
+export * from './tenant.entity';
+export * from './volume.entity';
+
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  PlanEntity,
+  HostEntity,
+  DatabaseEntity,
+  VolumeEntity,
+  OperationEntity,
+  EventEntity,
+];

@@ -1,0 +1,16 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity('volumes')
+export class VolumeEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'database_id', type: 'uuid' }) databaseId!: string;
+  @Column({ name: 'host_id', type: 'uuid' }) hostId!: string;
+  @Column({ type: 'text' }) driver!: string;
+  // Where the driver put it on the host (a directory, or a mount point of a logical volume).
+  @Column({ type: 'text', nullable: true }) path!: string | null;
+  @Column({ name: 'size_gb', type: 'int' }) sizeGb!: number;
+  @Column({ name: 'used_bytes', type: 'bigint', nullable: true, transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) } })
+  usedBytes!: number | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
+}

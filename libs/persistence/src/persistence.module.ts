@@ -1,0 +1,59 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CommonEnv, ENV } from '@app/config';
+import {
+  API_KEY_REPOSITORY,
+  DATABASE_REPOSITORY,
+  EVENT_REPOSITORY,
+  HOST_REPOSITORY,
+  OPERATION_REPOSITORY,
+  PLAN_REPOSITORY,
+  RESOURCE_LOCK,
+  TENANT_REPOSITORY,
+  VOLUME_REPOSITORY,
+} from '@app/domain/ports';
+import { dataSourceOptions } from './data-source';
+import { ENTITIES } from './entities';
+import { TypeOrmDatabaseRepository } from './repositories/database.repository';
+import { PgAdvisoryLock } from './repositories/resource-lock';
+import {
+  TypeOrmApiKeyRepository,
+  TypeOrmEventRepository,
+  TypeOrmHostRepository,
+  TypeOrmOperationRepository,
+  TypeOrmPlanRepository,
+  TypeOrmTenantRepository,
+  TypeOrmVolumeRepository,
+} from './repositories/simple.repositories';
+
+const BINDINGS = [
+  { provide: TENANT_REPOSITORY, useClass: TypeOrmTenantRepository },
+  { provide: API_KEY_REPOSITORY, useClass: TypeOrmApiKeyRepository },
+  { provide: PLAN_REPOSITORY, useClass: TypeOrmPlanRepository },
+  { provide: HOST_REPOSITORY, useClass: TypeOrmHostRepository },
+  { provide: DATABASE_REPOSITORY, useClass: TypeOrmDatabaseRepository },
+  { provide: VOLUME_REPOSITORY, useClass: TypeOrmVolumeRepository },
+  { provide: OPERATION_REPOSITORY, useClass: TypeOrmOperationRepository },
+  { provide: EVENT_REPOSITORY, useClass: TypeOrmEventRepository },
+  { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
+];
+
+/** Binds every repository interface of the domain to its TypeORM implementation, in one place. */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(poolSize = 20): DynamicModule {
+    return {
+      module: PersistenceModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [ENV],
+          useFactory: (env: CommonEnv) => dataSourceOptions(env.DATABASE_URL, poolSize),
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      providers: BINDINGS,
+      exports: BINDINGS.map((b) => b.provide),
+    };
+  }
+}

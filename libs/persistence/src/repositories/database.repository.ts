@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, IsNull, QueryFailedError, Repository } from 'typeorm';
+import type { DatabaseRepository, NewDatabase } from '@app/domain/ports';
+import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/database.exception';
+import { DatabaseEntity, DatabaseStatus, OperationEntity, OperationType, VolumeEntity } from '../entities';
+
+const isUniqueViolation = (err: unknown, index: string) =>
+  err instanceof QueryFailedError && (err.driverError as { code?: string; constraint?: string })?.code === '23505' &&
+  (err.driverError as { constraint?: string }).constraint === index;
+
+@Injectable()
+export class TypeOrmDatabaseRepository implements DatabaseRepository {
+  constructor(
+    @InjectRepository(DatabaseEntity) private readonly repo: Repository<DatabaseEntity>,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
+
+  async createWithOperation(input: NewDatabase) {
+    // Two creations may pick the same free port at once; the unique index makes one of them try the next.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      try {
+        return await this.ds.transaction(async (tx) => {
+          const port = await this.freePort(tx, input.hostId, input.portRange);
+          const database = await tx.save(
+            tx.create(DatabaseEntity, {
+              tenantId: input.tenantId,
+              name: input.name,
+              engine: input.engine,
+              version: input.version,
+              planId: input.planId,
+              ha: input.ha,
+              status: 'provisioning' as DatabaseStatus,
+              hostId: input.hostId,
+              port,
+              username: input.username,
+              dbName: input.dbName,
+              password: input.password,
+              adminPassword: input.adminPassword,
+            }),
+          );
+          await tx.save(tx.create(VolumeEntity, { databaseId: database.id, hostId: input.hostId, driver: input.driver, sizeGb: input.sizeGb }));
+          const operation = await tx.save(
+            tx.create(OperationEntity, { type: 'create-database', status: 'queued', tenantId: input.tenantId, databaseId: database.id, hostId: input.hostId }),
+          );
+          return { database, operation };
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, 'databases_tenant_name_live')) {
+          throw new DatabaseException(DatabaseExceptionCode.NameTaken, `a database named "${input.name}" already exists`);
+        }
+        if (isUniqueViolation(err, 'databases_host_port_live')) continue;
+        throw err;
+      }
+    }
+    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the chosen host');
+  }
+
+  private async freePort(tx: EntityManager, hostId: string, range: { from: number; to: number }): Promise<number> {
+    const rows: { port: number }[] = await tx.query(
+      `SELECT port FROM databases WHERE host_id = $1 AND deleted_at IS NULL AND port IS NOT NULL ORDER BY port`,
+      [hostId],
+    );
+    const used = new Set(rows.map((r) => r.port));
+    // Start at a random offset so concurrent creations rarely collide on the same port.
+    const span = range.to - range.from + 1;
+    const start = Math.floor(Math.random() * Math.min(span, 64));
+    for (let i = 0; i < span; i++) {
+      const port = range.from + ((start + i) % span);
+      if (!used.has(port)) return port;
+    }
+    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'the host has no free port left');
+  }
+
+  async startOperation(
+    databaseId: string,
+    type: OperationType,
+    opts: { status?: DatabaseStatus; params?: Record<string, unknown>; supersede?: boolean; allowedFrom?: DatabaseStatus[] },
+  ) {
+    return this.ds.transaction(async (tx) => {
+      // The row lock orders concurrent requests on the same database.
+      const db = await tx.findOne(DatabaseEntity, { where: { id: databaseId }, lock: { mode: 'pessimistic_write' } });
+      if (!db) throw new DatabaseException(DatabaseExceptionCode.NotFound, 'database not found');
+      if (opts.allowedFrom && !opts.allowedFrom.includes(db.status)) return { badState: db.status };
+      const inFlight = await tx.findOne(OperationEntity, {
+        where: { databaseId, status: In(['queued', 'running']) },
+        order: { createdAt: 'DESC' },
+      });
+      // Asking twice for the same superseding change (a second DELETE) returns the first request's operation.
+      if (inFlight && opts.supersede && inFlight.type === type) return { operation: inFlight };
+      if (inFlight && !(opts.supersede && inFlight.type !== type)) return { busy: inFlight };
+      const operation = await tx.save(
+        tx.create(OperationEntity, { type, status: 'queued', tenantId: db.tenantId, databaseId, hostId: db.hostId, params: opts.params ?? {} }),
+      );
+      if (opts.status) await tx.update(DatabaseEntity, { id: databaseId }, { status: opts.status });
+      return { operation };
+    });
+  }
+
+  get(id: string) {
+    return this.repo.findOneBy({ id });
+  }
+
+  getForTenant(id: string, tenantId: string) {
+    return this.repo.findOneBy({ id, tenantId, deletedAt: IsNull() });
+  }
+
+  async getSecrets(id: string) {
+    const row = await this.repo
+      .createQueryBuilder('d')
+      .select(['d.id'])
+      .addSelect(['d.password', 'd.adminPassword'])
+      .where('d.id = :id', { id })
+      .getOne();
+    return { password: row?.password ?? null, adminPassword: row?.adminPassword ?? null };
+  }
+
+  list(filter: { tenantId?: string; hostId?: string; status?: string }) {
+    return this.repo.find({
+      where: {
+        deletedAt: IsNull(),
+        ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+        ...(filter.hostId ? { hostId: filter.hostId } : {}),
+        ...(filter.status ? { status: filter.status as DatabaseStatus } : {}),
+      },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  async update(id: string, patch: Partial<DatabaseEntity>) {
+    await this.repo.update({ id }, patch);
+  }
+
+  async markDeleted(id: string) {
+    await this.repo.update({ id }, { status: 'deleted', deletedAt: new Date(), password: null, adminPassword: null });
+  }
+}

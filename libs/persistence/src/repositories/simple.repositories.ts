@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, IsNull, LessThan, In, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type {
+  ApiKeyRepository,
+  EventRepository,
+  HostRepository,
+  HostUsage,
+  OperationRepository,
+  PlanRepository,
+  TenantRepository,
+  VolumeRepository,
+} from '@app/domain/ports';
+import {
+  ApiKeyEntity,
+  ApiKeyKind,
+  EventEntity,
+  HostEntity,
+  OperationEntity,
+  OperationStatus,
+  PlanEntity,
+  TenantEntity,
+  VolumeEntity,
+} from '../entities';
+
+@Injectable()
+export class TypeOrmTenantRepository implements TenantRepository {
+  constructor(@InjectRepository(TenantEntity) private readonly repo: Repository<TenantEntity>) {}
+  create(name: string) {
+    return this.repo.save(this.repo.create({ name }));
+  }
+  list() {
+    return this.repo.find({ order: { createdAt: 'ASC' } });
+  }
+  get(id: string) {
+    return this.repo.findOneBy({ id });
+  }
+  findByName(name: string) {
+    return this.repo.findOneBy({ name });
+  }
+}
+
+@Injectable()
+export class TypeOrmApiKeyRepository implements ApiKeyRepository {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
+  create(key: { kind: ApiKeyKind; tenantId: string | null; name: string; prefix: string; keyHash: string }) {
+    return this.repo.save(this.repo.create(key));
+  }
+  findActiveByHash(keyHash: string) {
+    return this.repo.findOneBy({ keyHash, revokedAt: IsNull() });
+  }
+  listForTenant(tenantId: string) {
+    return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+  async revoke(id: string, tenantId: string) {
+    const res = await this.repo.update({ id, tenantId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return (res.affected ?? 0) > 0;
+  }
+  async ensureOperatorKey(name: string, prefix: string, keyHash: string) {
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ kind: 'operator', tenantId: null, name, prefix, keyHash })
+      .orIgnore()
+      .execute();
+  }
+}
+
+@Injectable()
+export class TypeOrmPlanRepository implements PlanRepository {
+  constructor(@InjectRepository(PlanEntity) private readonly repo: Repository<PlanEntity>) {}
+  list() {
+    return this.repo.find({ order: { cpus: 'ASC', memoryMb: 'ASC' } });
+  }
+  findByName(name: string) {
+    return this.repo.findOneBy({ name });
+  }
+  get(id: string) {
+    return this.repo.findOneBy({ id });
+  }
+}
+
+@Injectable()
+export class TypeOrmHostRepository implements HostRepository {
+  constructor(
+    @InjectRepository(HostEntity) private readonly repo: Repository<HostEntity>,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
+  create(host: Omit<HostEntity, 'id' | 'createdAt' | 'updatedAt' | 'lastSeenAt'>) {
+    return this.repo.save(this.repo.create(host));
+  }
+  list() {
+    return this.repo.find({ order: { name: 'ASC' } });
+  }
+  get(id: string) {
+    return this.repo.findOneBy({ id });
+  }
+  findByName(name: string) {
+    return this.repo.findOneBy({ name });
+  }
+  async getSealedKey(id: string) {
+    const row = await this.repo.createQueryBuilder('h').addSelect('h.sshPrivateKey').where('h.id = :id', { id }).getOne();
+    return row?.sshPrivateKey ?? null;
+  }
+  async update(id: string, patch: Partial<HostEntity>) {
+    await this.repo.update({ id }, patch);
+  }
+  async delete(id: string) {
+    await this.repo.delete({ id });
+  }
+  async usage(): Promise<HostUsage[]> {
+    // What is promised on each host: the plans of its live databases.
+    const rows: { host_id: string; n: string; cpus: string; memory_mb: string; disk_gb: string }[] = await this.ds.query(`
+      SELECT d.host_id, count(*) AS n, sum(p.cpus) AS cpus, sum(p.memory_mb) AS memory_mb, sum(p.disk_gb) AS disk_gb
+      FROM databases d JOIN plans p ON p.id = d.plan_id
+      WHERE d.deleted_at IS NULL AND d.host_id IS NOT NULL
+      GROUP BY d.host_id`);
+    return rows.map((r) => ({
+      hostId: r.host_id,
+      databases: Number(r.n),
+      cpus: Number(r.cpus),
+      memoryMb: Number(r.memory_mb),
+      diskGb: Number(r.disk_gb),
+    }));
+  }
+}
+
+@Injectable()
+export class TypeOrmVolumeRepository implements VolumeRepository {
+  constructor(@InjectRepository(VolumeEntity) private readonly repo: Repository<VolumeEntity>) {}
+  forDatabase(databaseId: string) {
+    return this.repo.findOne({ where: { databaseId }, order: { createdAt: 'DESC' } });
+  }
+  async update(id: string, patch: Partial<VolumeEntity>) {
+    await this.repo.update({ id }, patch);
+  }
+}
+
+@Injectable()
+export class TypeOrmOperationRepository implements OperationRepository {
+  constructor(@InjectRepository(OperationEntity) private readonly repo: Repository<OperationEntity>) {}
+  get(id: string) {
+    return this.repo.findOneBy({ id });
+  }
+  getForTenant(id: string, tenantId: string) {
+    return this.repo.findOneBy({ id, tenantId });
+  }
+  list(filter: { status?: OperationStatus; databaseId?: string; limit: number }) {
+    return this.repo.find({
+      where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.databaseId ? { databaseId: filter.databaseId } : {}) },
+      order: { createdAt: 'DESC' },
+      take: filter.limit,
+    });
+  }
+  async markRunning(id: string, attempt: number) {
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'running', attempts: attempt, startedAt: () => 'coalesce(started_at, now())' })
+      .where('id = :id AND status IN (:...s)', { id, s: ['queued', 'running'] })
+      .execute();
+  }
+  async progress(id: string, progress: number, progressMessage: string) {
+    await this.repo.update({ id, status: In(['queued', 'running']) }, { progress, progressMessage });
+  }
+  async setParams(id: string, params: Record<string, unknown>) {
+    await this.repo.update({ id }, { params } as QueryDeepPartialEntity<OperationEntity>);
+  }
+  async succeed(id: string) {
+    await this.repo.update({ id }, { status: 'succeeded', progress: 100, error: null, finishedAt: new Date() });
+  }
+  async fail(id: string, error: string) {
+    await this.repo.update({ id }, { status: 'failed', error, finishedAt: new Date() });
+  }
+  listUnfinished(olderThanMs: number) {
+    return this.repo.find({
+      where: { status: In(['queued', 'running']), createdAt: LessThan(new Date(Date.now() - olderThanMs)) },
+      order: { createdAt: 'ASC' },
+      take: 500,
+    });
+  }
+  async countByTypeAndStatus() {
+    const rows: { type: string; status: string; count: string }[] = await this.repo
+      .createQueryBuilder('o')
+      .select('o.type', 'type')
+      .addSelect('o.status', 'status')
+      .addSelect('count(*)', 'count')
+      .groupBy('o.type')
+      .addGroupBy('o.status')
+      .getRawMany();
+    return rows.map((r) => ({ type: r.type, status: r.status, count: Number(r.count) }));
+  }
+}
+
+@Injectable()
+export class TypeOrmEventRepository implements EventRepository {
+  constructor(@InjectRepository(EventEntity) private readonly repo: Repository<EventEntity>) {}
+  async record(event: Partial<EventEntity> & { type: string; message: string }) {
+    await this.repo.insert(event as QueryDeepPartialEntity<EventEntity>);
+  }
+  list(filter: { databaseId?: string; limit: number }) {
+    return this.repo.find({
+      where: filter.databaseId ? { databaseId: filter.databaseId } : {},
+      order: { createdAt: 'DESC' },
+      take: filter.limit,
+    });
+  }
+}

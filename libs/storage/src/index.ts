@@ -1,0 +1,2 @@
+export * from './directory/directory.driver';
+export * from './storage.module';

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The quickstart: brings the whole platform up on this machine with its embedded defaults (the local Docker
+# engine as the only host, directory volumes), then prints how to use it. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LOG_TAG=up
+. scripts/lib.sh
+
+API_PORT=${API_PORT:-8080}
+RUN_DIR=$DBAAS_STATE_DIR/run
+APP_ENV=$DBAAS_SECRETS_DIR/app.env
+mkdir -p "$RUN_DIR" "$DBAAS_SECRETS_DIR" "$DBAAS_LOG_DIR"
+
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null ||
+  die "Node.js >= 20.19 is needed"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step_begin "installing npm packages"
+  run_logged "$DBAAS_LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund || step_fail "npm ci failed"
+  step_end
+fi
+
+bash scripts/services.sh up
+bash scripts/images/build.sh --push
+
+# The platform's own secrets: generated once, kept with the other secrets (mode 600).
+if [ ! -f "$APP_ENV" ]; then
+  umask 077
+  {
+    echo "MASTER_KEY=$(openssl rand -base64 32)"
+    echo "OPERATOR_BOOTSTRAP_KEY=op_$(openssl rand -hex 24)"
+  } >"$APP_ENV"
+fi
+set -a
+. "$DBAAS_STATE_DIR/services.env"
+. "$APP_ENV"
+DATA_ROOT=${DATA_ROOT:-$DBAAS_STATE_DIR/volumes}
+API_PORT=$API_PORT
+set +a
+
+step_begin "building api and worker"
+run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
+step_end
+
+step_begin "migrating the metadata database"
+run_logged "$DBAAS_LOG_DIR/migrate.log" node dist/apps/api/main.js migrate || step_fail "migration failed"
+step_end
+
+# (Re)start the two processes in the background; the pid files let scripts/down.sh stop them.
+start_proc() {
+  local name=$1 script=$2 pidf=$RUN_DIR/$1.pid
+  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then kill "$(cat "$pidf")"; sleep 1; fi
+  setsid nohup node "$script" >>"$DBAAS_LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$pidf"
+}
+step_begin "starting the API on 127.0.0.1:$API_PORT and the worker"
+start_proc api dist/apps/api/main.js
+start_proc worker dist/apps/worker/main.js
+wait_for -t 60 curl -fsS "http://127.0.0.1:$API_PORT/healthz" || step_fail "the API did not come up; see $DBAAS_LOG_DIR/api.log"
+step_end
+
+api() { curl -fsS -H "Authorization: Bearer $OPERATOR_BOOTSTRAP_KEY" -H 'content-type: application/json' "$@"; }
+json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+
+# A demo tenant with a fresh API key (a new key on every run; the old ones stay valid).
+tenant_id=$(api "http://127.0.0.1:$API_PORT/admin/v1/tenants" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const t=JSON.parse(s).find(t=>t.name==="demo");console.log(t?t.id:"")})')
+if [ -z "$tenant_id" ]; then
+  tenant_id=$(api -X POST "http://127.0.0.1:$API_PORT/admin/v1/tenants" -d '{"name":"demo"}' | json id)
+fi
+key=$(api -X POST "http://127.0.0.1:$API_PORT/admin/v1/tenants/$tenant_id/api-keys" -d '{"name":"quickstart"}' | json key)
+
+cat <<MSG
+
+The platform is up: API http://127.0.0.1:$API_PORT (OpenAPI: http://127.0.0.1:$API_PORT/docs), worker running,
+local Docker host with directory volumes under $DATA_ROOT. Logs: $DBAAS_LOG_DIR/{api,worker}.log
+
+Tenant "demo", API key (shown once):  $key
+Operator key (admin API):              see $APP_ENV
+
+Create a PostgreSQL database:
+  curl -s -X POST http://127.0.0.1:$API_PORT/v1/databases \\
+    -H 'Authorization: Bearer $key' -H 'content-type: application/json' \\
+    -d '{"name":"my-first-db","engine":"postgresql","plan":"small"}'
+Then poll the operation it returns, and fetch the connection URI:
+  curl -s http://127.0.0.1:$API_PORT/v1/operations/OPERATION_ID -H 'Authorization: Bearer $key'
+  curl -s http://127.0.0.1:$API_PORT/v1/databases/DATABASE_ID/credentials -H 'Authorization: Bearer $key'
+
+Stop everything: bash scripts/down.sh
+MSG

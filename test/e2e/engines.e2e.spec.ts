@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
+import { Stack } from '../support/stack';
+
+describe('MariaDB and Redis: create, connect, delete', () => {
+  const stack = new Stack({ name: 'engines' });
+  let key = '';
+
+  before(async () => {
+    await stack.start();
+    key = (await stack.tenant('beta')).key;
+  });
+  after(() => stack.stop());
+
+  async function createAndWait(name: string, engine: string) {
+    const res = await stack.request('POST', '/v1/databases', { key, body: { name, engine, plan: 'small' } });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const op = await stack.waitOperation(key, res.body.operationId, 180_000);
+    assert.equal(op.status, 'succeeded', op.error);
+    const creds = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key })).body;
+    return { id: res.body.id as string, creds };
+  }
+
+  async function deleteAndCheck(id: string) {
+    const vol = (await stack.metadata('SELECT path FROM volumes WHERE database_id = $1', [id]))[0].path;
+    const res = await stack.request('DELETE', `/v1/databases/${id}`, { key });
+    assert.equal(res.status, 202);
+    assert.equal((await stack.waitOperation(key, res.body.operationId)).status, 'succeeded');
+    assert.equal((await stack.containersOf(id)).length, 0);
+    assert.equal(existsSync(vol), false);
+  }
+
+  test('MariaDB: the tenant user owns its database', async () => {
+    const { id, creds } = await createAndWait('shop-maria', 'mariadb');
+    assert.match(creds.uri, /^mysql:\/\/shop_maria:/);
+    const conn = await createConnection({ host: creds.host, port: creds.port, user: creds.username, password: creds.password, database: creds.database });
+    try {
+      await conn.query('CREATE TABLE t (id int primary key)');
+      await conn.query('INSERT INTO t VALUES (7)');
+      const [rows] = await conn.query('SELECT id FROM t');
+      assert.deepEqual(rows, [{ id: 7 }]);
+    } finally {
+      await conn.end();
+    }
+    await assert.rejects(
+      createConnection({ host: creds.host, port: creds.port, user: creds.username, password: 'wrong-password' }),
+      /Access denied/,
+    );
+    await deleteAndCheck(id);
+  });
+
+  test('Redis: AUTH with the generated password, data on the volume, rotation recreates', async () => {
+    const { id, creds } = await createAndWait('cache', 'redis');
+    const r = new Redis({ host: creds.host, port: creds.port, password: creds.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    await r.connect();
+    await r.set('k', 'v');
+    assert.equal(await r.get('k'), 'v');
+    r.disconnect();
+
+    const noauth = new Redis({ host: creds.host, port: creds.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    noauth.on('error', () => undefined);
+    await noauth.connect();
+    await assert.rejects(noauth.get('k'), /NOAUTH/);
+    noauth.disconnect();
+
+    const rot = await stack.request('POST', `/v1/databases/${id}/rotate-password`, { key });
+    assert.equal((await stack.waitOperation(key, rot.body.operationId)).status, 'succeeded');
+    const fresh = (await stack.request('GET', `/v1/databases/${id}/credentials`, { key })).body;
+    assert.notEqual(fresh.password, creds.password);
+    const r2 = new Redis({ host: fresh.host, port: fresh.port, password: fresh.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    await r2.connect();
+    assert.equal(await r2.get('k'), 'v', 'the data survived the recreate (appendonly on the volume)');
+    r2.disconnect();
+    assert.equal((await stack.containersOf(id)).length, 1, 'one container after the rotation');
+    await deleteAndCheck(id);
+  });
+});

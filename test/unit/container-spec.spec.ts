@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
+import type { ContainerSpec } from '../../libs/domain/src/ports';
+import { buildContainerSpec, containerName } from '../../libs/domain/src/databases/provisioning/container-spec';
+import { specHash } from '../../libs/hosts/src/docker/docker-runtime';
+import { demuxDockerLogs, toLines } from '../../libs/hosts/src/docker/docker-logs';
+
+const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
+const TENANT_ID = '11111111-2222-4333-8444-555555555555';
+
+function db(patch: Partial<DatabaseEntity> = {}): DatabaseEntity {
+  return { id: DB_ID, tenantId: TENANT_ID, engine: 'postgresql', version: '16', port: 20042, ...patch } as DatabaseEntity;
+}
+const host = { id: 'h1', address: '192.0.2.10' } as HostEntity;
+const plan = { name: 'small', cpus: 0.5, memoryMb: 512, diskGb: 10 } as PlanEntity;
+const ctx = { username: 'app', password: 'Secr3tPw', dbName: 'app', adminPassword: null };
+
+describe('containerName', () => {
+  test('is dbaas-<database id>', () => {
+    assert.equal(containerName(DB_ID), `dbaas-${DB_ID}`);
+  });
+});
+
+describe('buildContainerSpec', () => {
+  test('postgresql: image, env, labels, port, bind and resources', () => {
+    const spec = buildContainerSpec({ db: db(), host, plan, hostPath: `/var/lib/dbaas/volumes/v1`, ctx });
+    assert.deepEqual(spec, {
+      name: `dbaas-${DB_ID}`,
+      image: 'docker.io/library/postgres:16',
+      env: {
+        POSTGRES_USER: 'app',
+        POSTGRES_PASSWORD: 'Secr3tPw',
+        POSTGRES_DB: 'app',
+        PGDATA: '/var/lib/postgresql/data/pgdata',
+      },
+      cmd: undefined,
+      labels: { 'dbaas.database': DB_ID, 'dbaas.tenant': TENANT_ID, 'dbaas.engine': 'postgresql', 'dbaas.plan': 'small' },
+      containerPort: 5432,
+      hostIp: '192.0.2.10',
+      hostPort: 20042,
+      binds: [{ hostPath: '/var/lib/dbaas/volumes/v1', containerPath: '/var/lib/postgresql/data' }],
+      cpus: 0.5,
+      memoryMb: 512,
+    });
+  });
+
+  test('redis: password in cmd, data dir /data, through a configured registry', () => {
+    const spec = buildContainerSpec({
+      db: db({ engine: 'redis', version: '7.2' }),
+      host,
+      plan,
+      hostPath: '/d/v2',
+      ctx: { ...ctx, username: 'default' },
+      registry: 'mirror.local:5000',
+    });
+    assert.equal(spec.image, 'mirror.local:5000/library/redis:7.2');
+    assert.deepEqual(spec.env, {});
+    assert.deepEqual(spec.cmd, ['redis-server', '--requirepass', 'Secr3tPw', '--appendonly', 'yes', '--dir', '/data']);
+    assert.deepEqual(spec.binds, [{ hostPath: '/d/v2', containerPath: '/data' }]);
+    assert.equal(spec.containerPort, 6379);
+  });
+
+  test('a database without an allocated port is refused', () => {
+    assert.throws(() => buildContainerSpec({ db: db({ port: null }), host, plan, hostPath: '/d/v', ctx }), /no port/);
+  });
+});
+
+describe('specHash', () => {
+  const base: ContainerSpec = buildContainerSpec({ db: db(), host, plan, hostPath: '/d/v', ctx });
+
+  test('is a stable 16-hex-char digest', () => {
+    assert.match(specHash(base), /^[0-9a-f]{16}$/);
+    assert.equal(specHash(base), specHash(structuredClone(base)));
+  });
+
+  test('env changes (e.g. a rotated in-database password) do NOT change it', () => {
+    assert.equal(specHash({ ...base, env: { ...base.env, POSTGRES_PASSWORD: 'another' } }), specHash(base));
+    assert.equal(specHash({ ...base, env: {} }), specHash(base));
+  });
+
+  test('label changes do NOT change it', () => {
+    assert.equal(specHash({ ...base, labels: { ...base.labels, 'dbaas.plan': 'large' } }), specHash(base));
+  });
+
+  test('cmd, port, image, bind and resource changes DO change it', () => {
+    const h = specHash(base);
+    assert.notEqual(specHash({ ...base, cmd: ['postgres', '-c', 'max_connections=50'] }), h);
+    assert.notEqual(specHash({ ...base, hostPort: base.hostPort + 1 }), h);
+    assert.notEqual(specHash({ ...base, containerPort: 5433 }), h);
+    assert.notEqual(specHash({ ...base, image: 'docker.io/library/postgres:17' }), h);
+    assert.notEqual(specHash({ ...base, hostIp: '192.0.2.11' }), h);
+    assert.notEqual(specHash({ ...base, binds: [{ hostPath: '/d/other', containerPath: '/var/lib/postgresql/data' }] }), h);
+    assert.notEqual(specHash({ ...base, memoryMb: 1024 }), h);
+  });
+
+  test('a rotated Redis password changes it (the password is in cmd, so the container is recreated)', () => {
+    const redis = (password: string) =>
+      buildContainerSpec({ db: db({ engine: 'redis', version: '7.0' }), host, plan, hostPath: '/d/v', ctx: { ...ctx, password } });
+    assert.notEqual(specHash(redis('old-pw')), specHash(redis('new-pw')));
+  });
+});
+
+/** One Docker multiplexed-log frame: stream id, three zero bytes, big-endian length, payload. */
+function frame(stream: 1 | 2, text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  const header = Buffer.alloc(8);
+  header[0] = stream;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+describe('demuxDockerLogs', () => {
+  test('joins stdout and stderr frames in order, without headers', () => {
+    const buf = Buffer.concat([
+      frame(1, 'LOG:  database system is ready\n'),
+      frame(2, 'WARNING: no TLS — ünïcode ok\n'),
+      frame(1, 'LOG:  checkpoint complete\n'),
+    ]);
+    assert.equal(
+      demuxDockerLogs(buf),
+      'LOG:  database system is ready\nWARNING: no TLS — ünïcode ok\nLOG:  checkpoint complete\n',
+    );
+  });
+
+  test('a frame split over several lines and an empty frame', () => {
+    const buf = Buffer.concat([frame(1, 'a\nb\n'), frame(2, ''), frame(1, 'c\n')]);
+    assert.equal(demuxDockerLogs(buf), 'a\nb\nc\n');
+  });
+
+  test('a plain (TTY) buffer is returned as text', () => {
+    const text = 'redis 1:M * Ready to accept connections tcp\nsecond line\n';
+    assert.equal(demuxDockerLogs(Buffer.from(text)), text);
+  });
+
+  // Known source bug (libs/hosts/src/docker/docker-logs.ts): a TTY buffer shorter than one 8-byte header never
+  // enters the loop, so its text is dropped. Drop `todo` once short buffers fall back to plain text.
+  test('a short plain (TTY) buffer is returned as text', { todo: 'buffers under 8 bytes are dropped' }, () => {
+    assert.equal(demuxDockerLogs(Buffer.from('ok\n')), 'ok\n');
+  });
+
+  test('an empty buffer gives an empty string', () => {
+    assert.equal(demuxDockerLogs(Buffer.alloc(0)), '');
+  });
+});
+
+describe('toLines', () => {
+  test('splits on newlines and drops only the trailing empty line', () => {
+    assert.deepEqual(toLines('a\nb\n'), ['a', 'b']);
+    assert.deepEqual(toLines('a\n\nb'), ['a', '', 'b']);
+    assert.deepEqual(toLines(''), []);
+  });
+
+  test('demux + toLines gives one entry per log line', () => {
+    const buf = Buffer.concat([frame(1, 'one\ntwo\n'), frame(2, 'three\n')]);
+    assert.deepEqual(toLines(demuxDockerLogs(buf)), ['one', 'two', 'three']);
+  });
+});

@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
+import type { CommandExecutor, CommandResult, ContainerRuntime, HostConnector, RunOptions } from '../../libs/domain/src/ports';
+import { DirectoryStorageDriver, directoryPath } from '../../libs/storage/src/directory/directory.driver';
+
+const VOL_ID = '0b9d2c7e-4f1a-4c3b-8d2e-6f7a8b9c0d1e';
+const host = (dataRoot = '/var/lib/dbaas/volumes') => ({ id: 'h1', name: 'local', dataRoot }) as HostEntity;
+const volume = (id = VOL_ID) => ({ id }) as VolumeEntity;
+
+/** An executor that records every argv and answers with a scripted result. */
+class RecordingExecutor implements CommandExecutor {
+  readonly calls: { argv: string[]; opts?: RunOptions }[] = [];
+  constructor(private readonly result: CommandResult = { exitCode: 0, stdout: '', stderr: '' }) {}
+  async run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult> {
+    this.calls.push({ argv: [...argv], opts });
+    return this.result;
+  }
+}
+
+class FakeConnector implements HostConnector {
+  readonly hostsAsked: HostEntity[] = [];
+  constructor(readonly exec: RecordingExecutor) {}
+  async runtime(): Promise<ContainerRuntime> {
+    throw new Error('the directory driver must not need a container runtime');
+  }
+  async executor(h: HostEntity): Promise<CommandExecutor> {
+    this.hostsAsked.push(h);
+    return this.exec;
+  }
+}
+
+function driverWith(result?: CommandResult) {
+  const exec = new RecordingExecutor(result);
+  const connector = new FakeConnector(exec);
+  return { driver: new DirectoryStorageDriver(connector), exec, connector };
+}
+
+describe('directoryPath', () => {
+  test('is <dataRoot>/<volume id>, without a doubled slash', () => {
+    assert.equal(directoryPath(host(), volume()), `/var/lib/dbaas/volumes/${VOL_ID}`);
+    assert.equal(directoryPath(host('/srv/data/'), volume()), `/srv/data/${VOL_ID}`);
+    assert.equal(directoryPath(host('/srv/data//'), volume()), `/srv/data/${VOL_ID}`);
+  });
+
+  test('rejects volume ids that are not lowercase uuids', () => {
+    for (const id of ['../../etc', 'abc', `${VOL_ID}/..`, VOL_ID.toUpperCase(), `${VOL_ID} `, '', `x${VOL_ID}`]) {
+      assert.throws(() => directoryPath(host(), volume(id)), /not a uuid/, JSON.stringify(id));
+    }
+  });
+
+  test('rejects unsafe data roots', () => {
+    for (const root of [
+      '/var/lib/../../etc',
+      '/var/..',
+      '..',
+      'relative/path',
+      'var/lib/dbaas',
+      '/var/lib/my volumes',
+      '/var/lib/x;reboot',
+      '/var/lib/$(id)',
+      '/var/lib/`id`',
+      '/var/lib/a\nb',
+      '',
+      '/',
+    ]) {
+      assert.throws(() => directoryPath(host(root), volume()), /unsafe data root/, JSON.stringify(root));
+    }
+  });
+
+  test('accepts roots with dots that are not a parent reference', () => {
+    assert.equal(directoryPath(host('/mnt/data.v2/..x'), volume()), `/mnt/data.v2/..x/${VOL_ID}`);
+  });
+});
+
+describe('DirectoryStorageDriver', () => {
+  test('is named "directory"', () => {
+    assert.equal(driverWith().driver.name, 'directory');
+  });
+
+  test('ensure runs mkdir -p -- <path> on the volume host and returns the path', async () => {
+    const { driver, exec, connector } = driverWith();
+    const h = host();
+    const res = await driver.ensure(h, volume());
+    assert.deepEqual(res, { hostPath: `/var/lib/dbaas/volumes/${VOL_ID}` });
+    assert.deepEqual(exec.calls.map((c) => c.argv), [['mkdir', '-p', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]]);
+    assert.equal(exec.calls[0].opts?.timeoutMs, 120_000);
+    assert.equal(connector.hostsAsked[0], h);
+  });
+
+  test('remove runs rm -rf --one-file-system -- <path>', async () => {
+    const { driver, exec } = driverWith();
+    await driver.remove(host(), volume());
+    assert.deepEqual(exec.calls.map((c) => c.argv), [['rm', '-rf', '--one-file-system', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]]);
+  });
+
+  test('usage runs du -sb -- <path> and parses the byte count', async () => {
+    const { driver, exec } = driverWith({ exitCode: 0, stdout: `123456789\t/var/lib/dbaas/volumes/${VOL_ID}\n`, stderr: '' });
+    assert.deepEqual(await driver.usage(host(), volume()), { usedBytes: 123456789 });
+    assert.deepEqual(exec.calls.map((c) => c.argv), [['du', '-sb', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]]);
+  });
+
+  test('usage reports 0 when du prints nothing numeric', async () => {
+    const { driver } = driverWith({ exitCode: 0, stdout: 'garbage', stderr: '' });
+    assert.deepEqual(await driver.usage(host(), volume()), { usedBytes: 0 });
+  });
+
+  test('a non-zero exit raises an error with the command, exit code and first stderr line', async () => {
+    const failing = { exitCode: 1, stdout: '', stderr: 'mkdir: cannot create directory: Permission denied\nmore detail' };
+    const { driver } = driverWith(failing);
+    await assert.rejects(driver.ensure(host(), volume()), (err: Error) => {
+      assert.equal(err.message, 'mkdir exited with 1: mkdir: cannot create directory: Permission denied');
+      return true;
+    });
+    await assert.rejects(driverWith({ ...failing, exitCode: 2 }).driver.remove(host(), volume()), /^Error: rm exited with 2/);
+    await assert.rejects(driverWith({ ...failing, exitCode: 1 }).driver.usage(host(), volume()), /du exited with 1/);
+  });
+
+  test('an unsafe path is refused before anything runs on the host', async () => {
+    const { driver, exec } = driverWith();
+    await assert.rejects(driver.ensure(host('/data/../etc'), volume()), /unsafe data root/);
+    await assert.rejects(driver.remove(host(), volume('../../')), /not a uuid/);
+    assert.equal(exec.calls.length, 0);
+  });
+});

@@ -1,0 +1,140 @@
+import 'reflect-metadata';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINE_NAMES, ENGINES, EngineContext, identifierFor, imageRef } from '../../libs/domain/src/engines/engine-catalog';
+
+const ctx: EngineContext = { username: 'app_user', password: 'Pw3xYz', dbName: 'orders_db', adminPassword: 'Adm1nPw' };
+// Characters that must be percent-encoded in a URI's userinfo and path.
+const nasty: EngineContext = { username: 'us@r:x', password: 'p@ss/w:rd?#%', dbName: 'd b/x', adminPassword: 'root' };
+
+describe('engine catalog', () => {
+  test('lists exactly the five supported engines', () => {
+    assert.deepEqual([...ENGINE_NAMES].sort(), ['mariadb', 'mongodb', 'mysql', 'postgresql', 'redis']);
+    for (const name of ENGINE_NAMES) {
+      const def = ENGINES[name];
+      assert.equal(def.name, name);
+      assert.ok(def.versions.includes(def.defaultVersion), `${name} default version is offered`);
+      assert.match(def.image, /^library\//);
+    }
+  });
+
+  test('postgresql: POSTGRES_* env and PGDATA in a subdirectory of the data dir', () => {
+    const pg = ENGINES.postgresql;
+    assert.deepEqual(pg.env(ctx), {
+      POSTGRES_USER: 'app_user',
+      POSTGRES_PASSWORD: 'Pw3xYz',
+      POSTGRES_DB: 'orders_db',
+      PGDATA: '/var/lib/postgresql/data/pgdata',
+    });
+    assert.ok(pg.env(ctx).PGDATA.startsWith(pg.dataDir + '/'));
+    assert.equal(pg.cmd(ctx), undefined);
+    assert.equal(pg.containerPort, 5432);
+    assert.equal(pg.image, 'library/postgres');
+    assert.equal(pg.uri(ctx, 'db.example', 20001), 'postgresql://app_user:Pw3xYz@db.example:20001/orders_db');
+  });
+
+  test('mysql: MYSQL_* env with a separate root password', () => {
+    const my = ENGINES.mysql;
+    assert.equal(my.needsAdminPassword, true);
+    assert.deepEqual(my.env(ctx), {
+      MYSQL_ROOT_PASSWORD: 'Adm1nPw',
+      MYSQL_USER: 'app_user',
+      MYSQL_PASSWORD: 'Pw3xYz',
+      MYSQL_DATABASE: 'orders_db',
+    });
+    assert.equal(my.cmd(ctx), undefined);
+    assert.equal(my.containerPort, 3306);
+    assert.equal(my.uri(ctx, '10.0.0.5', 20002), 'mysql://app_user:Pw3xYz@10.0.0.5:20002/orders_db');
+  });
+
+  test('mariadb: MARIADB_* env with a separate root password', () => {
+    const maria = ENGINES.mariadb;
+    assert.equal(maria.needsAdminPassword, true);
+    assert.deepEqual(maria.env(ctx), {
+      MARIADB_ROOT_PASSWORD: 'Adm1nPw',
+      MARIADB_USER: 'app_user',
+      MARIADB_PASSWORD: 'Pw3xYz',
+      MARIADB_DATABASE: 'orders_db',
+    });
+    assert.equal(maria.cmd(ctx), undefined);
+    assert.equal(maria.image, 'library/mariadb');
+    assert.equal(maria.uri(ctx, 'h', 3307), 'mysql://app_user:Pw3xYz@h:3307/orders_db');
+  });
+
+  test('redis: no env, password and persistence on the command line, fixed user "default"', () => {
+    const redis = ENGINES.redis;
+    assert.deepEqual(redis.env(ctx), {});
+    assert.deepEqual(redis.cmd(ctx), ['redis-server', '--requirepass', 'Pw3xYz', '--appendonly', 'yes', '--dir', '/data']);
+    assert.equal(redis.fixedUsername, 'default');
+    assert.equal(redis.rotation, 'recreate');
+    assert.equal(redis.dataDir, '/data');
+    assert.equal(redis.containerPort, 6379);
+    const c = { ...ctx, username: 'default' };
+    assert.equal(redis.uri(c, 'h', 20003), 'redis://default:Pw3xYz@h:20003/0');
+  });
+
+  test('mongodb: MONGO_INITDB_* env, authSource=admin in the URI', () => {
+    const mongo = ENGINES.mongodb;
+    assert.deepEqual(mongo.env(ctx), {
+      MONGO_INITDB_ROOT_USERNAME: 'app_user',
+      MONGO_INITDB_ROOT_PASSWORD: 'Pw3xYz',
+      MONGO_INITDB_DATABASE: 'orders_db',
+    });
+    assert.equal(mongo.cmd(ctx), undefined);
+    assert.equal(mongo.image, 'library/mongo');
+    assert.equal(mongo.dataDir, '/data/db');
+    assert.equal(mongo.uri(ctx, 'h', 20004), 'mongodb://app_user:Pw3xYz@h:20004/orders_db?authSource=admin');
+  });
+
+  test('engines without an admin password never put the admin password in env or cmd', () => {
+    for (const name of ENGINE_NAMES) {
+      if (ENGINES[name].needsAdminPassword) continue;
+      const blob = JSON.stringify([ENGINES[name].env(ctx), ENGINES[name].cmd(ctx) ?? []]);
+      assert.ok(!blob.includes('Adm1nPw'), name);
+    }
+  });
+
+  test('every uri() percent-encodes username, password and database name', () => {
+    for (const name of ENGINE_NAMES) {
+      const uri = ENGINES[name].uri(nasty, 'h', 1234);
+      assert.ok(uri.includes(encodeURIComponent('p@ss/w:rd?#%')), `${name}: ${uri}`);
+      assert.ok(uri.includes('p%40ss%2Fw%3Ard%3F%23%25'), `${name}: ${uri}`);
+      assert.ok(uri.includes('us%40r%3Ax:'), `${name}: ${uri}`);
+      assert.ok(!uri.includes('p@ss'), `${name}: raw password leaked into ${uri}`);
+      // Exactly one '@' (the userinfo separator) once the credentials are encoded.
+      assert.equal(uri.split('@').length, 2, uri);
+      const parsed = new URL(uri);
+      assert.equal(decodeURIComponent(parsed.password), 'p@ss/w:rd?#%');
+      assert.equal(decodeURIComponent(parsed.username), 'us@r:x');
+      assert.equal(parsed.hostname, 'h');
+      assert.equal(parsed.port, '1234');
+    }
+    for (const name of ['postgresql', 'mysql', 'mariadb', 'mongodb'] as const) {
+      assert.ok(ENGINES[name].uri(nasty, 'h', 1).includes('/d%20b%2Fx'), name);
+    }
+  });
+});
+
+describe('identifierFor', () => {
+  test('replaces every "-" with "_" and leaves the rest alone', () => {
+    assert.equal(identifierFor('my-app-db'), 'my_app_db');
+    assert.equal(identifierFor('orders'), 'orders');
+    assert.equal(identifierFor('a--b-'), 'a__b_');
+  });
+});
+
+describe('imageRef', () => {
+  test('without a registry: docker.io/<library image>:<version>', () => {
+    assert.equal(imageRef(ENGINES.postgresql, '16'), 'docker.io/library/postgres:16');
+    assert.equal(imageRef(ENGINES.mongodb, '7.0'), 'docker.io/library/mongo:7.0');
+  });
+
+  test('with a registry: the same path under the registry, without a doubled slash', () => {
+    assert.equal(imageRef(ENGINES.mysql, '8.4', 'registry.local:5000'), 'registry.local:5000/library/mysql:8.4');
+    assert.equal(imageRef(ENGINES.redis, '7.2', 'mirror.corp/dockerhub/'), 'mirror.corp/dockerhub/library/redis:7.2');
+  });
+
+  test('an empty registry string falls back to Docker Hub', () => {
+    assert.equal(imageRef(ENGINES.mariadb, '11.4', ''), 'docker.io/library/mariadb:11.4');
+  });
+});

@@ -44,6 +44,7 @@ PW=Test-pw_$$'q'   # some punctuation, to catch quoting bugs
 q_postgres() { PGPASSWORD=$PW psql -X -q -tA -h 127.0.0.1 -p "$PORT" -U app -d appdb -v ON_ERROR_STOP=1 -c "$1"; }
 q_mariadb()  { mariadb -h 127.0.0.1 -P "$PORT" --protocol=tcp -u app -p"$PW" -N -B appdb -e "$1"; }
 q_redis()    { redis-cli -h 127.0.0.1 -p "$PORT" -a "$PW" --no-auth-warning "$@"; }
+redis_ping() { [ "$(q_redis PING)" = PONG ]; }
 
 # wait_ready ENGINE CMD... : poll CMD until it works; give up (with the
 # container's log) after 90 s or as soon as the container has exited.
@@ -59,6 +60,11 @@ wait_ready() {
   done
   docker logs "$CNAME" 2>&1 | tail -30 | sed 's/^/    /' >&2
   die "$e: not accepting connections after 90s"
+}
+
+get_port() {
+  PORT=$(docker port "$CNAME" "$1/tcp" | sed -n 's/^127\.0\.0\.1://p' | head -n1)
+  [ -n "$PORT" ] || die "$CNAME: no published port"
 }
 
 run_engine() {
@@ -86,13 +92,12 @@ run_engine() {
   local t0 t_ready t_restart t_stop
   t0=$(now)
   docker run -d --name "$CNAME" -p "127.0.0.1::$cport" -v "$DATADIR:$dpath" "${args[@]}" >/dev/null
-  PORT=$(docker port "$CNAME" "$cport/tcp" | sed -n 's/^127\.0\.0\.1://p' | head -n1)
-  [ -n "$PORT" ] || die "$e: no published port"
+  get_port "$cport"
 
   case $e in
     postgres) ready_q=(q_postgres 'SELECT 1') ;;
     mariadb)  ready_q=(q_mariadb 'SELECT 1') ;;
-    redis)    ready_q=(sh -c "[ \"\$(redis-cli -h 127.0.0.1 -p $PORT -a '$PW' --no-auth-warning ping)\" = PONG ]") ;;
+    redis)    ready_q=(redis_ping) ;;
   esac
   wait_ready "$e" "${ready_q[@]}"
   t_ready=$(elapsed "$t0")
@@ -123,6 +128,7 @@ run_engine() {
 
   t0=$(now)
   docker restart "$CNAME" >/dev/null
+  get_port "$cport"   # an ephemeral host port changes on restart
   wait_ready "$e" "${ready_q[@]}"
   t_restart=$(elapsed "$t0")
   local got

@@ -20,9 +20,15 @@ describe('admin API, health, metrics and docs', () => {
     const t = await stack.request('POST', '/admin/v1/tenants', { ...op(), body: { name: 'gamma' } });
     assert.equal(t.status, 201);
     assert.equal((await stack.request('POST', '/admin/v1/tenants', { ...op(), body: { name: 'gamma' } })).status, 409);
-    assert.equal((await stack.request('POST', '/admin/v1/tenants', { ...op(), body: { name: 'Bad Name;' } })).status, 400);
+    assert.equal(
+      (await stack.request('POST', '/admin/v1/tenants', { ...op(), body: { name: 'Bad Name;' } })).status,
+      400,
+    );
     const list = await stack.request('GET', '/admin/v1/tenants', op());
-    assert.deepEqual(list.body.map((x: { name: string }) => x.name), ['gamma']);
+    assert.deepEqual(
+      list.body.map((x: { name: string }) => x.name),
+      ['gamma'],
+    );
   });
 
   test('API keys: shown once, stored hashed, revocable', async () => {
@@ -45,7 +51,15 @@ describe('admin API, health, metrics and docs', () => {
       if (status === 200) await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(status, 401);
-    assert.equal((await stack.request('POST', `/admin/v1/tenants/00000000-0000-4000-8000-000000000000/api-keys`, { ...op(), body: {} })).status, 404);
+    assert.equal(
+      (
+        await stack.request('POST', `/admin/v1/tenants/00000000-0000-4000-8000-000000000000/api-keys`, {
+          ...op(),
+          body: {},
+        })
+      ).status,
+      404,
+    );
   });
 
   test('hosts: the embedded local host is registered; register, validate, never echo the SSH key, delete', async () => {
@@ -55,7 +69,14 @@ describe('admin API, health, metrics and docs', () => {
     assert.equal(local.connection, 'local');
     assert.equal(local.dataRoot, stack.dataRoot);
     const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretmaterial\n-----END OPENSSH PRIVATE KEY-----\n';
-    const body = { name: 'db-host-2', address: '10.1.2.3', sshUser: 'deploy', sshPrivateKey: key, labels: { rack: 'r1', hypervisor: 'hv-2' }, capacity: { cpus: 16, memoryMb: 65536, diskGb: 2000 } };
+    const body = {
+      name: 'db-host-2',
+      address: '10.1.2.3',
+      sshUser: 'deploy',
+      sshPrivateKey: key,
+      labels: { rack: 'r1', hypervisor: 'hv-2' },
+      capacity: { cpus: 16, memoryMb: 65536, diskGb: 2000 },
+    };
     const created = await stack.request('POST', '/admin/v1/hosts', { ...op(), body });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.hasSshKey, true);

@@ -37,7 +37,13 @@ describe('MariaDB and Redis: create, connect, delete', () => {
   test('MariaDB: the tenant user owns its database', async () => {
     const { id, creds } = await createAndWait('shop-maria', 'mariadb');
     assert.match(creds.uri, /^mysql:\/\/shop_maria:/);
-    const conn = await createConnection({ host: creds.host, port: creds.port, user: creds.username, password: creds.password, database: creds.database });
+    const conn = await createConnection({
+      host: creds.host,
+      port: creds.port,
+      user: creds.username,
+      password: creds.password,
+      database: creds.database,
+    });
     try {
       await conn.query('CREATE TABLE t (id int primary key)');
       await conn.query('INSERT INTO t VALUES (7)');
@@ -55,13 +61,25 @@ describe('MariaDB and Redis: create, connect, delete', () => {
 
   test('Redis: AUTH with the generated password, data on the volume, rotation recreates', async () => {
     const { id, creds } = await createAndWait('cache', 'redis');
-    const r = new Redis({ host: creds.host, port: creds.port, password: creds.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    const r = new Redis({
+      host: creds.host,
+      port: creds.port,
+      password: creds.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     await r.connect();
     await r.set('k', 'v');
     assert.equal(await r.get('k'), 'v');
     r.disconnect();
 
-    const noauth = new Redis({ host: creds.host, port: creds.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const noauth = new Redis({
+      host: creds.host,
+      port: creds.port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     noauth.on('error', () => undefined);
     await noauth.connect();
     await assert.rejects(noauth.get('k'), /NOAUTH/);
@@ -71,7 +89,13 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     assert.equal((await stack.waitOperation(key, rot.body.operationId)).status, 'succeeded');
     const fresh = (await stack.request('GET', `/v1/databases/${id}/credentials`, { key })).body;
     assert.notEqual(fresh.password, creds.password);
-    const r2 = new Redis({ host: fresh.host, port: fresh.port, password: fresh.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    const r2 = new Redis({
+      host: fresh.host,
+      port: fresh.port,
+      password: fresh.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     await r2.connect();
     assert.equal(await r2.get('k'), 'v', 'the data survived the recreate (appendonly on the volume)');
     r2.disconnect();

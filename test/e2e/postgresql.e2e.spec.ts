@@ -29,7 +29,10 @@ describe('PostgreSQL through the tenant API, end to end', () => {
   after(() => stack.stop());
 
   test('create: 202 with an operation that reaches succeeded, then the database is running', async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: tenant.key, body: { name: 'orders', engine: 'postgresql', plan: 'small' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: tenant.key,
+      body: { name: 'orders', engine: 'postgresql', plan: 'small' },
+    });
     assert.equal(res.status, 202);
     assert.equal(res.body.status, 'provisioning');
     dbId = res.body.id;
@@ -73,7 +76,8 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.equal(res.status, 202);
     const op = await stack.waitOperation(tenant.key, res.body.operationId);
     assert.equal(op.status, 'succeeded', op.error);
-    const afterStart = (await stack.docker.getContainer((await stack.containersOf(dbId))[0].Id).inspect()).State.StartedAt;
+    const afterStart = (await stack.docker.getContainer((await stack.containersOf(dbId))[0].Id).inspect()).State
+      .StartedAt;
     assert.notEqual(afterStart, before, 'the container really restarted');
     const rows = await query(creds.uri, 'SELECT v FROM t WHERE id = 1');
     assert.deepEqual(rows, [{ v: 'kept across restarts' }]);
@@ -99,7 +103,10 @@ describe('PostgreSQL through the tenant API, end to end', () => {
   });
 
   test('resize: new CPU and memory limits on the running container', async () => {
-    const res = await stack.request('POST', `/v1/databases/${dbId}/resize`, { key: tenant.key, body: { plan: 'medium' } });
+    const res = await stack.request('POST', `/v1/databases/${dbId}/resize`, {
+      key: tenant.key,
+      body: { plan: 'medium' },
+    });
     assert.equal(res.status, 202);
     const op = await stack.waitOperation(tenant.key, res.body.operationId);
     assert.equal(op.status, 'succeeded', op.error);
@@ -118,7 +125,9 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.equal(op.status, 'succeeded', op.error);
     assert.equal((await stack.containersOf(dbId)).length, 0);
     assert.equal(existsSync(vol), false);
-    const row = (await stack.metadata('SELECT status, password, admin_password FROM databases WHERE id = $1', [dbId]))[0];
+    const row = (
+      await stack.metadata('SELECT status, password, admin_password FROM databases WHERE id = $1', [dbId])
+    )[0];
     assert.deepEqual(row, { status: 'deleted', password: null, admin_password: null });
     assert.equal((await stack.request('GET', `/v1/databases/${dbId}`, { key: tenant.key })).status, 404);
     assert.equal((await stack.request('GET', `/v1/databases/${dbId}/credentials`, { key: tenant.key })).status, 404);

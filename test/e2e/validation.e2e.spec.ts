@@ -33,10 +33,26 @@ describe('bad input is refused and creates nothing', () => {
     assert.ok(!JSON.stringify(body).includes('    at '), 'no stack trace');
   }
 
-  const badNames = ['; rm -rf /', '$(id)', "it's", '"quoted"', '`id`', 'a'.repeat(41), 'ab', 'Upper', '1starts-with-digit', 'has space', 'x/../../etc', ''];
+  const badNames = [
+    '; rm -rf /',
+    '$(id)',
+    "it's",
+    '"quoted"',
+    '`id`',
+    'a'.repeat(41),
+    'ab',
+    'Upper',
+    '1starts-with-digit',
+    'has space',
+    'x/../../etc',
+    '',
+  ];
   for (const name of badNames) {
     test(`name ${JSON.stringify(name)} → 400`, async () => {
-      const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name, engine: 'postgresql', plan: 'small' } });
+      const res = await stack.request('POST', '/v1/databases', {
+        key: a.key,
+        body: { name, engine: 'postgresql', plan: 'small' },
+      });
       assert.equal(res.status, 400);
       assertErrorShape(res.body, 400);
       assert.match(JSON.stringify(res.body.message), /name/);
@@ -45,34 +61,49 @@ describe('bad input is refused and creates nothing', () => {
   }
 
   test('a 40-character name is accepted by validation (boundary), unknown plan still refused', async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'a'.repeat(40), engine: 'postgresql', plan: 'no-such-plan' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'a'.repeat(40), engine: 'postgresql', plan: 'no-such-plan' },
+    });
     assert.equal(res.status, 400);
     assert.match(res.body.message, /plan "no-such-plan" does not exist/);
     await nothingCreated();
   });
 
   test('unknown engine → 400 naming the engines', async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'ok-name', engine: 'oracle', plan: 'small' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'ok-name', engine: 'oracle', plan: 'small' },
+    });
     assert.equal(res.status, 400);
     assert.match(JSON.stringify(res.body.message), /engine must be one of: postgresql, mysql, mariadb, redis, mongodb/);
     await nothingCreated();
   });
 
   test('unsupported version → 400 listing the offered ones', async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'ok-name', engine: 'postgresql', version: '9', plan: 'small' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'ok-name', engine: 'postgresql', version: '9', plan: 'small' },
+    });
     assert.equal(res.status, 400);
     assert.match(res.body.message, /choose one of: 15, 16, 17/);
     await nothingCreated();
   });
 
   test('ha modes without HA storage → 422 with the reason', async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'ok-name', engine: 'postgresql', plan: 'small', ha: 'drbd' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'ok-name', engine: 'postgresql', plan: 'small', ha: 'drbd' },
+    });
     assert.equal(res.status, 422);
     await nothingCreated();
   });
 
   test('unknown field → 400', async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'ok-name', engine: 'postgresql', plan: 'small', privileged: true } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'ok-name', engine: 'postgresql', plan: 'small', privileged: true },
+    });
     assert.equal(res.status, 400);
     assert.match(JSON.stringify(res.body.message), /property privileged should not exist/);
     await nothingCreated();
@@ -82,7 +113,10 @@ describe('bad input is refused and creates nothing', () => {
     const bad = await stack.request('POST', '/v1/databases', { key: a.key, raw: '{"name": "x",' });
     assert.equal(bad.status, 400);
     assertErrorShape(bad.body, 400);
-    const types = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 42, engine: ['postgresql'], plan: null } });
+    const types = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 42, engine: ['postgresql'], plan: null },
+    });
     assert.equal(types.status, 400);
     await nothingCreated();
   });
@@ -92,14 +126,25 @@ describe('bad input is refused and creates nothing', () => {
     const wrong = await stack.request('GET', '/v1/databases', { key: 'dbk_' + 'x'.repeat(43) });
     assert.equal(wrong.status, 401);
     assertErrorShape(wrong.body, 401);
-    assert.equal((await stack.request('POST', '/v1/databases', { key: 'nope', body: { name: 'abc', engine: 'redis', plan: 'small' } })).status, 401);
+    assert.equal(
+      (
+        await stack.request('POST', '/v1/databases', {
+          key: 'nope',
+          body: { name: 'abc', engine: 'redis', plan: 'small' },
+        })
+      ).status,
+      401,
+    );
     assert.equal((await stack.request('GET', '/v1/databases', { key: stack.operatorKey })).status, 403);
     assert.equal((await stack.request('GET', '/admin/v1/tenants', { key: a.key })).status, 403);
     await nothingCreated();
   });
 
   test("another tenant's database is a 404 on every route, and a malformed id too", async () => {
-    const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'mine', engine: 'redis', plan: 'small' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'mine', engine: 'redis', plan: 'small' },
+    });
     assert.equal(res.status, 202);
     const id = res.body.id;
     for (const [method, path] of [
@@ -126,18 +171,39 @@ describe('bad input is refused and creates nothing', () => {
   });
 
   test('duplicate name → 409; bad logs tail → 400; resize to an unknown plan → 400', async () => {
-    const first = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'dup', engine: 'redis', plan: 'small' } });
+    const first = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'dup', engine: 'redis', plan: 'small' },
+    });
     assert.equal(first.status, 202);
-    const dup = await stack.request('POST', '/v1/databases', { key: a.key, body: { name: 'dup', engine: 'postgresql', plan: 'small' } });
+    const dup = await stack.request('POST', '/v1/databases', {
+      key: a.key,
+      body: { name: 'dup', engine: 'postgresql', plan: 'small' },
+    });
     assert.equal(dup.status, 409);
     assert.match(dup.body.message, /already exists/);
     // Another tenant may use the same name.
-    const other = await stack.request('POST', '/v1/databases', { key: b.key, body: { name: 'dup', engine: 'redis', plan: 'small' } });
+    const other = await stack.request('POST', '/v1/databases', {
+      key: b.key,
+      body: { name: 'dup', engine: 'redis', plan: 'small' },
+    });
     assert.equal(other.status, 202);
-    assert.equal((await stack.request('GET', `/v1/databases/${first.body.id}/logs?tail=0`, { key: a.key })).status, 400);
-    assert.equal((await stack.request('GET', `/v1/databases/${first.body.id}/logs?tail=abc`, { key: a.key })).status, 400);
-    assert.equal((await stack.request('GET', `/v1/databases/${first.body.id}/logs?tail=5&x=1`, { key: a.key })).status, 400);
-    const resize = await stack.request('POST', `/v1/databases/${first.body.id}/resize`, { key: a.key, body: { plan: 'gigantic' } });
+    assert.equal(
+      (await stack.request('GET', `/v1/databases/${first.body.id}/logs?tail=0`, { key: a.key })).status,
+      400,
+    );
+    assert.equal(
+      (await stack.request('GET', `/v1/databases/${first.body.id}/logs?tail=abc`, { key: a.key })).status,
+      400,
+    );
+    assert.equal(
+      (await stack.request('GET', `/v1/databases/${first.body.id}/logs?tail=5&x=1`, { key: a.key })).status,
+      400,
+    );
+    const resize = await stack.request('POST', `/v1/databases/${first.body.id}/resize`, {
+      key: a.key,
+      body: { plan: 'gigantic' },
+    });
     assert.equal(resize.status, 400);
     for (const [k, id, op] of [
       [a.key, first.body.id, first.body.operationId],

@@ -17,7 +17,10 @@ describe('worker killed mid-provisioning', () => {
 
   test('the restarted worker finishes the job with exactly one container', async () => {
     const worker = stack.startWorker();
-    const res = await stack.request('POST', '/v1/databases', { key, body: { name: 'survivor', engine: 'postgresql', plan: 'small' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key,
+      body: { name: 'survivor', engine: 'postgresql', plan: 'small' },
+    });
     assert.equal(res.status, 202);
     const id = res.body.id;
     // Kill the worker once the container exists but before the database is ready.
@@ -46,7 +49,10 @@ describe('worker killed mid-provisioning', () => {
 
   test('an operation whose job was lost is re-enqueued by the reconciler', async () => {
     // Simulate Redis losing the job: write an operation row the queue never heard of.
-    const res = await stack.request('POST', '/v1/databases', { key, body: { name: 'orphan', engine: 'redis', plan: 'small' } });
+    const res = await stack.request('POST', '/v1/databases', {
+      key,
+      body: { name: 'orphan', engine: 'redis', plan: 'small' },
+    });
     await stack.waitOperation(key, res.body.operationId);
     const [row] = await stack.metadata(
       `INSERT INTO operations (type, status, tenant_id, database_id, host_id, created_at)

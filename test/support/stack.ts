@@ -83,7 +83,10 @@ export class Stack {
   }
 
   startWorker(extra: Record<string, string> = {}): ChildProcess {
-    const w = this.spawn(`worker-${this.workers.length}`, ['dist/apps/worker/main.js'], { ...this.opts.worker, ...extra });
+    const w = this.spawn(`worker-${this.workers.length}`, ['dist/apps/worker/main.js'], {
+      ...this.opts.worker,
+      ...extra,
+    });
     this.workers.push(w);
     return w;
   }
@@ -92,7 +95,11 @@ export class Stack {
     w.kill('SIGKILL');
   }
 
-  async request<T = any>(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.key) headers.authorization = `Bearer ${opts.key}`;
     let body: string | undefined;
@@ -114,7 +121,10 @@ export class Stack {
   async tenant(name: string): Promise<{ id: string; key: string }> {
     const t = await this.request('POST', '/admin/v1/tenants', { key: this.operatorKey, body: { name } });
     if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
-    const k = await this.request('POST', `/admin/v1/tenants/${t.body.id}/api-keys`, { key: this.operatorKey, body: { name: 'test' } });
+    const k = await this.request('POST', `/admin/v1/tenants/${t.body.id}/api-keys`, {
+      key: this.operatorKey,
+      body: { name: 'test' },
+    });
     if (k.status !== 201) throw new Error(`api key: ${k.status} ${JSON.stringify(k.body)}`);
     return { id: t.body.id, key: k.body.key };
   }
@@ -126,7 +136,8 @@ export class Stack {
       const r = await this.request('GET', `/v1/operations/${operationId}`, { key });
       if (r.status !== 200) throw new Error(`operation ${operationId}: ${r.status}`);
       if (r.body.status === 'succeeded' || r.body.status === 'failed') return r.body;
-      if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${r.body.status} (${r.body.progressMessage})`);
+      if (Date.now() > deadline)
+        throw new Error(`operation ${operationId} still ${r.body.status} (${r.body.progressMessage})`);
       await new Promise((res) => setTimeout(res, 150));
     }
   }
@@ -147,7 +158,11 @@ export class Stack {
     try {
       const ids = (await this.metadata<{ id: string }>('SELECT id FROM databases')).map((r) => r.id);
       for (const id of ids) {
-        for (const c of await this.containersOf(id)) await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+        for (const c of await this.containersOf(id))
+          await this.docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
       }
     } catch {
       // the stack may not have started
@@ -160,7 +175,11 @@ export class Stack {
   private spawn(label: string, args: string[], extra: Record<string, string> = {}): ChildProcess {
     mkdirSync(ARTIFACTS, { recursive: true });
     const log = createWriteStream(join(ARTIFACTS, `${this.opts.name}-${this.id}-${label}.log`));
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...this.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, ...extra },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     return child;
@@ -168,7 +187,11 @@ export class Stack {
 
   private run(args: string[]): Promise<void> {
     return new Promise((res, rej) => {
-      const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, args, {
+        cwd: ROOT,
+        env: { ...process.env, ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout!.on('data', (d) => (out += d));
       child.stderr!.on('data', (d) => (out += d));
@@ -185,7 +208,8 @@ export class Stack {
       } catch {
         // not listening yet
       }
-      if (this.api?.exitCode !== null && this.api?.exitCode !== undefined) throw new Error(`the API exited (${this.api.exitCode}); see test-artifacts/`);
+      if (this.api?.exitCode !== null && this.api?.exitCode !== undefined)
+        throw new Error(`the API exited (${this.api.exitCode}); see test-artifacts/`);
       if (Date.now() > deadline) throw new Error('the API did not become healthy in 30 s');
       await new Promise((r) => setTimeout(r, 100));
     }

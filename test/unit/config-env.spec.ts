@@ -51,21 +51,26 @@ describe('loadEnv', () => {
     const api = loadEnv(ApiEnv, { ...MINIMAL, API_PORT: '9090' });
     assert.equal(api.API_PORT, 9090);
     assert.equal(typeof api.API_PORT, 'number');
-    const worker = loadEnv(WorkerEnv, { ...MINIMAL, WORKER_CONCURRENCY: '7', JOB_ATTEMPTS: '3', READY_TIMEOUT_MS: '5000' });
+    const worker = loadEnv(WorkerEnv, {
+      ...MINIMAL,
+      WORKER_CONCURRENCY: '7',
+      JOB_ATTEMPTS: '3',
+      READY_TIMEOUT_MS: '5000',
+    });
     assert.equal(worker.WORKER_CONCURRENCY, 7);
     assert.equal(worker.JOB_ATTEMPTS, 3);
     assert.equal(worker.READY_TIMEOUT_MS, 5000);
   });
 
   test("LOCAL_HOST 'true' / '1' / 'YES' / 'on' is true", () => {
-    for (const v of ['true', '1', 'YES', 'on']) assert.equal(loadEnv(ApiEnv, { ...MINIMAL, LOCAL_HOST: v }).LOCAL_HOST, true, v);
+    for (const v of ['true', '1', 'YES', 'on'])
+      assert.equal(loadEnv(ApiEnv, { ...MINIMAL, LOCAL_HOST: v }).LOCAL_HOST, true, v);
   });
 
-  // Known source bug (libs/config/src/env.ts, LOCAL_HOST): with enableImplicitConversion, class-transformer turns
-  // the string 'false' into Boolean('false') === true BEFORE @Transform(toBool) runs, so the flag can never be
-  // switched off. Drop `todo` once toBool reads the raw value (`({ obj, key }) => ... obj[key]`).
-  test("LOCAL_HOST 'false' / '0' / 'no' / 'off' is false", { todo: 'LOCAL_HOST=false is parsed as true (env.ts bug)' }, () => {
-    for (const v of ['false', '0', 'no', 'off']) assert.equal(loadEnv(ApiEnv, { ...MINIMAL, LOCAL_HOST: v }).LOCAL_HOST, false, v);
+  // Implicit conversion alone would make the string 'false' true: toBool must read the raw value.
+  test("LOCAL_HOST 'false' / '0' / 'no' / 'off' is false", () => {
+    for (const v of ['false', '0', 'no', 'off'])
+      assert.equal(loadEnv(ApiEnv, { ...MINIMAL, LOCAL_HOST: v }).LOCAL_HOST, false, v);
   });
 
   test('accepts a hex MASTER_KEY, postgresql:// and rediss:// URLs, an IMAGE_REGISTRY with port and path', () => {
@@ -98,9 +103,18 @@ describe('loadEnv', () => {
   });
 
   test('API_PORT=abc and out-of-range ports are rejected', () => {
-    assert.match(envError(() => loadEnv(ApiEnv, { ...MINIMAL, API_PORT: 'abc' })), /API_PORT/);
-    assert.match(envError(() => loadEnv(ApiEnv, { ...MINIMAL, API_PORT: '70000' })), /API_PORT/);
-    assert.match(envError(() => loadEnv(ApiEnv, { ...MINIMAL, API_PORT: '0' })), /API_PORT/);
+    assert.match(
+      envError(() => loadEnv(ApiEnv, { ...MINIMAL, API_PORT: 'abc' })),
+      /API_PORT/,
+    );
+    assert.match(
+      envError(() => loadEnv(ApiEnv, { ...MINIMAL, API_PORT: '70000' })),
+      /API_PORT/,
+    );
+    assert.match(
+      envError(() => loadEnv(ApiEnv, { ...MINIMAL, API_PORT: '0' })),
+      /API_PORT/,
+    );
   });
 
   test('every bad variable is listed in one error', () => {
@@ -115,7 +129,16 @@ describe('loadEnv', () => {
         OPERATOR_BOOTSTRAP_KEY: 'too-short',
       }),
     );
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'API_PORT', 'LOG_LEVEL', 'DATA_ROOT', 'PORT_RANGE', 'OPERATOR_BOOTSTRAP_KEY']) {
+    for (const name of [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'MASTER_KEY',
+      'API_PORT',
+      'LOG_LEVEL',
+      'DATA_ROOT',
+      'PORT_RANGE',
+      'OPERATOR_BOOTSTRAP_KEY',
+    ]) {
       assert.match(msg, new RegExp(`- ${name}:`), name);
     }
   });
@@ -131,12 +154,18 @@ describe('loadEnv', () => {
 describe('portRange', () => {
   test('parses the default and custom ranges', () => {
     assert.deepEqual(portRange(loadEnv(CommonEnv, { ...MINIMAL })), { from: 20000, to: 29999 });
-    assert.deepEqual(portRange(loadEnv(CommonEnv, { ...MINIMAL, PORT_RANGE: '30000-30100' })), { from: 30000, to: 30100 });
+    assert.deepEqual(portRange(loadEnv(CommonEnv, { ...MINIMAL, PORT_RANGE: '30000-30100' })), {
+      from: 30000,
+      to: 30100,
+    });
   });
 
   test('an empty or reversed range is an EnvValidationError', () => {
     const reversed = loadEnv(CommonEnv, { ...MINIMAL, PORT_RANGE: '30000-20000' });
-    assert.throws(() => portRange(reversed), (e: unknown) => e instanceof EnvValidationError && /PORT_RANGE/.test(e.message));
+    assert.throws(
+      () => portRange(reversed),
+      (e: unknown) => e instanceof EnvValidationError && /PORT_RANGE/.test(e.message),
+    );
     const empty = loadEnv(CommonEnv, { ...MINIMAL, PORT_RANGE: '25000-25000' });
     assert.throws(() => portRange(empty), EnvValidationError);
   });

@@ -11,7 +11,14 @@ const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 
 function db(patch: Partial<DatabaseEntity> = {}): DatabaseEntity {
-  return { id: DB_ID, tenantId: TENANT_ID, engine: 'postgresql', version: '16', port: 20042, ...patch } as DatabaseEntity;
+  return {
+    id: DB_ID,
+    tenantId: TENANT_ID,
+    engine: 'postgresql',
+    version: '16',
+    port: 20042,
+    ...patch,
+  } as DatabaseEntity;
 }
 const host = { id: 'h1', address: '192.0.2.10' } as HostEntity;
 const plan = { name: 'small', cpus: 0.5, memoryMb: 512, diskGb: 10 } as PlanEntity;
@@ -36,7 +43,12 @@ describe('buildContainerSpec', () => {
         PGDATA: '/var/lib/postgresql/data/pgdata',
       },
       cmd: undefined,
-      labels: { 'dbaas.database': DB_ID, 'dbaas.tenant': TENANT_ID, 'dbaas.engine': 'postgresql', 'dbaas.plan': 'small' },
+      labels: {
+        'dbaas.database': DB_ID,
+        'dbaas.tenant': TENANT_ID,
+        'dbaas.engine': 'postgresql',
+        'dbaas.plan': 'small',
+      },
       containerPort: 5432,
       hostIp: '192.0.2.10',
       hostPort: 20042,
@@ -91,13 +103,22 @@ describe('specHash', () => {
     assert.notEqual(specHash({ ...base, containerPort: 5433 }), h);
     assert.notEqual(specHash({ ...base, image: 'docker.io/library/postgres:17' }), h);
     assert.notEqual(specHash({ ...base, hostIp: '192.0.2.11' }), h);
-    assert.notEqual(specHash({ ...base, binds: [{ hostPath: '/d/other', containerPath: '/var/lib/postgresql/data' }] }), h);
+    assert.notEqual(
+      specHash({ ...base, binds: [{ hostPath: '/d/other', containerPath: '/var/lib/postgresql/data' }] }),
+      h,
+    );
     assert.notEqual(specHash({ ...base, memoryMb: 1024 }), h);
   });
 
   test('a rotated Redis password changes it (the password is in cmd, so the container is recreated)', () => {
     const redis = (password: string) =>
-      buildContainerSpec({ db: db({ engine: 'redis', version: '7.0' }), host, plan, hostPath: '/d/v', ctx: { ...ctx, password } });
+      buildContainerSpec({
+        db: db({ engine: 'redis', version: '7.0' }),
+        host,
+        plan,
+        hostPath: '/d/v',
+        ctx: { ...ctx, password },
+      });
     assert.notEqual(specHash(redis('old-pw')), specHash(redis('new-pw')));
   });
 });
@@ -135,8 +156,7 @@ describe('demuxDockerLogs', () => {
   });
 
   // Known source bug (libs/hosts/src/docker/docker-logs.ts): a TTY buffer shorter than one 8-byte header never
-  // enters the loop, so its text is dropped. Drop `todo` once short buffers fall back to plain text.
-  test('a short plain (TTY) buffer is returned as text', { todo: 'buffers under 8 bytes are dropped' }, () => {
+  test('a short plain (TTY) buffer is returned as text', () => {
     assert.equal(demuxDockerLogs(Buffer.from('ok\n')), 'ok\n');
   });
 

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
-import type { CommandExecutor, CommandResult, ContainerRuntime, HostConnector, RunOptions } from '../../libs/domain/src/ports';
+import type {
+  CommandExecutor,
+  CommandResult,
+  ContainerRuntime,
+  HostConnector,
+  RunOptions,
+} from '../../libs/domain/src/ports';
 import { DirectoryStorageDriver, directoryPath } from '../../libs/storage/src/directory/directory.driver';
 
 const VOL_ID = '0b9d2c7e-4f1a-4c3b-8d2e-6f7a8b9c0d1e';
@@ -84,7 +90,10 @@ describe('DirectoryStorageDriver', () => {
     const h = host();
     const res = await driver.ensure(h, volume());
     assert.deepEqual(res, { hostPath: `/var/lib/dbaas/volumes/${VOL_ID}` });
-    assert.deepEqual(exec.calls.map((c) => c.argv), [['mkdir', '-p', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]]);
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv),
+      [['mkdir', '-p', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]],
+    );
     assert.equal(exec.calls[0].opts?.timeoutMs, 120_000);
     assert.equal(connector.hostsAsked[0], h);
   });
@@ -92,13 +101,23 @@ describe('DirectoryStorageDriver', () => {
   test('remove runs rm -rf --one-file-system -- <path>', async () => {
     const { driver, exec } = driverWith();
     await driver.remove(host(), volume());
-    assert.deepEqual(exec.calls.map((c) => c.argv), [['rm', '-rf', '--one-file-system', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]]);
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv),
+      [['rm', '-rf', '--one-file-system', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]],
+    );
   });
 
   test('usage runs du -sb -- <path> and parses the byte count', async () => {
-    const { driver, exec } = driverWith({ exitCode: 0, stdout: `123456789\t/var/lib/dbaas/volumes/${VOL_ID}\n`, stderr: '' });
+    const { driver, exec } = driverWith({
+      exitCode: 0,
+      stdout: `123456789\t/var/lib/dbaas/volumes/${VOL_ID}\n`,
+      stderr: '',
+    });
     assert.deepEqual(await driver.usage(host(), volume()), { usedBytes: 123456789 });
-    assert.deepEqual(exec.calls.map((c) => c.argv), [['du', '-sb', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]]);
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv),
+      [['du', '-sb', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]],
+    );
   });
 
   test('usage reports 0 when du prints nothing numeric', async () => {
@@ -107,13 +126,20 @@ describe('DirectoryStorageDriver', () => {
   });
 
   test('a non-zero exit raises an error with the command, exit code and first stderr line', async () => {
-    const failing = { exitCode: 1, stdout: '', stderr: 'mkdir: cannot create directory: Permission denied\nmore detail' };
+    const failing = {
+      exitCode: 1,
+      stdout: '',
+      stderr: 'mkdir: cannot create directory: Permission denied\nmore detail',
+    };
     const { driver } = driverWith(failing);
     await assert.rejects(driver.ensure(host(), volume()), (err: Error) => {
       assert.equal(err.message, 'mkdir exited with 1: mkdir: cannot create directory: Permission denied');
       return true;
     });
-    await assert.rejects(driverWith({ ...failing, exitCode: 2 }).driver.remove(host(), volume()), /^Error: rm exited with 2/);
+    await assert.rejects(
+      driverWith({ ...failing, exitCode: 2 }).driver.remove(host(), volume()),
+      /^Error: rm exited with 2/,
+    );
     await assert.rejects(driverWith({ ...failing, exitCode: 1 }).driver.usage(host(), volume()), /du exited with 1/);
   });
 

@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE_NAMES, ENGINES, EngineContext, identifierFor, imageRef } from '../../libs/domain/src/engines/engine-catalog';
+import {
+  ENGINE_NAMES,
+  ENGINES,
+  EngineContext,
+  identifierFor,
+  imageRef,
+} from '../../libs/domain/src/engines/engine-catalog';
 
 const ctx: EngineContext = { username: 'app_user', password: 'Pw3xYz', dbName: 'orders_db', adminPassword: 'Adm1nPw' };
 // Characters that must be percent-encoded in a URI's userinfo and path.
@@ -64,7 +70,15 @@ describe('engine catalog', () => {
   test('redis: no env, password and persistence on the command line, fixed user "default"', () => {
     const redis = ENGINES.redis;
     assert.deepEqual(redis.env(ctx), {});
-    assert.deepEqual(redis.cmd(ctx), ['redis-server', '--requirepass', 'Pw3xYz', '--appendonly', 'yes', '--dir', '/data']);
+    assert.deepEqual(redis.cmd(ctx), [
+      'redis-server',
+      '--requirepass',
+      'Pw3xYz',
+      '--appendonly',
+      'yes',
+      '--dir',
+      '/data',
+    ]);
     assert.equal(redis.fixedUsername, 'default');
     assert.equal(redis.rotation, 'recreate');
     assert.equal(redis.dataDir, '/data');

@@ -5,7 +5,10 @@ import type { HostCapacity, HostEntity, HostStatus } from '../../libs/persistenc
 import type { HostUsage } from '../../libs/domain/src/ports';
 import { chooseHost, DEFAULT_OVERCOMMIT } from '../../libs/domain/src/hosts/placement/placement.service';
 
-function host(id: string, opts: { status?: HostStatus; capacity?: Partial<HostCapacity>; storageDriver?: string } = {}): HostEntity {
+function host(
+  id: string,
+  opts: { status?: HostStatus; capacity?: Partial<HostCapacity>; storageDriver?: string } = {},
+): HostEntity {
   return {
     id,
     name: `host-${id}`,

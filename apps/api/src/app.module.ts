@@ -27,7 +27,14 @@ export function apiModule(env: ApiEnv) {
       StorageModule,
       DomainModule,
     ],
-    controllers: [DatabasesController, AdminTenantsController, AdminHostsController, AdminDatabasesController, HealthController, MetricsController],
+    controllers: [
+      DatabasesController,
+      AdminTenantsController,
+      AdminHostsController,
+      AdminDatabasesController,
+      HealthController,
+      MetricsController,
+    ],
     providers: [
       BootService,
       MetricsService,

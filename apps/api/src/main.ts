@@ -33,7 +33,7 @@ async function serve(): Promise<void> {
     app,
     new DocumentBuilder()
       .setTitle('DBaaS API')
-      .setDescription('Managed databases: the tenant API (/v1) and the operators\' admin API (/admin/v1).')
+      .setDescription("Managed databases: the tenant API (/v1) and the operators' admin API (/admin/v1).")
       .setVersion('1')
       .addBearerAuth()
       .build(),

@@ -1,19 +1,10 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+// Reads the raw string: implicit conversion would already have turned 'false' into true.
+const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }) =>
+  obj[key] === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(obj[key]).toLowerCase());
 
 /** Settings shared by the API and the worker. Every app validates its own at boot and fails fast. */
 export class CommonEnv {
@@ -116,9 +107,7 @@ export function loadEnv<T extends object>(cls: new () => T, source: NodeJS.Proce
   const env = plainToInstance(cls, source, { enableImplicitConversion: true, exposeDefaultValues: true });
   const errors = validateSync(env as object, { whitelist: false });
   if (errors.length > 0) {
-    const lines = errors.flatMap((e) =>
-      Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`),
-    );
+    const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
     throw new EnvValidationError(`Invalid environment for ${cls.name}:\n${lines.join('\n')}`);
   }
   return env;

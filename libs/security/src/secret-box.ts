@@ -10,9 +10,7 @@ export class SecretBox {
   private readonly key: Buffer;
 
   constructor(masterKey: string) {
-    this.key = /^[0-9a-fA-F]{64}$/.test(masterKey)
-      ? Buffer.from(masterKey, 'hex')
-      : Buffer.from(masterKey, 'base64');
+    this.key = /^[0-9a-fA-F]{64}$/.test(masterKey) ? Buffer.from(masterKey, 'hex') : Buffer.from(masterKey, 'base64');
     if (this.key.length !== 32) throw new Error('master key must be 32 bytes');
   }
 

@@ -23,7 +23,11 @@ export class StorageDriverRegistry implements StorageDrivers {
 
 @Global()
 @Module({
-  providers: [DirectoryStorageDriver, StorageDriverRegistry, { provide: STORAGE_DRIVERS, useExisting: StorageDriverRegistry }],
+  providers: [
+    DirectoryStorageDriver,
+    StorageDriverRegistry,
+    { provide: STORAGE_DRIVERS, useExisting: StorageDriverRegistry },
+  ],
   exports: [STORAGE_DRIVERS],
 })
 export class StorageModule {}

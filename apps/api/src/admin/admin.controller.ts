@@ -17,9 +17,19 @@ import {
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
-import { AdminDatabasesQueryDto, AdminOperationsQueryDto, CreateTenantDto, IssueApiKeyDto, RegisterHostDto } from './admin.dto';
+import {
+  AdminDatabasesQueryDto,
+  AdminOperationsQueryDto,
+  CreateTenantDto,
+  IssueApiKeyDto,
+  RegisterHostDto,
+} from './admin.dto';
 
-const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString() });
+const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
+  id: t.id,
+  name: t.name,
+  createdAt: t.createdAt.toISOString(),
+});
 
 @ApiTags('admin: tenants')
 @ApiBearerAuth()
@@ -55,7 +65,11 @@ export class AdminTenantsController {
 
   @Delete(':id/api-keys/:keyId')
   @HttpCode(204)
-  async revoke(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Param('keyId', UuidOr404) keyId: string) {
+  async revoke(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UuidOr404) id: string,
+    @Param('keyId', UuidOr404) keyId: string,
+  ) {
     await this.keys.revoke(id, keyId, actorOf(p));
   }
 }

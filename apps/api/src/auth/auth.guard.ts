@@ -22,7 +22,9 @@ export class ApiKeyGuard implements CanActivate {
     if (!principal) throw new UnauthorizedException('invalid API key');
     const audience = this.reflector.getAllAndOverride<string>(AUDIENCE, targets);
     if (audience && audience !== principal.kind) {
-      throw new ForbiddenException(audience === 'operator' ? 'this route needs an operator key' : 'this route needs a tenant API key');
+      throw new ForbiddenException(
+        audience === 'operator' ? 'this route needs an operator key' : 'this route needs a tenant API key',
+      );
     }
     req.principal = principal;
     return true;

@@ -43,13 +43,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainException) return { statusCode: STATUS[exception.kind], message: exception.message };
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      const message = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? exception.message);
+      const message =
+        typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? exception.message);
       return { statusCode: exception.getStatus(), message };
     }
     // Fastify's own errors (malformed JSON, wrong content type, body too large) carry a 4xx statusCode.
     const fst = exception as { statusCode?: number; code?: string; message?: string };
-    if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500 && fst.code?.startsWith('FST_')) {
-      return { statusCode: fst.statusCode, message: fst.statusCode === 400 ? 'malformed request body' : (REASON[fst.statusCode] ?? 'bad request') };
+    if (
+      typeof fst?.statusCode === 'number' &&
+      fst.statusCode >= 400 &&
+      fst.statusCode < 500 &&
+      fst.code?.startsWith('FST_')
+    ) {
+      return {
+        statusCode: fst.statusCode,
+        message: fst.statusCode === 400 ? 'malformed request body' : (REASON[fst.statusCode] ?? 'bad request'),
+      };
     }
     this.logger.error((exception as Error)?.stack ?? String(exception));
     return { statusCode: 500, message: 'internal error' };

@@ -83,7 +83,9 @@ export class DatabasesController {
   @Post('databases/:id/resize')
   @HttpCode(202)
   async resize(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: ResizeDatabaseDto) {
-    return accepted((await this.resizeDb.execute(ResizeDatabaseCommand.create({ tenantId, databaseId: id, plan: body.plan }))).id);
+    return accepted(
+      (await this.resizeDb.execute(ResizeDatabaseCommand.create({ tenantId, databaseId: id, plan: body.plan }))).id,
+    );
   }
 
   @Get('databases/:id/logs')

@@ -23,8 +23,14 @@ export class HealthController {
   @Get()
   async check() {
     const checks = {
-      postgres: await within(this.ds.query('SELECT 1'), 2000).then(() => 'ok', () => 'down'),
-      redis: await within(this.queue.client.ping(), 2000).then(() => 'ok', () => 'down'),
+      postgres: await within(this.ds.query('SELECT 1'), 2000).then(
+        () => 'ok',
+        () => 'down',
+      ),
+      redis: await within(this.queue.client.ping(), 2000).then(
+        () => 'ok',
+        () => 'down',
+      ),
     };
     const ok = Object.values(checks).every((v) => v === 'ok');
     if (!ok) throw new ServiceUnavailableException(`unhealthy: ${JSON.stringify(checks)}`);

@@ -32,14 +32,15 @@ export class MetricsService {
     @Inject(ENV) private readonly env: CommonEnv,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbaas_api_' });
-    const self = this;
+    // prom-client calls collect() with the metric as `this`; the dependencies are captured here.
+    const [jobQueue, operationRepo, databaseRepo, prefix] = [this.queue, this.operations, this.databases, this.env.QUEUE_PREFIX];
     new Gauge({
       name: 'dbaas_queue_jobs',
       help: 'Jobs in the queue by state',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
-        const counts = await self.queue.getJobCounts();
+        const counts = await jobQueue.getJobCounts();
         for (const [state, n] of Object.entries(counts)) this.set({ queue: QueueName.Databases, state }, n);
       },
     });
@@ -49,7 +50,7 @@ export class MetricsService {
       labelNames: ['job', 'result'],
       registers: [this.registry],
       async collect() {
-        const all = await self.queue.client.hgetall(jobCounterKey(self.env.QUEUE_PREFIX));
+        const all = await jobQueue.client.hgetall(jobCounterKey(prefix));
         this.reset();
         for (const [field, n] of Object.entries(all)) {
           const [job, result] = field.split('|');
@@ -64,7 +65,8 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const r of await self.operations.countByTypeAndStatus()) this.set({ type: r.type, status: r.status }, r.count);
+        for (const r of await operationRepo.countByTypeAndStatus())
+          this.set({ type: r.type, status: r.status }, r.count);
       },
     });
     new Gauge({
@@ -75,7 +77,7 @@ export class MetricsService {
       async collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const db of await self.databases.list({})) {
+        for (const db of await databaseRepo.list({})) {
           const k = `${db.engine}|${db.status}`;
           counts.set(k, (counts.get(k) ?? 0) + 1);
         }

@@ -28,9 +28,12 @@ export class DatabaseOperationStarter {
   ) {}
 
   async findOwned(tenantId: string | null, databaseId: string): Promise<DatabaseEntity> {
-    const db = tenantId ? await this.databases.getForTenant(databaseId, tenantId) : await this.databases.get(databaseId);
+    const db = tenantId
+      ? await this.databases.getForTenant(databaseId, tenantId)
+      : await this.databases.get(databaseId);
     // Another tenant's database is indistinguishable from one that does not exist.
-    if (!db || db.status === 'deleted') throw new DatabaseException(DatabaseExceptionCode.NotFound, 'database not found');
+    if (!db || db.status === 'deleted')
+      throw new DatabaseException(DatabaseExceptionCode.NotFound, 'database not found');
     return db;
   }
 
@@ -49,7 +52,10 @@ export class DatabaseOperationStarter {
       );
     }
     if ('badState' in res) {
-      throw new DatabaseException(DatabaseExceptionCode.InvalidState, `cannot ${req.type} a database that is ${res.badState}`);
+      throw new DatabaseException(
+        DatabaseExceptionCode.InvalidState,
+        `cannot ${req.type} a database that is ${res.badState}`,
+      );
     }
     await this.events.record({
       type: `operation.${req.type}`,

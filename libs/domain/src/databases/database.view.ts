@@ -13,7 +13,11 @@ export interface DatabaseView {
   createdAt: string;
 }
 
-export function toDatabaseView(db: DatabaseEntity, plan: PlanEntity | undefined, host: HostEntity | undefined): DatabaseView {
+export function toDatabaseView(
+  db: DatabaseEntity,
+  plan: PlanEntity | undefined,
+  host: HostEntity | undefined,
+): DatabaseView {
   return {
     id: db.id,
     name: db.name,

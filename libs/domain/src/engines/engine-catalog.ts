@@ -28,6 +28,8 @@ export interface EngineDefinition {
 }
 
 const enc = encodeURIComponent;
+/** IPv6 addresses go in brackets inside a URI. */
+const h6 = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 export const ENGINES: Record<EngineName, EngineDefinition> = {
   postgresql: {
@@ -48,7 +50,7 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       PGDATA: '/var/lib/postgresql/data/pgdata',
     }),
     cmd: () => undefined,
-    uri: (c, h, p) => `postgresql://${enc(c.username)}:${enc(c.password)}@${h}:${p}/${enc(c.dbName)}`,
+    uri: (c, h, p) => `postgresql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
   },
   mysql: {
     name: 'mysql',
@@ -67,7 +69,7 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       MYSQL_DATABASE: c.dbName,
     }),
     cmd: () => undefined,
-    uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h}:${p}/${enc(c.dbName)}`,
+    uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
   },
   mariadb: {
     name: 'mariadb',
@@ -86,7 +88,7 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       MARIADB_DATABASE: c.dbName,
     }),
     cmd: () => undefined,
-    uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h}:${p}/${enc(c.dbName)}`,
+    uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
   },
   redis: {
     name: 'redis',
@@ -101,7 +103,7 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     fixedUsername: 'default',
     env: () => ({}),
     cmd: (c) => ['redis-server', '--requirepass', c.password, '--appendonly', 'yes', '--dir', '/data'],
-    uri: (c, h, p) => `redis://${enc(c.username)}:${enc(c.password)}@${h}:${p}/0`,
+    uri: (c, h, p) => `redis://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/0`,
   },
   mongodb: {
     name: 'mongodb',
@@ -119,7 +121,7 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       MONGO_INITDB_DATABASE: c.dbName,
     }),
     cmd: () => undefined,
-    uri: (c, h, p) => `mongodb://${enc(c.username)}:${enc(c.password)}@${h}:${p}/${enc(c.dbName)}?authSource=admin`,
+    uri: (c, h, p) => `mongodb://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}?authSource=admin`,
   },
 };
 

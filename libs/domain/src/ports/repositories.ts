@@ -24,7 +24,13 @@ export interface TenantRepository {
 
 export const API_KEY_REPOSITORY = Symbol('API_KEY_REPOSITORY');
 export interface ApiKeyRepository {
-  create(key: { kind: ApiKeyKind; tenantId: string | null; name: string; prefix: string; keyHash: string }): Promise<ApiKeyEntity>;
+  create(key: {
+    kind: ApiKeyKind;
+    tenantId: string | null;
+    name: string;
+    prefix: string;
+    keyHash: string;
+  }): Promise<ApiKeyEntity>;
   findActiveByHash(hash: string): Promise<ApiKeyEntity | null>;
   listForTenant(tenantId: string): Promise<ApiKeyEntity[]>;
   revoke(id: string, tenantId: string): Promise<boolean>;
@@ -87,7 +93,12 @@ export interface DatabaseRepository {
   startOperation(
     databaseId: string,
     type: OperationType,
-    opts: { status?: DatabaseStatus; params?: Record<string, unknown>; supersede?: boolean; allowedFrom?: DatabaseStatus[] },
+    opts: {
+      status?: DatabaseStatus;
+      params?: Record<string, unknown>;
+      supersede?: boolean;
+      allowedFrom?: DatabaseStatus[];
+    },
   ): Promise<{ operation: OperationEntity } | { busy: OperationEntity } | { badState: DatabaseStatus }>;
   get(id: string): Promise<DatabaseEntity | null>;
   getForTenant(id: string, tenantId: string): Promise<DatabaseEntity | null>;

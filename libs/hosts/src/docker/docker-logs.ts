@@ -3,6 +3,8 @@
  * a big-endian uint32 length, then the payload. Returns the payload text, frames in order.
  */
 export function demuxDockerLogs(buf: Buffer): string {
+  // Shorter than one frame header: cannot be multiplexed, so it is plain text.
+  if (buf.length < 8) return buf.toString('utf8');
   const parts: Buffer[] = [];
   let off = 0;
   while (off + 8 <= buf.length) {

@@ -64,7 +64,12 @@ export class DockerRuntime implements ContainerRuntime {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null) => (err ? reject(err) : resolve()),
-        (evt: { id?: string; status?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+        (evt: {
+          id?: string;
+          status?: string;
+          error?: string;
+          progressDetail?: { current?: number; total?: number };
+        }) => {
           if (evt.error) return reject(new Error(evt.error));
           if (evt.id && evt.progressDetail?.total) {
             layers.set(evt.id, { current: evt.progressDetail.current ?? 0, total: evt.progressDetail.total });
@@ -162,7 +167,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logs(name: string, tail: number): Promise<string[]> {
     try {
-      const buf = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      const buf = (await this.docker
+        .getContainer(name)
+        .logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
       return toLines(demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))));
     } catch (err) {
       if (isNotFound(err)) return [];

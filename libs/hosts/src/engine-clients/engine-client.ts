@@ -71,8 +71,19 @@ export class NativeEngineClient implements EngineClient {
     }
   }
 
-  private async withMysql(ep: EngineEndpoint, user: string, password: string, fn: (my: Awaited<ReturnType<typeof createConnection>>) => Promise<void>) {
-    const my = await createConnection({ host: ep.host, port: ep.port, user, password, connectTimeout: CONNECT_TIMEOUT_MS });
+  private async withMysql(
+    ep: EngineEndpoint,
+    user: string,
+    password: string,
+    fn: (my: Awaited<ReturnType<typeof createConnection>>) => Promise<void>,
+  ) {
+    const my = await createConnection({
+      host: ep.host,
+      port: ep.port,
+      user,
+      password,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+    });
     try {
       await fn(my);
     } finally {

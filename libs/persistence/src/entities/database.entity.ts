@@ -2,14 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 
 export type EngineName = 'postgresql' | 'mysql' | 'mariadb' | 'redis' | 'mongodb';
 export type HaMode = 'none' | 'drbd' | 'san';
-export type DatabaseStatus =
-  | 'provisioning'
-  | 'running'
-  | 'failing-over'
-  | 'stopped'
-  | 'error'
-  | 'deleting'
-  | 'deleted';
+export type DatabaseStatus = 'provisioning' | 'running' | 'failing-over' | 'stopped' | 'error' | 'deleting' | 'deleted';
 
 @Entity('databases')
 export class DatabaseEntity {

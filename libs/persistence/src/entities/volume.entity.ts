@@ -9,7 +9,12 @@ export class VolumeEntity {
   // Where the driver put it on the host (a directory, or a mount point of a logical volume).
   @Column({ type: 'text', nullable: true }) path!: string | null;
   @Column({ name: 'size_gb', type: 'int' }) sizeGb!: number;
-  @Column({ name: 'used_bytes', type: 'bigint', nullable: true, transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) } })
+  @Column({
+    name: 'used_bytes',
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+  })
   usedBytes!: number | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;

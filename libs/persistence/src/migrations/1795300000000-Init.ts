@@ -77,8 +77,12 @@ export class Init1795300000000 implements MigrationInterface {
         deleted_at timestamptz
       )`);
     // A name is unique among a tenant's live databases; a deleted one frees its name and its port.
-    await q.query(`CREATE UNIQUE INDEX databases_tenant_name_live ON databases (tenant_id, name) WHERE deleted_at IS NULL`);
-    await q.query(`CREATE UNIQUE INDEX databases_host_port_live ON databases (host_id, port) WHERE deleted_at IS NULL AND port IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX databases_tenant_name_live ON databases (tenant_id, name) WHERE deleted_at IS NULL`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX databases_host_port_live ON databases (host_id, port) WHERE deleted_at IS NULL AND port IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX databases_host ON databases (host_id) WHERE deleted_at IS NULL`);
     await q.query(`
       CREATE TABLE volumes (

@@ -6,7 +6,8 @@ import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/
 import { DatabaseEntity, DatabaseStatus, OperationEntity, OperationType, VolumeEntity } from '../entities';
 
 const isUniqueViolation = (err: unknown, index: string) =>
-  err instanceof QueryFailedError && (err.driverError as { code?: string; constraint?: string })?.code === '23505' &&
+  err instanceof QueryFailedError &&
+  (err.driverError as { code?: string; constraint?: string })?.code === '23505' &&
   (err.driverError as { constraint?: string }).constraint === index;
 
 @Injectable()
@@ -39,15 +40,31 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               adminPassword: input.adminPassword,
             }),
           );
-          await tx.save(tx.create(VolumeEntity, { databaseId: database.id, hostId: input.hostId, driver: input.driver, sizeGb: input.sizeGb }));
+          await tx.save(
+            tx.create(VolumeEntity, {
+              databaseId: database.id,
+              hostId: input.hostId,
+              driver: input.driver,
+              sizeGb: input.sizeGb,
+            }),
+          );
           const operation = await tx.save(
-            tx.create(OperationEntity, { type: 'create-database', status: 'queued', tenantId: input.tenantId, databaseId: database.id, hostId: input.hostId }),
+            tx.create(OperationEntity, {
+              type: 'create-database',
+              status: 'queued',
+              tenantId: input.tenantId,
+              databaseId: database.id,
+              hostId: input.hostId,
+            }),
           );
           return { database, operation };
         });
       } catch (err) {
         if (isUniqueViolation(err, 'databases_tenant_name_live')) {
-          throw new DatabaseException(DatabaseExceptionCode.NameTaken, `a database named "${input.name}" already exists`);
+          throw new DatabaseException(
+            DatabaseExceptionCode.NameTaken,
+            `a database named "${input.name}" already exists`,
+          );
         }
         if (isUniqueViolation(err, 'databases_host_port_live')) continue;
         throw err;
@@ -75,7 +92,12 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
   async startOperation(
     databaseId: string,
     type: OperationType,
-    opts: { status?: DatabaseStatus; params?: Record<string, unknown>; supersede?: boolean; allowedFrom?: DatabaseStatus[] },
+    opts: {
+      status?: DatabaseStatus;
+      params?: Record<string, unknown>;
+      supersede?: boolean;
+      allowedFrom?: DatabaseStatus[];
+    },
   ) {
     return this.ds.transaction(async (tx) => {
       // The row lock orders concurrent requests on the same database.
@@ -90,7 +112,14 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       if (inFlight && opts.supersede && inFlight.type === type) return { operation: inFlight };
       if (inFlight && !(opts.supersede && inFlight.type !== type)) return { busy: inFlight };
       const operation = await tx.save(
-        tx.create(OperationEntity, { type, status: 'queued', tenantId: db.tenantId, databaseId, hostId: db.hostId, params: opts.params ?? {} }),
+        tx.create(OperationEntity, {
+          type,
+          status: 'queued',
+          tenantId: db.tenantId,
+          databaseId,
+          hostId: db.hostId,
+          params: opts.params ?? {},
+        }),
       );
       if (opts.status) await tx.update(DatabaseEntity, { id: databaseId }, { status: opts.status });
       return { operation };

@@ -17,7 +17,9 @@ export class PgAdvisoryLock implements ResourceLock {
     try {
       const deadline = Date.now() + waitMs;
       for (;;) {
-        const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [key]);
+        const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [
+          key,
+        ]);
         if (locked) break;
         if (Date.now() > deadline) throw new Error(`timed out waiting for the lock on ${key}`);
         await new Promise((r) => setTimeout(r, 200));

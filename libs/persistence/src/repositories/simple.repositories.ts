@@ -100,7 +100,11 @@ export class TypeOrmHostRepository implements HostRepository {
     return this.repo.findOneBy({ name });
   }
   async getSealedKey(id: string) {
-    const row = await this.repo.createQueryBuilder('h').addSelect('h.sshPrivateKey').where('h.id = :id', { id }).getOne();
+    const row = await this.repo
+      .createQueryBuilder('h')
+      .addSelect('h.sshPrivateKey')
+      .where('h.id = :id', { id })
+      .getOne();
     return row?.sshPrivateKey ?? null;
   }
   async update(id: string, patch: Partial<HostEntity>) {
@@ -111,7 +115,8 @@ export class TypeOrmHostRepository implements HostRepository {
   }
   async usage(): Promise<HostUsage[]> {
     // What is promised on each host: the plans of its live databases.
-    const rows: { host_id: string; n: string; cpus: string; memory_mb: string; disk_gb: string }[] = await this.ds.query(`
+    const rows: { host_id: string; n: string; cpus: string; memory_mb: string; disk_gb: string }[] = await this.ds
+      .query(`
       SELECT d.host_id, count(*) AS n, sum(p.cpus) AS cpus, sum(p.memory_mb) AS memory_mb, sum(p.disk_gb) AS disk_gb
       FROM databases d JOIN plans p ON p.id = d.plan_id
       WHERE d.deleted_at IS NULL AND d.host_id IS NOT NULL
@@ -148,7 +153,10 @@ export class TypeOrmOperationRepository implements OperationRepository {
   }
   list(filter: { status?: OperationStatus; databaseId?: string; limit: number }) {
     return this.repo.find({
-      where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.databaseId ? { databaseId: filter.databaseId } : {}) },
+      where: {
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.databaseId ? { databaseId: filter.databaseId } : {}),
+      },
       order: { createdAt: 'DESC' },
       take: filter.limit,
     });

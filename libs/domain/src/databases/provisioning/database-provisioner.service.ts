@@ -96,7 +96,13 @@ export class DatabaseProvisioner {
       }
     }
     await this.databases.markDeleted(db.id);
-    await this.events.record({ type: 'database.deleted', message: 'container, volume and secrets removed', tenantId: db.tenantId, databaseId: db.id, operationId: op.operationId });
+    await this.events.record({
+      type: 'database.deleted',
+      message: 'container, volume and secrets removed',
+      tenantId: db.tenantId,
+      databaseId: db.id,
+      operationId: op.operationId,
+    });
   }
 
   async restart(databaseId: string, op: OperationContext): Promise<void> {
@@ -131,7 +137,10 @@ export class DatabaseProvisioner {
     const endpoint = { host: l.host.address, port: l.db.port! };
     await op.progress(30, 'changing the password');
     if (engine.rotation === 'in-database') {
-      const alreadyApplied = await this.clients.ping(l.db.engine, endpoint, { ...l.ctx, password: next }).then(() => true, () => false);
+      const alreadyApplied = await this.clients.ping(l.db.engine, endpoint, { ...l.ctx, password: next }).then(
+        () => true,
+        () => false,
+      );
       if (!alreadyApplied) {
         await this.step('password change', () => this.clients.setPassword(l.db.engine, endpoint, l.ctx, next));
       }
@@ -170,19 +179,37 @@ export class DatabaseProvisioner {
     if (['create-database', 'delete-database', 'restart-database'].includes(type)) {
       await this.databases.update(databaseId, { status: 'error' });
     }
-    await this.events.record({ type: 'operation.failed', message: `${type}: ${message}`, tenantId: db.tenantId, databaseId });
+    await this.events.record({
+      type: 'operation.failed',
+      message: `${type}: ${message}`,
+      tenantId: db.tenantId,
+      databaseId,
+    });
   }
 
   private async finish(databaseId: string, status: 'running', type: string, message: string, op: OperationContext) {
     await this.assertLive(databaseId);
     await this.databases.update(databaseId, { status });
     const db = await this.databases.get(databaseId);
-    await this.events.record({ type, message, tenantId: db?.tenantId ?? null, databaseId, operationId: op.operationId });
+    await this.events.record({
+      type,
+      message,
+      tenantId: db?.tenantId ?? null,
+      databaseId,
+      operationId: op.operationId,
+    });
     await op.progress(100, message);
   }
 
   private spec(l: Loaded, hostPath: string) {
-    return buildContainerSpec({ db: l.db, host: l.host, plan: l.plan, hostPath, ctx: l.ctx, registry: this.env.IMAGE_REGISTRY });
+    return buildContainerSpec({
+      db: l.db,
+      host: l.host,
+      plan: l.plan,
+      hostPath,
+      ctx: l.ctx,
+      registry: this.env.IMAGE_REGISTRY,
+    });
   }
 
   private async ensureVolume(l: Loaded): Promise<string> {
@@ -205,11 +232,15 @@ export class DatabaseProvisioner {
       }
       if (++checks % 20 === 0) {
         const state = await runtime.inspect(containerName(l.db.id));
-        if (!state?.running) throw new StepFailed('readiness', `the container stopped (${state?.status ?? 'missing'}); see the logs`);
+        if (!state?.running)
+          throw new StepFailed('readiness', `the container stopped (${state?.status ?? 'missing'}); see the logs`);
         await this.assertLive(l.db.id);
       }
       if (Date.now() > deadline) {
-        throw new StepFailed('readiness', `the database did not accept connections within ${Math.round(this.readyTimeoutMs / 1000)} s`);
+        throw new StepFailed(
+          'readiness',
+          `the database did not accept connections within ${Math.round(this.readyTimeoutMs / 1000)} s`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -230,7 +261,8 @@ export class DatabaseProvisioner {
 
   private async assertLive(databaseId: string): Promise<void> {
     const db = await this.databases.get(databaseId);
-    if (!db || db.status === 'deleting' || db.status === 'deleted') throw new OperationCancelled('the database is being deleted');
+    if (!db || db.status === 'deleting' || db.status === 'deleted')
+      throw new OperationCancelled('the database is being deleted');
   }
 
   /** Loads what a job needs; cancels the operation when the database is gone or being deleted. */
@@ -245,7 +277,8 @@ export class DatabaseProvisioner {
       this.volumes.forDatabase(db.id),
       this.databases.getSecrets(db.id),
     ]);
-    if (!host || !plan || !volume || !secrets.password) throw new StepFailed('load', 'the database record is incomplete');
+    if (!host || !plan || !volume || !secrets.password)
+      throw new StepFailed('load', 'the database record is incomplete');
     return {
       db,
       host,

@@ -73,7 +73,9 @@ export class OperationRunner {
         return;
       }
       const message = readableError(err);
-      this.logger.warn(`${op.type} ${op.id} attempt ${job.attempt}/${job.maxAttempts}: ${(err as Error)?.stack ?? err}`);
+      this.logger.warn(
+        `${op.type} ${op.id} attempt ${job.attempt}/${job.maxAttempts}: ${(err as Error)?.stack ?? err}`,
+      );
       if (job.attempt >= job.maxAttempts) {
         await this.operations.fail(op.id, message);
         await onFinalFailure(message);

@@ -51,7 +51,11 @@ export class HostUseCases {
       dataRoot: cmd.dataRoot ?? this.env.DATA_ROOT,
       status: 'active',
     });
-    await this.events.record({ type: 'host.registered', message: `host ${host.name} (${host.address}) registered by ${actor}`, hostId: host.id });
+    await this.events.record({
+      type: 'host.registered',
+      message: `host ${host.name} (${host.address}) registered by ${actor}`,
+      hostId: host.id,
+    });
     return toHostView(host, !!cmd.sshPrivateKey);
   }
 
@@ -59,7 +63,10 @@ export class HostUseCases {
     const [hosts, usage] = await Promise.all([this.hosts.list(), this.hosts.usage()]);
     const counts = new Map(usage.map((u) => [u.hostId, u.databases]));
     return Promise.all(
-      hosts.map(async (h) => ({ ...toHostView(h, !!(await this.hosts.getSealedKey(h.id))), databases: counts.get(h.id) ?? 0 })),
+      hosts.map(async (h) => ({
+        ...toHostView(h, !!(await this.hosts.getSealedKey(h.id))),
+        databases: counts.get(h.id) ?? 0,
+      })),
     );
   }
 
@@ -75,7 +82,10 @@ export class HostUseCases {
     if (!host) throw new HostException(HostExceptionCode.NotFound, 'host not found');
     const live = await this.databases.list({ hostId: id });
     if (live.length > 0) {
-      throw new HostException(HostExceptionCode.InUse, `host ${host.name} still carries ${live.length} database(s); evacuate it first`);
+      throw new HostException(
+        HostExceptionCode.InUse,
+        `host ${host.name} still carries ${live.length} database(s); evacuate it first`,
+      );
     }
     await this.hosts.delete(id);
     await this.events.record({ type: 'host.removed', message: `host ${host.name} removed by ${actor}` });

@@ -41,7 +41,9 @@ const IsLabels = () =>
         v !== null &&
         !Array.isArray(v) &&
         Object.keys(v).length <= 32 &&
-        Object.entries(v).every(([k, val]) => LABEL_PATTERN.test(k) && typeof val === 'string' && LABEL_PATTERN.test(val)),
+        Object.entries(v).every(
+          ([k, val]) => LABEL_PATTERN.test(k) && typeof val === 'string' && LABEL_PATTERN.test(val),
+        ),
       defaultMessage: () => 'labels must be an object of at most 32 key: value strings of [A-Za-z0-9._-], 1-63 chars',
     },
   });
@@ -92,6 +94,8 @@ export class RegisterHostCommand extends Command {
   storageDriver?: string;
 
   @IsOptional()
-  @Matches(/^\/[A-Za-z0-9._/-]{1,200}$/, { message: 'dataRoot must be an absolute path of [A-Za-z0-9._/-]' })
+  @Matches(/^(?!.*(^|\/)\.\.(\/|$))\/[A-Za-z0-9._/-]{1,200}$/, {
+    message: 'dataRoot must be an absolute path of [A-Za-z0-9._/-] without ".." segments',
+  })
   dataRoot?: string;
 }

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { generateApiKey } from '@app/security';
 import type { ApiKeyEntity, TenantEntity } from '@app/persistence/entities';
-import { API_KEY_REPOSITORY, ApiKeyRepository, EVENT_REPOSITORY, EventRepository, TENANT_REPOSITORY, TenantRepository } from '../../ports';
+import {
+  API_KEY_REPOSITORY,
+  ApiKeyRepository,
+  EVENT_REPOSITORY,
+  EventRepository,
+  TENANT_REPOSITORY,
+  TenantRepository,
+} from '../../ports';
 import { TenantException, TenantExceptionCode } from '../tenant.exception';
 import { CreateTenantCommand, IssueApiKeyCommand } from './create-tenant.command';
 
@@ -33,7 +40,11 @@ export class CreateTenantUseCase {
       throw new TenantException(TenantExceptionCode.NameTaken, `a tenant named "${cmd.name}" already exists`);
     }
     const tenant = await this.tenants.create(cmd.name);
-    await this.events.record({ type: 'tenant.created', message: `tenant ${cmd.name} created by ${actor}`, tenantId: tenant.id });
+    await this.events.record({
+      type: 'tenant.created',
+      message: `tenant ${cmd.name} created by ${actor}`,
+      tenantId: tenant.id,
+    });
     return tenant;
   }
 }
@@ -74,12 +85,14 @@ export class ManageApiKeysUseCase {
   ) {}
 
   async list(tenantId: string): Promise<ApiKeyView[]> {
-    if (!(await this.tenants.get(tenantId))) throw new TenantException(TenantExceptionCode.NotFound, 'tenant not found');
+    if (!(await this.tenants.get(tenantId)))
+      throw new TenantException(TenantExceptionCode.NotFound, 'tenant not found');
     return (await this.keys.listForTenant(tenantId)).map(toApiKeyView);
   }
 
   async revoke(tenantId: string, keyId: string, actor: string): Promise<void> {
-    if (!(await this.keys.revoke(keyId, tenantId))) throw new TenantException(TenantExceptionCode.KeyNotFound, 'API key not found');
+    if (!(await this.keys.revoke(keyId, tenantId)))
+      throw new TenantException(TenantExceptionCode.KeyNotFound, 'API key not found');
     await this.events.record({ type: 'api-key.revoked', message: `key ${keyId} revoked by ${actor}`, tenantId });
   }
 }

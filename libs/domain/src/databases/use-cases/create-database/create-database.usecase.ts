@@ -49,11 +49,18 @@ export class CreateDatabaseUseCase {
       );
     }
     const plan = await this.plans.findByName(cmd.plan);
-    if (!plan) throw new DatabaseException(DatabaseExceptionCode.PlanNotFound, `plan "${cmd.plan}" does not exist; see GET /v1/plans`);
+    if (!plan)
+      throw new DatabaseException(
+        DatabaseExceptionCode.PlanNotFound,
+        `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
+      );
 
     const host = await this.placement.choose({ plan });
     if (!host) {
-      throw new DatabaseException(DatabaseExceptionCode.NoCapacity, `no host has room for plan "${plan.name}" right now`);
+      throw new DatabaseException(
+        DatabaseExceptionCode.NoCapacity,
+        `no host has room for plan "${plan.name}" right now`,
+      );
     }
 
     const { database, operation } = await this.databases.createWithOperation({
@@ -80,7 +87,10 @@ export class CreateDatabaseUseCase {
       hostId: host.id,
       operationId: operation.id,
     });
-    await enqueueOrDefer(this.jobs, this.logger, { name: JobName.CreateDatabase, data: { operationId: operation.id, databaseId: database.id } });
+    await enqueueOrDefer(this.jobs, this.logger, {
+      name: JobName.CreateDatabase,
+      data: { operationId: operation.id, databaseId: database.id },
+    });
     return { database, operation };
   }
 }
@@ -89,10 +99,16 @@ export class CreateDatabaseUseCase {
  * The operation row is the source of truth; if Redis is briefly unreachable the worker's reconciler
  * enqueues the job later, so the request still succeeds.
  */
-export async function enqueueOrDefer(jobs: JobQueue, logger: Logger, item: Parameters<JobQueue['enqueue']>[0]): Promise<void> {
+export async function enqueueOrDefer(
+  jobs: JobQueue,
+  logger: Logger,
+  item: Parameters<JobQueue['enqueue']>[0],
+): Promise<void> {
   try {
     await jobs.enqueue(item);
   } catch (err) {
-    logger.warn(`enqueue of ${item.name} ${item.data.operationId} deferred to the reconciler: ${(err as Error).message}`);
+    logger.warn(
+      `enqueue of ${item.name} ${item.data.operationId} deferred to the reconciler: ${(err as Error).message}`,
+    );
   }
 }

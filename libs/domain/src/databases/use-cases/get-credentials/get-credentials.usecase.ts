@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ENGINES } from '../../../engines';
-import { DATABASE_REPOSITORY, DatabaseRepository, HOST_REPOSITORY, HostRepository, SECRET_BOX, SecretSealer } from '../../../ports';
+import {
+  DATABASE_REPOSITORY,
+  DatabaseRepository,
+  HOST_REPOSITORY,
+  HostRepository,
+  SECRET_BOX,
+  SecretSealer,
+} from '../../../ports';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseException, DatabaseExceptionCode } from '../../database.exception';
 
@@ -29,7 +36,12 @@ export class GetCredentialsUseCase {
     if (!host || !db.port || !password) {
       throw new DatabaseException(DatabaseExceptionCode.NoEndpoint, 'this database has no endpoint yet');
     }
-    const ctx = { username: db.username, password: this.secrets.open(password), dbName: db.dbName, adminPassword: null };
+    const ctx = {
+      username: db.username,
+      password: this.secrets.open(password),
+      dbName: db.dbName,
+      adminPassword: null,
+    };
     return {
       username: ctx.username,
       password: ctx.password,

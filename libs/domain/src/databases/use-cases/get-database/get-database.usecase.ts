@@ -16,7 +16,9 @@ export class DatabaseViewer {
     const [plans, hosts] = await Promise.all([this.plans.list(), this.hosts.list()]);
     const planById = new Map(plans.map((p) => [p.id, p]));
     const hostById = new Map(hosts.map((h) => [h.id, h]));
-    return dbs.map((db) => toDatabaseView(db, planById.get(db.planId), db.hostId ? hostById.get(db.hostId) : undefined));
+    return dbs.map((db) =>
+      toDatabaseView(db, planById.get(db.planId), db.hostId ? hostById.get(db.hostId) : undefined),
+    );
   }
 }
 

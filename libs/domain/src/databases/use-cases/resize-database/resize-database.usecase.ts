@@ -15,7 +15,11 @@ export class ResizeDatabaseUseCase {
 
   async execute(cmd: ResizeDatabaseCommand): Promise<OperationEntity> {
     const plan = await this.plans.findByName(cmd.plan);
-    if (!plan) throw new DatabaseException(DatabaseExceptionCode.PlanNotFound, `plan "${cmd.plan}" does not exist; see GET /v1/plans`);
+    if (!plan)
+      throw new DatabaseException(
+        DatabaseExceptionCode.PlanNotFound,
+        `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
+      );
     const db = await this.starter.findOwned(cmd.tenantId, cmd.databaseId);
     const current = await this.plans.get(db.planId);
     // Directory volumes cannot shrink safely, and neither can most filesystems.
@@ -31,7 +35,10 @@ export class ResizeDatabaseUseCase {
       type: 'resize-database',
       allowedFrom: ['running'],
       params: { planId: plan.id, plan: plan.name },
-      job: (operationId) => ({ name: JobName.ResizeDatabase, data: { operationId, databaseId: db.id, planId: plan.id } }),
+      job: (operationId) => ({
+        name: JobName.ResizeDatabase,
+        data: { operationId, databaseId: db.id, planId: plan.id },
+      }),
     });
   }
 }

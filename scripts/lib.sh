@@ -14,6 +14,15 @@ log()  { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 warn() { printf '[%s] WARNING: %s\n' "$LOG_TAG" "$*" >&2; }
 die()  { printf '[%s] ERROR: %s\n' "$LOG_TAG" "$*" >&2; exit 1; }
 
+# With set -e a failing command ends the script silently: say which one.
+# (set -E so the trap also fires inside functions.)
+_on_err() {
+  local rc=$? src=${BASH_SOURCE[1]##*/} line=${BASH_LINENO[0]}
+  printf '\n[%s] ERROR: exit %s at %s:%s: %s\n' "$LOG_TAG" "$rc" "$src" "$line" "$BASH_COMMAND" >&2
+}
+set -E
+trap _on_err ERR
+
 now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
 # elapsed START -> "3.2s"
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }

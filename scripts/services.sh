@@ -21,7 +21,11 @@ set -euo pipefail
 
 LOG_TAG=services
 # shellcheck source=scripts/lib.sh
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+SELF=$(readlink -f "$0")
+. "$(dirname "$SELF")/lib.sh"
+# Every path below is absolute; '/' keeps runuser'd commands (postgres,
+# redis) from complaining about a checkout directory they cannot read.
+cd /
 
 STATE=$DBAAS_STATE_DIR
 SECRETS=$DBAAS_SECRETS_DIR
@@ -340,11 +344,11 @@ case $cmd in
     status_line registry registry_up "$REG_ADDR"
     ;;
   env)
-    [ -f "$ENV_FILE" ] || die "$ENV_FILE not found: run '$0 up' first"
+    [ -f "$ENV_FILE" ] || die "$ENV_FILE not found: run '$SELF up' first"
     cat "$ENV_FILE"
     ;;
   *)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+    sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -119,14 +119,16 @@ find_mirror() {
 }
 
 # ------------------------------------------------------------- rootfs -------
-ROOTFS=
+WORK= ROOTFS=
 cleanup() {
-  [ -n "$ROOTFS" ] && [ -d "$ROOTFS" ] || return 0
-  # debootstrap mounts /proc and /sys inside the target and may leave them
-  # behind when it fails: unmount before deleting anything.
-  findmnt -rn -o TARGET | grep -F "$ROOTFS/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf --one-file-system "$ROOTFS"
-  ROOTFS=
+  [ -n "$WORK" ] && [ -d "$WORK" ] || return 0
+  # debootstrap mounts /proc and /sys inside the target (and may leave them
+  # behind when it fails), and $WORK itself may be a tmpfs: unmount all of
+  # it, innermost first, before deleting anything.
+  findmnt -rn -o TARGET | awk -v w="$WORK" '$0 == w || index($0, w "/") == 1' \
+    | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf --one-file-system "$WORK"
+  WORK= ROOTFS=
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -137,7 +139,8 @@ trim_rootfs() {
   # docs, man pages, translations (keep copyright files and C.UTF-8)
   find "$r"/usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
   find "$r"/usr/share/doc -mindepth 1 -type d -empty -delete 2>/dev/null || true
-  rm -rf "$r"/usr/share/man/* "$r"/usr/share/info/* "$r"/usr/share/locale/* \
+  # (i18n: locale sources of the 'locales' package; C.UTF-8 is built into libc)
+  rm -rf "$r"/usr/share/man/* "$r"/usr/share/info/* "$r"/usr/share/locale/* "$r"/usr/share/i18n \
          "$r"/usr/share/lintian "$r"/usr/share/linda "$r"/usr/share/bug \
          "$r"/usr/share/common-licenses/GPL-[123] "$r"/usr/share/common-licenses/Apache-2.0
   # apt/dpkg caches and lists (the image never runs apt-get update itself)
@@ -182,8 +185,13 @@ build_engine() {
     local logf=$BUILD_LOGS/$e.log
     mkdir -p "$BUILD_LOGS" "$CACHE_DIR"
     : >"$logf"
-    ROOTFS=$(mktemp -d "${TMPDIR:-/var/tmp}/dbaas-rootfs-$e.XXXXXX")
-    chmod 755 "$ROOTFS"
+    WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/dbaas-image-$e.XXXXXX")
+    # The rootfs lives in RAM when possible: dpkg fsyncs every file it
+    # unpacks, which makes debootstrap on disk 2-3x slower. (~650 MB used.)
+    mount -t tmpfs -o size=3g,mode=755 dbaas-rootfs "$WORK" 2>/dev/null \
+      || warn "tmpfs mount failed; building on disk (slower)"
+    ROOTFS=$WORK/rootfs
+    install -d -m 755 "$ROOTFS"
     if [ -z "${MIRROR:-}" ]; then
       MIRROR=${DEBOOTSTRAP_MIRROR:-$(find_mirror)}
       [ -n "$MIRROR" ] || die "no Debian '$SUITE' source in /etc/apt/sources.list{,.d/} (set DEBOOTSTRAP_MIRROR)"
@@ -229,7 +237,7 @@ build_engine() {
     cleanup
     # drop the previous build of this tag if nothing else refers to it
     if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
-      docker rmi "$old_id" >/dev/null 2>&1 || true
+      docker rmi "$old_id" >>"$logf" 2>&1 || true
     fi
   fi
 

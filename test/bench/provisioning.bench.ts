@@ -30,7 +30,8 @@ async function waitConnect(uri: string, timeoutMs = 120_000): Promise<void> {
     } catch {
       await c.end().catch(() => undefined);
     }
-    if (Date.now() > deadline) throw new Error(`no connection to ${uri.replace(/:[^:@]+@/, ':***@')} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`no connection to ${uri.replace(/:[^:@]+@/, ':***@')} within ${timeoutMs} ms`);
     await sleep(100);
   }
 }
@@ -55,7 +56,12 @@ async function rawRun(stack: Stack, image: string, i: number): Promise<number> {
   const c = await stack.docker.createContainer({
     name,
     Image: image,
-    Env: ['POSTGRES_USER=bench', 'POSTGRES_PASSWORD=benchpassword1234', 'POSTGRES_DB=bench', 'PGDATA=/var/lib/postgresql/data/pgdata'],
+    Env: [
+      'POSTGRES_USER=bench',
+      'POSTGRES_PASSWORD=benchpassword1234',
+      'POSTGRES_DB=bench',
+      'PGDATA=/var/lib/postgresql/data/pgdata',
+    ],
     ExposedPorts: { '5432/tcp': {} },
     HostConfig: {
       Binds: [`${dir}:/var/lib/postgresql/data`],
@@ -74,7 +80,10 @@ async function rawRun(stack: Stack, image: string, i: number): Promise<number> {
 
 async function platformRun(stack: Stack, key: string, i: number): Promise<{ ms: number; id: string }> {
   const t0 = performance.now();
-  const res = await stack.request('POST', '/v1/databases', { key, body: { name: `bench-${i}`, engine: 'postgresql', plan: 'small' } });
+  const res = await stack.request('POST', '/v1/databases', {
+    key,
+    body: { name: `bench-${i}`, engine: 'postgresql', plan: 'small' },
+  });
   if (res.status !== 202) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
   // The password exists from the request on; the endpoint accepts connections once the database is up.
   const creds = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key })).body;
@@ -90,7 +99,10 @@ async function remove(stack: Stack, key: string, id: string): Promise<void> {
 async function main(): Promise<void> {
   const services = servicesEnv();
   const image = `${services.IMAGE_REGISTRY}/library/postgres:15`;
-  const stack = await new Stack({ name: 'bench', worker: { WORKER_CONCURRENCY: String(Math.max(20, CONCURRENT)) } }).start();
+  const stack = await new Stack({
+    name: 'bench',
+    worker: { WORKER_CONCURRENCY: String(Math.max(20, CONCURRENT)) },
+  }).start();
   try {
     const { key } = await stack.tenant('bench');
     // Warm-up: the image is pulled once and page caches are filled before anything is timed.
@@ -132,8 +144,12 @@ async function main(): Promise<void> {
     console.log(row(`platform, ${CONCURRENT} at once (each)`, each));
     const ratio50 = pct(platform, 50) / pct(raw, 50);
     const ratio95 = pct(platform, 95) / pct(raw, 95);
-    console.log(`\nratio platform/raw: p50 ${ratio50.toFixed(3)}, p95 ${ratio95.toFixed(3)} (target ≤ 1.15: ${ratio50 <= 1.15 ? 'met' : 'NOT met'})`);
-    console.log(`${CONCURRENT} concurrent creations: ${ok.length}/${CONCURRENT} succeeded in ${(totalConcurrent / 1000).toFixed(2)} s total`);
+    console.log(
+      `\nratio platform/raw: p50 ${ratio50.toFixed(3)}, p95 ${ratio95.toFixed(3)} (target ≤ 1.15: ${ratio50 <= 1.15 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `${CONCURRENT} concurrent creations: ${ok.length}/${CONCURRENT} succeeded in ${(totalConcurrent / 1000).toFixed(2)} s total`,
+    );
     if (ok.length !== CONCURRENT) {
       for (const r of results) if (r.status === 'rejected') console.log(`  failed: ${(r.reason as Error).message}`);
       process.exitCode = 1;

@@ -20,6 +20,13 @@ STOPSIGNAL=
 
 customize() {
   local r=$1
+  # The mysql user comes with the mariadb-server metapackage's postinst, not
+  # with -core: create it (uid/gid 999, as in the official image).
+  if ! grep -q '^mysql:' "$r"/etc/passwd; then
+    chroot "$r" groupadd --system --gid 999 mysql
+    chroot "$r" useradd --system --uid 999 --gid 999 --home-dir /var/lib/mysql \
+      --no-create-home --shell /usr/sbin/nologin mysql
+  fi
   rm -rf "$r"/var/lib/mysql
   mkdir -p "$r"/var/lib/mysql "$r"/run/mysqld "$r"/etc/mysql/conf.d "$r"/docker-entrypoint-initdb.d
   chroot "$r" chown mysql:mysql /var/lib/mysql /run/mysqld
@@ -33,5 +40,5 @@ host-cache-size=0
 CNF
   # The Debian configs may pin bind-address to 127.0.0.1: the server must
   # listen on all interfaces inside the container.
-  grep -rl '^bind-address' "$r"/etc/mysql 2>/dev/null | xargs -r sed -i 's/^bind-address/#bind-address/'
+  grep -rl '^bind-address' "$r"/etc/mysql | xargs -r sed -i 's/^bind-address/#bind-address/' || true
 }

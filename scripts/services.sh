@@ -19,7 +19,7 @@
 # to $STATE/log) so it outlives this script, and the next run only checks.
 set -euo pipefail
 
-LOG_TAG=services
+LOG_TAG=services  # read by lib.sh
 # shellcheck source=scripts/lib.sh
 SELF=$(readlink -f "$0")
 . "$(dirname "$SELF")/lib.sh"

@@ -34,7 +34,6 @@ CACHE_DIR=$DBAAS_STATE_DIR/cache/debootstrap
 BUILD_LOGS=$DBAAS_LOG_DIR/images
 # services.env (from services.sh up) has the registry and its credentials
 if [ -f "$DBAAS_STATE_DIR/services.env" ]; then
-  # shellcheck disable=SC1091
   IMAGE_REGISTRY=${IMAGE_REGISTRY:-$(sed -n 's/^IMAGE_REGISTRY=//p' "$DBAAS_STATE_DIR/services.env")}
 fi
 REGISTRY=${IMAGE_REGISTRY:-127.0.0.1:5000}
@@ -75,6 +74,19 @@ registry_digest() {
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://$REGISTRY/v2/$1/manifests/$2" 2>/dev/null \
     | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p'
+}
+# dbaas.recipe label of NAME:TAG in the registry (empty when absent), read
+# from the image config blob without pulling the image
+registry_recipe() {
+  local auth cfg
+  auth="$REG_USER:$(reg_password)"
+  cfg=$(curl -sf --max-time 10 -u "$auth" \
+          -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+          "http://$REGISTRY/v2/$1/manifests/$2" 2>/dev/null \
+        | tr -d ' \n' | grep -o '"config":{[^}]*}' | grep -o 'sha256:[0-9a-f]*' | head -n1) || true
+  [ -n "$cfg" ] || return 0
+  curl -sfL --max-time 10 -u "$auth" "http://$REGISTRY/v2/$1/blobs/$cfg" 2>/dev/null \
+    | grep -o '"dbaas.recipe":"[0-9a-f]*"' | head -n1 | cut -d'"' -f4 || true
 }
 # digest the local image had when it was last pushed to $REGISTRY
 local_repo_digest() {
@@ -119,7 +131,7 @@ find_mirror() {
 }
 
 # ------------------------------------------------------------- rootfs -------
-WORK= ROOTFS=
+WORK='' ROOTFS=''
 cleanup() {
   [ -n "$WORK" ] && [ -d "$WORK" ] || return 0
   # debootstrap mounts /proc and /sys inside the target (and may leave them
@@ -128,7 +140,7 @@ cleanup() {
   findmnt -rn -o TARGET | awk -v w="$WORK" '$0 == w || index($0, w "/") == 1' \
     | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf --one-file-system "$WORK"
-  WORK= ROOTFS=
+  WORK='' ROOTFS=''
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -177,6 +189,14 @@ build_engine() {
   t0=$(now)
 
   cur_hash=$(docker image inspect -f '{{index .Config.Labels "dbaas.recipe"}}' "$image" 2>/dev/null || true)
+  # Not here but already in the registry (e.g. docker's storage was reset):
+  # a pull from 127.0.0.1 takes seconds, a build a minute or more.
+  if [ -z "$force" ] && [ "$cur_hash" != "$hash" ] && [ "$do_push" = yes ] \
+     && [ "$(registry_recipe "$NAME" "$TAG")" = "$hash" ]; then
+    step_begin "$e: pulling $image (registry has recipe $hash)"
+    if run_logged "$BUILD_LOGS/$e-pull.log" docker pull "$image"; then step_end; else step_fail || true; fi
+    cur_hash=$(docker image inspect -f '{{index .Config.Labels "dbaas.recipe"}}' "$image" 2>/dev/null || true)
+  fi
   if [ -z "$force" ] && [ "$cur_hash" = "$hash" ]; then
     log "$e: $image is up to date (recipe $hash)"
   else

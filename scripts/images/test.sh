@@ -30,11 +30,11 @@ done
 
 need_pkg postgresql-client-15 mariadb-client redis-tools
 
-CNAME= DATADIR=
+CNAME='' DATADIR=''
 cleanup() {
-  [ -n "$CNAME" ] && docker rm -f "$CNAME" >/dev/null 2>&1 || true
+  if [ -n "$CNAME" ]; then docker rm -f "$CNAME" >/dev/null 2>&1 || true; fi
   [ -n "$DATADIR" ] && rm -rf "$DATADIR"
-  CNAME= DATADIR=
+  CNAME='' DATADIR=''
 }
 trap cleanup EXIT
 
@@ -68,11 +68,11 @@ get_port() {
 }
 
 run_engine() {
-  local e=$1 image cport dpath args=() ready_q write_q read_q expect
+  local e=$1 image cport dpath args=() ready_q
   case $e in
     postgres)
       image=$PREFIX/library/postgres:15 cport=5432 dpath=/var/lib/postgresql/data
-      args=(-e POSTGRES_USER=app -e "POSTGRES_PASSWORD=$PW" -e POSTGRES_DB=appdb -e PGDATA=$dpath "$image")
+      args=(-e POSTGRES_USER=app -e "POSTGRES_PASSWORD=$PW" -e POSTGRES_DB=appdb -e "PGDATA=$dpath" "$image")
       ;;
     mariadb)
       image=$PREFIX/library/mariadb:10.11 cport=3306 dpath=/var/lib/mysql
@@ -87,7 +87,7 @@ run_engine() {
   esac
   docker image inspect "$image" >/dev/null 2>&1 || die "$image not found (scripts/images/build.sh $e)"
 
-  DATADIR=$(mktemp -d /var/tmp/dbaas-imgtest-$e.XXXXXX)   # root-owned, 0700
+  DATADIR=$(mktemp -d "/var/tmp/dbaas-imgtest-$e.XXXXXX")   # root-owned, 0700
   CNAME=dbaas-imgtest-$e-$$
   local t0 t_ready t_restart t_stop
   t0=$(now)

@@ -83,6 +83,20 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.deepEqual(rows, [{ v: 'kept across restarts' }]);
   });
 
+  test('the volume is reported with its driver, size and measured usage', async () => {
+    const deadline = Date.now() + 20_000;
+    let volume: { driver: string; sizeGb: number; usedBytes: number | null } | null = null;
+    while (Date.now() < deadline) {
+      volume = (await stack.request('GET', `/v1/databases/${dbId}`, { key: tenant.key })).body.volume;
+      if (volume?.usedBytes) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(volume?.driver, 'directory');
+    assert.equal(volume?.sizeGb, 1);
+    // An initialised PostgreSQL cluster is tens of megabytes.
+    assert.ok((volume?.usedBytes ?? 0) > 10 * 2 ** 20, String(volume?.usedBytes));
+  });
+
   test('logs: the container log tail', async () => {
     const res = await stack.request('GET', `/v1/databases/${dbId}/logs?tail=5`, { key: tenant.key });
     assert.equal(res.status, 200);

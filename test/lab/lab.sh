@@ -173,7 +173,7 @@ provision() {
   for play in storage-server db-host; do
     t=${EPOCHREALTIME/./}
     log "ansible-playbook $play.yml"
-    ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOWS=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
+    ANSIBLE_CONFIG="$LAB_SRC/../../ansible/ansible.cfg" \
       nice -n 19 ansible-playbook -i "$inv" "$pb/$play.yml" > "$LAB_DIR/ansible-$play.log" 2>&1 \
       || { tail -40 "$LAB_DIR/ansible-$play.log"; die "ansible $play failed (log $LAB_DIR/ansible-$play.log)"; }
     log "$play: $(grep -E '^(storage|host[12]) +:' "$LAB_DIR/ansible-$play.log" | tr -s ' ' | paste -sd';') ($(elapsed_since "$t")s)"

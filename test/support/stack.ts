@@ -73,6 +73,7 @@ export class Stack {
       JOB_LOCK_MS: '4000',
       JOB_BACKOFF_MS: '500',
       READY_TIMEOUT_MS: '90000',
+      VOLUME_USAGE_INTERVAL_MS: '2000',
     };
     await this.run(['dist/apps/api/main.js', 'migrate']);
     this.api = this.spawn('api', ['dist/apps/api/main.js']);

@@ -8,6 +8,7 @@ import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
 import { DatabaseProcessor } from './processors/database.processor';
 import { ReconcilerService } from './reconciler/reconciler.service';
+import { VolumeUsageService } from './volumes/volume-usage.service';
 
 export function workerModule(env: WorkerEnv) {
   @Module({
@@ -21,7 +22,7 @@ export function workerModule(env: WorkerEnv) {
       StorageModule,
       DomainModule,
     ],
-    providers: [DatabaseProcessor, ReconcilerService],
+    providers: [DatabaseProcessor, ReconcilerService, VolumeUsageService],
   })
   class WorkerModule {}
   return WorkerModule;

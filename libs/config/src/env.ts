@@ -98,6 +98,11 @@ export class WorkerEnv extends CommonEnv {
   @IsInt()
   @Min(1000)
   READY_TIMEOUT_MS: number = 180000;
+
+  // How often volumes are measured (du on directory volumes: cheap, but not free on large trees).
+  @IsInt()
+  @Min(1000)
+  VOLUME_USAGE_INTERVAL_MS: number = 300000;
 }
 
 export class EnvValidationError extends Error {}

@@ -17,6 +17,7 @@ import { HostUseCases } from './hosts/use-cases/host.usecases';
 import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
+import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
 import {
   CreateTenantUseCase,
   IssueApiKeyUseCase,
@@ -44,6 +45,7 @@ const PROVIDERS = [
   OperationReconciler,
   OperationUseCases,
   ListPlansUseCase,
+  MeasureVolumesUseCase,
   CreateTenantUseCase,
   IssueApiKeyUseCase,
   ListTenantsUseCase,

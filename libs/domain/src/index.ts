@@ -31,3 +31,4 @@ export * from './plans/list-plans.usecase';
 export * from './tenants/tenant.exception';
 export * from './tenants/use-cases/create-tenant.command';
 export * from './tenants/use-cases/tenant.usecases';
+export * from './volumes/measure-volumes.usecase';

@@ -33,7 +33,12 @@ export class MetricsService {
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbaas_api_' });
     // prom-client calls collect() with the metric as `this`; the dependencies are captured here.
-    const [jobQueue, operationRepo, databaseRepo, prefix] = [this.queue, this.operations, this.databases, this.env.QUEUE_PREFIX];
+    const [jobQueue, operationRepo, databaseRepo, prefix] = [
+      this.queue,
+      this.operations,
+      this.databases,
+      this.env.QUEUE_PREFIX,
+    ];
     new Gauge({
       name: 'dbaas_queue_jobs',
       help: 'Jobs in the queue by state',

@@ -1,4 +1,4 @@
-import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
+import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
 
 /** The public shape of a database (API contract). */
 export interface DatabaseView {
@@ -10,6 +10,8 @@ export interface DatabaseView {
   ha: string;
   status: string;
   endpoint: { host: string; port: number } | null;
+  /** Extension of the contract: where the data lives and how much of it there is (measured periodically). */
+  volume: { driver: string; sizeGb: number; usedBytes: number | null } | null;
   createdAt: string;
 }
 
@@ -17,6 +19,7 @@ export function toDatabaseView(
   db: DatabaseEntity,
   plan: PlanEntity | undefined,
   host: HostEntity | undefined,
+  volume?: VolumeEntity,
 ): DatabaseView {
   return {
     id: db.id,
@@ -27,6 +30,7 @@ export function toDatabaseView(
     ha: db.ha,
     status: db.status,
     endpoint: host && db.port && db.status !== 'deleted' ? { host: host.address, port: db.port } : null,
+    volume: volume ? { driver: volume.driver, sizeGb: volume.sizeGb, usedBytes: volume.usedBytes } : null,
     createdAt: db.createdAt.toISOString(),
   };
 }

@@ -112,6 +112,8 @@ export interface DatabaseRepository {
 export const VOLUME_REPOSITORY = Symbol('VOLUME_REPOSITORY');
 export interface VolumeRepository {
   forDatabase(databaseId: string): Promise<VolumeEntity | null>;
+  forDatabases(databaseIds: string[]): Promise<VolumeEntity[]>;
+  listLive(): Promise<VolumeEntity[]>;
   update(id: string, patch: Partial<VolumeEntity>): Promise<void>;
 }
 

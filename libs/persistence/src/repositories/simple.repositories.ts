@@ -137,6 +137,14 @@ export class TypeOrmVolumeRepository implements VolumeRepository {
   forDatabase(databaseId: string) {
     return this.repo.findOne({ where: { databaseId }, order: { createdAt: 'DESC' } });
   }
+  forDatabases(databaseIds: string[]) {
+    return databaseIds.length
+      ? this.repo.find({ where: { databaseId: In(databaseIds), deletedAt: IsNull() } })
+      : Promise.resolve([]);
+  }
+  listLive() {
+    return this.repo.find({ where: { deletedAt: IsNull() } });
+  }
   async update(id: string, patch: Partial<VolumeEntity>) {
     await this.repo.update({ id }, patch);
   }

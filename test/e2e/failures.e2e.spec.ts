@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Stack } from '../support/stack';
+
+/** When retries are spent, the operation ends `failed` with a readable error, and nothing is left running. */
+describe('a job that keeps failing', () => {
+  // Two attempts, short backoff: the failure is reached in seconds.
+  const stack = new Stack({ name: 'failures', worker: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '200' } });
+  let key = '';
+
+  before(async () => {
+    await stack.start();
+    key = (await stack.tenant('unlucky')).key;
+  });
+  after(() => stack.stop());
+
+  test('an image the registry does not have: failed, readable error, database in error, then deletable', async () => {
+    // PostgreSQL 17 is in the catalogue but the local registry only carries 15.
+    const res = await stack.request('POST', '/v1/databases', {
+      key,
+      body: { name: 'no-image', engine: 'postgresql', version: '17', plan: 'small' },
+    });
+    assert.equal(res.status, 202);
+    const op = await stack.waitOperation(key, res.body.operationId, 60_000);
+    assert.equal(op.status, 'failed');
+    assert.equal(op.attempts, 2);
+    assert.match(op.error, /^image pull failed: .*postgres:17/);
+    assert.ok(!/\n|at \w+ \(/.test(op.error), 'no stack trace in the error');
+    assert.ok(op.finishedAt);
+    const db = await stack.request('GET', `/v1/databases/${res.body.id}`, { key });
+    assert.equal(db.body.status, 'error');
+    assert.equal((await stack.containersOf(res.body.id)).length, 0);
+    // Restart and rotation are refused on a database that never ran; deletion cleans it up.
+    assert.equal((await stack.request('POST', `/v1/databases/${res.body.id}/rotate-password`, { key })).status, 409);
+    const del = await stack.request('DELETE', `/v1/databases/${res.body.id}`, { key });
+    assert.equal(del.status, 202);
+    assert.equal((await stack.waitOperation(key, del.body.operationId)).status, 'succeeded');
+    const metrics = (await stack.request('GET', '/metrics')).body as string;
+    assert.match(metrics, /dbaas_jobs_total\{job="create-database",result="failed"\} 2/);
+    assert.match(metrics, /dbaas_operations\{type="create-database",status="failed"\} 1/);
+  });
+
+  test('a second request on a busy database is a 409 naming the operation in flight', async () => {
+    const res = await stack.request('POST', '/v1/databases', {
+      key,
+      body: { name: 'busy', engine: 'redis', plan: 'small' },
+    });
+    const restart = await stack.request('POST', `/v1/databases/${res.body.id}/restart`, { key });
+    assert.equal(restart.status, 409);
+    assert.match(restart.body.message, new RegExp(`operation ${res.body.operationId} \\(create-database\\)`));
+    assert.equal((await stack.waitOperation(key, res.body.operationId)).status, 'succeeded');
+    // DELETE twice: the second returns the first one's operation.
+    const d1 = await stack.request('DELETE', `/v1/databases/${res.body.id}`, { key });
+    const d2 = await stack.request('DELETE', `/v1/databases/${res.body.id}`, { key });
+    assert.equal(d1.status, 202);
+    assert.ok(d2.status === 202 || d2.status === 404, String(d2.status));
+    if (d2.status === 202) assert.equal(d2.body.operationId, d1.body.operationId);
+    assert.equal((await stack.waitOperation(key, d1.body.operationId)).status, 'succeeded');
+  });
+});

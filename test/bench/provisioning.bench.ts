@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -50,6 +50,7 @@ function bar(done: number, total: number, label: string): void {
 
 async function rawRun(stack: Stack, image: string, i: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
+  chmodSync(dir, 0o755); // as the directory driver's volumes (mkdtemp makes 0700, which the postgres user cannot enter)
   const name = `bench-raw-${stack.id}-${i}`;
   const port = PG_PORT_RAW + (i % 50);
   const t0 = performance.now();

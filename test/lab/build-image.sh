@@ -76,12 +76,12 @@ root="$LAB_DIR/build/rootfs-work"
 log "preparing rootfs copy"
 nice -n 19 rsync -aHAX --delete --exclude=/.complete "$base/" "$root/"
 
-kver=$(ls "$root/lib/modules" | sort -V | tail -1)
+kver=$(find "$root/lib/modules/" -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -1)
 [[ -n $kver && -f $root/boot/vmlinuz-$kver ]] || die "no kernel in rootfs"
 cp "$root/boot/vmlinuz-$kver" "$LAB_IMAGE_DIR/vmlinuz.new"
 
 # Trim what a headless VM never uses (keeps the image and per-VM copies small).
-rm -rf "$root"/boot/* "$root"/usr/share/{doc,man,info,locale}/* "$root"/var/cache/apt/*.bin \
+rm -rf "${root:?}"/boot/* "$root"/usr/share/{doc,man,info,locale}/* "$root"/var/cache/apt/*.bin \
        "$root"/var/lib/apt/lists/* "$root"/usr/lib/firmware
 for d in drivers/gpu drivers/media drivers/net/wireless drivers/infiniband drivers/staging \
          drivers/bluetooth drivers/iio drivers/isdn drivers/input/touchscreen drivers/hid \

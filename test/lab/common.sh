@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared settings for the VM lab scripts (sourced, not executed).
 # All state lives under LAB_DIR so the repo tree stays clean.
 LAB_DIR="${DBAAS_LAB_DIR:-/var/lib/dbaas/lab}"

@@ -70,7 +70,7 @@ start_switch() {  # private L2 segment: a unix socket, no tap, no host address
 }
 stop_switch() {
   local seg=$1 p
-  p=$(cat "$RUN/$seg.pid" 2>/dev/null) && kill "$p" 2>/dev/null && log "vde_switch $seg stopped" || true
+  if p=$(cat "$RUN/$seg.pid" 2>/dev/null) && kill "$p" 2>/dev/null; then log "vde_switch $seg stopped"; fi
   rm -rf "$RUN/$seg.ctl" "$RUN/$seg.pid"
 }
 
@@ -136,10 +136,10 @@ table() {
 }
 
 stop_vm() {  # clean power-off over SSH, then escalate
-  local n=$1 p i
+  local n=$1 p
   p=$(vm_pid "$n") || return 0
   vm_ssh "$n" 'sync; (sleep 0.2; poweroff) >/dev/null 2>&1 &' 2>/dev/null || true
-  for i in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+  for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
   if kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; sleep 1; kill -9 "$p" 2>/dev/null || true; fi
   rm -f "$VMDIR/$n/qemu.pid"; ssh_close "$n"
   log "$n stopped"

@@ -170,7 +170,8 @@ trim_rootfs() {
 # ------------------------------------------------------------- build --------
 recipe_hash() { # hash of everything that defines the image
   local e=$1
-  { sha256sum "$HERE/build.sh"
+  # Contents only, never absolute paths: a fresh clone elsewhere must find the same hash.
+  { sha256sum <"$HERE/build.sh"
     find "$HERE/$e" -type f -print0 | sort -z | xargs -0 sha256sum | sed "s|$HERE/||"
     echo "suite=$SUITE"
   } | sha256sum | cut -c1-16

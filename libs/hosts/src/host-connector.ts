@@ -1,21 +1,46 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Docker from 'dockerode';
 import { CommonEnv, ENV } from '@app/config';
-import type { CommandExecutor, ContainerRuntime, HostConnector } from '@app/domain/ports';
+import {
+  HOST_REPOSITORY,
+  HostRepository,
+  SECRET_BOX,
+  SecretSealer,
+  type CommandExecutor,
+  type ContainerRuntime,
+  type HostConnector,
+} from '@app/domain/ports';
 import type { HostEntity } from '@app/persistence/entities';
 import { DockerRuntime, RegistryAuth } from './docker/docker-runtime';
 import { LocalExecutor } from './executors/local-executor';
+import { SshExecutor } from './executors/ssh-executor';
 
 export class HostUnreachable extends Error {}
 
-/** Gives the domain a container runtime and a command executor for any registered host. */
+interface Remote {
+  version: string;
+  executor: SshExecutor;
+  runtime: DockerRuntime;
+}
+
+/**
+ * Gives the domain a container runtime and a command executor for any registered host: the local engine
+ * through its socket, remote ones over SSH (commands through node-ssh, Docker through `docker system
+ * dial-stdio` over the same kind of SSH session), so the same code drives every host.
+ */
 @Injectable()
-export class DockerHostConnector implements HostConnector {
+export class DockerHostConnector implements HostConnector, OnApplicationShutdown {
   private readonly local: DockerRuntime;
   private readonly localExec = new LocalExecutor();
+  private readonly auth?: RegistryAuth;
+  private readonly remotes = new Map<string, Remote>();
 
-  constructor(@Inject(ENV) env: CommonEnv) {
-    const auth: RegistryAuth | undefined =
+  constructor(
+    @Inject(ENV) env: CommonEnv,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+  ) {
+    this.auth =
       env.IMAGE_REGISTRY && env.IMAGE_REGISTRY_USERNAME
         ? {
             serveraddress: env.IMAGE_REGISTRY.split('/')[0],
@@ -23,17 +48,41 @@ export class DockerHostConnector implements HostConnector {
             password: env.IMAGE_REGISTRY_PASSWORD ?? '',
           }
         : undefined;
-    this.local = new DockerRuntime(new Docker({ socketPath: env.DOCKER_SOCKET }), auth);
+    this.local = new DockerRuntime(new Docker({ socketPath: env.DOCKER_SOCKET }), this.auth);
   }
 
   async runtime(host: HostEntity): Promise<ContainerRuntime> {
-    if (host.connection === 'local') return this.local;
-    // Remote engines (Docker over SSH) arrive with the SAN issue's host access layer.
-    throw new HostUnreachable(`host ${host.name}: remote (ssh) hosts are not supported by this build yet`);
+    return host.connection === 'local' ? this.local : (await this.remote(host)).runtime;
   }
 
   async executor(host: HostEntity): Promise<CommandExecutor> {
-    if (host.connection === 'local') return this.localExec;
-    throw new HostUnreachable(`host ${host.name}: remote (ssh) hosts are not supported by this build yet`);
+    return host.connection === 'local' ? this.localExec : (await this.remote(host)).executor;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.remotes.values()].map((r) => r.executor.close()));
+  }
+
+  private async remote(host: HostEntity): Promise<Remote> {
+    // A host edited since (address, key, port) gets fresh connections.
+    const version = `${host.address}|${host.sshPort}|${host.sshUser}|${host.updatedAt?.getTime?.() ?? 0}`;
+    const cached = this.remotes.get(host.id);
+    if (cached && cached.version === version) return cached;
+    await cached?.executor.close();
+    const sealed = await this.hosts.getSealedKey(host.id);
+    if (!sealed) throw new HostUnreachable(`host ${host.name} has no SSH key registered`);
+    const privateKey = this.secrets.open(sealed);
+    const sshHost = host.sshAddress ?? host.address;
+    const executor = new SshExecutor({ host: sshHost, port: host.sshPort, username: host.sshUser, privateKey, label: host.name });
+    const docker = new Docker({
+      protocol: 'ssh',
+      host: sshHost,
+      port: host.sshPort,
+      username: host.sshUser,
+      sshOptions: { privateKey, readyTimeout: 10_000 },
+    } as Docker.DockerOptions);
+    const remote = { version, executor, runtime: new DockerRuntime(docker, this.auth) };
+    this.remotes.set(host.id, remote);
+    return remote;
   }
 }

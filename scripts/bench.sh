@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_TAG=bench
 . scripts/lib.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
+ensure_node_modules
 bash scripts/services.sh up
 bash scripts/images/build.sh --push
 step_begin "building api and worker"

@@ -41,8 +41,9 @@ step_fail()  { printf 'FAILED (%s)\n' "$(elapsed "$_STEP_T0")" >&2; [ $# -gt 0 ]
 run_logged() {
   local logf=$1; shift
   mkdir -p "$(dirname "$logf")"
-  if "$@" >>"$logf" 2>&1; then return 0; fi
-  local rc=$?
+  local rc=0
+  "$@" >>"$logf" 2>&1 || rc=$?
+  [ "$rc" -eq 0 ] && return 0
   printf '\n' >&2
   warn "command failed (exit $rc): $*"
   warn "last lines of $logf:"
@@ -167,4 +168,18 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pf"
+}
+
+# ------------------------------------------------------------ node deps ---
+# ensure_node_modules: installs the npm packages when they are missing or older than the lock file.
+# `npm install` rather than `npm ci`: npm 11 omits other platforms' optional packages (@swc/core-*) from
+# the lock file and `npm ci` then refuses it (npm/cli#4828); `npm install` still honours the locked versions.
+ensure_node_modules() {
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null ||
+    die "Node.js >= 20.19 is needed (found $(node --version 2>/dev/null || echo none))"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step_begin "installing npm packages"
+    run_logged "$DBAAS_LOG_DIR/npm-install.log" npm install --no-audit --no-fund || step_fail "npm install failed"
+    step_end
+  fi
 }

@@ -7,19 +7,7 @@ cd "$(dirname "$0")/.."
 LOG_TAG=test
 . scripts/lib.sh
 
-require_node() {
-  local v
-  v=$(node -p 'process.versions.node' 2>/dev/null || echo 0)
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null ||
-    die "Node.js >= 20.19 is needed (found $v)"
-}
-
-require_node
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step_begin "installing npm packages"
-  run_logged "$DBAAS_LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund || step_fail "npm ci failed"
-  step_end
-fi
+ensure_node_modules
 
 bash scripts/services.sh up
 bash scripts/images/build.sh --push

@@ -11,13 +11,7 @@ RUN_DIR=$DBAAS_STATE_DIR/run
 APP_ENV=$DBAAS_SECRETS_DIR/app.env
 mkdir -p "$RUN_DIR" "$DBAAS_SECRETS_DIR" "$DBAAS_LOG_DIR"
 
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null ||
-  die "Node.js >= 20.19 is needed"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step_begin "installing npm packages"
-  run_logged "$DBAAS_LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund || step_fail "npm ci failed"
-  step_end
-fi
+ensure_node_modules
 
 bash scripts/services.sh up
 bash scripts/images/build.sh --push

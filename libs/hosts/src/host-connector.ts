@@ -73,7 +73,13 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     if (!sealed) throw new HostUnreachable(`host ${host.name} has no SSH key registered`);
     const privateKey = this.secrets.open(sealed);
     const sshHost = host.sshAddress ?? host.address;
-    const executor = new SshExecutor({ host: sshHost, port: host.sshPort, username: host.sshUser, privateKey, label: host.name });
+    const executor = new SshExecutor({
+      host: sshHost,
+      port: host.sshPort,
+      username: host.sshUser,
+      privateKey,
+      label: host.name,
+    });
     const docker = new Docker({
       protocol: 'ssh',
       host: sshHost,

@@ -46,7 +46,10 @@ export class SshExecutor implements CommandExecutor {
       const res = await Promise.race([
         ssh.execCommand(line, { stdin: opts.input, onChannel: (c) => (channel = c) }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${argv[0]} timed out after ${timeoutMs} ms on ${this.target.label}`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`${argv[0]} timed out after ${timeoutMs} ms on ${this.target.label}`)),
+            timeoutMs,
+          );
         }),
       ]);
       return { exitCode: res.code ?? -1, stdout: res.stdout, stderr: maskSecrets(res.stderr, opts.secrets) };

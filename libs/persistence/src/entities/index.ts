@@ -2,8 +2,10 @@ import { ApiKeyEntity } from './api-key.entity';
 import { DatabaseEntity } from './database.entity';
 import { EventEntity } from './event.entity';
 import { HostEntity } from './host.entity';
+import { LunEntity } from './lun.entity';
 import { OperationEntity } from './operation.entity';
 import { PlanEntity } from './plan.entity';
+import { StorageBackendEntity } from './storage-backend.entity';
 import { TenantEntity } from './tenant.entity';
 import { VolumeEntity } from './volume.entity';
 
@@ -11,8 +13,10 @@ export * from './api-key.entity';
 export * from './database.entity';
 export * from './event.entity';
 export * from './host.entity';
+export * from './lun.entity';
 export * from './operation.entity';
 export * from './plan.entity';
+export * from './storage-backend.entity';
 export * from './tenant.entity';
 export * from './volume.entity';
 
@@ -25,4 +29,6 @@ export const ENTITIES = [
   VolumeEntity,
   OperationEntity,
   EventEntity,
+  StorageBackendEntity,
+  LunEntity,
 ];

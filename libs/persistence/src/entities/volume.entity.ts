@@ -9,6 +9,9 @@ export class VolumeEntity {
   // Where the driver put it on the host (a directory, or a mount point of a logical volume).
   @Column({ type: 'text', nullable: true }) path!: string | null;
   @Column({ name: 'size_gb', type: 'int' }) sizeGb!: number;
+  // san-lvm: the LUN whose volume group holds this volume, and the logical volume's device path.
+  @Column({ name: 'lun_id', type: 'uuid', nullable: true }) lunId!: string | null;
+  @Column({ type: 'text', nullable: true }) device!: string | null;
   @Column({
     name: 'used_bytes',
     type: 'bigint',

@@ -1,4 +1,5 @@
 import { Init1795300000000 } from './1795300000000-Init';
+import { SanStorage1795400000000 } from './1795400000000-SanStorage';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
-export const MIGRATIONS = [Init1795300000000];
+export const MIGRATIONS = [Init1795300000000, SanStorage1795400000000];

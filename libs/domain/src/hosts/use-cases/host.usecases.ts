@@ -38,16 +38,23 @@ export class HostUseCases {
     if (await this.hosts.findByName(cmd.name)) {
       throw new HostException(HostExceptionCode.NameTaken, `a host named "${cmd.name}" already exists`);
     }
+    const storageDriver = cmd.storageDriver ?? 'directory';
+    if (storageDriver === 'san-lvm' && !cmd.storageBackendId) {
+      throw new HostException(HostExceptionCode.UnknownDriver, 'storageDriver san-lvm needs a storageBackendId');
+    }
     const host = await this.hosts.create({
       name: cmd.name,
       address: cmd.address,
+      sshAddress: cmd.sshAddress ?? null,
       connection: cmd.connection ?? 'ssh',
       sshPort: cmd.sshPort ?? 22,
       sshUser: cmd.sshUser ?? 'root',
       sshPrivateKey: cmd.sshPrivateKey ? this.secrets.seal(cmd.sshPrivateKey) : null,
       labels: cmd.labels ?? {},
       capacity: { cpus: cmd.capacity.cpus, memoryMb: cmd.capacity.memoryMb, diskGb: cmd.capacity.diskGb },
-      storageDriver: cmd.storageDriver ?? 'directory',
+      storageDriver,
+      storageBackendId: cmd.storageBackendId ?? null,
+      iscsiInitiator: null,
       dataRoot: cmd.dataRoot ?? this.env.DATA_ROOT,
       status: 'active',
     });
@@ -105,6 +112,7 @@ export class HostUseCases {
     return this.hosts.create({
       name: 'local',
       address,
+      sshAddress: null,
       connection: 'local',
       sshPort: 22,
       sshUser: 'root',
@@ -112,6 +120,8 @@ export class HostUseCases {
       labels: { hypervisor: 'local' },
       capacity: { cpus: cpus().length, memoryMb: Math.floor(totalmem() / 2 ** 20), diskGb },
       storageDriver: 'directory',
+      storageBackendId: null,
+      iscsiInitiator: null,
       dataRoot: this.env.DATA_ROOT,
       status: 'active',
     });

@@ -4,6 +4,7 @@ import {
   IsInt,
   IsNumber,
   IsObject,
+  IsUUID,
   IsOptional,
   IsString,
   Length,
@@ -63,6 +64,12 @@ export class RegisterHostCommand extends Command {
   @IsIn(['local', 'ssh'])
   connection?: 'local' | 'ssh';
 
+  // Where the control plane reaches the host over SSH, if not `address` (e.g. a management network).
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, { message: 'sshAddress must be an IP address or host name' })
+  sshAddress?: string;
+
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -90,8 +97,13 @@ export class RegisterHostCommand extends Command {
   capacity!: HostCapacityInput;
 
   @IsOptional()
-  @IsIn(['directory'], { message: 'storageDriver must be one of: directory' })
+  @IsIn(['directory', 'san-lvm'], { message: 'storageDriver must be one of: directory, san-lvm' })
   storageDriver?: string;
+
+  // san-lvm: the storage backend whose LUNs this host attaches.
+  @IsOptional()
+  @IsUUID()
+  storageBackendId?: string;
 
   @IsOptional()
   @Matches(/^(?!.*(^|\/)\.\.(\/|$))\/[A-Za-z0-9._/-]{1,200}$/, {

@@ -6,7 +6,7 @@ import { Stack } from '../support/stack';
 /** When retries are spent, the operation ends `failed` with a readable error, and nothing is left running. */
 describe('a job that keeps failing', () => {
   // Two attempts, short backoff: the failure is reached in seconds.
-  const stack = new Stack({ name: 'failures', worker: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '200' } });
+  const stack = new Stack({ name: 'failures', env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '200' } });
   let key = '';
 
   before(async () => {

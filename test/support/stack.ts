@@ -13,6 +13,8 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 export interface StackOptions {
   name: string;
+  /** Extra environment for both the API and the worker. */
+  env?: Record<string, string>;
   worker?: Record<string, string>;
   /** Start the worker with the stack (default true). */
   startWorker?: boolean;
@@ -46,7 +48,7 @@ export class Stack {
   apiUrl = '';
   workers: ChildProcess[] = [];
   private api?: ChildProcess;
-  private env: Record<string, string> = {};
+  env: Record<string, string> = {};
   private dbName = '';
   private adminUrl = '';
 
@@ -74,6 +76,7 @@ export class Stack {
       JOB_BACKOFF_MS: '500',
       READY_TIMEOUT_MS: '90000',
       VOLUME_USAGE_INTERVAL_MS: '2000',
+      ...this.opts.env,
     };
     await this.run(['dist/apps/api/main.js', 'migrate']);
     this.api = this.spawn('api', ['dist/apps/api/main.js']);

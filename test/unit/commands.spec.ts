@@ -263,7 +263,7 @@ describe('RegisterHostCommand', () => {
     assert.ok(d.some((m) => /sshPort must not be greater than 65535/.test(m)));
     assert.ok(d.includes('sshUser must be a POSIX user name'));
     assert.ok(d.includes('sshPrivateKey must be a PEM/OpenSSH private key'));
-    assert.ok(d.includes('storageDriver must be one of: directory'));
+    assert.ok(d.includes('storageDriver must be one of: directory, san-lvm'));
   });
 
   test('validates the nested capacity', () => {

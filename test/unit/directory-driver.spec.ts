@@ -35,6 +35,12 @@ class FakeConnector implements HostConnector {
     this.hostsAsked.push(h);
     return this.exec;
   }
+  async endpoint(): Promise<never> {
+    throw new Error('the directory driver must not need an endpoint');
+  }
+  async storageExecutor(): Promise<CommandExecutor> {
+    throw new Error('the directory driver must not need a storage server');
+  }
 }
 
 function driverWith(result?: CommandResult) {

@@ -7,7 +7,12 @@ import { JobsModule } from '@app/jobs';
 import { PersistenceModule } from '@app/persistence';
 import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
-import { AdminDatabasesController, AdminHostsController, AdminTenantsController } from './admin/admin.controller';
+import {
+  AdminDatabasesController,
+  AdminHostsController,
+  AdminStorageController,
+  AdminTenantsController,
+} from './admin/admin.controller';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { BootService } from './bootstrap/boot.service';
 import { AllExceptionsFilter } from './common/exception.filter';
@@ -21,7 +26,7 @@ export function apiModule(env: ApiEnv) {
     imports: [
       ConfigModule.forRoot(ApiEnv, env),
       PersistenceModule.forRoot(20),
-      JobsModule.forRoot({ attempts: 5, backoffMs: 2000 }),
+      JobsModule.forRoot({ attempts: env.JOB_ATTEMPTS, backoffMs: env.JOB_BACKOFF_MS }),
       SecurityModule,
       HostsModule,
       StorageModule,
@@ -31,6 +36,7 @@ export function apiModule(env: ApiEnv) {
       DatabasesController,
       AdminTenantsController,
       AdminHostsController,
+      AdminStorageController,
       AdminDatabasesController,
       HealthController,
       MetricsController,

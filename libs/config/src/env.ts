@@ -50,6 +50,16 @@ export class CommonEnv {
 
   @Matches(/^\d{4,5}-\d{4,5}$/, { message: 'PORT_RANGE must look like 20000-29999' })
   PORT_RANGE: string = '20000-29999';
+
+  // Retry policy of every job. Bull stores it on the job, so the API (which enqueues) reads it too.
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  JOB_ATTEMPTS: number = 5;
+
+  @IsInt()
+  @Min(100)
+  JOB_BACKOFF_MS: number = 2000;
 }
 
 export class ApiEnv extends CommonEnv {
@@ -81,14 +91,6 @@ export class WorkerEnv extends CommonEnv {
   @Max(200)
   WORKER_CONCURRENCY: number = 20;
 
-  @IsInt()
-  @Min(1)
-  @Max(50)
-  JOB_ATTEMPTS: number = 5;
-
-  @IsInt()
-  @Min(100)
-  JOB_BACKOFF_MS: number = 2000;
 
   // Bull's job lock: a worker that dies loses its jobs to another one after this long.
   @IsInt()

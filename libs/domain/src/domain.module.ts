@@ -18,6 +18,7 @@ import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
 import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
+import { StorageBackendUseCases } from './storage/use-cases/storage-backend.usecases';
 import {
   CreateTenantUseCase,
   IssueApiKeyUseCase,
@@ -46,6 +47,7 @@ const PROVIDERS = [
   OperationUseCases,
   ListPlansUseCase,
   MeasureVolumesUseCase,
+  StorageBackendUseCases,
   CreateTenantUseCase,
   IssueApiKeyUseCase,
   ListTenantsUseCase,

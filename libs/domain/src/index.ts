@@ -32,3 +32,5 @@ export * from './tenants/tenant.exception';
 export * from './tenants/use-cases/create-tenant.command';
 export * from './tenants/use-cases/tenant.usecases';
 export * from './volumes/measure-volumes.usecase';
+export * from './storage/use-cases/register-storage-backend.command';
+export * from './storage/use-cases/storage-backend.usecases';

@@ -6,9 +6,11 @@ import {
   DATABASE_REPOSITORY,
   EVENT_REPOSITORY,
   HOST_REPOSITORY,
+  LUN_REPOSITORY,
   OPERATION_REPOSITORY,
   PLAN_REPOSITORY,
   RESOURCE_LOCK,
+  STORAGE_BACKEND_REPOSITORY,
   TENANT_REPOSITORY,
   VOLUME_REPOSITORY,
 } from '@app/domain/ports';
@@ -16,6 +18,7 @@ import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
 import { TypeOrmDatabaseRepository } from './repositories/database.repository';
 import { PgAdvisoryLock } from './repositories/resource-lock';
+import { TypeOrmLunRepository, TypeOrmStorageBackendRepository } from './repositories/storage.repositories';
 import {
   TypeOrmApiKeyRepository,
   TypeOrmEventRepository,
@@ -35,6 +38,8 @@ const BINDINGS = [
   { provide: VOLUME_REPOSITORY, useClass: TypeOrmVolumeRepository },
   { provide: OPERATION_REPOSITORY, useClass: TypeOrmOperationRepository },
   { provide: EVENT_REPOSITORY, useClass: TypeOrmEventRepository },
+  { provide: STORAGE_BACKEND_REPOSITORY, useClass: TypeOrmStorageBackendRepository },
+  { provide: LUN_REPOSITORY, useClass: TypeOrmLunRepository },
   { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
 ];
 

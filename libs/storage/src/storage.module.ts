@@ -1,13 +1,17 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { STORAGE_DRIVERS, StorageDriver, StorageDrivers } from '@app/domain/ports';
 import { DirectoryStorageDriver } from './directory/directory.driver';
+import { SanLvmStorageDriver } from './san-lvm/san-lvm.driver';
 
 @Injectable()
 export class StorageDriverRegistry implements StorageDrivers {
   private readonly drivers: Map<string, StorageDriver>;
 
-  constructor(directory: DirectoryStorageDriver) {
-    this.drivers = new Map([[directory.name, directory]]);
+  constructor(directory: DirectoryStorageDriver, san: SanLvmStorageDriver) {
+    this.drivers = new Map<string, StorageDriver>([
+      [directory.name, directory],
+      [san.name, san],
+    ]);
   }
 
   get(name: string): StorageDriver {

@@ -14,6 +14,8 @@ import {
   OperationUseCases,
   Principal,
   RegisterHostCommand,
+  RegisterStorageBackendCommand,
+  StorageBackendUseCases,
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
@@ -23,6 +25,7 @@ import {
   CreateTenantDto,
   IssueApiKeyDto,
   RegisterHostDto,
+  RegisterStorageBackendDto,
 } from './admin.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
@@ -139,5 +142,28 @@ export class AdminDatabasesController {
   @Get('operations/:id')
   getOperation(@Param('id', UuidOr404) id: string) {
     return this.operations.get(id, null);
+  }
+}
+
+@ApiTags('admin: storage')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1/storage-backends')
+export class AdminStorageController {
+  constructor(private readonly backends: StorageBackendUseCases) {}
+
+  @Post()
+  register(@CurrentPrincipal() p: Principal, @Body() body: RegisterStorageBackendDto) {
+    return this.backends.register(RegisterStorageBackendCommand.create({ ...body }), actorOf(p));
+  }
+
+  @Get()
+  list() {
+    return this.backends.list();
+  }
+
+  @Get(':id')
+  get(@Param('id', UuidOr404) id: string) {
+    return this.backends.get(id);
   }
 }

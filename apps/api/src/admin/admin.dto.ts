@@ -1,11 +1,17 @@
 import { OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { CreateTenantCommand, IssueApiKeyCommand, RegisterHostCommand } from '@app/domain';
+import {
+  CreateTenantCommand,
+  IssueApiKeyCommand,
+  RegisterHostCommand,
+  RegisterStorageBackendCommand,
+} from '@app/domain';
 
 export class CreateTenantDto extends OmitType(CreateTenantCommand, [] as const) {}
 export class IssueApiKeyDto extends OmitType(IssueApiKeyCommand, [] as const) {}
 export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) {}
+export class RegisterStorageBackendDto extends OmitType(RegisterStorageBackendCommand, [] as const) {}
 
 export class AdminDatabasesQueryDto {
   @IsOptional()

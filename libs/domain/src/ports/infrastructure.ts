@@ -1,4 +1,4 @@
-import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
+import type { HostEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
 
 /** The result of a command run on a host. */
 export interface CommandResult {
@@ -62,6 +62,13 @@ export const HOST_CONNECTOR = Symbol('HOST_CONNECTOR');
 export interface HostConnector {
   runtime(host: HostEntity): Promise<ContainerRuntime>;
   executor(host: HostEntity): Promise<CommandExecutor>;
+  /**
+   * Where the control plane can reach `port` of the host's tenant address: itself for hosts it can route to,
+   * else a local port forwarded through the host's SSH session. Kept open for reuse; no need to close.
+   */
+  endpoint(host: HostEntity, port: number): Promise<EngineEndpoint>;
+  /** Commands on a storage server (SAN backend), over SSH. */
+  storageExecutor(backend: StorageBackendEntity): Promise<CommandExecutor>;
 }
 
 export interface VolumeUsage {
@@ -75,6 +82,8 @@ export interface StorageDriver {
   ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }>;
   remove(host: HostEntity, volume: VolumeEntity): Promise<void>;
   usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage>;
+  /** Grows the volume online to `sizeGb` (drivers that cannot enforce a size leave this out). */
+  grow?(host: HostEntity, volume: VolumeEntity, sizeGb: number): Promise<void>;
 }
 
 export const STORAGE_DRIVERS = Symbol('STORAGE_DRIVERS');

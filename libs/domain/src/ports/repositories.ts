@@ -5,10 +5,12 @@ import type {
   DatabaseStatus,
   EventEntity,
   HostEntity,
+  LunEntity,
   OperationEntity,
   OperationStatus,
   OperationType,
   PlanEntity,
+  StorageBackendEntity,
   TenantEntity,
   VolumeEntity,
 } from '@app/persistence/entities';
@@ -114,6 +116,8 @@ export interface VolumeRepository {
   forDatabase(databaseId: string): Promise<VolumeEntity | null>;
   forDatabases(databaseIds: string[]): Promise<VolumeEntity[]>;
   listLive(): Promise<VolumeEntity[]>;
+  /** Live volumes on a LUN other than `exceptVolumeId`: a LUN is released only when none is left. */
+  countOnLun(lunId: string, exceptVolumeId: string): Promise<number>;
   update(id: string, patch: Partial<VolumeEntity>): Promise<void>;
 }
 
@@ -136,4 +140,25 @@ export const EVENT_REPOSITORY = Symbol('EVENT_REPOSITORY');
 export interface EventRepository {
   record(event: Partial<EventEntity> & { type: string; message: string }): Promise<void>;
   list(filter: { databaseId?: string; limit: number }): Promise<EventEntity[]>;
+}
+
+export const STORAGE_BACKEND_REPOSITORY = Symbol('STORAGE_BACKEND_REPOSITORY');
+export interface StorageBackendRepository {
+  create(b: Omit<StorageBackendEntity, 'id' | 'createdAt' | 'updatedAt'>): Promise<StorageBackendEntity>;
+  list(): Promise<StorageBackendEntity[]>;
+  get(id: string): Promise<StorageBackendEntity | null>;
+  findByName(name: string): Promise<StorageBackendEntity | null>;
+  getSealedKey(id: string): Promise<string | null>;
+}
+
+export const LUN_REPOSITORY = Symbol('LUN_REPOSITORY');
+export interface LunRepository {
+  create(
+    l: Pick<LunEntity, 'backendId' | 'hostId' | 'name' | 'iqn' | 'sizeGb' | 'chapUser' | 'chapPassword' | 'hostVg'>,
+  ): Promise<LunEntity>;
+  get(id: string): Promise<LunEntity | null>;
+  getSealedChap(id: string): Promise<string | null>;
+  listLive(filter: { hostId?: string; backendId?: string }): Promise<LunEntity[]>;
+  update(id: string, patch: Partial<LunEntity>): Promise<void>;
+  markDeleted(id: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
+import { createServer, Server } from 'node:net';
 import { NodeSSH } from 'node-ssh';
-import shellEscape from 'shell-escape';
 import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
 import { maskSecrets } from './local-executor';
 
@@ -12,9 +12,16 @@ export interface SshTarget {
   label: string;
 }
 
+const SAFE = /^[A-Za-z0-9_/.,:=@%+-]+$/;
+
+/** POSIX single-quoting: inside '…' nothing is special but the quote itself, written '\''. */
+function quote(arg: string): string {
+  return SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
- * SSH runs a command line through the remote user's shell, so the argv is quoted argument by argument
- * (each one single-quoted by shell-escape): input can never become shell syntax.
+ * SSH runs a command line through the remote user's shell, so the argv is quoted argument by argument:
+ * input can never become shell syntax, and an empty argument stays an argument ('').
  */
 export function sshCommandLine(argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('empty command');
@@ -22,7 +29,7 @@ export function sshCommandLine(argv: readonly string[]): string {
     if (typeof a !== 'string') throw new Error('arguments must be strings');
     if (a.includes('\0')) throw new Error('an argument contains a NUL byte');
   }
-  return shellEscape(argv);
+  return argv.map(quote).join(' ');
 }
 
 /** Runs programs on a remote host over one kept-alive SSH connection (reconnected when it drops). */
@@ -36,7 +43,8 @@ export class SshExecutor implements CommandExecutor {
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     const line = sshCommandLine(argv);
-    this.sent.push(maskSecrets(line, opts.secrets));
+    // Masked argument by argument, before quoting changes how a secret is spelled.
+    this.sent.push(sshCommandLine(argv.map((a) => maskSecrets(a, opts.secrets))));
     if (this.sent.length > 50) this.sent.shift();
     const ssh = await this.connection();
     const timeoutMs = opts.timeoutMs ?? 60_000;
@@ -60,6 +68,29 @@ export class SshExecutor implements CommandExecutor {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A local TCP port (127.0.0.1) whose connections are carried over this SSH session to `targetHost:targetPort`
+   * as seen from the remote host: how the control plane reaches a database endpoint on a network it has no
+   * route to (a firewalled database network, the lab's private segment).
+   */
+  async forward(targetHost: string, targetPort: number): Promise<{ port: number; close(): Promise<void> }> {
+    const server: Server = createServer((socket) => {
+      socket.on('error', () => socket.destroy());
+      this.connection()
+        .then((ssh) => {
+          ssh.connection!.forwardOut('127.0.0.1', 0, targetHost, targetPort, (err, stream) => {
+            if (err) return socket.destroy();
+            stream.on('error', () => socket.destroy());
+            socket.pipe(stream).pipe(socket);
+          });
+        })
+        .catch(() => socket.destroy());
+    });
+    await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).on('error', reject));
+    const port = (server.address() as { port: number }).port;
+    return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
   async close(): Promise<void> {

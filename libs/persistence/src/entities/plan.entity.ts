@@ -9,5 +9,7 @@ export class PlanEntity {
   @Column({ type: 'numeric', precision: 6, scale: 2, transformer: numeric }) cpus!: number;
   @Column({ name: 'memory_mb', type: 'int' }) memoryMb!: number;
   @Column({ name: 'disk_gb', type: 'int' }) diskGb!: number;
+  // null: any host; otherwise only hosts with this storage driver.
+  @Column({ name: 'storage_driver', type: 'text', nullable: true }) storageDriver!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

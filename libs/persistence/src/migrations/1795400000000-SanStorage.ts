@@ -44,6 +44,13 @@ export class SanStorage1795400000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE UNIQUE INDEX luns_iqn_live ON luns (iqn) WHERE deleted_at IS NULL`);
     await q.query(`CREATE INDEX luns_host ON luns (host_id) WHERE deleted_at IS NULL`);
+    // A plan may ask for a storage driver; placement then picks only hosts that have it.
+    await q.query(`ALTER TABLE plans ADD COLUMN storage_driver text`);
+    await q.query(`
+      INSERT INTO plans (name, cpus, memory_mb, disk_gb, storage_driver) VALUES
+        ('san-small', 0.5, 512, 1, 'san-lvm'),
+        ('san-medium', 1, 1024, 2, 'san-lvm'),
+        ('san-large', 2, 4096, 50, 'san-lvm')`);
     await q.query(`ALTER TABLE volumes ADD COLUMN lun_id uuid REFERENCES luns(id)`);
     await q.query(`ALTER TABLE volumes ADD COLUMN device text`);
   }
@@ -51,6 +58,8 @@ export class SanStorage1795400000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE volumes DROP COLUMN device`);
     await q.query(`ALTER TABLE volumes DROP COLUMN lun_id`);
+    await q.query(`DELETE FROM plans WHERE storage_driver IS NOT NULL`);
+    await q.query(`ALTER TABLE plans DROP COLUMN storage_driver`);
     await q.query(`DROP TABLE luns`);
     await q.query(`ALTER TABLE hosts DROP COLUMN storage_backend_id`);
     await q.query(`ALTER TABLE hosts DROP COLUMN iscsi_initiator`);

@@ -103,7 +103,6 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       // The row lock orders concurrent requests on the same database.
       const db = await tx.findOne(DatabaseEntity, { where: { id: databaseId }, lock: { mode: 'pessimistic_write' } });
       if (!db) throw new DatabaseException(DatabaseExceptionCode.NotFound, 'database not found');
-      if (opts.allowedFrom && !opts.allowedFrom.includes(db.status)) return { badState: db.status };
       const inFlight = await tx.findOne(OperationEntity, {
         where: { databaseId, status: In(['queued', 'running']) },
         order: { createdAt: 'DESC' },
@@ -111,6 +110,8 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       // Asking twice for the same superseding change (a second DELETE) returns the first request's operation.
       if (inFlight && opts.supersede && inFlight.type === type) return { operation: inFlight };
       if (inFlight && !(opts.supersede && inFlight.type !== type)) return { busy: inFlight };
+      // After the in-flight check: "operation X is running" says more than "it is provisioning".
+      if (opts.allowedFrom && !opts.allowedFrom.includes(db.status)) return { badState: db.status };
       const operation = await tx.save(
         tx.create(OperationEntity, {
           type,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, LessThan, In, Repository } from 'typeorm';
+import { DataSource, IsNull, LessThan, In, Not, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type {
   ApiKeyRepository,
@@ -144,6 +144,9 @@ export class TypeOrmVolumeRepository implements VolumeRepository {
   }
   listLive() {
     return this.repo.find({ where: { deletedAt: IsNull() } });
+  }
+  countOnLun(lunId: string, exceptVolumeId: string) {
+    return this.repo.count({ where: { lunId, deletedAt: IsNull(), id: Not(exceptVolumeId) } });
   }
   async update(id: string, patch: Partial<VolumeEntity>) {
     await this.repo.update({ id }, patch);

@@ -134,7 +134,7 @@ export class DatabaseProvisioner {
     }
     const next = this.secrets.open(sealed);
     const engine = ENGINES[l.db.engine];
-    const endpoint = { host: l.host.address, port: l.db.port! };
+    const endpoint = await this.connector.endpoint(l.host, l.db.port!);
     await op.progress(30, 'changing the password');
     if (engine.rotation === 'in-database') {
       const alreadyApplied = await this.clients.ping(l.db.engine, endpoint, { ...l.ctx, password: next }).then(
@@ -167,6 +167,12 @@ export class DatabaseProvisioner {
     await this.step('resource update', () =>
       runtime.updateResources(containerName(l.db.id), { cpus: plan.cpus, memoryMb: plan.memoryMb }),
     );
+    const driver = this.storage.get(l.volume.driver);
+    if (plan.diskGb > l.volume.sizeGb && driver.grow) {
+      // Online: the filesystem grows under the running database.
+      await op.progress(60, `growing the volume to ${plan.diskGb} GB`);
+      await this.step('volume grow', () => driver.grow!(l.host, l.volume, plan.diskGb));
+    }
     await this.databases.update(l.db.id, { planId: plan.id });
     await this.volumes.update(l.volume.id, { sizeGb: plan.diskGb });
     await this.finish(databaseId, 'running', 'database.resized', `now on plan ${plan.name}`, op);
@@ -221,7 +227,7 @@ export class DatabaseProvisioner {
   private async waitReady(l: Loaded): Promise<void> {
     const runtime = await this.connector.runtime(l.host);
     const deadline = Date.now() + this.readyTimeoutMs;
-    const endpoint = { host: l.host.address, port: l.db.port! };
+    const endpoint = await this.connector.endpoint(l.host, l.db.port!);
     let checks = 0;
     for (;;) {
       try {

@@ -12,6 +12,8 @@ import {
   HostRepository,
   SECRET_BOX,
   SecretSealer,
+  STORAGE_BACKEND_REPOSITORY,
+  StorageBackendRepository,
 } from '../../ports';
 import { HostException, HostExceptionCode } from '../host.exception';
 import { RegisterHostCommand } from './register-host.command';
@@ -28,6 +30,7 @@ export const toHostView = (h: HostEntity, hasSshKey: boolean): HostView => {
 export class HostUseCases {
   constructor(
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
     @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
@@ -41,6 +44,9 @@ export class HostUseCases {
     const storageDriver = cmd.storageDriver ?? 'directory';
     if (storageDriver === 'san-lvm' && !cmd.storageBackendId) {
       throw new HostException(HostExceptionCode.UnknownDriver, 'storageDriver san-lvm needs a storageBackendId');
+    }
+    if (cmd.storageBackendId && !(await this.backends.get(cmd.storageBackendId))) {
+      throw new HostException(HostExceptionCode.UnknownDriver, 'storageBackendId names no storage backend');
     }
     const host = await this.hosts.create({
       name: cmd.name,

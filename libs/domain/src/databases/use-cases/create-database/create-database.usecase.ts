@@ -55,7 +55,7 @@ export class CreateDatabaseUseCase {
         `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
       );
 
-    const host = await this.placement.choose({ plan });
+    const host = await this.placement.choose({ plan, storageDriver: plan.storageDriver ?? undefined });
     if (!host) {
       throw new DatabaseException(
         DatabaseExceptionCode.NoCapacity,

@@ -1,4 +1,8 @@
-# LIO (kernel iSCSI target) management through python3-rtslib-fb, run on the storage server as
+/**
+ * The LIO (kernel iSCSI target) helper, run on the storage server as `python3 -c <script> ACTION JSON`
+ * (python3-rtslib-fb: no D-Bus, unlike targetcli). Its arguments are argv entries, never interpolated.
+ */
+export const LIO_HELPER_PY = String.raw`# LIO (kernel iSCSI target) management through python3-rtslib-fb, run on the storage server as
 #   python3 -c "$(this file)" ACTION JSON
 # Every action is idempotent: it reconciles what exists with what is asked and prints a JSON result.
 # One target per LUN, so moving a LUN to another host only changes that target's ACL.
@@ -106,3 +110,4 @@ if __name__ == '__main__' or True:
         sys.stderr.write('lio: %s\n' % e)
         sys.exit(3)
     print(json.dumps(result))
+`;

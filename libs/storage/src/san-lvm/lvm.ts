@@ -1,0 +1,119 @@
+/**
+ * LVM command builders and report parsers. Names are checked before they reach a command line: LVM
+ * accepts [a-zA-Z0-9+_.-], no leading '-', and we are stricter still.
+ */
+const LVM_NAME = /^[a-z0-9][a-z0-9_.+-]{0,100}$/;
+
+export function lvmName(name: string): string {
+  if (!LVM_NAME.test(name) || name === '.' || name === '..')
+    throw new Error(`invalid LVM name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+const DEVICE = /^\/dev\/[A-Za-z0-9/_.+-]+$/;
+export function devicePath(dev: string): string {
+  if (!DEVICE.test(dev) || dev.split('/').includes('..'))
+    throw new Error(`invalid device path: ${JSON.stringify(dev)}`);
+  return dev;
+}
+
+const REPORT = ['--reportformat', 'json', '--units', 'b', '--nosuffix'];
+
+export const lvmCmd = {
+  lvs: (vg?: string) => [
+    'lvs',
+    ...REPORT,
+    '-o',
+    'lv_name,vg_name,lv_size,lv_path,lv_active',
+    ...(vg === undefined ? [] : [lvmName(vg)]),
+  ],
+  vgs: () => ['vgs', ...REPORT, '-o', 'vg_name,vg_size,vg_free,lv_count,pv_count'],
+  pvs: () => ['pvs', ...REPORT, '-o', 'pv_name,vg_name,pv_size,pv_free'],
+  lvcreate: (vg: string, lv: string, sizeGb: number) => [
+    'lvcreate',
+    '-y',
+    '-n',
+    lvmName(lv),
+    '-L',
+    `${positive(sizeGb)}g`,
+    lvmName(vg),
+  ],
+  lvextend: (vg: string, lv: string, sizeGb: number) => [
+    'lvextend',
+    '-L',
+    `${positive(sizeGb)}g`,
+    `${lvmName(vg)}/${lvmName(lv)}`,
+  ],
+  lvremove: (vg: string, lv: string) => ['lvremove', '-y', `${lvmName(vg)}/${lvmName(lv)}`],
+  pvcreate: (dev: string) => ['pvcreate', '-y', devicePath(dev)],
+  pvresize: (dev: string) => ['pvresize', devicePath(dev)],
+  pvremove: (dev: string) => ['pvremove', '-y', devicePath(dev)],
+  vgcreate: (vg: string, dev: string) => ['vgcreate', '-y', lvmName(vg), devicePath(dev)],
+  vgremove: (vg: string) => ['vgremove', '-y', lvmName(vg)],
+  vgchange: (vg: string, active: boolean) => ['vgchange', '-a', active ? 'y' : 'n', lvmName(vg)],
+};
+
+function positive(n: number): number {
+  if (!Number.isInteger(n) || n <= 0 || n > 65536) throw new Error(`invalid size: ${n} GB`);
+  return n;
+}
+
+export interface LogicalVolume {
+  name: string;
+  vg: string;
+  sizeBytes: number;
+  path: string;
+  active: boolean;
+}
+export interface VolumeGroup {
+  name: string;
+  sizeBytes: number;
+  freeBytes: number;
+  lvCount: number;
+  pvCount: number;
+}
+export interface PhysicalVolume {
+  name: string;
+  vg: string;
+  sizeBytes: number;
+  freeBytes: number;
+}
+
+function report<T>(stdout: string, key: 'lv' | 'vg' | 'pv'): T[] {
+  const json = JSON.parse(stdout) as { report: Record<string, T[]>[] };
+  return json.report.flatMap((r) => r[key] ?? []);
+}
+
+export function parseLvs(stdout: string): LogicalVolume[] {
+  return report<Record<string, string>>(stdout, 'lv').map((r) => ({
+    name: r.lv_name,
+    vg: r.vg_name,
+    sizeBytes: Number(r.lv_size),
+    path: r.lv_path,
+    active: r.lv_active === 'active',
+  }));
+}
+
+export function parseVgs(stdout: string): VolumeGroup[] {
+  return report<Record<string, string>>(stdout, 'vg').map((r) => ({
+    name: r.vg_name,
+    sizeBytes: Number(r.vg_size),
+    freeBytes: Number(r.vg_free),
+    lvCount: Number(r.lv_count),
+    pvCount: Number(r.pv_count),
+  }));
+}
+
+export function parsePvs(stdout: string): PhysicalVolume[] {
+  return report<Record<string, string>>(stdout, 'pv').map((r) => ({
+    name: r.pv_name,
+    vg: r.vg_name,
+    sizeBytes: Number(r.pv_size),
+    freeBytes: Number(r.pv_free),
+  }));
+}
+
+/** LVM's "not found" answers (exit 5), which idempotent removals treat as done. */
+export function isLvmNotFound(stderr: string): boolean {
+  return /not found|Failed to find logical volume/i.test(stderr);
+}

@@ -1,0 +1,94 @@
+import type { CommandExecutor } from '@app/domain/ports';
+import { iqn } from './iscsi';
+import { LIO_HELPER_PY } from './lio-helper';
+import { isLvmNotFound, lvmCmd, lvmName, parseLvs, parseVgs } from './lvm';
+import { runChecked } from './run-checked';
+
+export interface LunExport {
+  name: string; // LV name on the storage server
+  iqn: string;
+  sizeGb: number;
+  initiators: string[];
+  chapUser: string;
+  chapPassword: string;
+}
+
+/** One storage server: its volume group carved into LVs, each exported as its own iSCSI target by LIO. */
+export class SanBackendClient {
+  constructor(
+    private readonly exec: CommandExecutor,
+    private readonly vg: string,
+    private readonly portalAddress: string,
+    private readonly portalPort: number,
+  ) {}
+
+  /** Creates the LV if missing and exports it with exactly these initiators allowed (CHAP required). */
+  async ensureLun(lun: LunExport): Promise<void> {
+    const existing = parseLvs((await runChecked(this.exec, lvmCmd.lvs(this.vg))).stdout).find(
+      (l) => l.name === lun.name,
+    );
+    if (!existing) await runChecked(this.exec, lvmCmd.lvcreate(this.vg, lun.name, lun.sizeGb));
+    await this.lio(
+      'ensure-export',
+      {
+        name: lvmName(lun.name),
+        device: `/dev/${this.vg}/${lun.name}`,
+        iqn: iqn(lun.iqn),
+        portalIp: this.portalAddress,
+        portalPort: this.portalPort,
+        initiators: lun.initiators.map(iqn),
+        chapUser: lun.chapUser,
+        chapPassword: lun.chapPassword,
+      },
+      [lun.chapPassword],
+    );
+  }
+
+  /** Switches who may log in: the storage-side fence of a failover (the old host is cut off first). */
+  async setInitiators(lun: Pick<LunExport, 'iqn' | 'initiators' | 'chapUser' | 'chapPassword'>): Promise<void> {
+    await this.lio(
+      'set-initiators',
+      {
+        iqn: iqn(lun.iqn),
+        initiators: lun.initiators.map(iqn),
+        chapUser: lun.chapUser,
+        chapPassword: lun.chapPassword,
+      },
+      [lun.chapPassword],
+    );
+  }
+
+  async growLun(name: string, sizeGb: number): Promise<void> {
+    const lv = parseLvs((await runChecked(this.exec, lvmCmd.lvs(this.vg))).stdout).find((l) => l.name === name);
+    if (lv && lv.sizeBytes >= sizeGb * 2 ** 30) return;
+    await runChecked(this.exec, lvmCmd.lvextend(this.vg, name, sizeGb));
+  }
+
+  async removeLun(name: string, lunIqn: string): Promise<void> {
+    await this.lio('remove-export', { iqn: iqn(lunIqn), name: lvmName(name) });
+    const res = await runChecked(this.exec, lvmCmd.lvremove(this.vg, name), { ok: [5] });
+    if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
+  }
+
+  async describe(
+    lunIqn: string,
+  ): Promise<{ exists: boolean; initiators?: string[]; luns?: { lun: number; device: string }[] }> {
+    return this.lio('show', { iqn: iqn(lunIqn) });
+  }
+
+  async freeBytes(): Promise<number> {
+    const vg = parseVgs((await runChecked(this.exec, lvmCmd.vgs())).stdout).find((v) => v.name === this.vg);
+    if (!vg) throw new Error(`volume group ${this.vg} not found on the storage server`);
+    return vg.freeBytes;
+  }
+
+  private async lio<T = Record<string, unknown>>(action: string, args: Record<string, unknown>, secrets: string[] = []): Promise<T> {
+    // The secrets travel JSON-encoded: mask that spelling too.
+    const masked = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+    const res = await runChecked(this.exec, ['python3', '-c', LIO_HELPER_PY, action, JSON.stringify(args)], {
+      secrets: masked,
+      timeoutMs: 120_000,
+    });
+    return JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as T;
+  }
+}

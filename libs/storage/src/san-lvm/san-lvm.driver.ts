@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  HOST_CONNECTOR,
+  HOST_REPOSITORY,
+  HostConnector,
+  HostRepository,
+  LUN_REPOSITORY,
+  LunRepository,
+  RESOURCE_LOCK,
+  ResourceLock,
+  SECRET_BOX,
+  SecretSealer,
+  STORAGE_BACKEND_REPOSITORY,
+  StorageBackendRepository,
+  StorageDriver,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
+  VolumeUsage,
+} from '@app/domain/ports';
+import type { HostEntity, LunEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
+import { generatePassword } from '@app/security';
+import { directoryPath } from '../directory/directory.driver';
+import { HostBlockDevices } from './host-block';
+import { SanBackendClient } from './san-backend.client';
+
+// Room LVM keeps for its metadata when checking whether a LUN can take another volume.
+const VG_SLACK_BYTES = 16 * 2 ** 20;
+
+export const lvNameFor = (volume: VolumeEntity) => `v-${volume.id}`;
+
+/**
+ * Volumes on SAN LUNs: the storage server carves a LUN (an LV of its volume group) and exports it over
+ * iSCSI to the host alone; on the host the LUN carries one volume group, and each database gets a logical
+ * volume with ext4, mounted under the data root and bound into its container. Each step reconciles what it
+ * finds, so a retried job converges.
+ */
+@Injectable()
+export class SanLvmStorageDriver implements StorageDriver {
+  readonly name = 'san-lvm';
+
+  constructor(
+    @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
+    @Inject(LUN_REPOSITORY) private readonly luns: LunRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
+  ) {}
+
+  async ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+    const blk = await this.block(host);
+    const lun = await this.lunFor(host, volume, blk);
+    const mount = directoryPath(host, volume);
+    const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
+    if (volume.device !== device || volume.lunId !== lun.id)
+      await this.volumes.update(volume.id, { lunId: lun.id, device });
+    return { hostPath: mount };
+  }
+
+  async remove(host: HostEntity, volume: VolumeEntity): Promise<void> {
+    if (!volume.lunId) return;
+    const lun = await this.luns.get(volume.lunId);
+    if (!lun || lun.deletedAt) return;
+    const blk = await this.block(host);
+    await blk.removeVolume(lun.hostVg, lvNameFor(volume), directoryPath(host, volume));
+    // The last volume on a LUN releases it: volume group, iSCSI session and the LUN on the storage server.
+    await this.lock.withLock(`host-storage:${host.id}`, async () => {
+      if ((await this.volumes.countOnLun(lun.id, volume.id)) > 0) return;
+      await this.releaseLun(host, lun, blk);
+    });
+  }
+
+  async usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage> {
+    return { usedBytes: await (await this.block(host)).usedBytes(directoryPath(host, volume)) };
+  }
+
+  async grow(host: HostEntity, volume: VolumeEntity, sizeGb: number): Promise<void> {
+    if (!volume.lunId) throw new Error('volume has no LUN');
+    const blk = await this.block(host);
+    await this.lock.withLock(`host-storage:${host.id}`, async () => {
+      const lun = (await this.luns.get(volume.lunId!))!;
+      const vg = await blk.vgFreeBytes(lun.hostVg);
+      const need = (sizeGb - volume.sizeGb) * 2 ** 30 + VG_SLACK_BYTES;
+      if (vg && vg.free < need) {
+        // Not enough room on the LUN: grow the LUN itself on the storage server, then let the host see it.
+        const backend = await this.backendOf(host);
+        const newSize = lun.sizeGb + Math.max(Math.ceil((need - vg.free) / 2 ** 30), backend.lunSizeGb);
+        await (await this.san(backend)).growLun(lun.name, newSize);
+        const disk = await blk.diskOf(lun.iqn);
+        if (!disk) throw new Error(`LUN ${lun.iqn} is not attached to ${host.name}`);
+        await blk.rescan({ iqn: lun.iqn, portal: this.portal(backend) }, disk);
+        await this.luns.update(lun.id, { sizeGb: newSize });
+      }
+      await blk.growVolume(lun.hostVg, lvNameFor(volume), sizeGb);
+    });
+  }
+
+  /** Detaches every LUN of a host (used before a LUN moves to another host). */
+  async releaseLun(host: HostEntity, lun: LunEntity, blk: HostBlockDevices): Promise<void> {
+    const backend = await this.backends.get(lun.backendId);
+    if (!backend) throw new Error('storage backend not found');
+    await this.luns.update(lun.id, { status: 'deleting' });
+    const disk = await blk.diskOf(lun.iqn);
+    await blk.removeVg(lun.hostVg, disk);
+    await blk.detach({ iqn: lun.iqn, portal: this.portal(backend) });
+    await (await this.san(backend)).removeLun(lun.name, lun.iqn);
+    await this.luns.markDeleted(lun.id);
+  }
+
+  private async lunFor(host: HostEntity, volume: VolumeEntity, blk: HostBlockDevices): Promise<LunEntity> {
+    if (volume.lunId) {
+      const lun = await this.luns.get(volume.lunId);
+      if (lun && !lun.deletedAt) {
+        await this.attach(host, lun, blk);
+        return lun;
+      }
+    }
+    return this.lock.withLock(`host-storage:${host.id}`, async () => {
+      for (const lun of await this.luns.listLive({ hostId: host.id })) {
+        if (lun.status !== 'attached') continue;
+        const vg = await blk.vgFreeBytes(lun.hostVg);
+        if (vg && vg.free >= volume.sizeGb * 2 ** 30 + VG_SLACK_BYTES) {
+          await this.volumes.update(volume.id, { lunId: lun.id });
+          return lun;
+        }
+      }
+      const backend = await this.backendOf(host);
+      const short = randomBytes(6).toString('hex');
+      const lun = await this.luns.create({
+        backendId: backend.id,
+        hostId: host.id,
+        name: `lun-${short}`,
+        iqn: `${backend.iqnPrefix}:lun-${short}`,
+        sizeGb: Math.max(backend.lunSizeGb, volume.sizeGb + 1),
+        chapUser: `dbaas-${short}`,
+        chapPassword: this.secrets.seal(generatePassword(24)),
+        hostVg: `dbaas-${short}`,
+      });
+      // Recorded before the slow steps, so a retry after a crash resumes this LUN instead of carving another.
+      await this.volumes.update(volume.id, { lunId: lun.id });
+      await this.attach(host, lun, blk);
+      return lun;
+    });
+  }
+
+  private async attach(host: HostEntity, lun: LunEntity, blk: HostBlockDevices): Promise<void> {
+    const backend = await this.backendOf(host);
+    const portal = this.portal(backend);
+    let disk = await blk.diskOf(lun.iqn);
+    if (!disk || lun.status !== 'attached') {
+      const chapPassword = this.secrets.open((await this.luns.getSealedChap(lun.id))!);
+      const initiator = await this.initiatorOf(host, blk);
+      await (
+        await this.san(backend)
+      ).ensureLun({
+        name: lun.name,
+        iqn: lun.iqn,
+        sizeGb: lun.sizeGb,
+        initiators: [initiator],
+        chapUser: lun.chapUser,
+        chapPassword,
+      });
+      disk = await blk.attach({ iqn: lun.iqn, portal, chapUser: lun.chapUser, chapPassword });
+    }
+    await blk.ensureVg(lun.hostVg, disk);
+    if (lun.status !== 'attached' || lun.hostId !== host.id)
+      await this.luns.update(lun.id, { status: 'attached', hostId: host.id });
+  }
+
+  private async initiatorOf(host: HostEntity, blk: HostBlockDevices): Promise<string> {
+    if (host.iscsiInitiator) return host.iscsiInitiator;
+    const name = await blk.initiatorName();
+    await this.hosts.update(host.id, { iscsiInitiator: name });
+    return name;
+  }
+
+  private async backendOf(host: HostEntity): Promise<StorageBackendEntity> {
+    const backend = host.storageBackendId ? await this.backends.get(host.storageBackendId) : null;
+    if (!backend) throw new Error(`host ${host.name} has no storage backend`);
+    return backend;
+  }
+
+  private portal(backend: StorageBackendEntity): string {
+    return `${backend.portalAddress}:${backend.portalPort}`;
+  }
+
+  private async san(backend: StorageBackendEntity): Promise<SanBackendClient> {
+    return new SanBackendClient(
+      await this.connector.storageExecutor(backend),
+      backend.volumeGroup,
+      backend.portalAddress,
+      backend.portalPort,
+    );
+  }
+
+  private async block(host: HostEntity): Promise<HostBlockDevices> {
+    return new HostBlockDevices(await this.connector.executor(host));
+  }
+}

@@ -91,7 +91,6 @@ export class WorkerEnv extends CommonEnv {
   @Max(200)
   WORKER_CONCURRENCY: number = 20;
 
-
   // Bull's job lock: a worker that dies loses its jobs to another one after this long.
   @IsInt()
   @Min(2000)

@@ -4,3 +4,4 @@ export * from './executors/local-executor';
 export * from './host-connector';
 export * from './hosts.module';
 export * from './engine-clients/engine-client';
+export * from './executors/ssh-executor';

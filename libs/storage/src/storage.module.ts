@@ -29,6 +29,7 @@ export class StorageDriverRegistry implements StorageDrivers {
 @Module({
   providers: [
     DirectoryStorageDriver,
+    SanLvmStorageDriver,
     StorageDriverRegistry,
     { provide: STORAGE_DRIVERS, useExisting: StorageDriverRegistry },
   ],

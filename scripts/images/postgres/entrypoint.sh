@@ -42,9 +42,11 @@ EOF
   log "initializing $PGDATA (superuser $POSTGRES_USER)"
   # The password goes through a file only postgres can read (a /dev/fd pipe
   # made by root cannot be reopened after gosu drops privileges).
+  # Written before the chown: with fs.protected_regular (sticky /tmp), root may not write a file
+  # that another user owns.
   pwfile=$(mktemp)
-  chown postgres "$pwfile"
   printf '%s\n' "${POSTGRES_PASSWORD:-}" >"$pwfile"
+  chown postgres "$pwfile"
   # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a word list on purpose
   gosu postgres initdb -D "$PGDATA" --username="$POSTGRES_USER" --pwfile="$pwfile" \
     --auth-local=trust --auth-host="$POSTGRES_HOST_AUTH_METHOD" \

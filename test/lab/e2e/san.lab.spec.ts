@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { SecretBox } from '@app/security';
 import { servicesEnv } from '../../support/services';
 import { Stack } from '../../support/stack';
-import { labEnv, seedImage, sh, sshTo, tunnel } from '../support/lab';
+import { labEnv, resetLab, seedImage, sh, sshTo, tunnel } from '../support/lab';
 
 /**
  * SAN volumes on real kernels: a storage server exporting LVM LUNs over iSCSI (LIO) to two database hosts,
@@ -42,6 +42,7 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
 
   before(async () => {
     for (const vm of Object.values(lab.vms)) ssh[vm.name] = await sshTo(vm, lab.key);
+    await resetLab(ssh);
     const image = `${servicesEnv().IMAGE_REGISTRY}/library/postgres:15`;
     await Promise.all([seedImage(lab.vms.host1, lab.key, image), seedImage(lab.vms.host2, lab.key, image)]);
     await stack.start();
@@ -73,6 +74,7 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
           capacity: { cpus: 2, memoryMb: 2048, diskGb: 3 },
           storageDriver: 'san-lvm',
           storageBackendId: backend.body.id,
+          dataRoot: '/var/lib/dbaas/volumes',
         },
       });
       assert.equal(h.status, 201, JSON.stringify(h.body));

@@ -74,11 +74,16 @@ export async function seedImage(vm: LabVm, key: string, image: string): Promise<
     username: 'root',
     sshOptions: { privateKey: key },
   } as Docker.DockerOptions);
-  try {
-    await remote.getImage(image).inspect();
-    return 'present';
-  } catch {
-    const local = new Docker({ socketPath: '/var/run/docker.sock' });
+  const local = new Docker({ socketPath: '/var/run/docker.sock' });
+  const wanted = (await local.getImage(image).inspect()).Id;
+  const have = await remote
+    .getImage(image)
+    .inspect()
+    .then((i) => i.Id)
+    .catch(() => null);
+  // Same tag is not enough: a rebuilt image must replace the one the VM has.
+  if (have === wanted) return 'present';
+  {
     const tar = await local.getImage(image).get();
     const res = await remote.loadImage(tar);
     await new Promise((resolve, reject) =>
@@ -87,4 +92,29 @@ export async function seedImage(vm: LabVm, key: string, image: string): Promise<
     await remote.getImage(image).inspect();
     return 'loaded';
   }
+}
+
+/**
+ * Removes what an interrupted lab run may have left (containers, mounts, volume groups and iSCSI sessions on
+ * the hosts; targets and LUNs on the storage server), so every run starts from the provisioned state.
+ * Only names the platform creates are touched: dbaas-* containers and VGs, lun-* LVs, iqn.2026-11.io.dbaas* targets.
+ */
+export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
+  const hostScript = [
+    'docker ps -aq --filter name=^dbaas- | xargs -r docker rm -f',
+    'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
+    'for vg in $(vgs --noheadings -o vg_name | grep -E "^ *(dbaas|bench)-"); do vgremove -ff -y "$vg"; done',
+    'for t in $(iscsiadm -m session 2>/dev/null | grep -o "iqn.2026-11.io.dbaas[^ ]*"); do iscsiadm -m node -T "$t" --logout; done',
+    'iscsiadm -m node 2>/dev/null | grep -o "iqn.2026-11.io.dbaas[^ ]*" | sort -u | while read t; do iscsiadm -m node -T "$t" -o delete; done',
+    'for pv in $(pvs --noheadings -o pv_name,vg_name | awk \'$2=="" {print $1}\' | grep /dev/sd); do pvremove -y "$pv"; done',
+    'true',
+  ].join('; ');
+  for (const name of ['host1', 'host2']) await sh(ssh[name], 'sh', ['-c', hostScript]);
+  const storageScript = [
+    'for t in /sys/kernel/config/target/iscsi/iqn.2026-11.io.dbaas*; do [ -e "$t" ] && python3 -c "import sys; from rtslib_fb import RTSRoot; [t.delete() for t in RTSRoot().targets if t.wwn == sys.argv[1]]; [s.delete() for s in RTSRoot().storage_objects if s.name.startswith((\'lun-\', \'bench-\'))]" "$(basename "$t")"; done',
+    "python3 -c \"from rtslib_fb import RTSRoot; [s.delete() for s in RTSRoot().storage_objects if s.name.startswith(('lun-', 'bench-'))]\"",
+    'for lv in $(lvs --noheadings -o lv_name san | grep -E "^ *(lun|bench)-"); do lvremove -y "san/$lv"; done',
+    'true',
+  ].join('; ');
+  await sh(ssh.storage, 'sh', ['-c', storageScript]);
 }

@@ -14,6 +14,8 @@ export class StorageBackendEntity {
   @Column({ name: 'ssh_user', type: 'text', default: 'root' }) sshUser!: string;
   @Column({ name: 'ssh_private_key', type: 'text', nullable: true, select: false }) sshPrivateKey!: string | null;
   @Column({ name: 'volume_group', type: 'text' }) volumeGroup!: string;
+  // When set, LUNs are thin volumes of this pool: space is used as written, so LUNs can be over-provisioned.
+  @Column({ name: 'thin_pool', type: 'text', nullable: true }) thinPool!: string | null;
   @Column({ name: 'iqn_prefix', type: 'text' }) iqnPrefix!: string;
   @Column({ name: 'lun_size_gb', type: 'int', default: 20 }) lunSizeGb!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

@@ -17,6 +17,7 @@ export class SanStorage1795400000000 implements MigrationInterface {
         ssh_user text NOT NULL DEFAULT 'root',
         ssh_private_key text,
         volume_group text NOT NULL,
+        thin_pool text,
         iqn_prefix text NOT NULL,
         lun_size_gb int NOT NULL DEFAULT 20 CHECK (lun_size_gb > 0),
         created_at timestamptz NOT NULL DEFAULT now(),

@@ -38,6 +38,17 @@ export const lvmCmd = {
     `${positive(sizeGb)}g`,
     lvmName(vg),
   ],
+  /** A thin volume of `pool`: its size is virtual, blocks are taken from the pool as they are written. */
+  lvcreateThin: (vg: string, pool: string, lv: string, sizeGb: number) => [
+    'lvcreate',
+    '-y',
+    '-n',
+    lvmName(lv),
+    '-V',
+    `${positive(sizeGb)}g`,
+    '-T',
+    `${lvmName(vg)}/${lvmName(pool)}`,
+  ],
   lvextend: (vg: string, lv: string, sizeGb: number) => [
     'lvextend',
     '-L',

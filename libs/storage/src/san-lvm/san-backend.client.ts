@@ -20,6 +20,7 @@ export class SanBackendClient {
     private readonly vg: string,
     private readonly portalAddress: string,
     private readonly portalPort: number,
+    private readonly thinPool: string | null = null,
   ) {}
 
   /** Creates the LV if missing and exports it with exactly these initiators allowed (CHAP required). */
@@ -27,7 +28,12 @@ export class SanBackendClient {
     const existing = parseLvs((await runChecked(this.exec, lvmCmd.lvs(this.vg))).stdout).find(
       (l) => l.name === lun.name,
     );
-    if (!existing) await runChecked(this.exec, lvmCmd.lvcreate(this.vg, lun.name, lun.sizeGb));
+    if (!existing) {
+      const create = this.thinPool
+        ? lvmCmd.lvcreateThin(this.vg, this.thinPool, lun.name, lun.sizeGb)
+        : lvmCmd.lvcreate(this.vg, lun.name, lun.sizeGb);
+      await runChecked(this.exec, create);
+    }
     await this.lio(
       'ensure-export',
       {
@@ -82,7 +88,11 @@ export class SanBackendClient {
     return vg.freeBytes;
   }
 
-  private async lio<T = Record<string, unknown>>(action: string, args: Record<string, unknown>, secrets: string[] = []): Promise<T> {
+  private async lio<T = Record<string, unknown>>(
+    action: string,
+    args: Record<string, unknown>,
+    secrets: string[] = [],
+  ): Promise<T> {
     // The secrets travel JSON-encoded: mask that spelling too.
     const masked = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
     const res = await runChecked(this.exec, ['python3', '-c', LIO_HELPER_PY, action, JSON.stringify(args)], {

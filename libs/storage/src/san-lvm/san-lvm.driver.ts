@@ -192,6 +192,7 @@ export class SanLvmStorageDriver implements StorageDriver {
       backend.volumeGroup,
       backend.portalAddress,
       backend.portalPort,
+      backend.thinPool,
     );
   }
 

@@ -41,6 +41,10 @@ export class RegisterStorageBackendCommand extends Command {
   volumeGroup!: string;
 
   @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_.+-]{0,62}$/, { message: 'thinPool must be an LVM logical volume name' })
+  thinPool?: string;
+
+  @IsOptional()
   @Matches(/^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+$/, { message: 'iqnPrefix must look like iqn.2026-11.com.example' })
   iqnPrefix?: string;
 

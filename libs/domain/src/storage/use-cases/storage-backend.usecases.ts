@@ -61,6 +61,7 @@ export class StorageBackendUseCases {
       sshUser: cmd.sshUser ?? 'root',
       sshPrivateKey: this.secrets.seal(cmd.sshPrivateKey),
       volumeGroup: cmd.volumeGroup,
+      thinPool: cmd.thinPool ?? null,
       iqnPrefix: cmd.iqnPrefix ?? `iqn.2026-11.io.dbaas.${cmd.name.replace(/[^a-z0-9]/g, '')}`,
       lunSizeGb: cmd.lunSizeGb ?? 20,
     });

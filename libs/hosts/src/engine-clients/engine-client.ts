@@ -5,7 +5,9 @@ import { createConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import type { EngineClient, EngineCredentials, EngineEndpoint } from '@app/domain/ports';
 
-const CONNECT_TIMEOUT_MS = 2000;
+// Generous: a refused connection fails at once anyway, while a slow path (an SSH forward to a busy host,
+// emulated CPUs) can take seconds to authenticate.
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Each engine's real client library, used from the control plane: readiness means a tenant's client could

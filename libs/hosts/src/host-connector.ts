@@ -80,7 +80,7 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
   }
 
   async storageExecutor(backend: StorageBackendEntity): Promise<CommandExecutor> {
-    const version = `${backend.sshAddress}|${backend.sshPort}|${backend.sshUser}|${backend.updatedAt?.getTime?.() ?? 0}`;
+    const version = `${backend.sshAddress}|${backend.sshPort}|${backend.sshUser}`;
     const cached = this.storage.get(backend.id);
     if (cached && cached.version === version) return cached.executor;
     await cached?.executor.close();
@@ -108,8 +108,9 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
   }
 
   private async remote(host: HostEntity): Promise<Remote> {
-    // A host edited since (address, key, port) gets fresh connections.
-    const version = `${host.address}|${host.sshPort}|${host.sshUser}|${host.updatedAt?.getTime?.() ?? 0}`;
+    // Only what the connection depends on: other edits of the host (its status, its initiator name) must not
+    // tear down the session and the port forwards that running jobs use.
+    const version = `${host.sshAddress ?? host.address}|${host.sshPort}|${host.sshUser}`;
     const cached = this.remotes.get(host.id);
     if (cached && cached.version === version) return cached;
     if (cached) await this.closeRemote(cached);

@@ -183,3 +183,15 @@ ensure_node_modules() {
     step_end
   fi
 }
+
+# prepare_platform [ENGINE...]: what tests, benchmarks and the quickstart all need before they start the
+# platform: npm packages, the services (PostgreSQL, Redis, dockerd, registry), the engine images (all, or
+# the ones named) in the registry, and a fresh build of the API and the worker.
+prepare_platform() {
+  ensure_node_modules
+  bash scripts/services.sh up
+  bash scripts/images/build.sh --push "$@"
+  step_begin "building api and worker"
+  run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
+  step_end
+}

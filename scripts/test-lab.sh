@@ -7,12 +7,7 @@ cd "$(dirname "$0")/.."
 LOG_TAG=test-lab
 . scripts/lib.sh
 
-ensure_node_modules
-bash scripts/services.sh up
-bash scripts/images/build.sh --push postgres
-step_begin "building api and worker"
-run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
-step_end
+prepare_platform postgres
 
 # Provisioning is idempotent; a lab already up and configured takes seconds.
 bash test/lab/lab.sh up --provision

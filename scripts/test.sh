@@ -7,14 +7,7 @@ cd "$(dirname "$0")/.."
 LOG_TAG=test
 . scripts/lib.sh
 
-ensure_node_modules
-
-bash scripts/services.sh up
-bash scripts/images/build.sh --push
-
-step_begin "building api and worker"
-run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
-step_end
+prepare_platform
 
 mkdir -p test-artifacts
 tap=test-artifacts/results.tap

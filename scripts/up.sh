@@ -11,10 +11,7 @@ RUN_DIR=$DBAAS_STATE_DIR/run
 APP_ENV=$DBAAS_SECRETS_DIR/app.env
 mkdir -p "$RUN_DIR" "$DBAAS_SECRETS_DIR" "$DBAAS_LOG_DIR"
 
-ensure_node_modules
-
-bash scripts/services.sh up
-bash scripts/images/build.sh --push
+prepare_platform
 
 # The platform's own secrets: generated once, kept with the other secrets (mode 600).
 if [ ! -f "$APP_ENV" ]; then
@@ -30,10 +27,6 @@ set -a
 DATA_ROOT=${DATA_ROOT:-$DBAAS_STATE_DIR/volumes}
 API_PORT=$API_PORT
 set +a
-
-step_begin "building api and worker"
-run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
-step_end
 
 step_begin "migrating the metadata database"
 run_logged "$DBAAS_LOG_DIR/migrate.log" node dist/apps/api/main.js migrate || step_fail "migration failed"

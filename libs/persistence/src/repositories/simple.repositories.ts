@@ -23,6 +23,7 @@ import {
   TenantEntity,
   VolumeEntity,
 } from '../entities';
+import { readHidden } from './hidden-column';
 
 @Injectable()
 export class TypeOrmTenantRepository implements TenantRepository {
@@ -99,13 +100,8 @@ export class TypeOrmHostRepository implements HostRepository {
   findByName(name: string) {
     return this.repo.findOneBy({ name });
   }
-  async getSealedKey(id: string) {
-    const row = await this.repo
-      .createQueryBuilder('h')
-      .addSelect('h.sshPrivateKey')
-      .where('h.id = :id', { id })
-      .getOne();
-    return row?.sshPrivateKey ?? null;
+  getSealedKey(id: string) {
+    return readHidden(this.repo, id, 'sshPrivateKey');
   }
   async update(id: string, patch: Partial<HostEntity>) {
     await this.repo.update({ id }, patch);

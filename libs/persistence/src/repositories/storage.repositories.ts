@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import type { LunRepository, StorageBackendRepository } from '@app/domain/ports';
 import { LunEntity, StorageBackendEntity } from '../entities';
+import { readHidden } from './hidden-column';
 
 @Injectable()
 export class TypeOrmStorageBackendRepository implements StorageBackendRepository {
@@ -19,13 +20,8 @@ export class TypeOrmStorageBackendRepository implements StorageBackendRepository
   findByName(name: string) {
     return this.repo.findOneBy({ name });
   }
-  async getSealedKey(id: string) {
-    const row = await this.repo
-      .createQueryBuilder('b')
-      .addSelect('b.sshPrivateKey')
-      .where('b.id = :id', { id })
-      .getOne();
-    return row?.sshPrivateKey ?? null;
+  getSealedKey(id: string) {
+    return readHidden(this.repo, id, 'sshPrivateKey');
   }
 }
 
@@ -40,13 +36,8 @@ export class TypeOrmLunRepository implements LunRepository {
   get(id: string) {
     return this.repo.findOneBy({ id });
   }
-  async getSealedChap(id: string) {
-    const row = await this.repo
-      .createQueryBuilder('l')
-      .addSelect('l.chapPassword')
-      .where('l.id = :id', { id })
-      .getOne();
-    return row?.chapPassword ?? null;
+  getSealedChap(id: string) {
+    return readHidden(this.repo, id, 'chapPassword');
   }
   listLive(filter: { hostId?: string; backendId?: string }) {
     return this.repo.find({

@@ -10,12 +10,20 @@ import {
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { Command, LABEL_PATTERN, NAME_MESSAGE, NAME_PATTERN } from '../../shared';
+import {
+  Command,
+  IsAddress,
+  IsPort,
+  IsPrivateKey,
+  IsSshUser,
+  LABEL_PATTERN,
+  NAME_MESSAGE,
+  NAME_PATTERN,
+} from '../../shared';
 
 export class HostCapacityInput {
   @IsNumber()
@@ -56,8 +64,7 @@ export class RegisterHostCommand extends Command {
   name!: string;
 
   // An IP address or DNS name: where tenants reach the host's databases.
-  @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, { message: 'address must be an IP address or host name' })
+  @IsAddress('address')
   address!: string;
 
   @IsOptional()
@@ -66,25 +73,20 @@ export class RegisterHostCommand extends Command {
 
   // Where the control plane reaches the host over SSH, if not `address` (e.g. a management network).
   @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, { message: 'sshAddress must be an IP address or host name' })
+  @IsAddress('sshAddress')
   sshAddress?: string;
 
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPort()
   sshPort?: number;
 
   @IsOptional()
-  @Matches(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'sshUser must be a POSIX user name' })
+  @IsSshUser()
   sshUser?: string;
 
   // Kept sealed with the master key, never returned.
   @IsOptional()
-  @IsString()
-  @MaxLength(16384)
-  @Matches(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'sshPrivateKey must be a PEM/OpenSSH private key' })
+  @IsPrivateKey()
   sshPrivateKey?: string;
 
   @IsOptional()

@@ -1,7 +1,5 @@
-import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Command, NAME_MESSAGE, NAME_PATTERN } from '../../shared';
-
-const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Command, IsAddress, IsPort, IsPrivateKey, IsSshUser, NAME_MESSAGE, NAME_PATTERN } from '../../shared';
 
 export class RegisterStorageBackendCommand extends Command {
   @IsString()
@@ -10,31 +8,25 @@ export class RegisterStorageBackendCommand extends Command {
   name!: string;
 
   // The iSCSI portal as database hosts reach it (the SAN network).
-  @Matches(ADDRESS, { message: 'portalAddress must be an IP address or host name' })
+  @IsAddress('portalAddress')
   portalAddress!: string;
 
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPort()
   portalPort?: number;
 
-  @Matches(ADDRESS, { message: 'sshAddress must be an IP address or host name' })
+  @IsAddress('sshAddress')
   sshAddress!: string;
 
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPort()
   sshPort?: number;
 
   @IsOptional()
-  @Matches(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'sshUser must be a POSIX user name' })
+  @IsSshUser()
   sshUser?: string;
 
-  @IsString()
-  @MaxLength(16384)
-  @Matches(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'sshPrivateKey must be a PEM/OpenSSH private key' })
+  @IsPrivateKey()
   sshPrivateKey!: string;
 
   @Matches(/^[a-z0-9][a-z0-9_.+-]{0,62}$/, { message: 'volumeGroup must be an LVM volume group name' })

@@ -1,0 +1,24 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+// Field validators shared by the commands that take network and SSH access details (hosts, storage
+// backends): these values reach SSH connections and command lines, so they are checked strictly, once.
+
+/** An IP address or DNS name. */
+export const IsAddress = (field: string) =>
+  applyDecorators(
+    IsString(),
+    Matches(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, { message: `${field} must be an IP address or host name` }),
+  );
+
+export const IsPort = () => applyDecorators(IsInt(), Min(1), Max(65535));
+
+export const IsSshUser = () => Matches(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'sshUser must be a POSIX user name' });
+
+/** A private key, kept sealed with the master key and never returned. */
+export const IsPrivateKey = () =>
+  applyDecorators(
+    IsString(),
+    MaxLength(16384),
+    Matches(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'sshPrivateKey must be a PEM/OpenSSH private key' }),
+  );

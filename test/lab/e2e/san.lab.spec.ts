@@ -153,7 +153,17 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
   });
 
   test('resize to san-medium grows the volume online; the data stays', async () => {
-    const [vol] = await stack.metadata('SELECT path FROM volumes WHERE database_id = $1', [dbId]);
+    const [vol] = await stack.metadata(
+      'SELECT v.path, l.id AS lun_id, l.size_gb, l.host_vg FROM volumes v JOIN luns l ON l.id = v.lun_id WHERE v.database_id = $1',
+      [dbId],
+    );
+    const vgSize = async () =>
+      Number(
+        (
+          await sh(ssh[hostName], 'vgs', ['--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_size', vol.host_vg])
+        ).stdout.trim(),
+      );
+    const vgBefore = await vgSize();
     const size = async () =>
       Number((await sh(ssh[hostName], 'df', ['-B1', '--output=size', vol.path])).stdout.trim().split('\n').pop());
     const before = await size();
@@ -163,6 +173,10 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
     assert.equal(op.status, 'succeeded', op.error);
     const afterSize = await size();
     assert.ok(afterSize > before * 1.8, `${before} → ${afterSize}`);
+    // The 2 GB LUN had no room for a 2 GB volume: it was grown on the storage server, and the host saw it.
+    const [lun] = await stack.metadata('SELECT size_gb FROM luns WHERE id = $1', [vol.lun_id]);
+    assert.ok(lun.size_gb > vol.size_gb, `LUN ${vol.size_gb} → ${lun.size_gb} GB`);
+    assert.ok((await vgSize()) > vgBefore, 'the volume group grew with the LUN (pvresize)');
     assert.deepEqual(await withDb(async (c) => (await c.query('SELECT count(*)::int AS n FROM t')).rows), [{ n: 100 }]);
   });
 

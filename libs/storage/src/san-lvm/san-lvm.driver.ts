@@ -97,7 +97,7 @@ export class SanLvmStorageDriver implements StorageDriver {
     });
   }
 
-  /** Detaches every LUN of a host (used before a LUN moves to another host). */
+  /** Releases a LUN from its host and deletes it: volume group, iSCSI session and node, target and LV. */
   async releaseLun(host: HostEntity, lun: LunEntity, blk: HostBlockDevices): Promise<void> {
     const backend = await this.backends.get(lun.backendId);
     if (!backend) throw new Error('storage backend not found');

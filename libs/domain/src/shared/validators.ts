@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { NAME_MESSAGE, NAME_PATTERN } from './patterns';
 
 // Field validators shared by the commands that take network and SSH access details (hosts, storage
 // backends): these values reach SSH connections and command lines, so they are checked strictly, once.
@@ -21,4 +22,12 @@ export const IsPrivateKey = () =>
     IsString(),
     MaxLength(16384),
     Matches(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'sshPrivateKey must be a PEM/OpenSSH private key' }),
+  );
+
+/** A resource name (database, tenant, host, backend): 3-40 chars of [a-z0-9-], starting with a letter. */
+export const IsResourceName = () =>
+  applyDecorators(
+    IsString(),
+    Length(3, 40, { message: NAME_MESSAGE }),
+    Matches(NAME_PATTERN, { message: NAME_MESSAGE }),
   );

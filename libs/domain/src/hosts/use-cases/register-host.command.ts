@@ -6,24 +6,13 @@ import {
   IsObject,
   IsUUID,
   IsOptional,
-  IsString,
-  Length,
   Matches,
   Max,
   Min,
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import {
-  Command,
-  IsAddress,
-  IsPort,
-  IsPrivateKey,
-  IsSshUser,
-  LABEL_PATTERN,
-  NAME_MESSAGE,
-  NAME_PATTERN,
-} from '../../shared';
+import { Command, IsAddress, IsPort, IsPrivateKey, IsSshUser, IsResourceName, LABEL_PATTERN } from '../../shared';
 
 export class HostCapacityInput {
   @IsNumber()
@@ -58,9 +47,7 @@ const IsLabels = () =>
   });
 
 export class RegisterHostCommand extends Command {
-  @IsString()
-  @Length(3, 40, { message: NAME_MESSAGE })
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsResourceName()
   name!: string;
 
   // An IP address or DNS name: where tenants reach the host's databases.

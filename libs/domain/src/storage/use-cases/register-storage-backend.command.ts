@@ -1,10 +1,8 @@
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { Command, IsAddress, IsPort, IsPrivateKey, IsSshUser, NAME_MESSAGE, NAME_PATTERN } from '../../shared';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Command, IsAddress, IsPort, IsPrivateKey, IsResourceName, IsSshUser } from '../../shared';
 
 export class RegisterStorageBackendCommand extends Command {
-  @IsString()
-  @Length(3, 40, { message: NAME_MESSAGE })
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsResourceName()
   name!: string;
 
   // The iSCSI portal as database hosts reach it (the SAN network).

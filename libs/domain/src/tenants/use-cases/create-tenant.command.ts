@@ -1,10 +1,8 @@
 import { IsString, Length, Matches } from 'class-validator';
-import { Command, NAME_MESSAGE, NAME_PATTERN } from '../../shared';
+import { Command, IsResourceName } from '../../shared';
 
 export class CreateTenantCommand extends Command {
-  @IsString()
-  @Length(3, 40, { message: NAME_MESSAGE })
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsResourceName()
   name!: string;
 }
 

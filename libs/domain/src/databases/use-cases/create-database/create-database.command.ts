@@ -1,15 +1,13 @@
-import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import type { EngineName, HaMode } from '@app/persistence/entities';
 import { ENGINE_NAMES } from '../../../engines';
-import { Command, NAME_MESSAGE, NAME_PATTERN } from '../../../shared';
+import { Command, IsResourceName } from '../../../shared';
 
 export class CreateDatabaseCommand extends Command {
   @IsUUID()
   tenantId!: string;
 
-  @IsString()
-  @Length(3, 40, { message: NAME_MESSAGE })
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsResourceName()
   name!: string;
 
   @IsIn(ENGINE_NAMES, { message: `engine must be one of: ${ENGINE_NAMES.join(', ')}` })

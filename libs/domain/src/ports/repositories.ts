@@ -62,6 +62,8 @@ export interface HostRepository {
   findByName(name: string): Promise<HostEntity | null>;
   /** The sealed SSH private key, for connectors only. */
   getSealedKey(id: string): Promise<string | null>;
+  /** Ids of the hosts that have an SSH key registered (without reading the keys). */
+  idsWithKey(): Promise<Set<string>>;
   update(id: string, patch: Partial<HostEntity>): Promise<void>;
   delete(id: string): Promise<void>;
   usage(): Promise<HostUsage[]>;

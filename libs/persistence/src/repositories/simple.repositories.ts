@@ -103,6 +103,10 @@ export class TypeOrmHostRepository implements HostRepository {
   getSealedKey(id: string) {
     return readHidden(this.repo, id, 'sshPrivateKey');
   }
+  async idsWithKey() {
+    const rows: { id: string }[] = await this.ds.query(`SELECT id FROM hosts WHERE ssh_private_key IS NOT NULL`);
+    return new Set(rows.map((r) => r.id));
+  }
   async update(id: string, patch: Partial<HostEntity>) {
     await this.repo.update({ id }, patch);
   }

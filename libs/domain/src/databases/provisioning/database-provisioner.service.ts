@@ -194,13 +194,12 @@ export class DatabaseProvisioner {
   }
 
   private async finish(databaseId: string, status: 'running', type: string, message: string, op: OperationContext) {
-    await this.assertLive(databaseId);
+    const db = await this.assertLive(databaseId);
     await this.databases.update(databaseId, { status });
-    const db = await this.databases.get(databaseId);
     await this.events.record({
       type,
       message,
-      tenantId: db?.tenantId ?? null,
+      tenantId: db.tenantId,
       databaseId,
       operationId: op.operationId,
     });
@@ -265,10 +264,11 @@ export class DatabaseProvisioner {
     }
   }
 
-  private async assertLive(databaseId: string): Promise<void> {
+  private async assertLive(databaseId: string): Promise<DatabaseEntity> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleting' || db.status === 'deleted')
       throw new OperationCancelled('the database is being deleted');
+    return db;
   }
 
   /** Loads what a job needs; cancels the operation when the database is gone or being deleted. */

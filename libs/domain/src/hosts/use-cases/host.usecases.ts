@@ -73,14 +73,9 @@ export class HostUseCases {
   }
 
   async list(): Promise<HostView[]> {
-    const [hosts, usage] = await Promise.all([this.hosts.list(), this.hosts.usage()]);
+    const [hosts, usage, keyed] = await Promise.all([this.hosts.list(), this.hosts.usage(), this.hosts.idsWithKey()]);
     const counts = new Map(usage.map((u) => [u.hostId, u.databases]));
-    return Promise.all(
-      hosts.map(async (h) => ({
-        ...toHostView(h, !!(await this.hosts.getSealedKey(h.id))),
-        databases: counts.get(h.id) ?? 0,
-      })),
-    );
+    return hosts.map((h) => ({ ...toHostView(h, keyed.has(h.id)), databases: counts.get(h.id) ?? 0 }));
   }
 
   async get(id: string): Promise<HostView> {

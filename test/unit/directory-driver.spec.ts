@@ -41,6 +41,11 @@ class FakeConnector implements HostConnector {
   async storageExecutor(): Promise<CommandExecutor> {
     throw new Error('the directory driver must not need a storage server');
   }
+  async vips(): Promise<never> {
+    throw new Error('the directory driver must not need VIPs');
+  }
+  async reset(): Promise<void> {}
+  async probe(): Promise<void> {}
 }
 
 function driverWith(result?: CommandResult) {

@@ -60,6 +60,9 @@ class FakeOperations implements OperationRepository {
 class FakeLock implements ResourceLock {
   readonly keys: string[] = [];
   held = false;
+  async tryHold(): Promise<null> {
+    return null;
+  }
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     this.keys.push(key);
     this.held = true;

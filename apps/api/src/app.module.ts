@@ -1,3 +1,4 @@
+import { AdminFailoverController } from './admin/failover.controller';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiEnv, ConfigModule } from '@app/config';
@@ -37,6 +38,7 @@ export function apiModule(env: ApiEnv) {
       AdminTenantsController,
       AdminHostsController,
       AdminStorageController,
+      AdminFailoverController,
       AdminDatabasesController,
       HealthController,
       MetricsController,

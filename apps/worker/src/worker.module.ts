@@ -6,6 +6,7 @@ import { JobsModule } from '@app/jobs';
 import { PersistenceModule } from '@app/persistence';
 import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
+import { FailoverMonitor } from './failover/failover-monitor.service';
 import { DatabaseProcessor } from './processors/database.processor';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { VolumeUsageService } from './volumes/volume-usage.service';
@@ -22,7 +23,7 @@ export function workerModule(env: WorkerEnv) {
       StorageModule,
       DomainModule,
     ],
-    providers: [DatabaseProcessor, ReconcilerService, VolumeUsageService],
+    providers: [DatabaseProcessor, ReconcilerService, VolumeUsageService, FailoverMonitor],
   })
   class WorkerModule {}
   return WorkerModule;

@@ -60,6 +60,13 @@ export class CommonEnv {
   @IsInt()
   @Min(100)
   JOB_BACKOFF_MS: number = 2000;
+
+  // Floating addresses for HA databases, on the network tenants reach: `first-last/prefix`. Without it, HA is off.
+  @IsOptional()
+  @Matches(/^(\d{1,3}\.){3}\d{1,3}-(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, {
+    message: 'HA_VIP_RANGE must look like 10.0.0.100-10.0.0.199/24',
+  })
+  HA_VIP_RANGE?: string;
 }
 
 export class ApiEnv extends CommonEnv {
@@ -104,6 +111,29 @@ export class WorkerEnv extends CommonEnv {
   @IsInt()
   @Min(1000)
   VOLUME_USAGE_INTERVAL_MS: number = 300000;
+
+  // The failover worker: probes every host this often, and declares it dead after this many failures in a row.
+  @Transform(toBool)
+  FAILOVER_ENABLED: boolean = true;
+
+  @IsInt()
+  @Min(200)
+  FAILOVER_PROBE_INTERVAL_MS: number = 1000;
+
+  // A TCP connection to the host's SSH port must be up this fast (a live kernel answers at once)...
+  @IsInt()
+  @Min(100)
+  FAILOVER_PROBE_TIMEOUT_MS: number = 900;
+
+  // ...and sshd's banner must follow within this (userland, slower on a loaded host).
+  @IsInt()
+  @Min(100)
+  FAILOVER_BANNER_TIMEOUT_MS: number = 10000;
+
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  FAILOVER_FAILURES: number = 3;
 }
 
 export class EnvValidationError extends Error {}
@@ -123,4 +153,27 @@ export function portRange(env: CommonEnv): { from: number; to: number } {
   const [from, to] = env.PORT_RANGE.split('-').map(Number);
   if (from >= to) throw new EnvValidationError('PORT_RANGE: the first port must be below the second');
   return { from, to };
+}
+
+export interface VipRange {
+  first: number;
+  last: number;
+  prefixLen: number;
+}
+
+const ipToInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+export const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+/** The HA VIP pool, or null when HA is not configured. */
+export function vipRange(env: CommonEnv): VipRange | null {
+  if (!env.HA_VIP_RANGE) return null;
+  const [range, len] = env.HA_VIP_RANGE.split('/');
+  const [a, b] = range.split('-');
+  for (const ip of [a, b])
+    if (ip.split('.').some((o) => Number(o) > 255))
+      throw new EnvValidationError(`HA_VIP_RANGE: ${ip} is not an IPv4 address`);
+  const r = { first: ipToInt(a), last: ipToInt(b), prefixLen: Number(len) };
+  if (r.first > r.last || r.prefixLen < 8 || r.prefixLen > 32)
+    throw new EnvValidationError('HA_VIP_RANGE: the first address must not be above the last, prefix 8..32');
+  return r;
 }

@@ -12,6 +12,10 @@ import { ListDatabasesUseCase } from './databases/use-cases/list-databases/list-
 import { ResizeDatabaseUseCase } from './databases/use-cases/resize-database/resize-database.usecase';
 import { RestartDatabaseUseCase } from './databases/use-cases/restart-database/restart-database.usecase';
 import { RotatePasswordUseCase } from './databases/use-cases/rotate-password/rotate-password.usecase';
+import { HostFailureService } from './failover/host-failure.service';
+import { HostMonitorService } from './failover/host-monitor.service';
+import { TakeoverService } from './failover/takeover.service';
+import { FailoverUseCases } from './failover/use-cases/failover.usecases';
 import { PlacementService } from './hosts/placement/placement.service';
 import { HostUseCases } from './hosts/use-cases/host.usecases';
 import { OperationReconciler } from './operations/operation-reconciler.service';
@@ -43,6 +47,10 @@ const PROVIDERS = [
   RotatePasswordUseCase,
   PlacementService,
   HostUseCases,
+  HostFailureService,
+  HostMonitorService,
+  TakeoverService,
+  FailoverUseCases,
   OperationReconciler,
   OperationUseCases,
   ListPlansUseCase,

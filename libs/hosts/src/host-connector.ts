@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Docker from 'dockerode';
 import { CommonEnv, ENV } from '@app/config';
@@ -12,13 +13,46 @@ import {
   type ContainerRuntime,
   type EngineEndpoint,
   type HostConnector,
+  type VipControl,
 } from '@app/domain/ports';
 import type { HostEntity, StorageBackendEntity } from '@app/persistence/entities';
 import { DockerRuntime, RegistryAuth } from './docker/docker-runtime';
 import { LocalExecutor } from './executors/local-executor';
 import { SshExecutor } from './executors/ssh-executor';
+import { HostVip } from './network/vip';
 
 export class HostUnreachable extends Error {}
+
+/**
+ * Resolves when the SSH server at host:port sends its identification line ("SSH-2.0-…"). The TCP connection must
+ * be up within `connectMs` (a powered-off host never answers; a live kernel answers at once, however busy), the
+ * banner within `bannerMs` (userland: slower on a loaded host, so it gets a longer budget).
+ */
+export function sshBanner(host: string, port: number, connectMs: number, bannerMs = connectMs): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    let data = '';
+    let timer: NodeJS.Timeout;
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    timer = setTimeout(() => finish(new Error(`no TCP connection within ${connectMs} ms`)), connectMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(new Error(`no SSH banner within ${bannerMs} ms`)), bannerMs);
+    });
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      if (data.startsWith('SSH-')) finish();
+      else if (data.length > 255 || data.includes('\n')) finish(new Error('not an SSH server'));
+    });
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () => finish(new Error('connection closed before the SSH banner')));
+  });
+}
 
 interface Remote {
   version: string;
@@ -65,18 +99,43 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     return host.connection === 'local' ? this.localExec : (await this.remote(host)).executor;
   }
 
-  async endpoint(host: HostEntity, port: number): Promise<EngineEndpoint> {
+  async endpoint(host: HostEntity, port: number, address = host.address): Promise<EngineEndpoint> {
     // A remote host reached through another SSH address: its tenant network may not be routable from here.
     if (host.connection === 'local' || !host.sshAddress || host.sshAddress === host.address)
-      return { host: host.address, port };
+      return { host: address, port };
     const remote = await this.remote(host);
-    const key = `${host.address}:${port}`;
+    const key = `${address}:${port}`;
     let fwd = remote.forwards.get(key);
     if (!fwd) {
-      fwd = remote.executor.forward(host.address, port);
+      fwd = remote.executor.forward(address, port);
       remote.forwards.set(key, fwd);
+      // A forward that failed to open is not kept: the next call tries again.
+      fwd.catch(() => remote.forwards.delete(key));
     }
     return { host: '127.0.0.1', port: (await fwd).port };
+  }
+
+  async vips(host: HostEntity): Promise<VipControl> {
+    const iface = host.vipInterface;
+    if (!iface) throw new HostUnreachable(`host ${host.name} has no VIP interface configured`);
+    const vip = new HostVip(await this.executor(host));
+    return {
+      has: (ip) => vip.has(ip, iface),
+      add: (ip, prefixLen) => vip.add(ip, prefixLen, iface),
+      remove: (ip, prefixLen) => vip.remove(ip, prefixLen, iface),
+    };
+  }
+
+  async probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void> {
+    if (host.connection === 'local') return;
+    await sshBanner(host.sshAddress ?? host.address, host.sshPort, connectMs, bannerMs);
+  }
+
+  async reset(host: HostEntity): Promise<void> {
+    const cached = this.remotes.get(host.id);
+    if (!cached) return;
+    this.remotes.delete(host.id);
+    await this.closeRemote(cached).catch(() => undefined);
   }
 
   async storageExecutor(backend: StorageBackendEntity): Promise<CommandExecutor> {

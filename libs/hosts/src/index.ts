@@ -5,3 +5,5 @@ export * from './host-connector';
 export * from './hosts.module';
 export * from './engine-clients/engine-client';
 export * from './executors/ssh-executor';
+export * from './fencing/host-fencer';
+export * from './network';

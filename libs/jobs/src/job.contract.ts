@@ -9,6 +9,7 @@ export enum JobName {
   RestartDatabase = 'restart-database',
   RotatePassword = 'rotate-password',
   ResizeDatabase = 'resize-database',
+  FailoverDatabase = 'failover-database',
 }
 
 interface DatabaseJobData {
@@ -21,7 +22,9 @@ export type JobItem =
   | { name: JobName.DeleteDatabase; data: DatabaseJobData }
   | { name: JobName.RestartDatabase; data: DatabaseJobData }
   | { name: JobName.RotatePassword; data: DatabaseJobData }
-  | { name: JobName.ResizeDatabase; data: DatabaseJobData & { planId: string } };
+  | { name: JobName.ResizeDatabase; data: DatabaseJobData & { planId: string } }
+  // The failover record (target, reason, timeline) is found by the operation id.
+  | { name: JobName.FailoverDatabase; data: DatabaseJobData };
 
 export const JOB_QUEUE = Symbol('JOB_QUEUE');
 

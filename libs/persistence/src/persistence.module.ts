@@ -5,6 +5,7 @@ import {
   API_KEY_REPOSITORY,
   DATABASE_REPOSITORY,
   EVENT_REPOSITORY,
+  FAILOVER_REPOSITORY,
   HOST_REPOSITORY,
   LUN_REPOSITORY,
   OPERATION_REPOSITORY,
@@ -17,6 +18,7 @@ import {
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
 import { TypeOrmDatabaseRepository } from './repositories/database.repository';
+import { TypeOrmFailoverRepository } from './repositories/failover.repository';
 import { PgAdvisoryLock } from './repositories/resource-lock';
 import { TypeOrmLunRepository, TypeOrmStorageBackendRepository } from './repositories/storage.repositories';
 import {
@@ -40,6 +42,7 @@ const BINDINGS = [
   { provide: EVENT_REPOSITORY, useClass: TypeOrmEventRepository },
   { provide: STORAGE_BACKEND_REPOSITORY, useClass: TypeOrmStorageBackendRepository },
   { provide: LUN_REPOSITORY, useClass: TypeOrmLunRepository },
+  { provide: FAILOVER_REPOSITORY, useClass: TypeOrmFailoverRepository },
   { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
 ];
 

@@ -1,16 +1,18 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { STORAGE_DRIVERS, StorageDriver, StorageDrivers } from '@app/domain/ports';
 import { DirectoryStorageDriver } from './directory/directory.driver';
+import { DrbdStorageDriver } from './drbd/drbd.driver';
 import { SanLvmStorageDriver } from './san-lvm/san-lvm.driver';
 
 @Injectable()
 export class StorageDriverRegistry implements StorageDrivers {
   private readonly drivers: Map<string, StorageDriver>;
 
-  constructor(directory: DirectoryStorageDriver, san: SanLvmStorageDriver) {
+  constructor(directory: DirectoryStorageDriver, san: SanLvmStorageDriver, drbd: DrbdStorageDriver) {
     this.drivers = new Map<string, StorageDriver>([
       [directory.name, directory],
       [san.name, san],
+      [drbd.name, drbd],
     ]);
   }
 
@@ -30,6 +32,7 @@ export class StorageDriverRegistry implements StorageDrivers {
   providers: [
     DirectoryStorageDriver,
     SanLvmStorageDriver,
+    DrbdStorageDriver,
     StorageDriverRegistry,
     { provide: STORAGE_DRIVERS, useExisting: StorageDriverRegistry },
   ],

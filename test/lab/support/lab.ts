@@ -53,7 +53,10 @@ export async function tunnel(ssh: NodeSSH, host: string, port: number): Promise<
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
     ssh.connection!.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
-      if (err) return socket.destroy();
+      if (err) {
+        console.error(`# tunnel to ${host}:${port}: ${err.message}`);
+        return socket.destroy();
+      }
       stream.on('error', () => socket.destroy());
       socket.pipe(stream).pipe(socket);
     });
@@ -103,6 +106,10 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
   const hostScript = [
     'docker ps -aq --filter name=^dbaas- | xargs -r docker rm -f',
     'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
+    // HA leftovers: DRBD resources r-<uuid>, their backing LVs d-<uuid>, and VIPs of the test range.
+    'for r in /etc/drbd.d/r-*.res; do [ -e "$r" ] && { drbdadm down "$(basename "$r" .res)"; rm -f "$r"; }; done',
+    'for lv in $(lvs --noheadings -o lv_name local 2>/dev/null | grep -E "^ *d-"); do lvremove -fy "local/$lv"; done',
+    'for a in $(ip -o -4 addr show dev eth1 | grep -o "10\\.99\\.0\\.1[0-9][0-9]/24"); do ip addr del "$a" dev eth1; done',
     'for vg in $(vgs --noheadings -o vg_name | grep -E "^ *(dbaas|bench)-"); do vgremove -ff -y "$vg"; done',
     'for t in $(iscsiadm -m session 2>/dev/null | grep -o "iqn.2026-11.io.dbaas[^ ]*"); do iscsiadm -m node -T "$t" --logout; done',
     'iscsiadm -m node 2>/dev/null | grep -o "iqn.2026-11.io.dbaas[^ ]*" | sort -u | while read t; do iscsiadm -m node -T "$t" -o delete; done',

@@ -2,7 +2,7 @@ import { InjectQueue, OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { CommonEnv, ENV } from '@app/config';
-import { DatabaseProvisioner, OperationRunner } from '@app/domain';
+import { DatabaseProvisioner, OperationRunner, TakeoverService } from '@app/domain';
 import { JobItem, JobName, QueueName, jobCounterKey } from '@app/jobs';
 
 // Bull takes the concurrency when the decorator runs, before Nest's config exists.
@@ -16,6 +16,7 @@ export class DatabaseProcessor {
   constructor(
     private readonly runner: OperationRunner,
     private readonly provisioner: DatabaseProvisioner,
+    private readonly takeover: TakeoverService,
     @Inject(ENV) private readonly env: CommonEnv,
     @InjectQueue(QueueName.Databases) private readonly queue: Queue,
   ) {}
@@ -29,7 +30,10 @@ export class DatabaseProcessor {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
     };
-    const fail = (message: string) => this.provisioner.markFailed(item.data.databaseId, item.name, message);
+    const fail = (message: string) =>
+      item.name === JobName.FailoverDatabase
+        ? this.takeover.markFailed(item.data.operationId, item.data.databaseId, message)
+        : this.provisioner.markFailed(item.data.databaseId, item.name, message);
     try {
       await this.runner.run(run, (op) => this.dispatch(item, op), fail);
       await this.count(item.name, 'succeeded');
@@ -51,6 +55,8 @@ export class DatabaseProcessor {
         return this.provisioner.rotatePassword(item.data.databaseId, op);
       case JobName.ResizeDatabase:
         return this.provisioner.resize(item.data.databaseId, item.data.planId, op);
+      case JobName.FailoverDatabase:
+        return this.takeover.run(item.data.databaseId, op);
     }
   }
 

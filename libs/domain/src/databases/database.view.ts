@@ -13,6 +13,8 @@ export interface DatabaseView {
   /** Extension of the contract: where the data lives and how much of it there is (measured periodically). */
   volume: { driver: string; sizeGb: number; usedBytes: number | null } | null;
   createdAt: string;
+  /** HA databases: the host the primary runs on now. */
+  primaryHost?: string | null;
 }
 
 export function toDatabaseView(
@@ -29,8 +31,10 @@ export function toDatabaseView(
     plan: plan?.name ?? 'unknown',
     ha: db.ha,
     status: db.status,
-    endpoint: host && db.port && db.status !== 'deleted' ? { host: host.address, port: db.port } : null,
+    // HA databases are reached on their floating address, wherever the primary runs.
+    endpoint: host && db.port && db.status !== 'deleted' ? { host: db.vip ?? host.address, port: db.port } : null,
     volume: volume ? { driver: volume.driver, sizeGb: volume.sizeGb, usedBytes: volume.usedBytes } : null,
+    ...(db.ha !== 'none' ? { primaryHost: host?.name ?? null } : {}),
     createdAt: db.createdAt.toISOString(),
   };
 }

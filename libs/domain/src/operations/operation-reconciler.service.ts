@@ -9,6 +9,7 @@ const JOB_FOR: Record<string, JobName> = {
   'restart-database': JobName.RestartDatabase,
   'rotate-password': JobName.RotatePassword,
   'resize-database': JobName.ResizeDatabase,
+  'failover-database': JobName.FailoverDatabase,
 };
 
 /**

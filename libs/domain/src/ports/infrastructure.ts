@@ -31,6 +31,8 @@ export interface ContainerSpec {
   binds: { hostPath: string; containerPath: string }[];
   cpus: number;
   memoryMb: number;
+  // HA containers are not brought back by the engine when their host reboots: the control plane decides.
+  restartPolicy?: 'unless-stopped' | 'on-failure';
 }
 
 export interface ContainerState {
@@ -51,6 +53,8 @@ export interface ContainerRuntime {
   ensureImage(image: string, onProgress?: ProgressFn): Promise<void>;
   /** Creates the container if absent (or replaces it if its spec changed) and starts it. Idempotent. */
   ensureRunning(spec: ContainerSpec): Promise<ContainerState>;
+  /** Resolves when the engine answers; throws otherwise. */
+  ping(timeoutMs: number): Promise<void>;
   restart(name: string, timeoutSec?: number): Promise<void>;
   stop(name: string, timeoutSec?: number): Promise<void>;
   remove(name: string): Promise<void>;
@@ -66,9 +70,36 @@ export interface HostConnector {
    * Where the control plane can reach `port` of the host's tenant address: itself for hosts it can route to,
    * else a local port forwarded through the host's SSH session. Kept open for reuse; no need to close.
    */
-  endpoint(host: HostEntity, port: number): Promise<EngineEndpoint>;
+  endpoint(host: HostEntity, port: number, address?: string): Promise<EngineEndpoint>;
   /** Commands on a storage server (SAN backend), over SSH. */
   storageExecutor(backend: StorageBackendEntity): Promise<CommandExecutor>;
+  /** Floating addresses (HA VIPs) on the host's VIP interface; adding one announces it with gratuitous ARP. */
+  vips(host: HostEntity): Promise<VipControl>;
+  /**
+   * Liveness, keepalived-style: a TCP connection to the host's SSH port within `connectMs`, answered by the
+   * server's banner within `bannerMs`. No key exchange (seconds on a loaded host), no use of the shared session.
+   */
+  probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void>;
+  /** Forgets the host's sessions (after it died), so the next call reconnects instead of waiting on a dead socket. */
+  reset(host: HostEntity): Promise<void>;
+}
+
+export interface VipControl {
+  has(ip: string): Promise<boolean>;
+  add(ip: string, prefixLen: number): Promise<void>;
+  remove(ip: string, prefixLen: number): Promise<void>;
+}
+
+/** Powers a host off (or confirms it is off) before its databases are taken over elsewhere. */
+export const FENCER = Symbol('FENCER');
+export interface FenceResult {
+  /** True only when the host is known to be unable to write: its power was cut, or it was powered off. */
+  fenced: boolean;
+  method: string;
+  detail: string;
+}
+export interface Fencer {
+  fence(host: HostEntity): Promise<FenceResult>;
 }
 
 export interface VolumeUsage {
@@ -84,6 +115,24 @@ export interface StorageDriver {
   usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage>;
   /** Grows the volume online to `sizeGb` (drivers that cannot enforce a size leave this out). */
   grow?(host: HostEntity, volume: VolumeEntity, sizeGb: number): Promise<void>;
+  /** HA: a clean hand-over on a live host (switchover): unmounted, then demoted or deactivated. Idempotent. */
+  release?(host: HostEntity, volume: VolumeEntity): Promise<void>;
+  /**
+   * HA: makes the volume usable on `target` once its previous host was released or fenced, and records the move.
+   * Idempotent. Returns the host path to bind into the container.
+   */
+  takeover?(target: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }>;
+  /** HA: the hosts that can take this volume over (DRBD: its peer only; SAN: the hosts of the same backend). */
+  takeoverCandidates?(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[];
+  /** Replicated drivers: a returning host's copy brought back as the secondary, to resync from the primary. */
+  rejoin?(host: HostEntity, volume: VolumeEntity): Promise<void>;
+  /** Replicated drivers: the state of every mirror this host runs, keyed by volume id (one cheap call per host). */
+  mirrors?(host: HostEntity, volumes: VolumeEntity[]): Promise<Map<string, MirrorStatus>>;
+}
+
+export interface MirrorStatus {
+  role: 'primary' | 'secondary' | 'down';
+  state: 'synced' | 'syncing' | 'degraded';
 }
 
 export const STORAGE_DRIVERS = Symbol('STORAGE_DRIVERS');
@@ -117,6 +166,14 @@ export interface EngineClient {
 export const RESOURCE_LOCK = Symbol('RESOURCE_LOCK');
 export interface ResourceLock {
   withLock<T>(key: string, fn: () => Promise<T>, waitMs?: number): Promise<T>;
+  /** Takes the lock if free and keeps it until released or the process dies (leader election). */
+  tryHold(key: string): Promise<HeldLock | null>;
+}
+
+export interface HeldLock {
+  /** False once the connection holding the lock is gone (the lock is then free for others). */
+  alive(): Promise<boolean>;
+  release(): Promise<void>;
 }
 
 export const SECRET_BOX = Symbol('SECRET_BOX');

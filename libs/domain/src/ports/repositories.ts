@@ -4,7 +4,11 @@ import type {
   DatabaseEntity,
   DatabaseStatus,
   EventEntity,
+  FailoverEntity,
+  FailoverReason,
+  FailoverStatus,
   HostEntity,
+  HostStatus,
   LunEntity,
   OperationEntity,
   OperationStatus,
@@ -65,6 +69,8 @@ export interface HostRepository {
   /** Ids of the hosts that have an SSH key registered (without reading the keys). */
   idsWithKey(): Promise<Set<string>>;
   update(id: string, patch: Partial<HostEntity>): Promise<void>;
+  /** Moves the host to `to` only if its status is one of `from` (so two workers never both act on it). */
+  transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null): Promise<boolean>;
   delete(id: string): Promise<void>;
   usage(): Promise<HostUsage[]>;
 }
@@ -84,6 +90,10 @@ export interface NewDatabase {
   driver: string;
   sizeGb: number;
   portRange: { from: number; to: number };
+  /** HA: a free VIP is taken from this pool (integers of IPv4 addresses). */
+  vipPool?: { first: number; last: number } | null;
+  /** DRBD: the peer host holding the mirror; a free minor is allocated. */
+  peerHostId?: string | null;
 }
 
 export const DATABASE_REPOSITORY = Symbol('DATABASE_REPOSITORY');
@@ -113,11 +123,45 @@ export interface DatabaseRepository {
   markDeleted(id: string): Promise<void>;
 }
 
+export interface NewFailover {
+  databaseId: string;
+  reason: FailoverReason;
+  fromHostId: string | null;
+  toHostId: string | null;
+  actor: string;
+  detectedAt: Date;
+  fencedAt?: Date | null;
+}
+
+export const FAILOVER_REPOSITORY = Symbol('FAILOVER_REPOSITORY');
+export interface FailoverRepository {
+  /**
+   * In one transaction: the failover record, its operation (whatever else is in flight: a failover does not
+   * wait behind work on a dead host), and the database moved to `failing-over`. A database with a failover
+   * already running gets that one back.
+   */
+  start(f: NewFailover): Promise<{ failover: FailoverEntity; operation: OperationEntity; existing: boolean }>;
+  get(id: string): Promise<FailoverEntity | null>;
+  forOperation(operationId: string): Promise<FailoverEntity | null>;
+  list(filter: {
+    databaseId?: string;
+    hostId?: string;
+    status?: FailoverStatus;
+    since?: Date;
+    limit: number;
+  }): Promise<FailoverEntity[]>;
+  update(id: string, patch: Partial<FailoverEntity>): Promise<void>;
+  /** Sets a timeline mark once (the first time wins: a retried step does not move it). */
+  mark(id: string, field: 'fencedAt' | 'storageMovedAt' | 'startedAt' | 'reachableAt', at?: Date): Promise<void>;
+}
+
 export const VOLUME_REPOSITORY = Symbol('VOLUME_REPOSITORY');
 export interface VolumeRepository {
   forDatabase(databaseId: string): Promise<VolumeEntity | null>;
   forDatabases(databaseIds: string[]): Promise<VolumeEntity[]>;
   listLive(): Promise<VolumeEntity[]>;
+  /** Live DRBD volumes whose mirror is on this host. */
+  listMirroredOn(hostId: string): Promise<VolumeEntity[]>;
   /** Live volumes on a LUN other than `exceptVolumeId`: a LUN is released only when none is left. */
   countOnLun(lunId: string, exceptVolumeId: string): Promise<number>;
   update(id: string, patch: Partial<VolumeEntity>): Promise<void>;
@@ -156,7 +200,10 @@ export interface StorageBackendRepository {
 export const LUN_REPOSITORY = Symbol('LUN_REPOSITORY');
 export interface LunRepository {
   create(
-    l: Pick<LunEntity, 'backendId' | 'hostId' | 'name' | 'iqn' | 'sizeGb' | 'chapUser' | 'chapPassword' | 'hostVg'>,
+    l: Pick<
+      LunEntity,
+      'backendId' | 'hostId' | 'name' | 'iqn' | 'sizeGb' | 'chapUser' | 'chapPassword' | 'hostVg' | 'dedicated'
+    >,
   ): Promise<LunEntity>;
   get(id: string): Promise<LunEntity | null>;
   getSealedChap(id: string): Promise<string | null>;

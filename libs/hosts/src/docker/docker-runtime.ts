@@ -33,6 +33,20 @@ export class DockerRuntime implements ContainerRuntime {
     private readonly auth?: RegistryAuth,
   ) {}
 
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.docker.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`docker did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async inspect(name: string): Promise<ContainerState | null> {
     try {
       const info = await this.docker.getContainer(name).inspect();
@@ -129,7 +143,7 @@ export class DockerRuntime implements ContainerRuntime {
         Memory: spec.memoryMb * 2 ** 20,
         MemorySwap: spec.memoryMb * 2 ** 20, // no swap: a database that swaps is worse than one that restarts
         PidsLimit: 1024,
-        RestartPolicy: { Name: 'unless-stopped' },
+        RestartPolicy: { Name: spec.restartPolicy ?? 'unless-stopped' },
         SecurityOpt: ['no-new-privileges'],
         // Bounded json-file logs: an unbounded log once filled a host's disk (and `logs` stays fast).
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },

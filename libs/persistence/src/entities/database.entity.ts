@@ -16,6 +16,8 @@ export class DatabaseEntity {
   @Column({ type: 'text' }) status!: DatabaseStatus;
   @Column({ name: 'host_id', type: 'uuid', nullable: true }) hostId!: string | null;
   @Column({ type: 'int', nullable: true }) port!: number | null;
+  // HA databases: the floating address tenants connect to; it moves with the primary.
+  @Column({ type: 'text', nullable: true }) vip!: string | null;
   @Column({ type: 'text' }) username!: string;
   @Column({ name: 'db_name', type: 'text' }) dbName!: string;
   // Sealed with the master key; cleared when the database is deleted.

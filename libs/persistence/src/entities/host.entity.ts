@@ -2,6 +2,23 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 
 export type HostConnection = 'local' | 'ssh';
 export type HostStatus = 'active' | 'draining' | 'down' | 'fenced';
+/** How the control plane powers a host off before taking its databases over. */
+export type FencingConfig =
+  // A power command run on the control plane (IPMI, a PDU, a hypervisor API; in the lab, stopping the VM).
+  | { driver: 'command'; command: string[]; timeoutSec?: number }
+  // `poweroff -f` over SSH: best effort only, it cannot reach a host that is truly gone.
+  | { driver: 'ssh' };
+
+/** The failover worker's last look at the host. */
+export interface HostHealth {
+  checkedAt: string;
+  ssh: boolean;
+  docker: boolean;
+  failures: number;
+  detail?: string;
+  databases?: Record<string, boolean>;
+}
+
 export interface HostCapacity {
   cpus: number;
   memoryMb: number;
@@ -28,7 +45,14 @@ export class HostEntity {
   // san-lvm hosts: the storage server their LUNs come from, and their iSCSI initiator name (read from the host).
   @Column({ name: 'storage_backend_id', type: 'uuid', nullable: true }) storageBackendId!: string | null;
   @Column({ name: 'iscsi_initiator', type: 'text', nullable: true }) iscsiInitiator!: string | null;
+  // DRBD peers replicate over this address (a dedicated segment); HA VIPs are added on this interface.
+  @Column({ name: 'replication_address', type: 'text', nullable: true }) replicationAddress!: string | null;
+  @Column({ name: 'vip_interface', type: 'text', nullable: true }) vipInterface!: string | null;
+  @Column({ type: 'jsonb', nullable: true }) fencing!: FencingConfig | null;
+  @Column({ type: 'jsonb', nullable: true }) health!: HostHealth | null;
   @Column({ type: 'text', default: 'active' }) status!: HostStatus;
+  // Why the host is down, fenced or draining (shown to operators).
+  @Column({ name: 'status_reason', type: 'text', nullable: true }) statusReason!: string | null;
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true }) lastSeenAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

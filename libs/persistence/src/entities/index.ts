@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { DatabaseEntity } from './database.entity';
 import { EventEntity } from './event.entity';
+import { FailoverEntity } from './failover.entity';
 import { HostEntity } from './host.entity';
 import { LunEntity } from './lun.entity';
 import { OperationEntity } from './operation.entity';
@@ -12,6 +13,7 @@ import { VolumeEntity } from './volume.entity';
 export * from './api-key.entity';
 export * from './database.entity';
 export * from './event.entity';
+export * from './failover.entity';
 export * from './host.entity';
 export * from './lun.entity';
 export * from './operation.entity';
@@ -31,4 +33,5 @@ export const ENTITIES = [
   EventEntity,
   StorageBackendEntity,
   LunEntity,
+  FailoverEntity,
 ];

@@ -17,6 +17,8 @@ export class LunEntity {
   // The volume group built on the LUN on the host side (one per LUN, so a LUN moves with its volumes).
   @Column({ name: 'host_vg', type: 'text' }) hostVg!: string;
   @Column({ type: 'text', default: 'creating' }) status!: LunStatus;
+  // Carries one HA volume only, so it can move to another host on its own.
+  @Column({ type: 'boolean', default: false }) dedicated!: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;

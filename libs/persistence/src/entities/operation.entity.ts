@@ -1,7 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type OperationType =
-  'create-database' | 'delete-database' | 'restart-database' | 'rotate-password' | 'resize-database';
+  | 'create-database'
+  | 'delete-database'
+  | 'restart-database'
+  | 'rotate-password'
+  | 'resize-database'
+  | 'failover-database';
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 @Entity('operations')

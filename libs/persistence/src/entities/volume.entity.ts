@@ -12,6 +12,14 @@ export class VolumeEntity {
   // san-lvm: the LUN whose volume group holds this volume, and the logical volume's device path.
   @Column({ name: 'lun_id', type: 'uuid', nullable: true }) lunId!: string | null;
   @Column({ type: 'text', nullable: true }) device!: string | null;
+  // ha 'san' volumes get a LUN of their own (it moves alone); 'drbd' volumes are mirrored on the peer host.
+  @Column({ type: 'text', default: 'none' }) ha!: 'none' | 'drbd' | 'san';
+  @Column({ name: 'peer_host_id', type: 'uuid', nullable: true }) peerHostId!: string | null;
+  @Column({ name: 'drbd_minor', type: 'int', nullable: true }) drbdMinor!: number | null;
+  // DRBD, from the primary: 'synced' (connected, both UpToDate), 'syncing' or 'degraded' (peer not receiving writes).
+  @Column({ name: 'mirror_state', type: 'text', nullable: true }) mirrorState!:
+    'synced' | 'syncing' | 'degraded' | null;
+  @Column({ name: 'mirror_checked_at', type: 'timestamptz', nullable: true }) mirrorCheckedAt!: Date | null;
   @Column({
     name: 'used_bytes',
     type: 'bigint',

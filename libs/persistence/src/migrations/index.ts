@@ -1,5 +1,6 @@
 import { Init1795300000000 } from './1795300000000-Init';
 import { SanStorage1795400000000 } from './1795400000000-SanStorage';
+import { HighAvailability1795500000000 } from './1795500000000-HighAvailability';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
-export const MIGRATIONS = [Init1795300000000, SanStorage1795400000000];
+export const MIGRATIONS = [Init1795300000000, SanStorage1795400000000, HighAvailability1795500000000];

@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In, IsNull, QueryFailedError, Repository } f
 import type { DatabaseRepository, NewDatabase } from '@app/domain/ports';
 import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/database.exception';
 import { DatabaseEntity, DatabaseStatus, OperationEntity, OperationType, VolumeEntity } from '../entities';
+import { intToIp } from '@app/config';
 
 const isUniqueViolation = (err: unknown, index: string) =>
   err instanceof QueryFailedError &&
@@ -23,6 +24,8 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       try {
         return await this.ds.transaction(async (tx) => {
           const port = await this.freePort(tx, input.hostId, input.portRange);
+          const vip = input.vipPool ? await this.freeVip(tx, input.vipPool) : null;
+          const drbdMinor = input.peerHostId ? await this.freeMinor(tx) : null;
           const database = await tx.save(
             tx.create(DatabaseEntity, {
               tenantId: input.tenantId,
@@ -34,6 +37,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               status: 'provisioning' as DatabaseStatus,
               hostId: input.hostId,
               port,
+              vip,
               username: input.username,
               dbName: input.dbName,
               password: input.password,
@@ -46,6 +50,9 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               hostId: input.hostId,
               driver: input.driver,
               sizeGb: input.sizeGb,
+              ha: input.ha,
+              peerHostId: input.peerHostId ?? null,
+              drbdMinor,
             }),
           );
           const operation = await tx.save(
@@ -66,7 +73,12 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
             `a database named "${input.name}" already exists`,
           );
         }
-        if (isUniqueViolation(err, 'databases_host_port_live')) continue;
+        if (
+          isUniqueViolation(err, 'databases_host_port_live') ||
+          isUniqueViolation(err, 'databases_vip_live') ||
+          isUniqueViolation(err, 'volumes_drbd_minor_live')
+        )
+          continue;
         throw err;
       }
     }
@@ -87,6 +99,29 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       if (!used.has(port)) return port;
     }
     throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'the host has no free port left');
+  }
+
+  private async freeVip(tx: EntityManager, pool: { first: number; last: number }): Promise<string> {
+    const rows: { vip: string }[] = await tx.query(
+      `SELECT vip FROM databases WHERE deleted_at IS NULL AND vip IS NOT NULL`,
+    );
+    const used = new Set(rows.map((r) => r.vip));
+    const span = pool.last - pool.first + 1;
+    const start = Math.floor(Math.random() * Math.min(span, 16));
+    for (let i = 0; i < span; i++) {
+      const ip = intToIp(pool.first + ((start + i) % span));
+      if (!used.has(ip)) return ip;
+    }
+    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'the HA address pool is exhausted');
+  }
+
+  private async freeMinor(tx: EntityManager): Promise<number> {
+    // DRBD minors (and the replication port derived from each) are unique fleet-wide, so no two resources clash on
+    // any host; the lowest free one keeps numbers small.
+    const [{ minor }] = await tx.query(`
+      SELECT coalesce(min(m), 0) AS minor FROM generate_series(0, 4095) m
+      WHERE m NOT IN (SELECT drbd_minor FROM volumes WHERE deleted_at IS NULL AND drbd_minor IS NOT NULL)`);
+    return Number(minor);
   }
 
   async startOperation(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ResourceLock } from '@app/domain/ports';
+import type { HeldLock, ResourceLock } from '@app/domain/ports';
 
 /**
  * A session-level PostgreSQL advisory lock held on its own connection for the duration of the work:
@@ -10,6 +10,41 @@ import type { ResourceLock } from '@app/domain/ports';
 @Injectable()
 export class PgAdvisoryLock implements ResourceLock {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async tryHold(key: string): Promise<HeldLock | null> {
+    const runner = this.ds.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [key]);
+      if (!locked) {
+        await runner.release();
+        return null;
+      }
+    } catch (err) {
+      await runner.release();
+      throw err;
+    }
+    let released = false;
+    return {
+      alive: async () => {
+        if (released) return false;
+        try {
+          const [{ held }] = await runner.query(
+            `SELECT count(*) > 0 AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted`,
+          );
+          return held;
+        } catch {
+          return false;
+        }
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]).catch(() => undefined);
+        await runner.release();
+      },
+    };
+  }
 
   async withLock<T>(key: string, fn: () => Promise<T>, waitMs = 120_000): Promise<T> {
     const runner = this.ds.createQueryRunner();

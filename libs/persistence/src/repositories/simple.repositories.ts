@@ -17,6 +17,7 @@ import {
   ApiKeyKind,
   EventEntity,
   HostEntity,
+  HostStatus,
   OperationEntity,
   OperationStatus,
   PlanEntity,
@@ -110,6 +111,10 @@ export class TypeOrmHostRepository implements HostRepository {
   async update(id: string, patch: Partial<HostEntity>) {
     await this.repo.update({ id }, patch);
   }
+  async transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null) {
+    const res = await this.repo.update({ id, status: In(from) }, { status: to, statusReason: reason });
+    return (res.affected ?? 0) > 0;
+  }
   async delete(id: string) {
     await this.repo.delete({ id });
   }
@@ -144,6 +149,9 @@ export class TypeOrmVolumeRepository implements VolumeRepository {
   }
   listLive() {
     return this.repo.find({ where: { deletedAt: IsNull() } });
+  }
+  listMirroredOn(hostId: string) {
+    return this.repo.find({ where: { peerHostId: hostId, deletedAt: IsNull() } });
   }
   countOnLun(lunId: string, exceptVolumeId: string) {
     return this.repo.count({ where: { lunId, deletedAt: IsNull(), id: Not(exceptVolumeId) } });

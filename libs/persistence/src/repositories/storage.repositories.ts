@@ -29,7 +29,10 @@ export class TypeOrmStorageBackendRepository implements StorageBackendRepository
 export class TypeOrmLunRepository implements LunRepository {
   constructor(@InjectRepository(LunEntity) private readonly repo: Repository<LunEntity>) {}
   create(
-    l: Pick<LunEntity, 'backendId' | 'hostId' | 'name' | 'iqn' | 'sizeGb' | 'chapUser' | 'chapPassword' | 'hostVg'>,
+    l: Pick<
+      LunEntity,
+      'backendId' | 'hostId' | 'name' | 'iqn' | 'sizeGb' | 'chapUser' | 'chapPassword' | 'hostVg' | 'dedicated'
+    >,
   ) {
     return this.repo.save(this.repo.create({ ...l, status: 'creating' }));
   }

@@ -125,6 +125,11 @@ export class HostBlockDevices {
     if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
   }
 
+  async unmount(mountPath: string): Promise<void> {
+    safeMountPath(mountPath);
+    if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);
+  }
+
   async usedBytes(mountPath: string): Promise<number> {
     const res = await runChecked(this.exec, ['df', '-B1', '--output=used', mountPath]);
     return Number(res.stdout.trim().split('\n').pop()) || 0;

@@ -97,6 +97,58 @@ export class SanLvmStorageDriver implements StorageDriver {
     });
   }
 
+  /** Switchover: the volume unmounted, its volume group deactivated and the LUN logged out on the old host. */
+  async release(host: HostEntity, volume: VolumeEntity): Promise<void> {
+    const lun = await this.dedicatedLun(volume);
+    const blk = await this.block(host);
+    await blk.unmount(directoryPath(host, volume));
+    await blk.deactivateVg(lun.hostVg);
+    await blk.detach({ iqn: lun.iqn, portal: this.portal(await this.backendOf(host)) });
+    await this.luns.update(lun.id, { status: 'detached' });
+  }
+
+  /**
+   * Failover: the storage server's ACL is switched to the new host first (the old one, dead or not, can no longer
+   * write: its session is dropped and its logins refused), then the new host logs in, activates the volume
+   * group and mounts the volume.
+   */
+  async takeover(target: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+    const lun = await this.dedicatedLun(volume);
+    const backend = await this.backendOf(target);
+    if (backend.id !== lun.backendId) throw new Error(`host ${target.name} is not on the LUN's storage backend`);
+    const blk = await this.block(target);
+    const chapPassword = this.secrets.open((await this.luns.getSealedChap(lun.id))!);
+    const initiator = await this.initiatorOf(target, blk);
+    await (
+      await this.san(backend)
+    ).setInitiators({
+      iqn: lun.iqn,
+      initiators: [initiator],
+      chapUser: lun.chapUser,
+      chapPassword,
+    });
+    await this.luns.update(lun.id, { hostId: target.id, status: 'creating' });
+    const disk = await blk.attach({ iqn: lun.iqn, portal: this.portal(backend), chapUser: lun.chapUser, chapPassword });
+    await blk.ensureVg(lun.hostVg, disk);
+    const mount = directoryPath(target, volume);
+    const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
+    await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
+    await this.volumes.update(volume.id, { hostId: target.id, device, path: mount });
+    return { hostPath: mount };
+  }
+
+  takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {
+    return hosts.filter((h) => h.id !== volume.hostId && h.storageDriver === 'san-lvm' && !!h.storageBackendId);
+  }
+
+  private async dedicatedLun(volume: VolumeEntity): Promise<LunEntity> {
+    const lun = volume.lunId ? await this.luns.get(volume.lunId) : null;
+    if (!lun || lun.deletedAt) throw new Error('the volume has no LUN');
+    // A shared LUN carries other databases' volumes: it cannot follow one of them.
+    if (!lun.dedicated) throw new Error('the volume shares its LUN with others; only ha "san" volumes can move');
+    return lun;
+  }
+
   /** Releases a LUN from its host and deletes it: volume group, iSCSI session and node, target and LV. */
   async releaseLun(host: HostEntity, lun: LunEntity, blk: HostBlockDevices): Promise<void> {
     const backend = await this.backends.get(lun.backendId);
@@ -118,8 +170,9 @@ export class SanLvmStorageDriver implements StorageDriver {
       }
     }
     return this.lock.withLock(`host-storage:${host.id}`, async () => {
-      for (const lun of await this.luns.listLive({ hostId: host.id })) {
-        if (lun.status !== 'attached') continue;
+      // An HA volume gets a LUN of its own; other volumes share LUNs with room left.
+      for (const lun of volume.ha === 'san' ? [] : await this.luns.listLive({ hostId: host.id })) {
+        if (lun.status !== 'attached' || lun.dedicated) continue;
         const vg = await blk.vgFreeBytes(lun.hostVg);
         if (vg && vg.free >= volume.sizeGb * 2 ** 30 + VG_SLACK_BYTES) {
           await this.volumes.update(volume.id, { lunId: lun.id });
@@ -133,7 +186,8 @@ export class SanLvmStorageDriver implements StorageDriver {
         hostId: host.id,
         name: `lun-${short}`,
         iqn: `${backend.iqnPrefix}:lun-${short}`,
-        sizeGb: Math.max(backend.lunSizeGb, volume.sizeGb + 1),
+        sizeGb: volume.ha === 'san' ? volume.sizeGb + 1 : Math.max(backend.lunSizeGb, volume.sizeGb + 1),
+        dedicated: volume.ha === 'san',
         chapUser: `dbaas-${short}`,
         chapPassword: this.secrets.seal(generatePassword(24)),
         hostVg: `dbaas-${short}`,

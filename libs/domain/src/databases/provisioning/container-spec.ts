@@ -30,10 +30,12 @@ export function buildContainerSpec(args: {
       'dbaas.plan': plan.name,
     },
     containerPort: engine.containerPort,
-    hostIp: host.address,
+    // HA databases listen on their VIP only: a container that starts where the VIP is not cannot serve.
+    hostIp: db.vip ?? host.address,
     hostPort: db.port,
     binds: [{ hostPath, containerPath: engine.dataDir }],
     cpus: plan.cpus,
     memoryMb: plan.memoryMb,
+    ...(db.vip ? { restartPolicy: 'on-failure' as const } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CommonEnv, ENV } from '@app/config';
+import { CommonEnv, ENV, vipRange } from '@app/config';
 import { generatePassword } from '@app/security';
 import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
 import { EngineContext, ENGINES } from '../../engines';
@@ -28,7 +28,7 @@ import {
 import { buildContainerSpec, containerName } from './container-spec';
 import { OperationCancelled, OperationContext, StepFailed } from './operation-runner';
 
-interface Loaded {
+export interface Loaded {
   db: DatabaseEntity;
   host: HostEntity;
   plan: PlanEntity;
@@ -68,6 +68,7 @@ export class DatabaseProvisioner {
     const hostPath = await this.ensureVolume(l);
     const runtime = await this.connector.runtime(l.host);
     const spec = this.spec(l, hostPath);
+    await this.ensureVip(l.db, l.host);
     await op.progress(15, 'fetching the image');
     await this.step('image pull', () =>
       runtime.ensureImage(spec.image, (pct, msg) => op.progress(15 + pct * 0.4, `fetching the image: ${msg}`)),
@@ -77,7 +78,7 @@ export class DatabaseProvisioner {
     await this.step('container start', () => runtime.ensureRunning(spec));
     await op.progress(70, 'waiting for the database to accept connections');
     await this.waitReady(l);
-    await this.finish(databaseId, 'running', 'database.running', `ready on ${l.host.address}:${l.db.port}`, op);
+    await this.finish(databaseId, 'running', 'database.running', `ready on ${l.db.vip ?? l.host.address}:${l.db.port}`, op);
   }
 
   async delete(databaseId: string, op: OperationContext): Promise<void> {
@@ -88,6 +89,8 @@ export class DatabaseProvisioner {
       await op.progress(10, 'removing the container');
       const runtime = await this.connector.runtime(host);
       await this.step('container removal', () => runtime.remove(containerName(db.id)));
+      if (db.vip)
+        await this.step('VIP removal', async () => (await this.connector.vips(host)).remove(db.vip!, this.vipPrefix()));
       const volume = await this.volumes.forDatabase(db.id);
       if (volume && !volume.deletedAt) {
         await op.progress(50, 'removing the volume');
@@ -115,6 +118,7 @@ export class DatabaseProvisioner {
     } else {
       // Lost container (host rebuilt, manual removal): recreate it on the same volume.
       const hostPath = await this.ensureVolume(l);
+      await this.ensureVip(l.db, l.host);
       await this.step('container start', () => runtime.ensureRunning(this.spec(l, hostPath)));
     }
     await op.progress(50, 'waiting for the database to accept connections');
@@ -134,7 +138,7 @@ export class DatabaseProvisioner {
     }
     const next = this.secrets.open(sealed);
     const engine = ENGINES[l.db.engine];
-    const endpoint = await this.connector.endpoint(l.host, l.db.port!);
+    const endpoint = await this.endpointOf(l.db, l.host);
     await op.progress(30, 'changing the password');
     if (engine.rotation === 'in-database') {
       const alreadyApplied = await this.clients.ping(l.db.engine, endpoint, { ...l.ctx, password: next }).then(
@@ -206,7 +210,7 @@ export class DatabaseProvisioner {
     await op.progress(100, message);
   }
 
-  private spec(l: Loaded, hostPath: string) {
+  spec(l: Loaded, hostPath: string) {
     return buildContainerSpec({
       db: l.db,
       host: l.host,
@@ -223,10 +227,10 @@ export class DatabaseProvisioner {
     return hostPath;
   }
 
-  private async waitReady(l: Loaded): Promise<void> {
+  async waitReady(l: Loaded): Promise<void> {
     const runtime = await this.connector.runtime(l.host);
     const deadline = Date.now() + this.readyTimeoutMs;
-    const endpoint = await this.connector.endpoint(l.host, l.db.port!);
+    const endpoint = await this.endpointOf(l.db, l.host);
     let checks = 0;
     for (;;) {
       try {
@@ -251,7 +255,21 @@ export class DatabaseProvisioner {
     }
   }
 
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /** HA databases listen on their VIP: it must be on the host before the container binds to it. */
+  async ensureVip(db: DatabaseEntity, host: HostEntity): Promise<void> {
+    if (!db.vip) return;
+    await this.step('VIP', async () => (await this.connector.vips(host)).add(db.vip!, this.vipPrefix()));
+  }
+
+  vipPrefix(): number {
+    return vipRange(this.env)?.prefixLen ?? 32;
+  }
+
+  endpointOf(db: DatabaseEntity, host: HostEntity) {
+    return this.connector.endpoint(host, db.port!, db.vip ?? undefined);
+  }
+
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -272,7 +290,7 @@ export class DatabaseProvisioner {
   }
 
   /** Loads what a job needs; cancels the operation when the database is gone or being deleted. */
-  private async loadLive(databaseId: string): Promise<Loaded> {
+  async loadLive(databaseId: string): Promise<Loaded> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleting' || db.status === 'deleted' || !db.hostId) {
       throw new OperationCancelled('the database is being deleted');

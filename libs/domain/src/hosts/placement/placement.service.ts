@@ -8,6 +8,17 @@ export const DEFAULT_OVERCOMMIT = { cpus: 4, memoryMb: 1, diskGb: 1 };
 export interface PlacementRequest {
   plan: Pick<PlanEntity, 'cpus' | 'memoryMb' | 'diskGb'>;
   storageDriver?: string;
+  /** Further conditions on the host (HA: a VIP interface, a replication address, not the primary's domain). */
+  accept?: (host: HostEntity) => boolean;
+}
+
+/** Labels that name a failure domain: two replicas never share a value of any of them. */
+export const FAILURE_DOMAIN_LABELS = ['rack', 'hypervisor'] as const;
+
+/** Whether a failure of one thing (the host itself, its rack, its hypervisor) can take both hosts down. */
+export function sharesFailureDomain(a: HostEntity, b: HostEntity): boolean {
+  if (a.id === b.id) return true;
+  return FAILURE_DOMAIN_LABELS.some((k) => a.labels[k] !== undefined && a.labels[k] === b.labels[k]);
 }
 
 /** Pure choice: the active host with room for the plan that stays the least loaded (by its tightest resource). */
@@ -22,6 +33,7 @@ export function chooseHost(
   for (const host of hosts) {
     if (host.status !== 'active') continue;
     if (req.storageDriver && host.storageDriver !== req.storageDriver) continue;
+    if (req.accept && !req.accept(host)) continue;
     const u = used.get(host.id) ?? { cpus: 0, memoryMb: 0, diskGb: 0 };
     const load = Math.max(
       ...(['cpus', 'memoryMb', 'diskGb'] as const).map(

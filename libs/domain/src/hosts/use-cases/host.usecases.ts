@@ -63,6 +63,11 @@ export class HostUseCases {
       iscsiInitiator: null,
       dataRoot: cmd.dataRoot ?? this.env.DATA_ROOT,
       status: 'active',
+      replicationAddress: cmd.replicationAddress ?? null,
+      vipInterface: cmd.vipInterface ?? null,
+      fencing: cmd.fencing ?? null,
+      health: null,
+      statusReason: null,
     });
     await this.events.record({
       type: 'host.registered',
@@ -125,6 +130,11 @@ export class HostUseCases {
       iscsiInitiator: null,
       dataRoot: this.env.DATA_ROOT,
       status: 'active',
+      replicationAddress: null,
+      vipInterface: null,
+      fencing: null,
+      health: null,
+      statusReason: null,
     });
   }
 }

@@ -12,6 +12,7 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import type { FencingConfig } from '@app/persistence/entities';
 import { Command, IsAddress, IsPort, IsPrivateKey, IsSshUser, IsResourceName, LABEL_PATTERN } from '../../shared';
 
 export class HostCapacityInput {
@@ -43,6 +44,38 @@ const IsLabels = () =>
           ([k, val]) => LABEL_PATTERN.test(k) && typeof val === 'string' && LABEL_PATTERN.test(val),
         ),
       defaultMessage: () => 'labels must be an object of at most 32 key: value strings of [A-Za-z0-9._-], 1-63 chars',
+    },
+  });
+
+/**
+ * How the host is fenced. `command` is an argv run on the control plane (no shell), e.g. an IPMI or hypervisor
+ * power-off; `ssh` is `poweroff -f` over SSH (best effort: it cannot reach a host that is truly gone).
+ */
+const IsFencing = () =>
+  ValidateBy({
+    name: 'isFencing',
+    validator: {
+      validate: (v: unknown) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+        const f = v as Record<string, unknown>;
+        if (f.driver === 'ssh') return Object.keys(f).length === 1;
+        if (f.driver !== 'command') return false;
+        if (Object.keys(f).some((k) => !['driver', 'command', 'timeoutSec'].includes(k))) return false;
+        if (
+          f.timeoutSec !== undefined &&
+          !(Number.isInteger(f.timeoutSec) && (f.timeoutSec as number) >= 1 && (f.timeoutSec as number) <= 300)
+        )
+          return false;
+        return (
+          Array.isArray(f.command) &&
+          f.command.length >= 1 &&
+          f.command.length <= 32 &&
+          f.command.every((a) => typeof a === 'string' && a.length >= 1 && a.length <= 256 && !/[\0\n\r]/.test(a)) &&
+          (f.command[0] as string).startsWith('/')
+        );
+      },
+      defaultMessage: () =>
+        'fencing must be {"driver":"ssh"} or {"driver":"command","command":["/abs/program", "arg", ...],"timeoutSec"?:1-300}',
     },
   });
 
@@ -93,6 +126,22 @@ export class RegisterHostCommand extends Command {
   @IsOptional()
   @IsUUID()
   storageBackendId?: string;
+
+  // DRBD: this host's address on the replication network.
+  @IsOptional()
+  @Matches(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, {
+    message: 'replicationAddress must be an IPv4 address',
+  })
+  replicationAddress?: string;
+
+  // HA: the network interface that carries the databases' floating addresses (on the tenants' network).
+  @IsOptional()
+  @Matches(/^[a-zA-Z0-9_.-]{1,15}$/, { message: 'vipInterface must be an interface name like eth1' })
+  vipInterface?: string;
+
+  @IsOptional()
+  @IsFencing()
+  fencing?: FencingConfig;
 
   @IsOptional()
   @Matches(/^(?!.*(^|\/)\.\.(\/|$))\/[A-Za-z0-9._/-]{1,200}$/, {

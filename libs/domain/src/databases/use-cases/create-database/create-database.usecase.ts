@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { generatePassword } from '@app/security';
-import { CommonEnv, ENV, portRange } from '@app/config';
+import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
-import type { DatabaseEntity, OperationEntity } from '@app/persistence/entities';
+import type { DatabaseEntity, HaMode, HostEntity, OperationEntity, PlanEntity } from '@app/persistence/entities';
 import { ENGINES, identifierFor } from '../../../engines';
-import { PlacementService } from '../../../hosts/placement/placement.service';
+import { PlacementService, sharesFailureDomain } from '../../../hosts/placement/placement.service';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -42,10 +42,11 @@ export class CreateDatabaseUseCase {
       );
     }
     const ha = cmd.ha ?? 'none';
-    if (ha !== 'none') {
+    const vips = vipRange(this.env);
+    if (ha !== 'none' && !vips) {
       throw new DatabaseException(
         DatabaseExceptionCode.HaUnavailable,
-        `ha "${ha}" needs replicated or SAN storage, which no host of this platform offers yet`,
+        `ha "${ha}" is not offered: this platform has no floating address range (HA_VIP_RANGE) configured`,
       );
     }
     const plan = await this.plans.findByName(cmd.plan);
@@ -55,14 +56,7 @@ export class CreateDatabaseUseCase {
         `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
       );
 
-    const host = await this.placement.choose({ plan, storageDriver: plan.storageDriver ?? undefined });
-    if (!host) {
-      throw new DatabaseException(
-        DatabaseExceptionCode.NoCapacity,
-        `no host has room for plan "${plan.name}" right now`,
-      );
-    }
-
+    const { host, peer, driver } = await this.place(ha, plan);
     const { database, operation } = await this.databases.createWithOperation({
       tenantId: cmd.tenantId,
       name: cmd.name,
@@ -75,9 +69,11 @@ export class CreateDatabaseUseCase {
       dbName: identifierFor(cmd.name),
       password: this.secrets.seal(generatePassword()),
       adminPassword: engine.needsAdminPassword ? this.secrets.seal(generatePassword()) : null,
-      driver: host.storageDriver,
+      driver,
       sizeGb: plan.diskGb,
       portRange: portRange(this.env),
+      vipPool: ha !== 'none' ? vips : null,
+      peerHostId: peer?.id ?? null,
     });
     await this.events.record({
       type: 'database.requested',
@@ -92,6 +88,38 @@ export class CreateDatabaseUseCase {
       data: { operationId: operation.id, databaseId: database.id },
     });
     return { database, operation };
+  }
+
+  /**
+   * ha none: the least loaded host. ha san: a host with SAN storage and a VIP interface (the database gets a LUN of
+   * its own, which can move alone). ha drbd: a primary and a peer in different failure domains, both with a
+   * replication address, the volume mirrored between them.
+   */
+  private async place(
+    ha: HaMode,
+    plan: PlanEntity,
+  ): Promise<{ host: HostEntity; peer: HostEntity | null; driver: string }> {
+    const noRoom = (why: string) => new DatabaseException(DatabaseExceptionCode.NoCapacity, why);
+    if (ha === 'none') {
+      const host = await this.placement.choose({ plan, storageDriver: plan.storageDriver ?? undefined });
+      if (!host) throw noRoom(`no host has room for plan "${plan.name}" right now`);
+      return { host, peer: null, driver: host.storageDriver };
+    }
+    if (ha === 'san') {
+      const host = await this.placement.choose({ plan, storageDriver: 'san-lvm', accept: (h) => !!h.vipInterface });
+      if (!host) throw noRoom(`no host with SAN storage and a VIP interface has room for plan "${plan.name}"`);
+      return { host, peer: null, driver: 'san-lvm' };
+    }
+    const replicated = (h: HostEntity) => !!h.replicationAddress && !!h.vipInterface;
+    const host = await this.placement.choose({ plan, accept: replicated });
+    const peer = host
+      ? await this.placement.choose({ plan, accept: (h) => replicated(h) && !sharesFailureDomain(h, host) })
+      : null;
+    if (!host || !peer)
+      throw noRoom(
+        `no two hosts in different failure domains have room for an ha "drbd" database of plan "${plan.name}"`,
+      );
+    return { host, peer, driver: 'drbd' };
   }
 }
 

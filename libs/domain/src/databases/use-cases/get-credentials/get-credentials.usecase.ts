@@ -42,13 +42,15 @@ export class GetCredentialsUseCase {
       dbName: db.dbName,
       adminPassword: null,
     };
+    // HA databases are reached on their VIP, which follows the primary.
+    const address = db.vip ?? host.address;
     return {
       username: ctx.username,
       password: ctx.password,
       database: ctx.dbName,
-      host: host.address,
+      host: address,
       port: db.port,
-      uri: ENGINES[db.engine].uri(ctx, host.address, db.port),
+      uri: ENGINES[db.engine].uri(ctx, address, db.port),
     };
   }
 }

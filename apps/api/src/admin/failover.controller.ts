@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags, OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import {
+  FailoverDatabaseCommand,
+  FailoverUseCases,
+  FenceHostCommand,
+  ListFailoversQuery,
+  Principal,
+} from '@app/domain';
+import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
+import { UuidOr404 } from '../common/params';
+
+export class FailoverDatabaseDto extends OmitType(FailoverDatabaseCommand, [] as const) {}
+export class FenceHostDto extends OmitType(FenceHostCommand, [] as const) {}
+export class ListFailoversDto extends OmitType(ListFailoversQuery, ['limit'] as const) {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+@ApiTags('admin: failover')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1')
+export class AdminFailoverController {
+  constructor(private readonly failover: FailoverUseCases) {}
+
+  @Get('failovers')
+  list(@Query() q: ListFailoversDto) {
+    return this.failover.list(ListFailoversQuery.create({ ...q }));
+  }
+
+  @Get('failovers/:id')
+  get(@Param('id', UuidOr404) id: string) {
+    return this.failover.get(id);
+  }
+
+  @Post('databases/:id/failover')
+  @HttpCode(202)
+  failoverDatabase(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UuidOr404) id: string,
+    @Body() body: FailoverDatabaseDto,
+  ) {
+    return this.failover.failoverDatabase(id, FailoverDatabaseCommand.create({ ...(body ?? {}) }), actorOf(p));
+  }
+
+  @Post('hosts/:id/drain')
+  @HttpCode(202)
+  drain(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
+    return this.failover.drain(id, actorOf(p));
+  }
+
+  @Post('hosts/:id/evacuate')
+  @HttpCode(202)
+  evacuate(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
+    return this.failover.evacuate(id, actorOf(p));
+  }
+
+  @Post('hosts/:id/fence')
+  @HttpCode(202)
+  fence(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: FenceHostDto) {
+    return this.failover.fence(id, FenceHostCommand.create({ ...(body ?? {}) }), actorOf(p));
+  }
+
+  @Post('hosts/:id/activate')
+  activate(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
+    return this.failover.activate(id, actorOf(p));
+  }
+}

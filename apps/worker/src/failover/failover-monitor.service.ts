@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ENV, WorkerEnv } from '@app/config';
+import { HostMonitorService } from '@app/domain';
+import { HeldLock, RESOURCE_LOCK, ResourceLock } from '@app/domain/ports';
+
+const LEADER_LOCK = 'failover-monitor';
+
+/**
+ * The failover worker's loop. Every replica runs it, but only the one holding the leader lock (a PostgreSQL
+ * advisory lock on its own connection) probes and acts; if that replica dies its connection closes, the lock
+ * frees, and another replica takes over at its next tick.
+ */
+@Injectable()
+export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FailoverMonitor.name);
+  private timer?: NodeJS.Timeout;
+  private leader: HeldLock | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(ENV) private readonly env: WorkerEnv,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
+    private readonly monitor: HostMonitorService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.env.FAILOVER_ENABLED) return;
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.leader?.release();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    const started = Date.now();
+    try {
+      if (!this.leader || !(await this.leader.alive())) {
+        if (this.leader) this.logger.warn('lost the failover leader lock');
+        this.leader = await this.lock.tryHold(LEADER_LOCK);
+        if (!this.leader) return;
+        this.monitor.reset();
+        this.logger.log('this worker now leads host monitoring and failover');
+      }
+      // Not awaited: hosts whose probe is still running are skipped by the next tick, the others probed on time.
+      void this.monitor
+        .tick({
+          probeTimeoutMs: this.env.FAILOVER_PROBE_TIMEOUT_MS,
+          bannerTimeoutMs: this.env.FAILOVER_BANNER_TIMEOUT_MS,
+          failuresBeforeDown: this.env.FAILOVER_FAILURES,
+          deepEvery: 5,
+        })
+        .catch((err) => this.logger.error(`failover monitor tick: ${(err as Error).stack ?? err}`));
+    } catch (err) {
+      this.logger.error(`failover monitor tick: ${(err as Error).stack ?? err}`);
+    } finally {
+      // Fixed rate: a slow tick does not push the next one back by its whole duration.
+      this.schedule(Math.max(0, this.env.FAILOVER_PROBE_INTERVAL_MS - (Date.now() - started)));
+    }
+  }
+}

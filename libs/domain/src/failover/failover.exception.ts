@@ -1,0 +1,31 @@
+import { DomainException, ErrorKind } from '../errors';
+
+export enum FailoverExceptionCode {
+  NotHighlyAvailable = 'not-highly-available',
+  NoTarget = 'no-failover-target',
+  BadTarget = 'bad-failover-target',
+  BadState = 'bad-state-for-failover',
+  HostNotFound = 'host-not-found',
+  DatabaseNotFound = 'database-not-found',
+  NotFenceable = 'host-not-fenceable',
+  ConfirmationRequired = 'confirmation-required',
+}
+
+/** Failover, switchover and host actions (drain, evacuate, fence, activate). */
+export class FailoverException extends DomainException<FailoverExceptionCode> {
+  get kind(): ErrorKind {
+    switch (this.code) {
+      case FailoverExceptionCode.HostNotFound:
+      case FailoverExceptionCode.DatabaseNotFound:
+        return ErrorKind.NotFound;
+      case FailoverExceptionCode.NotHighlyAvailable:
+      case FailoverExceptionCode.BadTarget:
+      case FailoverExceptionCode.ConfirmationRequired:
+        return ErrorKind.Unprocessable;
+      case FailoverExceptionCode.NoTarget:
+        return ErrorKind.Unavailable;
+      default:
+        return ErrorKind.Conflict;
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FailoverEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
+import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
+import { containerName } from '../databases/provisioning/container-spec';
+import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
+import { chooseHost, sharesFailureDomain } from '../hosts/placement/placement.service';
+import {
+  DATABASE_REPOSITORY,
+  DatabaseRepository,
+  EVENT_REPOSITORY,
+  EventRepository,
+  FAILOVER_REPOSITORY,
+  FailoverRepository,
+  HOST_CONNECTOR,
+  HOST_REPOSITORY,
+  HostConnector,
+  HostRepository,
+  PLAN_REPOSITORY,
+  PlanRepository,
+  STORAGE_DRIVERS,
+  StorageDriver,
+  StorageDrivers,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
+} from '../ports';
+
+/**
+ * The body of a failover job: the old primary made unable to write (fenced, or released cleanly on a
+ * switchover), the storage taken over on the target, the VIP and the container brought up there, and the
+ * database checked reachable. Every step reconciles what it finds, so a second worker that picks the job up
+ * after the first one died finishes it with exactly one primary.
+ */
+@Injectable()
+export class TakeoverService {
+  private readonly logger = new Logger(TakeoverService.name);
+
+  constructor(
+    @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(PLAN_REPOSITORY) private readonly plans: PlanRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(FAILOVER_REPOSITORY) private readonly failovers: FailoverRepository,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
+    @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
+    @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    private readonly provisioner: DatabaseProvisioner,
+  ) {}
+
+  async run(databaseId: string, op: OperationContext): Promise<void> {
+    const f = await this.failovers.forOperation(op.operationId);
+    if (!f) throw new StepFailed('failover', 'the failover record is missing');
+    if (f.status !== 'running') return;
+    const db = await this.databases.get(databaseId);
+    if (!db || db.status === 'deleting' || db.status === 'deleted') {
+      await this.failovers.update(f.id, { status: 'failed', error: 'the database was deleted' });
+      throw new OperationCancelled('the database is being deleted');
+    }
+    const volume = await this.volumes.forDatabase(db.id);
+    if (!volume) throw new StepFailed('failover', 'the database has no volume');
+    const driver = this.storage.get(volume.driver);
+    if (!driver.takeover) throw new StepFailed('failover', `${volume.driver} volumes cannot move to another host`);
+    const from = f.fromHostId ? await this.hosts.get(f.fromHostId) : null;
+
+    // 1. The old primary must not be able to write any more.
+    if (from && db.hostId === from.id) {
+      await op.progress(10, `making sure ${from.name} no longer writes`);
+      await this.stopOldPrimary(f, from, volume, driver, db.vip);
+    }
+    if (!f.fencedAt) await this.failovers.mark(f.id, 'fencedAt');
+
+    // 2. Where to: the DRBD peer, or a healthy host of the same SAN backend.
+    const target = await this.target(f, volume, driver, from);
+    // 3. The storage.
+    await op.progress(30, `taking the storage over on ${target.name}`);
+    const fresh = (await this.volumes.forDatabase(db.id))!;
+    if (
+      fresh.ha === 'drbd' &&
+      f.reason === 'host-down' &&
+      fresh.hostId !== target.id &&
+      fresh.mirrorState !== 'synced'
+    ) {
+      // The peer missed writes (the link was down before the primary died): promoting it would lose committed
+      // data. An operator decides (POST /admin/v1/databases/:id/failover).
+      throw new StepFailed(
+        'safety',
+        `the mirror on ${target.name} was ${fresh.mirrorState ?? 'unknown'} when the primary was last seen; not promoted automatically`,
+      );
+    }
+    const { hostPath } = await this.provisioner.step('storage takeover', () => driver.takeover!(target, fresh));
+    await this.failovers.mark(f.id, 'storageMovedAt');
+    if (db.hostId !== target.id) await this.databases.update(db.id, { hostId: target.id });
+
+    // 4. VIP and container on the target.
+    await op.progress(55, `starting the database on ${target.name}`);
+    const l = await this.provisioner.loadLive(db.id);
+    await this.provisioner.ensureVip(l.db, target);
+    const runtime = await this.connector.runtime(target);
+    const spec = this.provisioner.spec(l, hostPath);
+    await this.provisioner.step('image', () => runtime.ensureImage(spec.image));
+    await this.provisioner.step('container start', () => runtime.ensureRunning(spec));
+    await this.failovers.mark(f.id, 'startedAt');
+
+    // 5. Reachable again on the same endpoint.
+    await op.progress(75, 'waiting for the database to accept connections');
+    await this.provisioner.waitReady(l);
+    await this.failovers.mark(f.id, 'reachableAt');
+    await this.databases.update(db.id, { status: 'running' });
+    await this.failovers.update(f.id, { status: 'succeeded', error: null });
+    await this.events.record({
+      type: 'database.failed-over',
+      message: `${f.reason}: primary moved from ${from?.name ?? '?'} to ${target.name}`,
+      tenantId: db.tenantId,
+      databaseId: db.id,
+      hostId: target.id,
+      operationId: op.operationId,
+    });
+    await op.progress(100, `running on ${target.name}`);
+  }
+
+  /** When retries are spent: the record says why, and the database waits for an operator. */
+  async markFailed(operationId: string, databaseId: string, message: string): Promise<void> {
+    const f = await this.failovers.forOperation(operationId);
+    if (f && f.status === 'running') await this.failovers.update(f.id, { status: 'failed', error: message });
+    const db = await this.databases.get(databaseId);
+    if (db && db.status === 'failing-over') await this.databases.update(databaseId, { status: 'error' });
+    await this.events.record({
+      type: 'failover.failed',
+      message,
+      tenantId: db?.tenantId ?? null,
+      databaseId,
+      operationId,
+    });
+  }
+
+  private async stopOldPrimary(
+    f: FailoverEntity,
+    from: HostEntity,
+    volume: VolumeEntity,
+    driver: StorageDriver,
+    vip: string | null,
+  ): Promise<void> {
+    const fresh = (await this.hosts.get(from.id))!;
+    if (fresh.status === 'fenced') return;
+    if (f.reason === 'host-down' || fresh.status === 'down') {
+      // SAN: the storage server's ACL switch in the takeover is itself the fence. DRBD has no such thing: its
+      // peer is promoted only once the old primary is known to be off.
+      if (volume.ha === 'san') return;
+      throw new StepFailed('fencing', `host ${from.name} is not fenced yet; it must be before its peer is promoted`);
+    }
+    // A clean switchover: the old primary is alive and hands over.
+    const runtime = await this.connector.runtime(fresh);
+    await this.provisioner.step('old container stop', () => runtime.remove(containerName(f.databaseId)));
+    if (vip)
+      await this.provisioner.step('old VIP removal', async () =>
+        (await this.connector.vips(fresh)).remove(vip, this.provisioner.vipPrefix()),
+      );
+    await this.provisioner.step('storage release', () => driver.release!(fresh, volume));
+  }
+
+  private async target(
+    f: FailoverEntity,
+    volume: VolumeEntity,
+    driver: StorageDriver,
+    from: HostEntity | null,
+  ): Promise<HostEntity> {
+    if (f.toHostId) {
+      const chosen = await this.hosts.get(f.toHostId);
+      if (!chosen) throw new StepFailed('placement', 'the target host no longer exists');
+      return chosen;
+    }
+    const healthy = (await this.hosts.list()).filter((h) => h.status === 'active' && h.id !== from?.id);
+    const candidates = driver.takeoverCandidates ? driver.takeoverCandidates(volume, healthy) : [];
+    const db = (await this.databases.get(f.databaseId))!;
+    const plan = await this.plans.get(db.planId);
+    if (!plan) throw new StepFailed('placement', 'the plan no longer exists');
+    // Another failure domain than the dead host's first; any candidate with room otherwise.
+    const usage = await this.hosts.usage();
+    const apart = from ? candidates.filter((h) => !sharesFailureDomain(h, from)) : candidates;
+    const chosen = chooseHost(apart, usage, { plan }) ?? chooseHost(candidates, usage, { plan }) ?? candidates[0];
+    if (!chosen) throw new StepFailed('placement', 'no healthy host can take this database over');
+    await this.failovers.update(f.id, { toHostId: chosen.id });
+    return chosen;
+  }
+}

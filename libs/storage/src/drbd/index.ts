@@ -1,0 +1,2 @@
+export * from './drbd';
+export * from './drbd-host';

@@ -1,0 +1,128 @@
+import 'reflect-metadata';
+import { HaLab, waitFor } from '../support/ha';
+
+/**
+ * `npm run bench:failover`: power cuts of a primary's VM, per HA mode, over several runs. For each: detection
+ * (power cut → host declared dead), fencing, storage takeover, container start, the database's own start
+ * (crash recovery until it accepts connections) and the total until a tenant's query through the VIP answers.
+ * The database's own start is the baseline: "platform" is everything else, and the ratio total / own start
+ * says how much the platform adds on top of what any restart of that database costs on the same machine.
+ */
+const RUNS = Number(process.env.BENCH_FAILOVER_RUNS ?? 3);
+const MODES = (process.env.BENCH_FAILOVER_MODES ?? 'drbd,san').split(',') as ('drbd' | 'san')[];
+
+interface Row {
+  mode: string;
+  run: number;
+  detection: number;
+  fencing: number;
+  storage: number;
+  container: number;
+  dbStart: number;
+  total: number;
+}
+
+const s = (ms: number) => (ms / 1000).toFixed(2);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function bar(done: number, total: number, label: string): void {
+  const w = 24;
+  const fill = Math.round((done / total) * w);
+  process.stdout.write(`[bench:failover] ${label} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${done}/${total}\n`);
+}
+
+async function main(): Promise<void> {
+  const ha = new HaLab(HaLab.stack('bench-failover'));
+  const rows: Row[] = [];
+  await ha.setUp('bench');
+  try {
+    let done = 0;
+    const total = RUNS * MODES.length;
+    for (const mode of MODES) {
+      const { db, creds } = await ha.createHa(`bench-${mode}`, mode, mode === 'drbd' ? 'small' : 'san-small');
+      await ha.write1000(creds);
+      for (let run = 1; run <= RUNS; run++) {
+        bar(done, total, `${mode} run ${run}: waiting for a healthy pair`);
+        if (mode === 'drbd')
+          await waitFor('a synced mirror', async () => (await ha.mirrorState(db.id)) === 'synced', 300_000);
+        const before = (await ha.failoversOf(db.id)).length;
+        const primary = await ha.primaryOf(db.id);
+        const cut = Date.now();
+        await ha.powerCut(primary);
+        const answer = await ha.waitAnswers(creds, 10 * 60_000);
+        if (answer.rows !== 1000) throw new Error(`${mode}: ${answer.rows} rows after the failover, not 1000`);
+        const f = await waitFor(
+          'the failover record',
+          async () => {
+            const list = await ha.failoversOf(db.id);
+            return list.length > before && list[0].status === 'succeeded' ? list[0] : null;
+          },
+          120_000,
+        );
+        const t = (k: string) => Date.parse(f.timeline[k]);
+        rows.push({
+          mode,
+          run,
+          detection: t('detectedAt') - cut,
+          fencing: t('fencedAt') - t('detectedAt'),
+          storage: t('storageMovedAt') - t('fencedAt'),
+          container: t('startedAt') - t('storageMovedAt'),
+          dbStart: t('reachableAt') - t('startedAt'),
+          total: answer.at - cut,
+        });
+        done++;
+        bar(done, total, `${mode} run ${run}: answered after ${s(answer.at - cut)} s; restoring ${primary}`);
+        await ha.restore(primary);
+      }
+    }
+  } finally {
+    await ha.tearDown();
+  }
+
+  const cols = ['mode', 'run', 'detect', 'fence', 'storage', 'container', 'db start', 'total', 'platform', 'ratio'];
+  const line = (v: string[]) => v.map((x, i) => (i < 2 ? x.padEnd(6) : x.padStart(10))).join(' ');
+  console.log('\nFailover after a power cut of the primary VM (seconds; QEMU TCG lab)');
+  console.log(line(cols));
+  const fmt = (r: Omit<Row, 'mode' | 'run'>, mode: string, run: string) =>
+    line([
+      mode,
+      run,
+      s(r.detection),
+      s(r.fencing),
+      s(r.storage),
+      s(r.container),
+      s(r.dbStart),
+      s(r.total),
+      s(r.total - r.dbStart),
+      (r.total / r.dbStart).toFixed(2),
+    ]);
+  for (const r of rows) console.log(fmt(r, r.mode, String(r.run)));
+  for (const mode of MODES) {
+    const mine = rows.filter((r) => r.mode === mode);
+    if (!mine.length) continue;
+    const k = (f: keyof Row) => median(mine.map((r) => r[f] as number));
+    console.log(
+      fmt(
+        {
+          detection: k('detection'),
+          fencing: k('fencing'),
+          storage: k('storage'),
+          container: k('container'),
+          dbStart: k('dbStart'),
+          total: k('total'),
+        },
+        mode,
+        'p50',
+      ),
+    );
+  }
+  console.log(
+    "\nplatform = total − the database's own start (its crash recovery until it accepts connections, the baseline);" +
+      ' ratio = total / own start. Targets: detection ≤ 3 s, platform ≤ 5 s.',
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,225 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { HaLab, otherThan, waitFor } from '../support/ha';
+
+/**
+ * High availability on real kernels: DRBD between host1 and host2 behind a floating VIP, SAN LUNs reattached
+ * elsewhere, and the failover worker that notices a power cut by itself. Tenants' view of a database is its VIP,
+ * reached here through the storage VM (on the same private segment, and never killed).
+ */
+describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 * 60_000 }, () => {
+  const stack = HaLab.stack('lab-ha');
+  const ha = new HaLab(stack);
+  const onHost = ha.on.bind(ha);
+  const viaVip = ha.viaVip.bind(ha);
+  const count = ha.count.bind(ha);
+
+  before(() => ha.setUp('lab-ha'));
+  after(() => ha.tearDown());
+
+  let drbd: { db: any; creds: any } = { db: null, creds: null };
+
+  test('drbd: a power cut of the primary; the database answers on the same VIP from the peer with all rows', async () => {
+    drbd = await ha.createHa('ha-drbd', 'drbd', 'small');
+    const { db, creds } = drbd;
+    assert.equal(db.ha, 'drbd');
+    assert.match(db.endpoint.host, /^10\.99\.0\.1\d\d$/, 'the endpoint is a VIP of the pool');
+    assert.equal(creds.host, db.endpoint.host);
+    const primary = await ha.primaryOf(db.id);
+    const peer = otherThan(primary);
+    const [vol] = await stack.metadata('SELECT id, drbd_minor, peer_host_id FROM volumes WHERE database_id = $1', [
+      db.id,
+    ]);
+    assert.equal(vol.peer_host_id, ha.hostIds[peer]);
+    const res = `r-${vol.id}`;
+    assert.equal((await onHost(primary, 'drbdadm', ['role', res])).stdout.trim(), 'Primary/Secondary');
+    assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim(), 'Secondary/Primary');
+    assert.match(
+      (await onHost(primary, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth1'])).stdout,
+      new RegExp(`${db.endpoint.host}/`),
+    );
+
+    await ha.write1000(creds);
+    // The failover worker reads the mirror's state from the primary every second.
+    await waitFor(
+      'the mirror to be seen synced',
+      async () =>
+        (await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]))[0].mirror_state === 'synced',
+      60_000,
+    );
+
+    const cutAt = Date.now();
+    await ha.powerCut(primary);
+    const answer = await ha.waitAnswers(creds, 5 * 60_000);
+    console.log(`# drbd: answering again ${((Date.now() - cutAt) / 1000).toFixed(1)} s after the power cut`);
+    assert.equal(answer.rows, 1000, 'every committed row survived');
+    assert.equal(await ha.primaryOf(db.id), peer);
+    assert.match(
+      (await onHost(peer, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth1'])).stdout,
+      new RegExp(`${db.endpoint.host}/`),
+    );
+    assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim().split('/')[0], 'Primary');
+
+    const f = await waitFor(
+      'the failover record to finish',
+      async () => {
+        const [x] = await ha.failoversOf(db.id);
+        return x?.status === 'succeeded' ? x : null;
+      },
+      60_000,
+    );
+    console.log(`# drbd failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}`);
+    assert.equal(f.reason, 'host-down');
+    assert.equal(f.fromHost.name, primary);
+    assert.equal(f.toHost.name, peer);
+    for (const k of ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'])
+      assert.ok(f.timeline[k], `${k} recorded`);
+    const ts = ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'].map((k) =>
+      Date.parse(f.timeline[k]),
+    );
+    assert.deepEqual(
+      [...ts].sort((a, b) => a - b),
+      ts,
+      'the timeline is in order',
+    );
+    const host = (await stack.request('GET', `/admin/v1/hosts/${ha.hostIds[primary]}`, { key: stack.operatorKey }))
+      .body;
+    assert.equal(host.status, 'fenced', 'the dead host stays fenced until an operator lets it back');
+  });
+
+  test('drbd: the returning host is not primary; activated, it rejoins as secondary and resyncs', async () => {
+    const { db } = drbd;
+    const primary = await ha.primaryOf(db.id);
+    const returning = otherThan(primary);
+    await ha.bootAgain(returning);
+    // Back on, but fenced: nothing runs there and it holds no VIP.
+    const ps = await onHost(returning, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`]);
+    assert.equal(ps.stdout.trim(), '');
+    const act = await stack.request('POST', `/admin/v1/hosts/${ha.hostIds[returning]}/activate`, {
+      key: stack.operatorKey,
+    });
+    assert.equal(act.status, 201, JSON.stringify(act.body));
+    assert.deepEqual(act.body.rejoinedMirrors, [db.id]);
+    const [vol] = await stack.metadata('SELECT id FROM volumes WHERE database_id = $1', [db.id]);
+    await waitFor(
+      'the mirror to resync',
+      async () =>
+        (await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]))[0].mirror_state === 'synced',
+      120_000,
+    );
+    assert.equal((await onHost(returning, 'drbdadm', ['role', `r-${vol.id}`])).stdout.trim(), 'Secondary/Primary');
+  });
+
+  test('split brain: with the replication link cut, only one side is primary and takes writes; it heals', async () => {
+    const { db, creds } = drbd;
+    const primary = await ha.primaryOf(db.id);
+    const peer = otherThan(primary);
+    const [vol] = await stack.metadata('SELECT id, drbd_minor FROM volumes WHERE database_id = $1', [db.id]);
+    const res = `r-${vol.id}`;
+    const before = (await ha.failoversOf(db.id)).length;
+    await onHost(peer, 'ip', ['link', 'set', 'eth2', 'down']);
+    try {
+      await waitFor(
+        'the primary to see its mirror degraded',
+        async () =>
+          (await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]))[0].mirror_state ===
+          'degraded',
+        60_000,
+      );
+      // Writes go on at the primary (through the VIP)...
+      await viaVip(creds, (pg) => pg.query(`INSERT INTO t VALUES (1001, 'during the cut')`));
+      // ...and the other side is not a primary, runs no database and its device refuses writes.
+      assert.equal((await onHost(primary, 'drbdadm', ['role', res])).stdout.trim().split('/')[0], 'Primary');
+      assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim().split('/')[0], 'Secondary');
+      assert.equal((await onHost(peer, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`])).stdout.trim(), '');
+      const dd = await onHost(peer, 'dd', [
+        'if=/dev/zero',
+        `of=/dev/drbd${vol.drbd_minor}`,
+        'bs=4096',
+        'count=1',
+        'oflag=direct',
+      ]);
+      assert.notEqual(dd.code, 0, 'the secondary device must refuse writes');
+      assert.doesNotMatch(
+        (await onHost(peer, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth1'])).stdout,
+        new RegExp(`${creds.host}/`),
+      );
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.equal(
+        (await ha.failoversOf(db.id)).length,
+        before,
+        'a cut replication link is not a dead host: no failover',
+      );
+    } finally {
+      await onHost(peer, 'ip', ['link', 'set', 'eth2', 'up']);
+    }
+    await waitFor(
+      'the mirror to heal',
+      async () =>
+        (await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]))[0].mirror_state === 'synced',
+      120_000,
+    );
+    assert.equal(await count(creds), 1001);
+  });
+
+  test('san: a power cut; the LUN is switched to the other host and reattached there, with all rows', async () => {
+    const { db, creds } = await ha.createHa('ha-san', 'san', 'san-small');
+    assert.equal(db.volume.driver, 'san-lvm');
+    const primary = await ha.primaryOf(db.id);
+    const other = otherThan(primary);
+    await ha.write1000(creds);
+    const [lun] = await stack.metadata(
+      'SELECT l.iqn, l.dedicated FROM luns l JOIN volumes v ON v.lun_id = l.id WHERE v.database_id = $1',
+      [db.id],
+    );
+    assert.equal(lun.dedicated, true, 'an ha "san" database has a LUN of its own');
+
+    // Worker fault: every worker is killed in the middle of the takeover, and a fresh one finishes it.
+    const cutAt = Date.now();
+    await ha.powerCut(primary);
+    await waitFor(
+      'the takeover to be under way',
+      async () => {
+        const [f] = await ha.failoversOf(db.id);
+        return f && f.timeline.fencedAt && !f.timeline.reachableAt ? f : null;
+      },
+      120_000,
+    );
+    for (const w of stack.workers) w.kill('SIGKILL');
+    stack.workers.length = 0;
+    stack.startWorker();
+
+    const answer = await ha.waitAnswers(creds, 5 * 60_000);
+    console.log(
+      `# san: answering again ${((Date.now() - cutAt) / 1000).toFixed(1)} s after the power cut (workers killed mid-way)`,
+    );
+    assert.equal(answer.rows, 1000);
+    assert.equal(await ha.primaryOf(db.id), other);
+    const f = await waitFor(
+      'the failover record to finish',
+      async () => {
+        const [x] = await ha.failoversOf(db.id);
+        return x?.status === 'succeeded' ? x : null;
+      },
+      120_000,
+    );
+    console.log(`# san failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}`);
+    // Exactly one primary: the LUN's ACL names only the new host, which alone runs the container.
+    const acl = await onHost('storage', 'ls', [`/sys/kernel/config/target/iscsi/${lun.iqn}/tpgt_1/acls`]);
+    const initiator = (await onHost(other, 'cat', ['/etc/iscsi/initiatorname.iscsi'])).stdout.match(
+      /InitiatorName=(\S+)/,
+    )![1];
+    assert.deepEqual(acl.stdout.trim().split(/\s+/), [initiator]);
+    const ps = await onHost(other, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`]);
+    assert.equal(ps.stdout.trim().split('\n').filter(Boolean).length, 1);
+    const ops = await stack.metadata(
+      `SELECT status FROM operations WHERE database_id = $1 AND type = 'failover-database'`,
+      [db.id],
+    );
+    assert.deepEqual(
+      ops.map((o: any) => o.status),
+      ['succeeded'],
+    );
+  });
+});

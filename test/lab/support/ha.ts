@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { NodeSSH } from 'node-ssh';
+import { Client } from 'pg';
+import { servicesEnv } from '../../support/services';
+import { Stack } from '../../support/stack';
+import { labEnv, resetLab, seedImage, sh, sshTo, tunnel } from './lab';
+
+const run = promisify(execFile);
+export const LAB_SH = resolve(__dirname, '../lab.sh');
+export const VIP_RANGE = '10.99.0.100-10.99.0.119/24';
+export type HostName = 'host1' | 'host2';
+export interface Creds {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * The HA lab as the tests and the failover benchmark use it: a platform stack whose hosts are the lab VMs (SAN
+ * storage, a DRBD replication segment, VIPs on eth1, fenced by stopping the VM), and tenants' access to VIPs
+ * through the storage VM, which sits on the same private segment and is never killed.
+ */
+export class HaLab {
+  readonly lab = labEnv();
+  readonly ssh: Partial<Record<'storage' | HostName, NodeSSH>> = {};
+  readonly hostIds: Record<string, string> = {};
+  key = '';
+
+  constructor(readonly stack: Stack) {}
+
+  static stack(name: string, worker: Record<string, string> = {}): Stack {
+    return new Stack({
+      name,
+      env: { LOCAL_HOST: 'false', HA_VIP_RANGE: VIP_RANGE },
+      worker: {
+        FAILOVER_PROBE_INTERVAL_MS: '1000',
+        FAILOVER_FAILURES: '3',
+        FAILOVER_PROBE_TIMEOUT_MS: '1000',
+        JOB_LOCK_MS: '6000',
+        READY_TIMEOUT_MS: '300000',
+        ...worker,
+      },
+    });
+  }
+
+  async connect(name: HostName | 'storage'): Promise<NodeSSH> {
+    this.ssh[name]?.dispose();
+    this.ssh[name] = await sshTo(this.lab.vms[name], this.lab.key);
+    return this.ssh[name]!;
+  }
+
+  on(name: HostName | 'storage', cmd: string, args: string[] = []) {
+    return sh(this.ssh[name]!, cmd, args);
+  }
+
+  async setUp(tenant: string): Promise<void> {
+    for (const vm of Object.values(this.lab.vms)) await this.connect(vm.name);
+    await resetLab(this.ssh as Record<string, NodeSSH>);
+    const image = `${servicesEnv().IMAGE_REGISTRY}/library/postgres:15`;
+    await Promise.all([
+      seedImage(this.lab.vms.host1, this.lab.key, image),
+      seedImage(this.lab.vms.host2, this.lab.key, image),
+    ]);
+    await this.stack.start();
+    const op = { key: this.stack.operatorKey };
+    const backend = await this.stack.request('POST', '/admin/v1/storage-backends', {
+      ...op,
+      body: {
+        name: 'lab-san',
+        portalAddress: this.lab.vms.storage.ip,
+        sshAddress: '127.0.0.1',
+        sshPort: this.lab.vms.storage.sshPort,
+        sshPrivateKey: this.lab.key,
+        volumeGroup: 'san',
+        iqnPrefix: 'iqn.2026-11.io.dbaas.lab',
+        lunSizeGb: 2,
+      },
+    });
+    assert.equal(backend.status, 201, JSON.stringify(backend.body));
+    for (const name of ['host1', 'host2'] as const) {
+      const h = await this.stack.request('POST', '/admin/v1/hosts', {
+        ...op,
+        body: {
+          name,
+          address: this.lab.vms[name].ip,
+          sshAddress: '127.0.0.1',
+          sshPort: this.lab.vms[name].sshPort,
+          sshPrivateKey: this.lab.key,
+          labels: { rack: name === 'host1' ? 'r1' : 'r2' },
+          capacity: { cpus: 2, memoryMb: 2048, diskGb: 3 },
+          storageDriver: 'san-lvm',
+          storageBackendId: backend.body.id,
+          dataRoot: '/var/lib/dbaas/volumes',
+          replicationAddress: `10.99.1.${name === 'host1' ? 11 : 12}`,
+          vipInterface: 'eth1',
+          // The lab's power switch: the control plane stops the VM (as IPMI would power a server off).
+          fencing: { driver: 'command', command: ['/bin/bash', LAB_SH, 'kill', name], timeoutSec: 30 },
+        },
+      });
+      assert.equal(h.status, 201, JSON.stringify(h.body));
+      this.hostIds[name] = h.body.id;
+    }
+    this.key = (await this.stack.tenant(tenant)).key;
+  }
+
+  /** Every VM running again (a test or a benchmark run may have cut one). */
+  async tearDown(): Promise<void> {
+    await this.stack.stop();
+    for (const name of ['host1', 'host2'] as const) {
+      const ok = await this.on(name, 'true').then(
+        (r) => r.code === 0,
+        () => false,
+      );
+      if (!ok) await this.bootAgain(name).catch(() => undefined);
+    }
+    for (const s of Object.values(this.ssh)) s?.dispose();
+  }
+
+  async createHa(name: string, ha: 'drbd' | 'san', plan: string): Promise<{ db: any; creds: Creds }> {
+    const res = await this.stack.request('POST', '/v1/databases', {
+      key: this.key,
+      body: { name, engine: 'postgresql', plan, ha },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const op = await this.stack.waitOperation(this.key, res.body.operationId, 20 * 60_000);
+    assert.equal(op.status, 'succeeded', op.error);
+    const db = (await this.stack.request('GET', `/v1/databases/${res.body.id}`, { key: this.key })).body;
+    const creds = (await this.stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key: this.key })).body;
+    return { db, creds };
+  }
+
+  /** A query through the VIP, as a tenant would run it. */
+  async viaVip<T>(c: Creds, fn: (pg: Client) => Promise<T>): Promise<T> {
+    // A session that dropped while idle would make every tunnel fail: reconnect it first.
+    if (!this.ssh.storage?.isConnected()) await this.connect('storage');
+    const t = await tunnel(this.ssh.storage!, c.host, c.port);
+    const pg = new Client({
+      host: '127.0.0.1',
+      port: t.port,
+      user: c.username,
+      password: c.password,
+      database: c.database,
+      connectionTimeoutMillis: 5000,
+    });
+    try {
+      await pg.connect();
+      return await fn(pg);
+    } finally {
+      await pg.end().catch(() => undefined);
+      t.close();
+    }
+  }
+
+  /** 1000 rows in ten transactions, each committed synchronously (protocol C: on both disks once acknowledged). */
+  write1000(c: Creds, table = 't'): Promise<void> {
+    return this.viaVip(c, async (pg) => {
+      await pg.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+      for (let b = 0; b < 10; b++)
+        await pg.query(
+          `SET synchronous_commit = on; INSERT INTO ${table} SELECT g, 'row ' || g FROM generate_series(${b * 100 + 1}, ${b * 100 + 100}) g`,
+        );
+    });
+  }
+
+  count(c: Creds, table = 't'): Promise<number> {
+    return this.viaVip(c, async (pg) => Number((await pg.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n));
+  }
+
+  /** Polls until the database answers through its VIP; makes no API call meanwhile. */
+  async waitAnswers(c: Creds, timeoutMs: number, table = 't'): Promise<{ rows: number; at: number }> {
+    const t0 = Date.now();
+    for (;;) {
+      try {
+        return { rows: await this.count(c, table), at: Date.now() };
+      } catch {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`no answer on ${c.host}:${c.port} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  async primaryOf(dbId: string): Promise<HostName> {
+    const [row] = await this.stack.metadata(
+      'SELECT h.name FROM databases d JOIN hosts h ON h.id = d.host_id WHERE d.id = $1',
+      [dbId],
+    );
+    return row.name;
+  }
+
+  async failoversOf(dbId: string): Promise<any[]> {
+    return (await this.stack.request('GET', `/admin/v1/failovers?databaseId=${dbId}`, { key: this.stack.operatorKey }))
+      .body;
+  }
+
+  async mirrorState(dbId: string): Promise<string | null> {
+    return (await this.stack.metadata('SELECT mirror_state FROM volumes WHERE database_id = $1', [dbId]))[0]
+      .mirror_state;
+  }
+
+  powerCut(name: HostName) {
+    return run('bash', [LAB_SH, 'kill', name]);
+  }
+
+  async bootAgain(name: HostName): Promise<void> {
+    await run('bash', [LAB_SH, 'start', name], { timeout: 5 * 60_000 });
+    await this.connect(name);
+  }
+
+  /** Boots a fenced host and lets it back in; its DRBD copies rejoin as secondaries and resync. */
+  async restore(name: HostName): Promise<any> {
+    await this.bootAgain(name);
+    const act = await this.stack.request('POST', `/admin/v1/hosts/${this.hostIds[name]}/activate`, {
+      key: this.stack.operatorKey,
+    });
+    assert.equal(act.status, 201, JSON.stringify(act.body));
+    return act.body;
+  }
+}
+
+export const otherThan = (h: HostName): HostName => (h === 'host1' ? 'host2' : 'host1');
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

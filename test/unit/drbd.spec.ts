@@ -742,7 +742,11 @@ describe('DrbdHost: filesystem and mount', () => {
   test('mount: not mounted (recorded findmnt exit 1) → mkdir -p, mount', async () => {
     const ex = new FakeExecutor().on(is('findmnt'), rec('findmnt-none')).on(is('mkdir'), ok()).on(is('mount'), ok());
     await new DrbdHost(ex).mount(DEV, MNT);
-    assert.deepEqual(ex.argvs, [FINDMNT, ['mkdir', '-p', '--', MNT], ['mount', '-o', 'noatime,noinit_itable', DEV, MNT]]);
+    assert.deepEqual(ex.argvs, [
+      FINDMNT,
+      ['mkdir', '-p', '--', MNT],
+      ['mount', '-o', 'noatime,noinit_itable', DEV, MNT],
+    ]);
   });
 
   test('mount: already mounted there: nothing else', async () => {

@@ -78,7 +78,13 @@ export class DatabaseProvisioner {
     await this.step('container start', () => runtime.ensureRunning(spec));
     await op.progress(70, 'waiting for the database to accept connections');
     await this.waitReady(l);
-    await this.finish(databaseId, 'running', 'database.running', `ready on ${l.db.vip ?? l.host.address}:${l.db.port}`, op);
+    await this.finish(
+      databaseId,
+      'running',
+      'database.running',
+      `ready on ${l.db.vip ?? l.host.address}:${l.db.port}`,
+      op,
+    );
   }
 
   async delete(databaseId: string, op: OperationContext): Promise<void> {

@@ -171,7 +171,12 @@ export class FailoverUseCases {
     } else {
       result = await this.failure.fenceAndRelease(host);
     }
-    return { host: host.name, status: result.fenced ? 'fenced' : 'down', fencing: result, failovers: started.map((f) => f.id) };
+    return {
+      host: host.name,
+      status: result.fenced ? 'fenced' : 'down',
+      fencing: result,
+      failovers: started.map((f) => f.id),
+    };
   }
 
   /**

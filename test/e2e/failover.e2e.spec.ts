@@ -183,6 +183,8 @@ describe('failover: operator actions, validation, and a dead host detected and f
     // Only ha-a is watched here: the others are marked fenced so the worker leaves them alone.
     await stack.metadata(`UPDATE hosts SET status = 'fenced' WHERE name IN ('ha-b', 'ha-c')`);
     const t0 = Date.now();
+    // Two replicas: one leads (an advisory lock), and the host is declared down and fenced once.
+    stack.startWorker();
     stack.startWorker();
     let host: any;
     for (;;) {
@@ -193,7 +195,9 @@ describe('failover: operator actions, validation, and a dead host detected and f
     assert.equal(host.status, 'fenced', JSON.stringify(host));
     assert.match(host.statusReason, /fenced \(power-command\)/);
     assert.ok(host.health.failures >= 3 || host.health.ssh === false, JSON.stringify(host.health));
-    const [f] = (await stack.request('GET', `/admin/v1/failovers?hostId=${hosts['ha-a']}`, op())).body;
+    const all = (await stack.request('GET', `/admin/v1/failovers?hostId=${hosts['ha-a']}`, op())).body;
+    assert.equal(all.length, 1, 'one failover per database, whatever the number of workers');
+    const [f] = all;
     assert.equal(f.databaseId, db.id);
     assert.equal(f.reason, 'host-down');
     assert.equal(f.actor, 'failover-worker');

@@ -1,4 +1,6 @@
+import { Agent } from 'node:http';
 import { createConnection } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Docker from 'dockerode';
 import { CommonEnv, ENV } from '@app/config';
@@ -52,6 +54,30 @@ export function sshBanner(host: string, port: number, connectMs: number, bannerM
     socket.on('error', (err) => finish(err));
     socket.on('close', () => finish(new Error('connection closed before the SSH banner')));
   });
+}
+
+/**
+ * An HTTP agent whose connections are streams to the host's Docker socket over the host's one SSH session.
+ * (dockerode's own `ssh` protocol opens a new SSH connection and starts `docker system dial-stdio` for every
+ * request: seconds each on a loaded host.)
+ */
+function dockerOverSsh(executor: SshExecutor, socketPath = '/var/run/docker.sock'): Agent {
+  const agent = new Agent({ keepAlive: false });
+  const createConnection = (_opts: unknown, cb: (err: Error | null, socket?: Duplex) => void) => {
+    executor.openUnixSocket(socketPath).then(
+      (stream) => {
+        // http sets these on sockets; an SSH channel has no TCP options to set.
+        const s = stream as Duplex & Record<string, unknown>;
+        for (const m of ['setTimeout', 'setNoDelay', 'setKeepAlive', 'ref', 'unref'])
+          if (typeof s[m] !== 'function') s[m] = () => s;
+        cb(null, stream);
+      },
+      (err: Error) => cb(err),
+    );
+    return undefined;
+  };
+  (agent as unknown as { createConnection: typeof createConnection }).createConnection = createConnection;
+  return agent;
 }
 
 interface Remote {
@@ -185,11 +211,10 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
       label: host.name,
     });
     const docker = new Docker({
-      protocol: 'ssh',
-      host: sshHost,
-      port: host.sshPort,
-      username: host.sshUser,
-      sshOptions: { privateKey, readyTimeout: 10_000 },
+      protocol: 'http',
+      host: 'docker',
+      port: 2375,
+      agent: dockerOverSsh(executor),
     } as Docker.DockerOptions);
     const remote: Remote = { version, executor, runtime: new DockerRuntime(docker, this.auth), forwards: new Map() };
     this.remotes.set(host.id, remote);

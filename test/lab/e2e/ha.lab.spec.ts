@@ -163,6 +163,41 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(await count(creds), 1001);
   });
 
+  test('drain: a clean switchover moves the drbd primary and its VIP to the peer, with no lost row', async () => {
+    const { db, creds } = drbd;
+    const primary = await ha.primaryOf(db.id);
+    const peer = otherThan(primary);
+    const before = (await ha.failoversOf(db.id)).length;
+    const res = await stack.request('POST', `/admin/v1/hosts/${ha.hostIds[primary]}/drain`, { key: stack.operatorKey });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.failovers.length, 1);
+    const f = await waitFor(
+      'the switchover',
+      async () => {
+        const list = await ha.failoversOf(db.id);
+        return list.length > before && list[0].status !== 'running' ? list[0] : null;
+      },
+      300_000,
+    );
+    assert.equal(f.status, 'succeeded', f.error);
+    assert.equal(f.reason, 'drain');
+    console.log(`# drbd switchover timeline (ms): ${JSON.stringify(f.durationsMs)}`);
+    assert.equal(await ha.primaryOf(db.id), peer);
+    assert.equal(await count(creds), 1001);
+    const [vol] = await stack.metadata('SELECT id FROM volumes WHERE database_id = $1', [db.id]);
+    // The old primary was demoted, not cut off: it is the peer now, still in sync.
+    assert.equal((await onHost(primary, 'drbdadm', ['role', `r-${vol.id}`])).stdout.trim(), 'Secondary/Primary');
+    assert.doesNotMatch(
+      (await onHost(primary, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth1'])).stdout,
+      new RegExp(`${creds.host}/`),
+    );
+    const act = await stack.request('POST', `/admin/v1/hosts/${ha.hostIds[primary]}/activate`, {
+      key: stack.operatorKey,
+    });
+    assert.equal(act.status, 201);
+    assert.equal(act.body.status, 'active');
+  });
+
   test('san: a power cut; the LUN is switched to the other host and reattached there, with all rows', async () => {
     const { db, creds } = await ha.createHa('ha-san', 'san', 'san-small');
     assert.equal(db.volume.driver, 'san-lvm');

@@ -110,7 +110,10 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
       'SELECT v.path, v.device, l.host_vg, l.name, l.iqn FROM volumes v JOIN luns l ON l.id = v.lun_id WHERE v.database_id = $1',
       [dbId],
     );
-    const mnt = await sh(ssh[hostName], 'findmnt', ['-n', '-o', 'SOURCE,FSTYPE', '--mountpoint', vol.path]);
+    // The container gets a directory inside the mounted filesystem (absent whenever the volume is not mounted).
+    assert.match(vol.path, /\/data$/);
+    const mountPoint = vol.path.replace(/\/data$/, '');
+    const mnt = await sh(ssh[hostName], 'findmnt', ['-n', '-o', 'SOURCE,FSTYPE', '--mountpoint', mountPoint]);
     assert.equal(mnt.code, 0, mnt.stderr);
     assert.match(mnt.stdout, /ext4/);
     assert.match(mnt.stdout, new RegExp(vol.host_vg.replace(/-/g, '--')));
@@ -165,7 +168,12 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
       );
     const vgBefore = await vgSize();
     const size = async () =>
-      Number((await sh(ssh[hostName], 'df', ['-B1', '--output=size', vol.path])).stdout.trim().split('\n').pop());
+      Number(
+        (await sh(ssh[hostName], 'df', ['-B1', '--output=size', vol.path.replace(/\/data$/, '')])).stdout
+          .trim()
+          .split('\n')
+          .pop(),
+      );
     const before = await size();
     const res = await stack.request('POST', `/v1/databases/${dbId}/resize`, { key, body: { plan: 'san-medium' } });
     assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -190,7 +198,7 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
     const op = await stack.waitOperation(key, res.body.operationId, 10 * 60_000);
     assert.equal(op.status, 'succeeded', op.error);
     const h = ssh[hostName];
-    assert.notEqual((await sh(h, 'findmnt', ['--mountpoint', vol.path])).code, 0, 'unmounted');
+    assert.notEqual((await sh(h, 'findmnt', ['--mountpoint', vol.path.replace(/\/data$/, '')])).code, 0, 'unmounted');
     assert.notEqual((await sh(h, 'vgs', [vol.host_vg])).code, 0, 'volume group gone');
     const sessions = await sh(h, 'iscsiadm', ['-m', 'session']);
     assert.ok(!sessions.stdout.includes(vol.iqn), `session logged out: ${sessions.stdout}`);

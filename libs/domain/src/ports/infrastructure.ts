@@ -32,7 +32,7 @@ export interface ContainerSpec {
   cpus: number;
   memoryMb: number;
   // HA containers are not brought back by the engine when their host reboots: the control plane decides.
-  restartPolicy?: 'unless-stopped' | 'on-failure';
+  restartPolicy?: 'unless-stopped' | 'no';
 }
 
 export interface ContainerState {

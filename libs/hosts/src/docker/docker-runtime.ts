@@ -137,7 +137,9 @@ export class DockerRuntime implements ContainerRuntime {
       Labels: { ...spec.labels, [SPEC_HASH]: hash },
       ExposedPorts: { [port]: {} },
       HostConfig: {
-        Binds: spec.binds.map((b) => `${b.hostPath}:${b.containerPath}`),
+        // Mounts, not Binds: a missing source is an error instead of an empty directory made on the spot (a
+        // data directory whose volume is not mounted must never start a fresh, empty database).
+        Mounts: spec.binds.map((b) => ({ Type: 'bind' as const, Source: b.hostPath, Target: b.containerPath })),
         PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
         NanoCpus: Math.round(spec.cpus * 1e9),
         Memory: spec.memoryMb * 2 ** 20,

@@ -1,4 +1,5 @@
 import { createServer, Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
 import { maskSecrets } from './local-executor';
@@ -91,6 +92,17 @@ export class SshExecutor implements CommandExecutor {
     await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).on('error', reject));
     const port = (server.address() as { port: number }).port;
     return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  /**
+   * A stream to a unix socket on the host (Docker's API socket), carried by this SSH session
+   * (direct-streamlocal): one round trip, no process started on the host, no new SSH handshake.
+   */
+  async openUnixSocket(path: string): Promise<Duplex> {
+    const ssh = await this.connection();
+    return new Promise((resolve, reject) =>
+      ssh.connection!.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(err) : resolve(stream))),
+    );
   }
 
   async close(): Promise<void> {

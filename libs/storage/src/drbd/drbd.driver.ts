@@ -145,9 +145,10 @@ export class DrbdStorageDriver implements StorageDriver {
     const mount = directoryPath(host, volume);
     const device = drbdDevice(volume.drbdMinor!);
     await d.mount(device, mount);
-    if (volume.device !== device || volume.path !== mount)
-      await this.volumes.update(volume.id, { device, path: mount });
-    return { hostPath: mount };
+    const hostPath = await new HostBlockDevices(await this.connector.executor(host)).dataDir(mount);
+    if (volume.device !== device || volume.path !== hostPath)
+      await this.volumes.update(volume.id, { device, path: hostPath });
+    return { hostPath };
   }
 
   private async teardown(d: DrbdHost, name: string): Promise<void> {

@@ -125,6 +125,17 @@ export class HostBlockDevices {
     if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
   }
 
+  /**
+   * The directory the container gets, inside the mounted filesystem. It exists only while the volume is mounted:
+   * a container started on a host where the volume is not (after a reboot) fails instead of running empty.
+   */
+  async dataDir(mountPath: string): Promise<string> {
+    if (!(await this.isMounted(mountPath))) throw new Error(`${mountPath} is not mounted`);
+    const dir = `${mountPath}/data`;
+    await runChecked(this.exec, ['mkdir', '-p', '--', dir]);
+    return dir;
+  }
+
   async unmount(mountPath: string): Promise<void> {
     safeMountPath(mountPath);
     if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);

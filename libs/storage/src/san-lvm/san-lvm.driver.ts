@@ -56,7 +56,7 @@ export class SanLvmStorageDriver implements StorageDriver {
     const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
     if (volume.device !== device || volume.lunId !== lun.id)
       await this.volumes.update(volume.id, { lunId: lun.id, device });
-    return { hostPath: mount };
+    return { hostPath: await blk.dataDir(mount) };
   }
 
   async remove(host: HostEntity, volume: VolumeEntity): Promise<void> {
@@ -133,8 +133,9 @@ export class SanLvmStorageDriver implements StorageDriver {
     const mount = directoryPath(target, volume);
     const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
     await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
-    await this.volumes.update(volume.id, { hostId: target.id, device, path: mount });
-    return { hostPath: mount };
+    const hostPath = await blk.dataDir(mount);
+    await this.volumes.update(volume.id, { hostId: target.id, device, path: hostPath });
+    return { hostPath };
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {

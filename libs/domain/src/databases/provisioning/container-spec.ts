@@ -36,6 +36,7 @@ export function buildContainerSpec(args: {
     binds: [{ hostPath, containerPath: engine.dataDir }],
     cpus: plan.cpus,
     memoryMb: plan.memoryMb,
-    ...(db.vip ? { restartPolicy: 'on-failure' as const } : {}),
+    // HA: never restarted by the engine when a fenced host boots again; the control plane decides where it runs.
+    ...(db.vip ? { restartPolicy: 'no' as const } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { HostMonitorService } from '../../libs/domain/src/failover/host-monitor.
 import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/proc-drbd';
 import { intToIp, vipRange } from '../../libs/config/src/env';
 import { HostFencer } from '../../libs/hosts/src/fencing/host-fencer';
+import { DrbdStorageDriver } from '../../libs/storage/src/drbd/drbd.driver';
 
 const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>
   ({
@@ -257,5 +258,27 @@ describe('host monitor', () => {
     assert.equal(declared.length, 1);
     assert.match(declared[0].detail, /no SSH banner within 50 ms/);
     assert.ok(Date.now() - t0 < 1000);
+  });
+});
+
+describe('drbd mirror states', () => {
+  const volume = { id: 'v1', drbdMinor: 0 } as never;
+  const driverWith = (result: { exitCode: number; stdout: string; stderr: string }) =>
+    new DrbdStorageDriver({ executor: async () => ({ run: async () => result }) } as never, {} as never, {} as never);
+
+  test('read from /proc/drbd on the primary', async () => {
+    const d = driverWith({
+      exitCode: 0,
+      stdout: ' 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n',
+      stderr: '',
+    });
+    const m = await d.mirrors(host('h'), [volume]);
+    assert.deepEqual(m.get('v1'), { role: 'primary', state: 'synced' });
+  });
+
+  test('a failed read (the host dying under it) is an error, never "degraded"', async () => {
+    // Recording "degraded" here once blocked a legitimate failover: the probe raced the power cut.
+    const d = driverWith({ exitCode: -1, stdout: '', stderr: '' });
+    await assert.rejects(d.mirrors(host('h'), [volume]), /exited with -1/);
   });
 });

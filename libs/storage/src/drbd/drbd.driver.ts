@@ -118,7 +118,9 @@ export class DrbdStorageDriver implements StorageDriver {
   async mirrors(host: HostEntity, volumes: VolumeEntity[]): Promise<Map<string, MirrorStatus>> {
     const exec = await this.connector.executor(host);
     const res = await exec.run(['cat', '/proc/drbd'], { timeoutMs: 3000 });
-    const minors = parseProcDrbd(res.exitCode === 0 ? res.stdout : '');
+    // A read that failed (the host dying under it) says nothing about the mirrors: never record it as degraded.
+    if (res.exitCode !== 0) throw new Error(`cat /proc/drbd exited with ${res.exitCode} on ${host.name}`);
+    const minors = parseProcDrbd(res.stdout);
     const out = new Map<string, MirrorStatus>();
     for (const v of volumes) {
       if (v.drbdMinor === null) continue;

@@ -98,7 +98,12 @@ async function main(): Promise<void> {
           total: answer.at - cut,
         });
         done++;
-        bar(done, total, `${mode} run ${run}: answered after ${s(answer.at - cut)} s; restoring ${primary}`);
+        const r = rows[rows.length - 1];
+        bar(
+          done,
+          total,
+          `${mode} run ${run}: detect ${s(r.detection)} fence ${s(r.fencing)} storage ${s(r.storage)} container ${s(r.container)} (raw docker ${s(r.rawDocker)}) db start ${s(r.dbStart)} total ${s(r.total)} s; restoring ${primary}`,
+        );
         await ha.restore(primary);
       }
     }

@@ -4,11 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiTags } from '@nestjs/swagger';
 import type { Queue } from 'bull';
 import { DataSource } from 'typeorm';
+import { withTimeout } from '@app/domain/shared/timeout';
 import { QueueName } from '@app/jobs';
 import { Public } from '../auth/auth.decorators';
 
-const within = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms))]);
+const within = <T>(p: Promise<T>, ms: number) => withTimeout(p, ms, 'timeout');
 
 @ApiTags('health')
 @Public()

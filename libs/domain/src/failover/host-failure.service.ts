@@ -98,8 +98,9 @@ export class HostFailureService {
    * Fences the host, then enqueues the takeovers that may run: all of them once it is fenced; before that only the
    * SAN ones (the storage server's ACL switch fences the LUN itself). Safe to call again while the host is down.
    */
-  async fenceAndRelease(host: HostEntity): Promise<FenceResult> {
-    const result = await this.fencer.fence(host);
+  async fenceAndRelease(host: HostEntity, vouched?: FenceResult): Promise<FenceResult> {
+    // `vouched`: an operator states the host is off (like fence_ack_manual); no fencing method is run.
+    const result = vouched ?? (await this.fencer.fence(host));
     const running = (await this.failovers.list({ hostId: host.id, status: 'running', limit: 1000 })).filter(
       (f) => f.fromHostId === host.id,
     );

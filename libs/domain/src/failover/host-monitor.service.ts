@@ -13,6 +13,7 @@ import {
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../ports';
+import { withTimeout } from '../shared/timeout';
 import { HostFailureService } from './host-failure.service';
 
 export interface MonitorSettings {
@@ -32,16 +33,6 @@ interface Tracked {
   databases: Record<string, boolean>;
   lastFenceTry: number;
   mirrorsInFlight?: boolean;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 const tcpOpen = (host: string, port: number, ms: number) =>
@@ -140,7 +131,7 @@ export class HostMonitorService {
     // Mirror states ride on the shared SSH session; they never count against liveness (a busy host may be slow).
     if (t.failures === 0 && host.replicationAddress && !t.mirrorsInFlight) {
       t.mirrorsInFlight = true;
-      void withTimeout(this.readMirrors(host), 10_000, 'mirror states')
+      void withTimeout(this.readMirrors(host), 10_000, 'mirror states: no answer within 10000 ms')
         .catch((err) => this.logger.debug(`mirrors of ${host.name}: ${(err as Error).message}`))
         .finally(() => (t.mirrorsInFlight = false));
     }

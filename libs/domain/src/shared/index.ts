@@ -1,3 +1,4 @@
 export * from './command';
 export * from './patterns';
 export * from './validators';
+export * from './timeout';

@@ -1,3 +1,4 @@
+import { withTimeout } from '@app/domain/shared/timeout';
 import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ProgressFn } from '@app/domain/ports';
@@ -34,17 +35,7 @@ export class DockerRuntime implements ContainerRuntime {
   ) {}
 
   async ping(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.docker.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`docker did not answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.docker.ping(), timeoutMs, `docker did not answer within ${timeoutMs} ms`);
   }
 
   async inspect(name: string): Promise<ContainerState | null> {

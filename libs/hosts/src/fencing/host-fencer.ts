@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HOST_CONNECTOR, type Fencer, type FenceResult, type HostConnector } from '@app/domain/ports';
 import type { HostEntity } from '@app/persistence/entities';
+import { withTimeout } from '@app/domain/shared/timeout';
 import { LocalExecutor } from '../executors/local-executor';
 
 /**
@@ -48,10 +49,7 @@ export class HostFencer implements Fencer {
 
   private async sshPoweroff(host: HostEntity): Promise<FenceResult> {
     try {
-      const exec = await Promise.race([
-        this.connector.executor(host),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no SSH session')), 2000)),
-      ]);
+      const exec = await withTimeout(this.connector.executor(host), 2000, 'no SSH session');
       // `-f`: no clean shutdown; the host stops writing now. The session usually dies before an answer comes.
       const res = await exec.run(['poweroff', '-f'], { timeoutMs: 2000 }).catch((err: Error) => err);
       const answered = !(res instanceof Error) || /closed|ended|ECONNRESET|Not connected/i.test(res.message);

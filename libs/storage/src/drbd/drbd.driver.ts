@@ -66,14 +66,13 @@ export class DrbdStorageDriver implements StorageDriver {
   }
 
   async remove(host: HostEntity, volume: VolumeEntity): Promise<void> {
-    const name = drbdResourceFor(volume);
     const primary = await this.drbd(host);
     await primary.unmount(directoryPath(host, volume));
-    await this.teardown(primary, name);
+    await this.teardown(primary, volume);
     // The mirror goes too; a dead peer keeps a stale copy that the operator's host reset removes.
     const peer = volume.peerHostId ? await this.hosts.get(volume.peerHostId) : null;
     if (peer && peer.status !== 'fenced' && peer.status !== 'down') {
-      await this.teardown(await this.drbd(peer), name);
+      await this.teardown(await this.drbd(peer), volume);
     } else if (peer) {
       this.logger.warn(`volume ${volume.id}: the mirror on ${peer.name} (${peer.status}) is left for its reset`);
     }
@@ -153,10 +152,11 @@ export class DrbdStorageDriver implements StorageDriver {
     return { hostPath };
   }
 
-  private async teardown(d: DrbdHost, name: string): Promise<void> {
+  private async teardown(d: DrbdHost, volume: VolumeEntity): Promise<void> {
+    const name = drbdResourceFor(volume);
     await d.down(name);
     await d.removeConfig(name);
-    await d.removeBackingLv(DRBD_VG, name.replace(/^r-/, 'd-'));
+    await d.removeBackingLv(DRBD_VG, backingLv(volume));
   }
 
   private async peerOf(volume: VolumeEntity): Promise<HostEntity> {

@@ -161,16 +161,11 @@ export class FailoverUseCases {
     await this.hosts.transition(host.id, ['active', 'draining'], 'down', `fenced by ${actor}`);
     await this.events.record({ type: 'host.fence-requested', message: `fence of ${host.name} by ${actor}`, hostId });
     const started = await this.failure.startFailovers(host, 'host-down', actor);
-    let result;
-    if (cmd.poweredOff) {
-      // The operator vouches that the machine is off.
-      await this.hosts.transition(host.id, ['down'], 'fenced', `declared powered off by ${actor}`);
-      for (const f of started) await this.failovers.mark(f.id, 'fencedAt');
-      for (const f of started) await this.failure.enqueue(f);
-      result = { fenced: true, method: 'operator', detail: `declared powered off by ${actor}` };
-    } else {
-      result = await this.failure.fenceAndRelease(host);
-    }
+    // poweredOff: the operator vouches that the machine is off; no fencing method is run.
+    const result = await this.failure.fenceAndRelease(
+      host,
+      cmd.poweredOff ? { fenced: true, method: 'operator', detail: `declared powered off by ${actor}` } : undefined,
+    );
     return {
       host: host.name,
       status: result.fenced ? 'fenced' : 'down',

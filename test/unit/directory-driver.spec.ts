@@ -19,6 +19,10 @@ const volume = (id = VOL_ID) => ({ id }) as VolumeEntity;
 class RecordingExecutor implements CommandExecutor {
   readonly calls: { argv: string[]; opts?: RunOptions }[] = [];
   constructor(private readonly result: CommandResult = { exitCode: 0, stdout: '', stderr: '' }) {}
+  async spawn(): Promise<never> {
+    throw new Error('not supported');
+  }
+
   async run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult> {
     this.calls.push({ argv: [...argv], opts });
     return this.result;
@@ -30,6 +34,9 @@ class FakeConnector implements HostConnector {
   constructor(readonly exec: RecordingExecutor) {}
   async runtime(): Promise<ContainerRuntime> {
     throw new Error('the directory driver must not need a container runtime');
+  }
+  controlPlane(): CommandExecutor {
+    throw new Error('not used');
   }
   async executor(h: HostEntity): Promise<CommandExecutor> {
     this.hostsAsked.push(h);

@@ -39,6 +39,10 @@ class FakeExecutor implements CommandExecutor {
     return this;
   }
 
+  async spawn(): Promise<never> {
+    throw new Error('not supported');
+  }
+
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     this.calls.push({ argv: [...argv], opts });
     const rule = this.rules.find((r) => r.match(argv));

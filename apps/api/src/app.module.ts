@@ -17,6 +17,7 @@ import {
 import { ApiKeyGuard } from './auth/auth.guard';
 import { BootService } from './bootstrap/boot.service';
 import { AllExceptionsFilter } from './common/exception.filter';
+import { BackupsController } from './backups/backups.controller';
 import { DatabasesController } from './databases/databases.controller';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -35,6 +36,7 @@ export function apiModule(env: ApiEnv) {
     ],
     controllers: [
       DatabasesController,
+      BackupsController,
       AdminTenantsController,
       AdminHostsController,
       AdminStorageController,

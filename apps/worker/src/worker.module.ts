@@ -6,6 +6,7 @@ import { JobsModule } from '@app/jobs';
 import { PersistenceModule } from '@app/persistence';
 import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
+import { BackupSchedule } from './backups/backup-schedule.service';
 import { FailoverMonitor } from './failover/failover-monitor.service';
 import { DatabaseProcessor } from './processors/database.processor';
 import { ReconcilerService } from './reconciler/reconciler.service';
@@ -23,7 +24,7 @@ export function workerModule(env: WorkerEnv) {
       StorageModule,
       DomainModule,
     ],
-    providers: [DatabaseProcessor, ReconcilerService, VolumeUsageService, FailoverMonitor],
+    providers: [DatabaseProcessor, ReconcilerService, VolumeUsageService, FailoverMonitor, BackupSchedule],
   })
   class WorkerModule {}
   return WorkerModule;

@@ -67,6 +67,13 @@ export class CommonEnv {
     message: 'HA_VIP_RANGE must look like 10.0.0.100-10.0.0.199/24',
   })
   HA_VIP_RANGE?: string;
+
+  // Where backup archives go: a directory of the control plane's machine (`local:/path`), or a directory on a
+  // registered SAN storage server, reached over its SSH access (`backend:<name>:/path`, e.g. an NFS export there).
+  @Matches(/^(local:|backend:[a-z0-9][a-z0-9-]{0,39}:)\/[A-Za-z0-9._/-]+$/, {
+    message: 'BACKUP_TARGET must look like local:/var/lib/dbaas/backups or backend:<storage-backend>:/srv/backups',
+  })
+  BACKUP_TARGET: string = 'local:/var/lib/dbaas/backups';
 }
 
 export class ApiEnv extends CommonEnv {
@@ -134,6 +141,19 @@ export class WorkerEnv extends CommonEnv {
   @Min(1)
   @Max(20)
   FAILOVER_FAILURES: number = 3;
+
+  // Scheduled backups: how often the scheduler looks (leader only), and how old a database's last scheduled
+  // backup may get before the next one is taken. Retention is per plan.
+  @Transform(toBool)
+  BACKUPS_ENABLED: boolean = true;
+
+  @IsInt()
+  @Min(500)
+  BACKUP_SCHEDULER_INTERVAL_MS: number = 60000;
+
+  @IsInt()
+  @Min(1000)
+  BACKUP_EVERY_MS: number = 86400000;
 }
 
 export class EnvValidationError extends Error {}

@@ -22,6 +22,20 @@ import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
 import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
+import { VolumeCopier } from './volumes/volume-copier.service';
+import { VolumeSeeder } from './databases/provisioning/volume-seeder.service';
+import { DatabaseMover } from './databases/moving/database-mover.service';
+import { CloneDatabaseUseCase } from './databases/use-cases/clone-database/clone-database.usecase';
+import { MoveDatabaseUseCase } from './databases/use-cases/move-database/move-database.usecase';
+import { BackupTargets } from './backups/backup-target.service';
+import { BackupRunner } from './backups/backup-runner.service';
+import { BackupScheduler } from './backups/backup-scheduler.service';
+import {
+  DeleteBackupUseCase,
+  ListBackupsUseCase,
+  RestoreBackupUseCase,
+  TakeBackupUseCase,
+} from './backups/use-cases/backup.usecases';
 import { StorageBackendUseCases } from './storage/use-cases/storage-backend.usecases';
 import {
   CreateTenantUseCase,
@@ -60,6 +74,18 @@ const PROVIDERS = [
   IssueApiKeyUseCase,
   ListTenantsUseCase,
   ManageApiKeysUseCase,
+  VolumeCopier,
+  VolumeSeeder,
+  DatabaseMover,
+  CloneDatabaseUseCase,
+  MoveDatabaseUseCase,
+  BackupTargets,
+  BackupRunner,
+  BackupScheduler,
+  TakeBackupUseCase,
+  ListBackupsUseCase,
+  RestoreBackupUseCase,
+  DeleteBackupUseCase,
 ];
 
 /** Use cases and domain services. Infrastructure (repositories, hosts, storage, queue) is bound by the app's modules. */

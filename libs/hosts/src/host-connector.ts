@@ -121,6 +121,10 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     return host.connection === 'local' ? this.local : (await this.remote(host)).runtime;
   }
 
+  controlPlane(): CommandExecutor {
+    return this.localExec;
+  }
+
   async executor(host: HostEntity): Promise<CommandExecutor> {
     return host.connection === 'local' ? this.localExec : (await this.remote(host)).executor;
   }

@@ -10,6 +10,8 @@ export enum JobName {
   RotatePassword = 'rotate-password',
   ResizeDatabase = 'resize-database',
   FailoverDatabase = 'failover-database',
+  BackupDatabase = 'backup-database',
+  MoveDatabase = 'move-database',
 }
 
 interface DatabaseJobData {
@@ -24,7 +26,11 @@ export type JobItem =
   | { name: JobName.RotatePassword; data: DatabaseJobData }
   | { name: JobName.ResizeDatabase; data: DatabaseJobData & { planId: string } }
   // The failover record (target, reason, timeline) is found by the operation id.
-  | { name: JobName.FailoverDatabase; data: DatabaseJobData };
+  | { name: JobName.FailoverDatabase; data: DatabaseJobData }
+  // Clones and restores are create-database jobs of a database with an origin; the backup row is found by the
+  // operation id; a move's target host is in the operation's params.
+  | { name: JobName.BackupDatabase; data: DatabaseJobData }
+  | { name: JobName.MoveDatabase; data: DatabaseJobData };
 
 export const JOB_QUEUE = Symbol('JOB_QUEUE');
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommonEnv, ENV } from '@app/config';
 import {
   API_KEY_REPOSITORY,
+  BACKUP_REPOSITORY,
   DATABASE_REPOSITORY,
   EVENT_REPOSITORY,
   FAILOVER_REPOSITORY,
@@ -17,6 +18,7 @@ import {
 } from '@app/domain/ports';
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
+import { TypeOrmBackupRepository } from './repositories/backup.repository';
 import { TypeOrmDatabaseRepository } from './repositories/database.repository';
 import { TypeOrmFailoverRepository } from './repositories/failover.repository';
 import { PgAdvisoryLock } from './repositories/resource-lock';
@@ -43,6 +45,7 @@ const BINDINGS = [
   { provide: STORAGE_BACKEND_REPOSITORY, useClass: TypeOrmStorageBackendRepository },
   { provide: LUN_REPOSITORY, useClass: TypeOrmLunRepository },
   { provide: FAILOVER_REPOSITORY, useClass: TypeOrmFailoverRepository },
+  { provide: BACKUP_REPOSITORY, useClass: TypeOrmBackupRepository },
   { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
 ];
 

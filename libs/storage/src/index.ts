@@ -5,3 +5,4 @@ export * from './san-lvm/lvm';
 export * from './san-lvm/host-block';
 export * from './san-lvm/san-backend.client';
 export * from './san-lvm/san-lvm.driver';
+export * from './sync';

@@ -33,10 +33,10 @@ export class HaLab {
 
   constructor(readonly stack: Stack) {}
 
-  static stack(name: string, worker: Record<string, string> = {}): Stack {
+  static stack(name: string, worker: Record<string, string> = {}, env: Record<string, string> = {}): Stack {
     return new Stack({
       name,
-      env: { LOCAL_HOST: 'false', HA_VIP_RANGE: VIP_RANGE },
+      env: { LOCAL_HOST: 'false', HA_VIP_RANGE: VIP_RANGE, ...env },
       worker: {
         FAILOVER_PROBE_INTERVAL_MS: '1000',
         FAILOVER_FAILURES: '3',

@@ -8,22 +8,28 @@ import {
   HostUseCases,
   IssueApiKeyCommand,
   IssueApiKeyUseCase,
+  ListBackupsUseCase,
   ListDatabasesUseCase,
   ListTenantsUseCase,
   ManageApiKeysUseCase,
+  MoveDatabaseCommand,
+  MoveDatabaseUseCase,
   OperationUseCases,
   Principal,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
   StorageBackendUseCases,
+  toBackupView,
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
 import {
+  AdminBackupsQueryDto,
   AdminDatabasesQueryDto,
   AdminOperationsQueryDto,
   CreateTenantDto,
   IssueApiKeyDto,
+  MoveDatabaseDto,
   RegisterHostDto,
   RegisterStorageBackendDto,
 } from './admin.dto';
@@ -116,7 +122,25 @@ export class AdminDatabasesController {
     private readonly getDb: GetDatabaseUseCase,
     private readonly deleteDb: DeleteDatabaseUseCase,
     private readonly operations: OperationUseCases,
+    private readonly move: MoveDatabaseUseCase,
+    private readonly backups: ListBackupsUseCase,
   ) {}
+
+  @Post('databases/:id/move')
+  @HttpCode(202)
+  async moveDatabase(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UuidOr404) id: string,
+    @Body() body: MoveDatabaseDto,
+  ) {
+    const op = await this.move.execute(MoveDatabaseCommand.create({ ...(body ?? {}), databaseId: id }), actorOf(p));
+    return { operationId: op.id };
+  }
+
+  @Get('backups')
+  async listBackups(@Query() q: AdminBackupsQueryDto) {
+    return (await this.backups.all(q)).map(toBackupView);
+  }
 
   @Get('databases')
   list(@Query() q: AdminDatabasesQueryDto) {

@@ -1,4 +1,4 @@
-import { OmitType } from '@nestjs/swagger';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import {
@@ -42,4 +42,21 @@ export class AdminOperationsQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
+}
+
+export class MoveDatabaseDto {
+  @ApiPropertyOptional({ description: 'default: the least loaded other active host' })
+  @IsOptional()
+  @IsUUID()
+  targetHostId?: string;
+}
+
+export class AdminBackupsQueryDto {
+  @IsOptional()
+  @IsUUID()
+  databaseId?: string;
+
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
 }

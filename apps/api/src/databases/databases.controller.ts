@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
+  CloneDatabaseCommand,
+  CloneDatabaseUseCase,
   CreateDatabaseCommand,
   CreateDatabaseUseCase,
   DeleteDatabaseUseCase,
@@ -17,7 +19,13 @@ import {
 } from '@app/domain';
 import { TenantId, TenantOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
-import { CreateDatabaseDto, LogsQueryDto, ResizeDatabaseDto } from './databases.dto';
+import {
+  CloneDatabaseDto,
+  CreateDatabaseDto,
+  DeleteDatabaseQueryDto,
+  LogsQueryDto,
+  ResizeDatabaseDto,
+} from './databases.dto';
 
 const accepted = (operationId: string) => ({ operationId });
 
@@ -39,6 +47,7 @@ export class DatabasesController {
     private readonly logs: GetLogsUseCase,
     private readonly operations: OperationUseCases,
     private readonly plans: ListPlansUseCase,
+    private readonly cloneDb: CloneDatabaseUseCase,
   ) {}
 
   @Get('plans')
@@ -88,6 +97,15 @@ export class DatabasesController {
     );
   }
 
+  @Post('databases/:id/clones')
+  @HttpCode(202)
+  async clone(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: CloneDatabaseDto) {
+    const { database, operation } = await this.cloneDb.execute(
+      CloneDatabaseCommand.create({ ...body, tenantId, databaseId: id }),
+    );
+    return { id: database.id, status: database.status, operationId: operation.id };
+  }
+
   @Get('databases/:id/logs')
   getLogs(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Query() q: LogsQueryDto) {
     return this.logs.execute(tenantId, id, q.tail ?? 100);
@@ -95,8 +113,8 @@ export class DatabasesController {
 
   @Delete('databases/:id')
   @HttpCode(202)
-  async remove(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
-    return accepted((await this.deleteDb.execute(tenantId, id)).id);
+  async remove(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Query() q: DeleteDatabaseQueryDto) {
+    return accepted((await this.deleteDb.execute(tenantId, id, q.keepBackups !== 'false')).id);
   }
 
   @Get('operations/:id')

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CreateDatabaseCommand } from '@app/domain';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CloneDatabaseCommand, CreateDatabaseCommand, RestoreBackupCommand } from '@app/domain';
 
 /** The body of POST /v1/databases: the command without the tenant, which comes from the key. */
 export class CreateDatabaseDto extends OmitType(CreateDatabaseCommand, ['tenantId'] as const) {}
@@ -21,4 +21,21 @@ export class LogsQueryDto {
   @Min(1)
   @Max(5000)
   tail?: number;
+}
+
+/** POST /v1/databases/:id/clones: a name, optionally a plan (not less disk than the source's) and an HA mode. */
+export class CloneDatabaseDto extends OmitType(CloneDatabaseCommand, ['tenantId', 'databaseId'] as const) {}
+
+/** POST …/backups/:backupId/restore. */
+export class RestoreBackupDto extends OmitType(RestoreBackupCommand, ['tenantId', 'backupId', 'databaseId'] as const) {}
+
+export class DeleteDatabaseQueryDto {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'true',
+    description: 'keep its backups for the retention period',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'keepBackups must be true or false' })
+  keepBackups?: 'true' | 'false';
 }

@@ -2,7 +2,7 @@ import { InjectQueue, OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { CommonEnv, ENV } from '@app/config';
-import { DatabaseProvisioner, OperationRunner, TakeoverService } from '@app/domain';
+import { BackupRunner, DatabaseMover, DatabaseProvisioner, OperationRunner, TakeoverService } from '@app/domain';
 import { JobItem, JobName, QueueName, jobCounterKey } from '@app/jobs';
 
 // Bull takes the concurrency when the decorator runs, before Nest's config exists.
@@ -17,6 +17,8 @@ export class DatabaseProcessor {
     private readonly runner: OperationRunner,
     private readonly provisioner: DatabaseProvisioner,
     private readonly takeover: TakeoverService,
+    private readonly backups: BackupRunner,
+    private readonly mover: DatabaseMover,
     @Inject(ENV) private readonly env: CommonEnv,
     @InjectQueue(QueueName.Databases) private readonly queue: Queue,
   ) {}
@@ -30,10 +32,7 @@ export class DatabaseProcessor {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
     };
-    const fail = (message: string) =>
-      item.name === JobName.FailoverDatabase
-        ? this.takeover.markFailed(item.data.operationId, item.data.databaseId, message)
-        : this.provisioner.markFailed(item.data.databaseId, item.name, message);
+    const fail = (message: string) => this.markFailed(item, message);
     try {
       await this.runner.run(run, (op) => this.dispatch(item, op), fail);
       await this.count(item.name, 'succeeded');
@@ -57,6 +56,25 @@ export class DatabaseProcessor {
         return this.provisioner.resize(item.data.databaseId, item.data.planId, op);
       case JobName.FailoverDatabase:
         return this.takeover.run(item.data.databaseId, op);
+      case JobName.BackupDatabase:
+        return this.backups.run(item.data.databaseId, op);
+      case JobName.MoveDatabase:
+        return this.mover.run(item.data.databaseId, op);
+    }
+  }
+
+  private async markFailed(item: JobItem, message: string): Promise<void> {
+    const { operationId, databaseId } = item.data;
+    switch (item.name) {
+      case JobName.FailoverDatabase:
+        return this.takeover.markFailed(operationId, databaseId, message);
+      case JobName.BackupDatabase:
+        return this.backups.markFailed(operationId, message);
+      case JobName.MoveDatabase:
+        await this.mover.markFailed(operationId, databaseId);
+        return this.provisioner.markFailed(databaseId, item.name, message);
+      default:
+        return this.provisioner.markFailed(databaseId, item.name, message);
     }
   }
 

@@ -10,6 +10,7 @@ export enum DatabaseExceptionCode {
   InvalidState = 'database-invalid-state',
   NoCapacity = 'no-host-capacity',
   NoEndpoint = 'database-not-placed',
+  NotMovable = 'database-not-movable',
 }
 
 const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
@@ -22,6 +23,7 @@ const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
   [DatabaseExceptionCode.InvalidState]: ErrorKind.Conflict,
   [DatabaseExceptionCode.NoCapacity]: ErrorKind.Unavailable,
   [DatabaseExceptionCode.NoEndpoint]: ErrorKind.Conflict,
+  [DatabaseExceptionCode.NotMovable]: ErrorKind.Unprocessable,
 };
 
 export class DatabaseException extends DomainException<DatabaseExceptionCode> {

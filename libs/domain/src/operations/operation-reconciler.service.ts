@@ -10,6 +10,10 @@ const JOB_FOR: Record<string, JobName> = {
   'rotate-password': JobName.RotatePassword,
   'resize-database': JobName.ResizeDatabase,
   'failover-database': JobName.FailoverDatabase,
+  'clone-database': JobName.CreateDatabase,
+  'restore-backup': JobName.CreateDatabase,
+  'backup-database': JobName.BackupDatabase,
+  'move-database': JobName.MoveDatabase,
 };
 
 /**

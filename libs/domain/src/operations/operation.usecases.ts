@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OperationEntity, OperationStatus } from '@app/persistence/entities';
+import type { OperationEntity, OperationStatus, TransferProgress } from '@app/persistence/entities';
 import { DomainException, ErrorKind } from '../errors';
 import { OPERATION_REPOSITORY, OperationRepository } from '../ports';
 
@@ -17,6 +17,8 @@ export interface OperationView {
   databaseId: string | null;
   progress: number;
   progressMessage: string | null;
+  /** Bulk copies (clone, move, backup, restore): bytes and files done out of the total. */
+  transfer: TransferProgress | null;
   error: string | null;
   attempts: number;
   createdAt: string;
@@ -31,6 +33,7 @@ export const toOperationView = (o: OperationEntity): OperationView => ({
   databaseId: o.databaseId,
   progress: o.progress,
   progressMessage: o.progressMessage,
+  transfer: o.transfer ?? null,
   error: o.error,
   attempts: o.attempts,
   createdAt: o.createdAt.toISOString(),

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { HostEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
 
 /** The result of a command run on a host. */
@@ -14,9 +15,26 @@ export interface RunOptions {
   secrets?: string[];
 }
 
+/** A program started with streams attached (bulk data: file trees, archives), for callers that pipe. */
+export interface CommandStream {
+  stdin: Writable;
+  stdout: Readable;
+  /** Settles when the program has exited and its output was read: exit code and (masked, bounded) stderr. */
+  done: Promise<{ exitCode: number; stderr: string }>;
+  /** Ends the program early (the caller gave up). */
+  kill(): void;
+}
+
+export interface StreamOptions {
+  /** Values to mask in stderr and errors. */
+  secrets?: string[];
+}
+
 /** Runs a program with an argument array on a host (never a shell string built from input). */
 export interface CommandExecutor {
   run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;
+  /** Starts a program with piped stdin/stdout, for data too large to buffer. Same quoting rules as `run`. */
+  spawn(argv: readonly string[], opts?: StreamOptions): Promise<CommandStream>;
 }
 
 export interface ContainerSpec {
@@ -57,6 +75,9 @@ export interface ContainerRuntime {
   ping(timeoutMs: number): Promise<void>;
   restart(name: string, timeoutSec?: number): Promise<void>;
   stop(name: string, timeoutSec?: number): Promise<void>;
+  /** Freezes every process of the container (cgroup freezer): its files stop changing, its connections stay open. */
+  pause(name: string): Promise<void>;
+  unpause(name: string): Promise<void>;
   remove(name: string): Promise<void>;
   updateResources(name: string, res: { cpus: number; memoryMb: number }): Promise<void>;
   logs(name: string, tail: number): Promise<string[]>;
@@ -71,6 +92,8 @@ export interface HostConnector {
    * else a local port forwarded through the host's SSH session. Kept open for reuse; no need to close.
    */
   endpoint(host: HostEntity, port: number, address?: string): Promise<EngineEndpoint>;
+  /** Commands on the control plane's own machine (a local backup target). */
+  controlPlane(): CommandExecutor;
   /** Commands on a storage server (SAN backend), over SSH. */
   storageExecutor(backend: StorageBackendEntity): Promise<CommandExecutor>;
   /** Floating addresses (HA VIPs) on the host's VIP interface; adding one announces it with gratuitous ARP. */
@@ -128,6 +151,18 @@ export interface StorageDriver {
   rejoin?(host: HostEntity, volume: VolumeEntity): Promise<void>;
   /** Replicated drivers: the state of every mirror this host runs, keyed by volume id (one cheap call per host). */
   mirrors?(host: HostEntity, volumes: VolumeEntity[]): Promise<Map<string, MirrorStatus>>;
+  /**
+   * A crash-consistent view of the volume's data at one instant, taken without stopping the database (an LVM
+   * snapshot, mounted on the volume's host). `path` is the data directory inside it. Null when there is no room
+   * for one: the caller then freezes the container for a short final copy instead. `release` is idempotent.
+   */
+  snapshot?(host: HostEntity, volume: VolumeEntity, tag: string): Promise<VolumeSnapshot | null>;
+}
+
+export interface VolumeSnapshot {
+  path: string;
+  method: string;
+  release(): Promise<void>;
 }
 
 export interface MirrorStatus {

@@ -1,7 +1,12 @@
 import type {
   ApiKeyEntity,
   ApiKeyKind,
+  BackupEntity,
+  BackupKind,
+  BackupStatus,
   DatabaseEntity,
+  DatabaseOrigin,
+  TransferProgress,
   DatabaseStatus,
   EventEntity,
   FailoverEntity,
@@ -94,6 +99,9 @@ export interface NewDatabase {
   vipPool?: { first: number; last: number } | null;
   /** DRBD: the peer host holding the mirror; a free minor is allocated. */
   peerHostId?: string | null;
+  /** A clone or a restore: where the first data comes from. */
+  origin?: DatabaseOrigin | null;
+  operationType?: OperationType;
 }
 
 export const DATABASE_REPOSITORY = Symbol('DATABASE_REPOSITORY');
@@ -119,6 +127,8 @@ export interface DatabaseRepository {
   getSecrets(id: string): Promise<{ password: string | null; adminPassword: string | null }>;
   list(filter: { tenantId?: string; hostId?: string; status?: string }): Promise<DatabaseEntity[]>;
   update(id: string, patch: Partial<DatabaseEntity>): Promise<void>;
+  /** Moves the database to another host with a free port there (a move's cut-over); returns the port. */
+  moveTo(databaseId: string, hostId: string, portRange: { from: number; to: number }): Promise<number>;
   /** Marks it deleted, drops its secrets and frees its name and port. */
   markDeleted(id: string): Promise<void>;
 }
@@ -157,7 +167,13 @@ export interface FailoverRepository {
 
 export const VOLUME_REPOSITORY = Symbol('VOLUME_REPOSITORY');
 export interface VolumeRepository {
+  /** The database's volume (the newest that is not a move's incoming copy). */
   forDatabase(databaseId: string): Promise<VolumeEntity | null>;
+  get(id: string): Promise<VolumeEntity | null>;
+  /** A move's copy on the target host (`incoming` until the cut-over). */
+  createIncoming(v: Pick<VolumeEntity, 'databaseId' | 'hostId' | 'driver' | 'sizeGb'>): Promise<VolumeEntity>;
+  /** The cut-over of a move: the incoming copy becomes the database's volume and the old one is retired. */
+  cutOver(oldId: string, newId: string): Promise<void>;
   forDatabases(databaseIds: string[]): Promise<VolumeEntity[]>;
   listLive(): Promise<VolumeEntity[]>;
   /** Live DRBD volumes whose mirror is on this host. */
@@ -174,6 +190,7 @@ export interface OperationRepository {
   list(filter: { status?: OperationStatus; databaseId?: string; limit: number }): Promise<OperationEntity[]>;
   markRunning(id: string, attempt: number): Promise<void>;
   progress(id: string, progress: number, message: string): Promise<void>;
+  transfer(id: string, transfer: TransferProgress | null): Promise<void>;
   setParams(id: string, params: Record<string, unknown>): Promise<void>;
   succeed(id: string): Promise<void>;
   fail(id: string, error: string): Promise<void>;
@@ -209,5 +226,51 @@ export interface LunRepository {
   getSealedChap(id: string): Promise<string | null>;
   listLive(filter: { hostId?: string; backendId?: string }): Promise<LunEntity[]>;
   update(id: string, patch: Partial<LunEntity>): Promise<void>;
+  markDeleted(id: string): Promise<void>;
+}
+
+export interface NewBackup {
+  tenantId: string;
+  databaseId: string;
+  databaseName: string;
+  engine: BackupEntity['engine'];
+  version: string;
+  kind: BackupKind;
+  method: string;
+  target: string;
+  path: string;
+  credentials: string; // sealed
+}
+
+export const BACKUP_REPOSITORY = Symbol('BACKUP_REPOSITORY');
+export interface BackupRepository {
+  /**
+   * In one transaction: the backup row (pending) and its operation on the database. Refused like any operation
+   * while another is in flight.
+   */
+  start(
+    b: Omit<NewBackup, 'path'>,
+    pathFor: (backupId: string) => string,
+  ): Promise<{ backup: BackupEntity; operation: OperationEntity } | { busy: OperationEntity }>;
+  get(id: string): Promise<BackupEntity | null>;
+  forOperation(operationId: string): Promise<BackupEntity | null>;
+  getForTenant(id: string, tenantId: string): Promise<BackupEntity | null>;
+  getSealedCredentials(id: string): Promise<string | null>;
+  list(filter: {
+    tenantId?: string;
+    databaseId?: string;
+    status?: BackupStatus;
+    limit: number;
+  }): Promise<BackupEntity[]>;
+  /** Completed scheduled backups not deleted, for retention, newest first. */
+  listScheduled(databaseId: string): Promise<BackupEntity[]>;
+  /** When the last scheduled backup (of any status but failed) of each database was taken. */
+  lastScheduled(): Promise<Map<string, Date>>;
+  /** Databases that have live backups (deleted databases included). */
+  databasesWithBackups(): Promise<string[]>;
+  listExpired(now: Date): Promise<BackupEntity[]>;
+  update(id: string, patch: Partial<BackupEntity>): Promise<void>;
+  /** After the database's deletion: its backups expire at `at` (null: now). */
+  expireForDatabase(databaseId: string, at: Date): Promise<void>;
   markDeleted(id: string): Promise<void>;
 }

@@ -156,6 +156,22 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async pause(name: string): Promise<void> {
+    const c = this.docker.getContainer(name);
+    // Idempotent: a retried copy may find it paused already.
+    if ((await c.inspect()).State.Paused) return;
+    await c.pause();
+  }
+
+  async unpause(name: string): Promise<void> {
+    try {
+      const c = this.docker.getContainer(name);
+      if ((await c.inspect()).State.Paused) await c.unpause();
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
   async remove(name: string): Promise<void> {
     try {
       await this.docker.getContainer(name).remove({ force: true, v: true });

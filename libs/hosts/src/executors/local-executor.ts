@@ -1,7 +1,42 @@
-import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
+import { spawn } from 'node:child_process';
+import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
 
 export function maskSecrets(text: string, secrets: string[] = []): string {
   return secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
+}
+
+/** How much of a streamed program's stderr is kept (its end: where the error usually is). */
+export const STDERR_TAIL_BYTES = 64 * 1024;
+
+/**
+ * Collects the last `limit` bytes of a stream (stderr of a long-running program), masked at the end. A little
+ * more than `limit` is kept until then, so a secret cut at the boundary is still masked whole.
+ */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly keep: number;
+
+  constructor(
+    private readonly secrets: string[] = [],
+    private readonly limit = STDERR_TAIL_BYTES,
+  ) {
+    this.keep = limit + Math.max(0, ...secrets.map((s) => Buffer.byteLength(s)));
+  }
+
+  push(chunk: Buffer | string): void {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size - this.chunks[0].length >= this.keep) this.size -= this.chunks.shift()!.length;
+  }
+
+  text(): string {
+    let buf = Buffer.concat(this.chunks);
+    if (buf.length > this.keep) buf = buf.subarray(buf.length - this.keep);
+    const masked = maskSecrets(buf.toString('utf8'), this.secrets);
+    return masked.length > this.limit ? masked.slice(masked.length - this.limit) : masked;
+  }
 }
 
 /** Runs programs on the control plane's own machine: argv arrays only, no shell, with a timeout. */
@@ -23,6 +58,63 @@ export class LocalExecutor implements CommandExecutor {
       exitCode: res.exitCode ?? -1,
       stdout: String(res.stdout ?? ''),
       stderr: maskSecrets(String(res.stderr ?? ''), opts.secrets),
+    };
+  }
+
+  /**
+   * Starts a program with piped stdio (no shell). Rejects when it cannot be started (not found); afterwards
+   * `done` settles once the program exited and its stdout was read to the end (or destroyed).
+   */
+  async spawn(argv: readonly string[], opts: StreamOptions = {}): Promise<CommandStream> {
+    if (argv.length === 0) throw new Error('empty command');
+    const [file, ...args] = argv;
+    const child = spawn(file, args, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stderr = new TailBuffer(opts.secrets);
+    child.stderr.on('data', (c: Buffer) => stderr.push(c));
+    // A program that exits before reading all its input makes writes fail (EPIPE): its exit code tells why.
+    child.stdin.on('error', () => undefined);
+    child.stdout.on('error', () => undefined);
+    const done = new Promise<{ exitCode: number; stderr: string }>((resolve) => {
+      let startError: Error | undefined;
+      child.once('error', (err) => (startError = err));
+      // 'close': the process exited and its stdio streams are closed (stdout read to the end, or destroyed).
+      child.once('close', (code, signal) => {
+        let text = stderr.text();
+        if (startError) text = `${text}${text ? '\n' : ''}${maskSecrets(startError.message, opts.secrets)}`;
+        if (code === null && signal) text = `${text}${text ? '\n' : ''}${file} killed by ${signal}`;
+        resolve({ exitCode: code ?? -1, stderr: text });
+      });
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onSpawn = () => {
+          child.off('error', onError);
+          resolve();
+        };
+        const onError = (err: Error) => {
+          child.off('spawn', onSpawn);
+          reject(err);
+        };
+        child.once('spawn', onSpawn).once('error', onError);
+      });
+    } catch (err) {
+      child.stdout.destroy();
+      await done;
+      throw new Error(`${file}: ${maskSecrets((err as Error).message, opts.secrets)}`);
+    }
+    let killTimer: NodeJS.Timeout | undefined;
+    void done.then(() => clearTimeout(killTimer));
+    return {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      done,
+      kill: () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        // Whatever it had still to say is not wanted: its stdout closing lets `done` settle.
+        child.stdout.destroy();
+        killTimer ??= setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      },
     };
   }
 }

@@ -1,8 +1,9 @@
 import { createServer, Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
-import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
-import { maskSecrets } from './local-executor';
+import type { ClientChannel } from 'ssh2';
+import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
+import { maskSecrets, TailBuffer } from './local-executor';
 
 export interface SshTarget {
   host: string;
@@ -69,6 +70,70 @@ export class SshExecutor implements CommandExecutor {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Starts a program on the host with its stdin/stdout carried by an SSH channel (quoted as `run` does).
+   * `done` settles once the program exited and its stdout was read to the end, or the channel/connection closed.
+   */
+  async spawn(argv: readonly string[], opts: StreamOptions = {}): Promise<CommandStream> {
+    const line = sshCommandLine(argv);
+    this.sent.push(sshCommandLine(argv.map((a) => maskSecrets(a, opts.secrets))));
+    if (this.sent.length > 50) this.sent.shift();
+    const ssh = await this.connection();
+    const conn = ssh.connection!;
+    let channel: ClientChannel;
+    try {
+      channel = await new Promise<ClientChannel>((resolve, reject) =>
+        conn.exec(line, (err, ch) => (err ? reject(err) : resolve(ch))),
+      );
+    } catch (err) {
+      if (!ssh.isConnected()) this.ssh = undefined;
+      throw new Error(`${argv[0]} on ${this.target.label}: ${maskSecrets((err as Error).message, opts.secrets)}`);
+    }
+    const stderr = new TailBuffer(opts.secrets);
+    channel.stderr.on('data', (c: Buffer) => stderr.push(c));
+    channel.on('error', () => undefined);
+    let exitCode: number | null = null;
+    let exitSignal: string | undefined;
+    let killed = false;
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exitCode = code;
+      exitSignal = signal ?? undefined;
+    });
+    const label = this.target.label;
+    const done = new Promise<{ exitCode: number; stderr: string }>((resolve) => {
+      const finish = (note?: string) => {
+        conn.off('close', onConnClose);
+        let text = stderr.text();
+        if (exitCode === null && exitSignal) note ??= `${argv[0]} killed by ${exitSignal} on ${label}`;
+        if (exitCode === null && killed) note ??= `${argv[0]} stopped on ${label}`;
+        if (note) text = `${text}${text ? '\n' : ''}${note}`;
+        resolve({ exitCode: exitCode ?? -1, stderr: text });
+      };
+      // ssh2 emits 'close' (with the exit code) after the channel closed and its stdout was read to the end.
+      const onConnClose = () => {
+        channel.resume();
+        finish(exitCode === null ? `connection to ${label} lost` : undefined);
+      };
+      channel.once('close', (code: number | null) => {
+        if (typeof code === 'number') exitCode = code;
+        finish();
+      });
+      conn.once('close', onConnClose);
+    });
+    return {
+      stdin: channel,
+      stdout: channel,
+      done,
+      kill: () => {
+        killed = true;
+        channel.signal('KILL');
+        channel.close();
+        // Drain what is still buffered so the stream ends and `done` settles.
+        channel.resume();
+      },
+    };
   }
 
   /**

@@ -4,6 +4,11 @@ export type EngineName = 'postgresql' | 'mysql' | 'mariadb' | 'redis' | 'mongodb
 export type HaMode = 'none' | 'drbd' | 'san';
 export type DatabaseStatus = 'provisioning' | 'running' | 'failing-over' | 'stopped' | 'error' | 'deleting' | 'deleted';
 
+// `credentials`: the sealed password of the tenant user inside that data (the source's, at copy time).
+export type DatabaseOrigin =
+  | { kind: 'clone'; databaseId: string; credentials: string }
+  | { kind: 'backup'; backupId: string; credentials: string };
+
 @Entity('databases')
 export class DatabaseEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
@@ -23,6 +28,8 @@ export class DatabaseEntity {
   // Sealed with the master key; cleared when the database is deleted.
   @Column({ type: 'text', nullable: true, select: false }) password!: string | null;
   @Column({ name: 'admin_password', type: 'text', nullable: true, select: false }) adminPassword!: string | null;
+  // Where its first data came from: another database (a clone) or a backup (a restore).
+  @Column({ type: 'jsonb', nullable: true }) origin!: DatabaseOrigin | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;

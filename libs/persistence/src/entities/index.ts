@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from './api-key.entity';
+import { BackupEntity } from './backup.entity';
 import { DatabaseEntity } from './database.entity';
 import { EventEntity } from './event.entity';
 import { FailoverEntity } from './failover.entity';
@@ -11,6 +12,7 @@ import { TenantEntity } from './tenant.entity';
 import { VolumeEntity } from './volume.entity';
 
 export * from './api-key.entity';
+export * from './backup.entity';
 export * from './database.entity';
 export * from './event.entity';
 export * from './failover.entity';
@@ -34,4 +36,5 @@ export const ENTITIES = [
   StorageBackendEntity,
   LunEntity,
   FailoverEntity,
+  BackupEntity,
 ];

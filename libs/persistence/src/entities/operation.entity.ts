@@ -6,8 +6,20 @@ export type OperationType =
   | 'restart-database'
   | 'rotate-password'
   | 'resize-database'
-  | 'failover-database';
+  | 'failover-database'
+  | 'clone-database'
+  | 'restore-backup'
+  | 'backup-database'
+  | 'move-database';
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface TransferProgress {
+  phase: string;
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+}
 
 @Entity('operations')
 export class OperationEntity {
@@ -21,6 +33,8 @@ export class OperationEntity {
   @Column({ type: 'jsonb', default: {} }) params!: Record<string, unknown>;
   @Column({ type: 'int', default: 0 }) progress!: number;
   @Column({ name: 'progress_message', type: 'text', nullable: true }) progressMessage!: string | null;
+  // Bulk copies (clone, move, backup, restore): bytes and files done out of the total, as the copy goes.
+  @Column({ type: 'jsonb', nullable: true }) transfer!: TransferProgress | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ type: 'int', default: 0 }) attempts!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

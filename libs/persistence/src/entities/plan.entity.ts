@@ -11,5 +11,8 @@ export class PlanEntity {
   @Column({ name: 'disk_gb', type: 'int' }) diskGb!: number;
   // null: any host; otherwise only hosts with this storage driver.
   @Column({ name: 'storage_driver', type: 'text', nullable: true }) storageDriver!: string | null;
+  // Scheduled backups kept: the newest of each of the last N days and of the last M weeks.
+  @Column({ name: 'backup_daily', type: 'int', default: 7 }) backupDaily!: number;
+  @Column({ name: 'backup_weekly', type: 'int', default: 4 }) backupWeekly!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

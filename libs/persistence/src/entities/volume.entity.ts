@@ -27,6 +27,9 @@ export class VolumeEntity {
     transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
   })
   usedBytes!: number | null;
+  // A move's copy on the target host, filled while the database still runs on its old volume.
+  @Column({ type: 'boolean', default: false }) incoming!: boolean;
+  @Column({ name: 'seeded_at', type: 'timestamptz', nullable: true }) seededAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
 }

@@ -1,6 +1,12 @@
 import { Init1795300000000 } from './1795300000000-Init';
 import { SanStorage1795400000000 } from './1795400000000-SanStorage';
 import { HighAvailability1795500000000 } from './1795500000000-HighAvailability';
+import { DataMobility1795600000000 } from './1795600000000-DataMobility';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
-export const MIGRATIONS = [Init1795300000000, SanStorage1795400000000, HighAvailability1795500000000];
+export const MIGRATIONS = [
+  Init1795300000000,
+  SanStorage1795400000000,
+  HighAvailability1795500000000,
+  DataMobility1795600000000,
+];

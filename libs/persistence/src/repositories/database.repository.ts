@@ -42,6 +42,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               dbName: input.dbName,
               password: input.password,
               adminPassword: input.adminPassword,
+              origin: input.origin ?? null,
             }),
           );
           await tx.save(
@@ -57,7 +58,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
           );
           const operation = await tx.save(
             tx.create(OperationEntity, {
-              type: 'create-database',
+              type: input.operationType ?? 'create-database',
               status: 'queued',
               tenantId: input.tenantId,
               databaseId: database.id,
@@ -83,6 +84,24 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       }
     }
     throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the chosen host');
+  }
+
+  async moveTo(databaseId: string, hostId: string, portRange: { from: number; to: number }): Promise<number> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      try {
+        return await this.ds.transaction(async (tx) => {
+          const db = await tx.findOne(DatabaseEntity, { where: { id: databaseId } });
+          if (db?.hostId === hostId && db.port) return db.port;
+          const port = await this.freePort(tx, hostId, portRange);
+          await tx.update(DatabaseEntity, { id: databaseId }, { hostId, port });
+          return port;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, 'databases_host_port_live')) continue;
+        throw err;
+      }
+    }
+    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the target host');
   }
 
   private async freePort(tx: EntityManager, hostId: string, range: { from: number; to: number }): Promise<number> {

@@ -22,6 +22,7 @@ import {
   OperationStatus,
   PlanEntity,
   TenantEntity,
+  TransferProgress,
   VolumeEntity,
 } from '../entities';
 import { readHidden } from './hidden-column';
@@ -140,7 +141,19 @@ export class TypeOrmHostRepository implements HostRepository {
 export class TypeOrmVolumeRepository implements VolumeRepository {
   constructor(@InjectRepository(VolumeEntity) private readonly repo: Repository<VolumeEntity>) {}
   forDatabase(databaseId: string) {
-    return this.repo.findOne({ where: { databaseId }, order: { createdAt: 'DESC' } });
+    return this.repo.findOne({ where: { databaseId, incoming: false }, order: { createdAt: 'DESC' } });
+  }
+  get(id: string) {
+    return this.repo.findOneBy({ id });
+  }
+  createIncoming(v: Pick<VolumeEntity, 'databaseId' | 'hostId' | 'driver' | 'sizeGb'>) {
+    return this.repo.save(this.repo.create({ ...v, incoming: true }));
+  }
+  async cutOver(oldId: string, newId: string) {
+    await this.repo.manager.transaction(async (tx) => {
+      await tx.update(VolumeEntity, { id: oldId }, { deletedAt: new Date() });
+      await tx.update(VolumeEntity, { id: newId }, { incoming: false });
+    });
   }
   forDatabases(databaseIds: string[]) {
     return databaseIds.length
@@ -190,6 +203,9 @@ export class TypeOrmOperationRepository implements OperationRepository {
   }
   async progress(id: string, progress: number, progressMessage: string) {
     await this.repo.update({ id, status: In(['queued', 'running']) }, { progress, progressMessage });
+  }
+  async transfer(id: string, transfer: TransferProgress | null) {
+    await this.repo.update({ id }, { transfer } as QueryDeepPartialEntity<OperationEntity>);
   }
   async setParams(id: string, params: Record<string, unknown>) {
     await this.repo.update({ id }, { params } as QueryDeepPartialEntity<OperationEntity>);

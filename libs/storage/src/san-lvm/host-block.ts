@@ -136,6 +136,26 @@ export class HostBlockDevices {
     return dir;
   }
 
+  /**
+   * A snapshot of `vg/lv` mounted at `mountPath`: mounted read-write so ext4 replays its journal, which makes the
+   * instant's data exactly what a crash would have left. An older snapshot of the same name is replaced.
+   */
+  async mountSnapshot(vg: string, lv: string, snap: string, cowMb: number, mountPath: string): Promise<void> {
+    safeMountPath(mountPath);
+    await this.removeSnapshot(vg, snap, mountPath);
+    await runChecked(this.exec, lvmCmd.lvcreateSnapshot(vg, lv, snap, cowMb));
+    await runChecked(this.exec, ['mkdir', '-p', '--', mountPath]);
+    await runChecked(this.exec, ['mount', '-o', 'noatime', `/dev/${vg}/${snap}`, mountPath]);
+  }
+
+  async removeSnapshot(vg: string, snap: string, mountPath: string): Promise<void> {
+    safeMountPath(mountPath);
+    if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);
+    await runChecked(this.exec, ['rmdir', '--ignore-fail-on-non-empty', '--', mountPath], { ok: [1] });
+    const res = await runChecked(this.exec, lvmCmd.lvremove(vg, snap), { ok: [5] });
+    if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
+  }
+
   async unmount(mountPath: string): Promise<void> {
     safeMountPath(mountPath);
     if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);

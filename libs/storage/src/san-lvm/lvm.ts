@@ -49,6 +49,17 @@ export const lvmCmd = {
     '-T',
     `${lvmName(vg)}/${lvmName(pool)}`,
   ],
+  /** A copy-on-write snapshot of `origin`; `cowMb` bounds how much the origin may change while it lives. */
+  lvcreateSnapshot: (vg: string, origin: string, name: string, cowMb: number) => [
+    'lvcreate',
+    '-y',
+    '-s',
+    '-n',
+    lvmName(name),
+    '-L',
+    `${positiveMb(cowMb)}m`,
+    `${lvmName(vg)}/${lvmName(origin)}`,
+  ],
   lvextend: (vg: string, lv: string, sizeGb: number) => [
     'lvextend',
     '-L',
@@ -63,6 +74,11 @@ export const lvmCmd = {
   vgremove: (vg: string) => ['vgremove', '-y', lvmName(vg)],
   vgchange: (vg: string, active: boolean) => ['vgchange', '-a', active ? 'y' : 'n', lvmName(vg)],
 };
+
+function positiveMb(n: number): number {
+  if (!Number.isInteger(n) || n <= 0 || n > 64 * 2 ** 20) throw new Error(`invalid size: ${n} MB`);
+  return n;
+}
 
 function positive(n: number): number {
   if (!Number.isInteger(n) || n <= 0 || n > 65536) throw new Error(`invalid size: ${n} GB`);

@@ -3,7 +3,11 @@ import { CommonEnv, ENV, vipRange } from '@app/config';
 import { generatePassword } from '@app/security';
 import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
 import { EngineContext, ENGINES } from '../../engines';
+import { BackupTargets } from '../../backups/backup-target.service';
+import { retentionMs } from '../../backups/retention';
 import {
+  BACKUP_REPOSITORY,
+  BackupRepository,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   ENGINE_CLIENT,
@@ -27,6 +31,7 @@ import {
 } from '../../ports';
 import { buildContainerSpec, containerName } from './container-spec';
 import { OperationCancelled, OperationContext, StepFailed } from './operation-runner';
+import { VolumeSeeder } from './volume-seeder.service';
 
 export interface Loaded {
   db: DatabaseEntity;
@@ -56,6 +61,9 @@ export class DatabaseProvisioner {
     @Inject(ENGINE_CLIENT) private readonly clients: EngineClient,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
     @Inject(ENV) private readonly env: CommonEnv & { READY_TIMEOUT_MS?: number },
+    @Inject(BACKUP_REPOSITORY) private readonly backups: BackupRepository,
+    private readonly targets: BackupTargets,
+    private readonly seeder: VolumeSeeder,
   ) {}
 
   private get readyTimeoutMs(): number {
@@ -66,6 +74,8 @@ export class DatabaseProvisioner {
     const l = await this.loadLive(databaseId);
     await op.progress(5, 'preparing the volume');
     const hostPath = await this.ensureVolume(l);
+    // A clone or a restore: the data goes in before the engine first starts, so it never initialises an empty one.
+    if (l.db.origin) await this.seeder.seed(l, hostPath, op, (id) => this.loadLive(id, ['running']));
     const runtime = await this.connector.runtime(l.host);
     const spec = this.spec(l, hostPath);
     await this.ensureVip(l.db, l.host);
@@ -77,6 +87,7 @@ export class DatabaseProvisioner {
     await op.progress(60, 'starting the container');
     await this.step('container start', () => runtime.ensureRunning(spec));
     await op.progress(70, 'waiting for the database to accept connections');
+    if (l.db.origin) await this.adoptCredentials(l);
     await this.waitReady(l);
     await this.finish(
       databaseId,
@@ -105,13 +116,30 @@ export class DatabaseProvisioner {
       }
     }
     await this.databases.markDeleted(db.id);
+    const keepBackups = (await this.operations.get(op.operationId))?.params.keepBackups !== false;
+    await this.retireBackups(db, keepBackups);
     await this.events.record({
       type: 'database.deleted',
-      message: 'container, volume and secrets removed',
+      message: `container, volume and secrets removed; backups ${keepBackups ? 'kept for the retention period' : 'deleted'}`,
       tenantId: db.tenantId,
       databaseId: db.id,
       operationId: op.operationId,
     });
+  }
+
+  /** A deleted database's backups expire after its plan's retention period, or go at once when asked. */
+  private async retireBackups(db: DatabaseEntity, keep: boolean): Promise<void> {
+    if (keep) {
+      const plan = await this.plans.get(db.planId);
+      const ms = retentionMs(plan?.backupDaily ?? 7, plan?.backupWeekly ?? 4);
+      await this.backups.expireForDatabase(db.id, new Date(Date.now() + ms));
+      return;
+    }
+    for (const b of await this.backups.list({ databaseId: db.id, limit: 10_000 })) {
+      if (b.status === 'running' || b.status === 'pending') await this.backups.update(b.id, { status: 'failed' });
+      await this.step('backup removal', () => this.targets.remove(b));
+      await this.backups.markDeleted(b.id);
+    }
   }
 
   async restart(databaseId: string, op: OperationContext): Promise<void> {
@@ -188,11 +216,45 @@ export class DatabaseProvisioner {
     await this.finish(databaseId, 'running', 'database.resized', `now on plan ${plan.name}`, op);
   }
 
+  /**
+   * The copied data holds the source's users and passwords: the new database's own password replaces the
+   * source's there (engines whose password lives in the data). Idempotent: done when the new one already works.
+   */
+  private async adoptCredentials(l: Loaded): Promise<void> {
+    const engine = ENGINES[l.db.engine];
+    if (engine.rotation !== 'in-database' || !l.db.origin) return;
+    // The source's password, sealed, as its data knows it.
+    const old = this.secrets.open(l.db.origin.credentials);
+    const endpoint = await this.endpointOf(l.db, l.host);
+    const previous = { ...l.ctx, password: old };
+    const deadline = Date.now() + this.readyTimeoutMs;
+    for (;;) {
+      if (
+        await this.clients.ping(l.db.engine, endpoint, l.ctx).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+      if (
+        await this.clients.ping(l.db.engine, endpoint, previous).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      if (Date.now() > deadline)
+        throw new StepFailed('readiness', 'the copied database did not accept connections in time; see the logs');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await this.step('password change', () => this.clients.setPassword(l.db.engine, endpoint, previous, l.ctx.password));
+  }
+
   /** What the database becomes when its operation has no retries left. */
   async markFailed(databaseId: string, type: string, message: string): Promise<void> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleted') return;
-    if (['create-database', 'delete-database', 'restart-database'].includes(type)) {
+    if (['create-database', 'delete-database', 'restart-database', 'clone-database', 'restore-backup'].includes(type)) {
       await this.databases.update(databaseId, { status: 'error' });
     }
     await this.events.record({
@@ -296,11 +358,13 @@ export class DatabaseProvisioner {
   }
 
   /** Loads what a job needs; cancels the operation when the database is gone or being deleted. */
-  async loadLive(databaseId: string): Promise<Loaded> {
+  async loadLive(databaseId: string, requireStatus?: DatabaseEntity['status'][]): Promise<Loaded> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleting' || db.status === 'deleted' || !db.hostId) {
       throw new OperationCancelled('the database is being deleted');
     }
+    if (requireStatus && !requireStatus.includes(db.status))
+      throw new StepFailed('load', `the database is ${db.status}, not ${requireStatus.join(' or ')}`);
     const [host, plan, volume, secrets] = await Promise.all([
       this.hosts.get(db.hostId),
       this.plans.get(db.planId),

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TransferProgress } from '@app/persistence/entities';
 import { DomainException } from '../../errors';
 import { OPERATION_REPOSITORY, OperationRepository, RESOURCE_LOCK, ResourceLock } from '../../ports';
 
@@ -6,6 +7,8 @@ export interface OperationContext {
   operationId: string;
   attempt: number;
   progress(pct: number, message: string): Promise<void>;
+  /** Bytes and files of a bulk copy, shown with the operation while it runs. */
+  transfer(t: TransferProgress | null): Promise<void>;
 }
 
 export interface JobRun {
@@ -63,6 +66,7 @@ export class OperationRunner {
       operationId: op.id,
       attempt: job.attempt,
       progress: (pct, message) => this.operations.progress(op.id, Math.max(0, Math.min(100, Math.round(pct))), message),
+      transfer: (t) => this.operations.transfer(op.id, t),
     };
     try {
       await this.lock.withLock(`database:${job.databaseId}`, () => body(ctx));

@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { generatePassword } from '@app/security';
 import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
-import type { DatabaseEntity, HaMode, HostEntity, OperationEntity, PlanEntity } from '@app/persistence/entities';
+import type {
+  DatabaseEntity,
+  DatabaseOrigin,
+  HaMode,
+  HostEntity,
+  OperationEntity,
+  OperationType,
+  PlanEntity,
+} from '@app/persistence/entities';
 import { ENGINES, identifierFor } from '../../../engines';
 import { PlacementService, sharesFailureDomain } from '../../../hosts/placement/placement.service';
 import {
@@ -33,6 +41,24 @@ export class CreateDatabaseUseCase {
   ) {}
 
   async execute(cmd: CreateDatabaseCommand): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
+    return this.provision(cmd);
+  }
+
+  /**
+   * Creation proper. Clones and restores come through here too, with their origin: the same engine and version
+   * as their data, and the users found in it (only the password is new).
+   */
+  async provision(
+    cmd: CreateDatabaseCommand,
+    from?: {
+      origin: DatabaseOrigin;
+      username: string;
+      dbName: string;
+      adminPassword: string | null; // sealed
+      operationType: OperationType;
+      message: string;
+    },
+  ): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
     const engine = ENGINES[cmd.engine];
     const version = cmd.version ?? engine.defaultVersion;
     if (!engine.versions.includes(version)) {
@@ -65,10 +91,16 @@ export class CreateDatabaseUseCase {
       planId: plan.id,
       ha,
       hostId: host.id,
-      username: engine.fixedUsername ?? identifierFor(cmd.name),
-      dbName: identifierFor(cmd.name),
+      username: from?.username ?? engine.fixedUsername ?? identifierFor(cmd.name),
+      dbName: from?.dbName ?? identifierFor(cmd.name),
       password: this.secrets.seal(generatePassword()),
-      adminPassword: engine.needsAdminPassword ? this.secrets.seal(generatePassword()) : null,
+      adminPassword: from
+        ? from.adminPassword
+        : engine.needsAdminPassword
+          ? this.secrets.seal(generatePassword())
+          : null,
+      origin: from?.origin ?? null,
+      operationType: from?.operationType,
       driver,
       sizeGb: plan.diskGb,
       portRange: portRange(this.env),
@@ -77,7 +109,7 @@ export class CreateDatabaseUseCase {
     });
     await this.events.record({
       type: 'database.requested',
-      message: `${cmd.engine} ${version} "${cmd.name}" requested on plan ${plan.name}, placed on host ${host.name}`,
+      message: `${cmd.engine} ${version} "${cmd.name}" requested on plan ${plan.name}, placed on host ${host.name}${from ? `, ${from.message}` : ''}`,
       tenantId: cmd.tenantId,
       databaseId: database.id,
       hostId: host.id,

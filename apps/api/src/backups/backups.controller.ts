@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  BackupRefCommand,
+  DeleteBackupUseCase,
+  ListBackupsUseCase,
+  RestoreBackupCommand,
+  RestoreBackupUseCase,
+  TakeBackupCommand,
+  TakeBackupUseCase,
+  toBackupView,
+} from '@app/domain';
+import { TenantId, TenantOnly } from '../auth/auth.decorators';
+import { UuidOr404 } from '../common/params';
+import { RestoreBackupDto } from '../databases/databases.dto';
+
+/** Tenant backups: per database, and the tenant's whole list (backups of deleted databases included). */
+@ApiTags('tenant: backups')
+@ApiBearerAuth()
+@TenantOnly()
+@Controller('v1')
+export class BackupsController {
+  constructor(
+    private readonly take: TakeBackupUseCase,
+    private readonly list: ListBackupsUseCase,
+    private readonly restore: RestoreBackupUseCase,
+    private readonly remove: DeleteBackupUseCase,
+  ) {}
+
+  @Post('databases/:id/backups')
+  @HttpCode(202)
+  async takeBackup(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    const { backup, operation } = await this.take.execute(TakeBackupCommand.create({ tenantId, databaseId: id }));
+    return { ...toBackupView(backup), operationId: operation.id };
+  }
+
+  @Get('databases/:id/backups')
+  async listForDatabase(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
+    return (await this.list.forDatabase(tenantId, id)).map(toBackupView);
+  }
+
+  @Post('databases/:id/backups/:backupId/restore')
+  @HttpCode(202)
+  async restoreNested(
+    @TenantId() tenantId: string,
+    @Param('id', UuidOr404) id: string,
+    @Param('backupId', UuidOr404) backupId: string,
+    @Body() body: RestoreBackupDto,
+  ) {
+    const cmd = RestoreBackupCommand.create({ ...body, tenantId, backupId, databaseId: id });
+    const { database, operation } = await this.restore.execute(cmd);
+    return { id: database.id, status: database.status, operationId: operation.id };
+  }
+
+  @Get('backups')
+  async listAll(@TenantId() tenantId: string) {
+    return (await this.list.forTenant(tenantId)).map(toBackupView);
+  }
+
+  @Get('backups/:backupId')
+  async get(@TenantId() tenantId: string, @Param('backupId', UuidOr404) backupId: string) {
+    return toBackupView(await this.list.get(BackupRefCommand.create({ tenantId, backupId })));
+  }
+
+  @Post('backups/:backupId/restore')
+  @HttpCode(202)
+  async restoreAny(
+    @TenantId() tenantId: string,
+    @Param('backupId', UuidOr404) backupId: string,
+    @Body() body: RestoreBackupDto,
+  ) {
+    const { database, operation } = await this.restore.execute(
+      RestoreBackupCommand.create({ ...body, tenantId, backupId }),
+    );
+    return { id: database.id, status: database.status, operationId: operation.id };
+  }
+
+  @Delete('backups/:backupId')
+  @HttpCode(204)
+  async delete(@TenantId() tenantId: string, @Param('backupId', UuidOr404) backupId: string) {
+    await this.remove.execute(BackupRefCommand.create({ tenantId, backupId }));
+  }
+}

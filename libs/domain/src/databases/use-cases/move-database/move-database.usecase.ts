@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JobName } from '@app/jobs';
+import type { OperationEntity } from '@app/persistence/entities';
+import { PlacementService } from '../../../hosts/placement/placement.service';
+import { HOST_REPOSITORY, HostRepository, PLAN_REPOSITORY, PlanRepository } from '../../../ports';
+import { DatabaseOperationStarter } from '../../database-operation-starter';
+import { DatabaseException, DatabaseExceptionCode } from '../../database.exception';
+import { MoveDatabaseCommand } from './move-database.command';
+
+/** Operator action: move a database (ha none) to another host or storage backend, with a short stop. */
+@Injectable()
+export class MoveDatabaseUseCase {
+  constructor(
+    private readonly starter: DatabaseOperationStarter,
+    private readonly placement: PlacementService,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(PLAN_REPOSITORY) private readonly plans: PlanRepository,
+  ) {}
+
+  async execute(cmd: MoveDatabaseCommand, actor: string): Promise<OperationEntity> {
+    const db = await this.starter.findOwned(null, cmd.databaseId);
+    if (db.ha !== 'none')
+      throw new DatabaseException(
+        DatabaseExceptionCode.NotMovable,
+        `an ha "${db.ha}" database moves by switchover: POST /admin/v1/databases/${db.id}/failover`,
+      );
+    const plan = await this.plans.get(db.planId);
+    if (!plan) throw new DatabaseException(DatabaseExceptionCode.PlanNotFound, 'the database has no plan');
+    const target = cmd.targetHostId
+      ? await this.hosts.get(cmd.targetHostId)
+      : await this.placement.choose({ plan, accept: (h) => h.id !== db.hostId });
+    if (!target)
+      throw cmd.targetHostId
+        ? new DatabaseException(DatabaseExceptionCode.NotMovable, 'the target host does not exist')
+        : new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no other host has room for this database');
+    if (target.id === db.hostId)
+      throw new DatabaseException(DatabaseExceptionCode.NotMovable, 'the database is already on that host');
+    if (target.status !== 'active')
+      throw new DatabaseException(DatabaseExceptionCode.NotMovable, `the target host is ${target.status}`);
+    return this.starter.start({
+      tenantId: null,
+      databaseId: db.id,
+      type: 'move-database',
+      allowedFrom: ['running'],
+      params: { targetHostId: target.id, actor },
+      job: (operationId) => ({ name: JobName.MoveDatabase, data: { operationId, databaseId: db.id } }),
+    });
+  }
+}

@@ -1,0 +1,166 @@
+import { PassThrough } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TransferProgress, VolumeEntity } from '@app/persistence/entities';
+import { archiveTree, removePath, SyncResult, syncTree, TreeLocation } from '@app/storage/sync';
+import { containerName } from '../databases/provisioning/container-spec';
+import type { Loaded } from '../databases/provisioning/database-provisioner.service';
+import type { OperationContext } from '../databases/provisioning/operation-runner';
+import { HOST_CONNECTOR, HostConnector, STORAGE_DRIVERS, StorageDrivers } from '../ports';
+
+/** How a copy was made consistent: an LVM snapshot (the database never stops), or a frozen final pass. */
+export type CopyMethod = 'lvm-snapshot' | 'frozen-copy';
+
+export interface CopyOutcome {
+  method: CopyMethod;
+  /** frozen-copy: how long the database's processes were frozen for the final pass. */
+  frozenMs: number | null;
+  passes: SyncResult[];
+}
+
+/** Maps a bulk copy's progress onto the operation: its transfer counters, and a percentage within [from, to]. */
+export function reportTo(
+  op: OperationContext,
+  from: number,
+  to: number,
+  label: string,
+): (p: TransferProgress) => Promise<void> {
+  return async (p: TransferProgress) => {
+    await op.transfer({ ...p, phase: `${label}: ${p.phase}` });
+    const frac = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    await op.progress(
+      from + (to - from) * Math.min(1, frac),
+      `${label}: ${p.filesDone}/${p.filesTotal} files, ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MiB`,
+    );
+  };
+}
+
+/** A short, stable name for a job's temporary things (snapshots, staging copies): a retry reuses and replaces them. */
+export const tagFor = (operationId: string) => operationId.replace(/-/g, '').slice(0, 16);
+
+/**
+ * Copies a running database's data, consistent at one instant, with the file-level sync (only what differs moves).
+ * With an LVM snapshot the database never stops. Otherwise (directory and DRBD volumes) a first pass copies the live
+ * files, then the container is frozen (docker pause: the processes stop, their connections stay open) while a
+ * second pass moves what changed meanwhile: the result is what a power cut at that instant would have left on disk,
+ * which every engine recovers from with its own journal (WAL, redo log, AOF), as after a crash.
+ */
+@Injectable()
+export class VolumeCopier {
+  private readonly logger = new Logger(VolumeCopier.name);
+
+  constructor(
+    @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
+    @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+  ) {}
+
+  async tree(source: Loaded): Promise<TreeLocation> {
+    if (!source.volume.path) throw new Error('the volume has no path yet');
+    return {
+      exec: await this.connector.executor(source.host),
+      root: source.volume.path,
+      label: `${source.host.name}:${source.volume.path}`,
+    };
+  }
+
+  async copyConsistent(
+    source: Loaded,
+    target: TreeLocation,
+    tag: string,
+    onProgress: (p: TransferProgress) => Promise<void>,
+  ): Promise<CopyOutcome> {
+    const driver = this.storage.get(source.volume.driver);
+    const snap = driver.snapshot ? await driver.snapshot(source.host, source.volume, tag) : null;
+    if (snap) {
+      try {
+        const from = { exec: await this.connector.executor(source.host), root: snap.path, label: 'snapshot' };
+        const pass = await syncTree(from, target, { onProgress });
+        return { method: 'lvm-snapshot', frozenMs: null, passes: [pass] };
+      } finally {
+        await snap.release().catch((err) => this.logger.warn(`snapshot release: ${(err as Error).message}`));
+      }
+    }
+    const live = await this.tree(source);
+    const first = await syncTree(live, target, { onProgress: pass(onProgress, 'live pass') });
+    const runtime = await this.connector.runtime(source.host);
+    const name = containerName(source.db.id);
+    const started = Date.now();
+    await runtime.pause(name);
+    let final: SyncResult;
+    try {
+      final = await syncTree(live, target, { onProgress: pass(onProgress, 'final pass, frozen') });
+    } finally {
+      // Never leave a tenant's database frozen, whatever happened to the copy.
+      await runtime.unpause(name);
+    }
+    // The operation ends showing the whole copy, not just the (small) final pass.
+    const files = first.transferredFiles + final.transferredFiles;
+    const bytes = first.transferredBytes + final.transferredBytes;
+    await onProgress({ phase: 'done', filesDone: files, filesTotal: files, bytesDone: bytes, bytesTotal: bytes });
+    return { method: 'frozen-copy', frozenMs: Date.now() - started, passes: [first, final] };
+  }
+
+  /**
+   * A consistent tar.gz of the data, written by `write` (which consumes the stream). Snapshot: archived straight
+   * from it. Otherwise a frozen copy is made beside the volume first (the database is frozen only for the copy's
+   * final pass, not for the archive), archived, then removed.
+   */
+  async archiveConsistent(
+    source: Loaded,
+    tag: string,
+    onProgress: (p: TransferProgress) => Promise<void>,
+    write: (stream: NodeJS.ReadableStream) => Promise<{ bytes: number }>,
+  ): Promise<{ method: CopyMethod; frozenMs: number | null; files: number; bytes: number }> {
+    const driver = this.storage.get(source.volume.driver);
+    const exec = await this.connector.executor(source.host);
+    const snap = driver.snapshot ? await driver.snapshot(source.host, source.volume, tag) : null;
+    if (snap) {
+      try {
+        const r = await this.archive({ exec, root: snap.path, label: 'snapshot' }, onProgress, write);
+        return { method: 'lvm-snapshot', frozenMs: null, ...r };
+      } finally {
+        await snap.release().catch((err) => this.logger.warn(`snapshot release: ${(err as Error).message}`));
+      }
+    }
+    const staging: TreeLocation = { exec, root: stagingPath(source.volume, tag), label: 'staging copy' };
+    try {
+      const copy = await this.copyConsistent(source, staging, tag, onProgress);
+      const r = await this.archive(staging, onProgress, write);
+      return { method: copy.method, frozenMs: copy.frozenMs, ...r };
+    } finally {
+      await removePath(staging, staging.root).catch((err) =>
+        this.logger.warn(`staging removal: ${(err as Error).message}`),
+      );
+    }
+  }
+
+  private async archive(
+    from: TreeLocation,
+    onProgress: (p: TransferProgress) => Promise<void>,
+    write: (stream: NodeJS.ReadableStream) => Promise<{ bytes: number }>,
+  ): Promise<{ files: number; bytes: number }> {
+    const pipe = new PassThrough();
+    const writing = write(pipe);
+    try {
+      const [archived, written] = await Promise.all([archiveTree(from, pipe, { onProgress }), writing]);
+      return { files: archived.files, bytes: written.bytes };
+    } catch (err) {
+      // One side failed: make sure the other does not wait forever on the pipe.
+      pipe.destroy(err as Error);
+      await writing.catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+const pass =
+  (report: (p: TransferProgress) => Promise<void>, label: string) =>
+  (p: TransferProgress): Promise<void> =>
+    report({ ...p, phase: `${label}: ${p.phase}` });
+
+/** A temporary copy beside the volume's data directory (same filesystem, so no other disk fills up). */
+export function stagingPath(volume: VolumeEntity, tag: string): string {
+  if (!volume.path) throw new Error('the volume has no path yet');
+  const parent = volume.path.replace(/\/+$/, '').replace(/\/[^/]+$/, '') || '/';
+  return `${parent}/.stage-${tag}`;
+}

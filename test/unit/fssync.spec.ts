@@ -11,6 +11,7 @@ import {
   lchownSync,
   mkdirSync,
   mkdtempSync,
+  existsSync,
   readFileSync,
   rmSync,
   statSync,
@@ -192,6 +193,32 @@ describe('fssync', () => {
     await assertSameTree(a, b);
   });
 
+  test('live source: a file removed between the scan and the copy fails a still pass, not a live one', async () => {
+    const run = async (live: boolean) => {
+      const a = fresh(`live-src-${live}`);
+      const b = fresh(`live-dst-${live}`);
+      mkdirSync(a, { recursive: true });
+      for (let i = 0; i < 20; i++) writeFileSync(join(a, `f${i}`), `file ${i}`);
+      // The database deletes a file after the scan, just as tar starts reading (a WAL segment recycled).
+      const racing: CommandExecutor = {
+        run: (argv, o) => exec.run(argv, o),
+        spawn: async (argv, o) => {
+          if (argv[0] === 'tar' && argv.includes('-cf')) rmSync(join(a, 'f7'));
+          return exec.spawn(argv, o);
+        },
+      };
+      const r = await syncTree({ exec: racing, root: a }, { exec, root: b }, { live });
+      return { a, b, r };
+    };
+    await assert.rejects(run(false), /tar -c \(source\) failed/);
+    const { a, b } = await run(true);
+    assert.equal(existsSync(join(b, 'f7')), false);
+    assert.equal(readFileSync(join(b, 'f8'), 'utf8'), 'file 8');
+    // The next pass, on a still source, converges.
+    const again = await syncTree({ exec, root: a }, { exec, root: b });
+    assert.equal(again.transferredFiles, 0);
+  });
+
   test('type changes, deletions, and delete: false', async () => {
     const a = fresh('tc-src');
     const b = fresh('tc-dst');
@@ -355,6 +382,14 @@ describe('fssync', () => {
       assert.match(err.message, /tar -x \(target\) failed on tgt:.* \(exit 2\): boom: disk full/);
       return true;
     });
+    // The reader fails before reading anything, or exits 0 too early: still its fault, not the writer's.
+    for (const [script, re] of [
+      ['echo "boom: no space" >&2; exit 2', /tar -x \(target\) failed on .* \(exit 2\): boom: no space/],
+      ['head -c 1000 >/dev/null; exit 0', /tar -x \(target\) on .* exited before reading all its input/],
+    ] as const) {
+      const early = faulty((argv) => (argv[0] === 'tar' && argv.includes('-xf') ? ['sh', '-c', script] : undefined));
+      await assert.rejects(syncTree(at(src()), { exec: early, root: fresh('fail') }), re);
+    }
     const badC = faulty((argv) =>
       argv[0] === 'tar' && argv.includes('-cf') ? ['sh', '-c', 'echo "cannot read" >&2; exit 2'] : undefined,
     );
@@ -372,9 +407,12 @@ describe('fssync', () => {
     writeFileSync(blocker, 'x');
     await assert.rejects(syncTree(at(src()), at(join(blocker, 'sub'))), /failed/);
     // A source stream that errors mid-way: tar -x is stopped, the error is the stream's.
+    const gz: Buffer[] = [];
+    const sink = new PassThrough().on('data', (c: Buffer) => gz.push(c));
+    await archiveTree(at(src()), sink);
     const broken = new PassThrough();
     const p = extractArchive(broken, at(fresh('fail')));
-    broken.write(Buffer.alloc(1000));
+    broken.write(Buffer.concat(gz).subarray(0, 100_000)); // a valid start: gzip waits for more
     setTimeout(() => broken.destroy(new Error('upstream went away')), 50);
     await assert.rejects(p, /upstream went away/);
   });

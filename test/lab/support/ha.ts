@@ -58,7 +58,8 @@ export class HaLab {
     return sh(this.ssh[name]!, cmd, args);
   }
 
-  async setUp(tenant: string): Promise<void> {
+  /** `thinPool`: LUNs are carved thin from this pool of the storage server's VG (created here if missing). */
+  async setUp(tenant: string, opts: { thinPool?: { name: string; sizeGb: number } } = {}): Promise<void> {
     for (const vm of Object.values(this.lab.vms)) await this.connect(vm.name);
     await resetLab(this.ssh as Record<string, NodeSSH>);
     const image = `${servicesEnv().IMAGE_REGISTRY}/library/postgres:15`;
@@ -66,6 +67,14 @@ export class HaLab {
       seedImage(this.lab.vms.host1, this.lab.key, image),
       seedImage(this.lab.vms.host2, this.lab.key, image),
     ]);
+    if (opts.thinPool) {
+      const { name, sizeGb } = opts.thinPool;
+      const has = await this.on('storage', 'lvs', [`san/${name}`]);
+      if (has.code !== 0) {
+        const made = await this.on('storage', 'lvcreate', ['-y', '-T', `san/${name}`, '-L', `${sizeGb}g`]);
+        assert.equal(made.code, 0, made.stderr);
+      }
+    }
     await this.stack.start();
     const op = { key: this.stack.operatorKey };
     const backend = await this.stack.request('POST', '/admin/v1/storage-backends', {
@@ -79,6 +88,7 @@ export class HaLab {
         volumeGroup: 'san',
         iqnPrefix: 'iqn.2026-11.io.dbaas.lab',
         lunSizeGb: 2,
+        ...(opts.thinPool ? { thinPool: opts.thinPool.name } : {}),
       },
     });
     assert.equal(backend.status, 201, JSON.stringify(backend.body));

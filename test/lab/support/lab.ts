@@ -121,6 +121,7 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
     'for t in /sys/kernel/config/target/iscsi/iqn.2026-11.io.dbaas*; do [ -e "$t" ] && python3 -c "import sys; from rtslib_fb import RTSRoot; [t.delete() for t in RTSRoot().targets if t.wwn == sys.argv[1]]; [s.delete() for s in RTSRoot().storage_objects if s.name.startswith((\'lun-\', \'bench-\'))]" "$(basename "$t")"; done',
     "python3 -c \"from rtslib_fb import RTSRoot; [s.delete() for s in RTSRoot().storage_objects if s.name.startswith(('lun-', 'bench-'))]\"",
     'for lv in $(lvs --noheadings -o lv_name san | grep -E "^ *(lun|bench)-"); do lvremove -y "san/$lv"; done',
+    'rm -rf /srv/backups',
     'true',
   ].join('; ');
   await sh(ssh.storage, 'sh', ['-c', storageScript]);

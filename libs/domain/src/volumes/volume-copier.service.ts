@@ -81,7 +81,7 @@ export class VolumeCopier {
       }
     }
     const live = await this.tree(source);
-    const first = await syncTree(live, target, { onProgress: pass(onProgress, 'live pass') });
+    const first = await syncTree(live, target, { live: true, onProgress: pass(onProgress, 'live pass') });
     const runtime = await this.connector.runtime(source.host);
     const name = containerName(source.db.id);
     const started = Date.now();

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { CommandExecutor } from '@app/domain/ports';
 import { checkPath, parentDir } from './paths';
-import { ProgressReporter, type ProgressFn } from './progress';
+import { ProgressReporter, type SyncProgressFn } from './progress';
 import { ByteCounter, pump, runChecked, stageError } from './run';
 import { listTree, whereOf, type TreeLocation } from './scan';
 
@@ -15,7 +15,7 @@ const TAR_EXTRACT = ['--numeric-owner', '--same-owner', '--same-permissions', '-
 export async function archiveTree(
   src: TreeLocation,
   sink: NodeJS.WritableStream,
-  opts: { onProgress?: ProgressFn } = {},
+  opts: { onProgress?: SyncProgressFn } = {},
 ): Promise<{ files: number; bytes: number }> {
   const root = checkPath(src.root, 'source root');
   const progress = new ProgressReporter(opts.onProgress);
@@ -45,7 +45,7 @@ export async function archiveTree(
 export async function extractArchive(
   source: NodeJS.ReadableStream,
   dst: TreeLocation,
-  opts: { totalBytes?: number; onProgress?: ProgressFn } = {},
+  opts: { totalBytes?: number; onProgress?: SyncProgressFn } = {},
 ): Promise<{ bytes: number }> {
   const root = checkPath(dst.root, 'target root');
   const progress = new ProgressReporter(opts.onProgress);
@@ -92,6 +92,9 @@ export async function readFile(
   cat.stdin.on('error', () => undefined);
   cat.stdin.end();
   const out = new PassThrough();
+  // A failure before the caller attached its handlers must not crash the process: the stream stays errored,
+  // and pipeline()/finished() on it still report the error.
+  out.on('error', () => undefined);
   cat.stdout.pipe(out, { end: false });
   // The reader gave up: stop the program.
   out.on('close', () => {

@@ -8,7 +8,7 @@ export interface SyncProgress {
   bytesTotal: number;
 }
 
-export type ProgressFn = (p: SyncProgress) => void | Promise<void>;
+export type SyncProgressFn = (p: SyncProgress) => void | Promise<void>;
 
 /** Calls `onProgress` at most every `intervalMs` (phase changes and the end always go through); never throws. */
 export class ProgressReporter {
@@ -16,7 +16,7 @@ export class ProgressReporter {
   current: SyncProgress = { phase: 'scanning', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
 
   constructor(
-    private readonly onProgress?: ProgressFn,
+    private readonly onProgress?: SyncProgressFn,
     private readonly intervalMs = 500,
   ) {}
 

@@ -68,12 +68,14 @@ interface Side {
   /** For error messages: what ran where ("tar -c on src"). */
   stage: string;
   where: string;
+  /** Exit codes that are not failures (tar's 1, "some files changed as they were read", on a live source). */
+  okExit?: number[];
 }
 
 /**
  * Streams `from` → counter → `to`, where either end may be a program started on a host. When one side fails
- * (non-zero exit, stream error) the others are stopped; everything is awaited, and the first failure — the
- * cause, not the kills it led to — is thrown.
+ * (non-zero exit, stream error) the others are stopped; everything is awaited, and the failure that caused
+ * the others (not the broken pipes and kills it led to) is thrown.
  */
 export async function pump(opts: {
   from: Readable | (CommandStream & Side);
@@ -85,16 +87,32 @@ export async function pump(opts: {
   const { from, to, counter } = opts;
   const fromCmd = isCommand(from) ? from : undefined;
   const toCmd = isCommand(to) ? to : undefined;
-  // The first failure seen, and the program failures: a broken pipe is usually the effect of the reader
-  // failing (its exit code and stderr say why), so a program's own error (exit > 0) wins over a stream error.
-  let cause: { err: Error; fromProgram: boolean } | undefined;
-  let programError: Error | undefined;
+  const source = fromCmd ? fromCmd.stdout : (from as Readable);
+  const sink = toCmd ? toCmd.stdin : (to as Writable);
+
+  // Facts gathered while it runs; who is to blame is decided at the end, from what failed rather than from
+  // the order events arrived in (a dead reader shows up as EPIPE or a premature close before its exit code).
+  let flowError: Error | undefined;
+  let earlyExit: Error | undefined;
+  const ours = new WeakSet<Error>();
+  // Which stream emitted an error first: pipeline passes the same error on to the other streams.
+  const firstSeen = new Map<Error, Readable | Writable>();
+  for (const s of [source, sink]) s.on('error', (err: Error) => void (firstSeen.has(err) || firstSeen.set(err, s)));
+  const failures = new Map<CommandStream, { err: Error; exitCode: number }>();
+  let readerDoneOk = false;
+  const settled = new Set<CommandStream>();
+  const killed = new Set<CommandStream>();
   let flowDone = false;
-  const stopAll = (err: Error, fromProgram = false) => {
-    cause ??= { err, fromProgram };
-    fromCmd?.kill();
-    toCmd?.kill();
+  let stopped = false;
+  const stopAll = (err?: Error) => {
     if (!flowDone) counter.destroy(err);
+    if (stopped) return;
+    stopped = true;
+    for (const cmd of [fromCmd, toCmd])
+      if (cmd && !settled.has(cmd)) {
+        killed.add(cmd);
+        cmd.kill();
+      }
   };
 
   if (fromCmd) {
@@ -103,33 +121,63 @@ export async function pump(opts: {
   }
   if (toCmd) toCmd.stdout.resume(); // nothing expected, but it must be read for the program to finish
 
-  const source = fromCmd ? fromCmd.stdout : (from as Readable);
-  const sink = toCmd ? toCmd.stdin : (to as Writable);
   const flow = pipeline(source, counter, sink).then(
     () => {
       flowDone = true;
     },
     (err: Error) => {
       flowDone = true;
+      flowError = err;
       stopAll(err);
     },
   );
+  let readerTimer: NodeJS.Timeout | undefined;
   const watch = async (cmd: (CommandStream & Side) | undefined) => {
     if (!cmd) return;
     const res = await cmd.done;
-    if (res.exitCode !== 0) {
+    settled.add(cmd);
+    if (res.exitCode !== 0 && !cmd.okExit?.includes(res.exitCode)) {
       const err = stageError(cmd.stage, cmd.where, res.exitCode, res.stderr);
-      if (res.exitCode > 0) programError ??= err;
-      stopAll(err, true);
-    } else if (cmd === toCmd && !flowDone) {
+      ours.add(err);
+      failures.set(cmd, { err, exitCode: res.exitCode });
+      stopAll(err);
+    } else if (cmd === toCmd) {
+      readerDoneOk = true;
       // The reader finished without error but data is still pending: never wait on a stream nobody reads.
-      setTimeout(() => {
-        if (!flowDone) stopAll(new Error(`fssync: ${cmd.stage} on ${cmd.where} exited before reading all its input`));
-      }, 2_000).unref();
+      if (!flowDone)
+        readerTimer = setTimeout(() => {
+          if (flowDone) return;
+          ours.add((earlyExit = readerEarly(cmd)));
+          stopAll(earlyExit);
+        }, 2_000);
     }
   };
   await Promise.all([flow, watch(fromCmd), watch(toCmd)]);
-  if (cause) throw cause.fromProgram ? cause.err : (programError ?? cause.err);
+  clearTimeout(readerTimer);
+
+  // 1. The caller's own stream failed (its source went away, its sink broke): that is the cause.
+  for (const [err, stream] of firstSeen) {
+    const callers = stream === source ? !fromCmd : !toCmd;
+    if (callers && !ours.has(err) && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+  }
+  const exited = (cmd: CommandStream | undefined) => {
+    const f = cmd ? failures.get(cmd) : undefined;
+    return f && f.exitCode > 0 ? f.err : undefined;
+  };
+  const anyFailure = (cmd: CommandStream | undefined) => (cmd ? failures.get(cmd)?.err : undefined);
+  // A program we stopped (because something else had failed) is not the cause.
+  const died = (cmd: CommandStream | undefined) => (cmd && !killed.has(cmd) ? anyFailure(cmd) : undefined);
+  // 2. The flow broke: a reader that exited with an error is why (writing into it failed), else a writer.
+  // A reader that exited 0 while data was still coming stopped reading too early.
+  if (flowError && readerDoneOk && toCmd) earlyExit ??= readerEarly(toCmd);
+  if (flowError) throw exited(toCmd) ?? earlyExit ?? exited(fromCmd) ?? died(toCmd) ?? died(fromCmd) ?? flowError;
+  // 3. The stream ended cleanly but a program failed: upstream first (a reader fed a truncated stream fails too).
+  const failed = anyFailure(fromCmd) ?? anyFailure(toCmd);
+  if (failed) throw failed;
+}
+
+function readerEarly(cmd: Side): Error {
+  return new Error(`fssync: ${cmd.stage} on ${cmd.where} exited before reading all its input`);
 }
 
 function isCommand(x: unknown): x is CommandStream & Side {

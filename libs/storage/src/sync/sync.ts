@@ -1,5 +1,5 @@
 import { checkPath } from './paths';
-import { ProgressReporter, type ProgressFn } from './progress';
+import { ProgressReporter, type SyncProgressFn } from './progress';
 import { ByteCounter, pump, runChecked, runStreaming, stageError } from './run';
 import { listTree, whereOf, type TreeEntry, type TreeLocation } from './scan';
 
@@ -8,9 +8,14 @@ export interface SyncOptions {
   checksum?: boolean;
   /** Remove target entries absent from the source (default true). */
   delete?: boolean;
-  onProgress?: ProgressFn;
+  onProgress?: SyncProgressFn;
   /** Minimum time between progress reports (default 500 ms). */
   progressIntervalMs?: number;
+  /**
+   * The source may change while it is read (the live first pass of a move or of a frozen copy): a file that
+   * changed or vanished meanwhile is copied as found or skipped, and the next pass, on a still source, fixes it.
+   */
+  live?: boolean;
 }
 
 export interface SyncResult {
@@ -246,7 +251,7 @@ export async function syncTree(src: TreeLocation, dst: TreeLocation, opts: SyncO
       bytesTotal: sendBytes,
     });
     await runChecked(dst.exec, ['mkdir', '-p', '--', dstRoot], 'mkdir (target root)', whereOf(dst));
-    await transfer(src, srcRoot, dst, dstRoot, plan.send, sizes, progress);
+    await transfer(src, srcRoot, dst, dstRoot, plan.send, sizes, progress, opts.live ?? false);
   }
 
   const result: SyncResult = {
@@ -277,6 +282,7 @@ async function transfer(
   send: TreeEntry[],
   sizes: number[],
   progress: ProgressReporter,
+  live: boolean,
 ): Promise<void> {
   // Progress: walk the list as the stream passes each entry's estimated end.
   let idx = 0;
@@ -304,6 +310,7 @@ async function transfer(
     '--no-recursion',
     '--null',
     '--no-unquote',
+    ...(live ? ['--ignore-failed-read', '--warning=no-file-changed', '--warning=no-file-removed'] : []),
     '-T',
     '-',
     '-cf',
@@ -329,7 +336,7 @@ async function transfer(
     throw err;
   }
   await pump({
-    from: { ...tarC, stage: 'tar -c (source)', where: whereOf(src) },
+    from: { ...tarC, stage: 'tar -c (source)', where: whereOf(src), okExit: live ? [1] : [] },
     to: { ...tarX, stage: 'tar -x (target)', where: whereOf(dst) },
     counter,
     input: nulList(send.map((e) => tarName(e.raw))),

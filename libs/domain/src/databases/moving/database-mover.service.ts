@@ -76,7 +76,7 @@ export class DatabaseMover {
       const dst: TreeLocation = { exec: await this.connector.executor(target), root: hostPath.hostPath };
       await op.progress(5, `copying to ${target.name} while the database runs`);
       const first = await this.provisioner.step('first pass', () =>
-        syncTree(src, dst, { onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
+        syncTree(src, dst, { live: true, onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
       );
       // Pulled now, so the download is not part of the downtime.
       const spec = this.provisioner.spec({ ...l, host: target }, hostPath.hostPath);

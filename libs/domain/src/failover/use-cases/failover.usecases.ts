@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MoveDatabaseCommand } from '../../databases/use-cases/move-database/move-database.command';
+import { MoveDatabaseUseCase } from '../../databases/use-cases/move-database/move-database.usecase';
 import type { FailoverEntity, HostEntity } from '@app/persistence/entities';
 import {
   DATABASE_REPOSITORY,
@@ -85,6 +87,7 @@ export class FailoverUseCases {
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     private readonly failure: HostFailureService,
+    private readonly mover: MoveDatabaseUseCase,
   ) {}
 
   async list(q: ListFailoversQuery): Promise<FailoverView[]> {
@@ -209,14 +212,26 @@ export class FailoverUseCases {
     const started = await this.failure.startFailovers(host, reason, actor);
     const fresh = (await this.hosts.get(host.id))!;
     for (const f of started) if (fresh.status !== 'down' || f.ha === 'san') await this.failure.enqueue(f);
-    const stay = (await this.databases.list({ hostId: host.id })).filter((d) => d.ha === 'none');
-    return {
-      host: host.name,
-      status: fresh.status,
-      failovers: started.map((f) => f.id),
-      // Databases without HA need a volume move (clone and sync) to leave the host.
-      notMoved: stay.map((d) => ({ id: d.id, name: d.name, reason: 'no HA: needs a volume move' })),
-    };
+    // Databases without HA leave by a volume move (sync while running, short stop), which needs their host alive.
+    const moves: { id: string; name: string; operationId: string }[] = [];
+    const notMoved: { id: string; name: string; reason: string }[] = [];
+    for (const d of (await this.databases.list({ hostId: host.id })).filter((x) => x.ha === 'none')) {
+      if (fresh.status === 'down' || fresh.status === 'fenced') {
+        notMoved.push({
+          id: d.id,
+          name: d.name,
+          reason: `no HA and the host is ${fresh.status}: its data is unreachable`,
+        });
+        continue;
+      }
+      try {
+        const op = await this.mover.execute(MoveDatabaseCommand.create({ databaseId: d.id }), actor);
+        moves.push({ id: d.id, name: d.name, operationId: op.id });
+      } catch (err) {
+        notMoved.push({ id: d.id, name: d.name, reason: (err as Error).message });
+      }
+    }
+    return { host: host.name, status: fresh.status, failovers: started.map((f) => f.id), moves, notMoved };
   }
 
   private async checkTarget(databaseId: string, targetHostId: string, from: HostEntity | null): Promise<void> {

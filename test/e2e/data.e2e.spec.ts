@@ -37,8 +37,14 @@ function expectedKept(dates: Date[], daily: number, weekly: number, now: Date): 
   const seenD = new Set<string>();
   const seenW = new Set<string>();
   for (const d of sorted) {
-    if (days.has(day(d)) && !seenD.has(day(d))) (seenD.add(day(d)), kept.add(d.toISOString()));
-    if (weeks.has(monday(d)) && !seenW.has(monday(d))) (seenW.add(monday(d)), kept.add(d.toISOString()));
+    if (days.has(day(d)) && !seenD.has(day(d))) {
+      seenD.add(day(d));
+      kept.add(d.toISOString());
+    }
+    if (weeks.has(monday(d)) && !seenW.has(monday(d))) {
+      seenW.add(monday(d));
+      kept.add(d.toISOString());
+    }
   }
   return kept;
 }

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandExecutor, CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
+import type { CommandResult } from '../../libs/domain/src/ports/infrastructure';
 import {
   DRBD_CSTATES,
   DRBD_NET_TIMING,
@@ -26,6 +26,7 @@ import {
 } from '../../libs/storage/src/drbd/drbd';
 import { DrbdHost } from '../../libs/storage/src/drbd/drbd-host';
 import { CommandFailed } from '../../libs/storage/src/san-lvm/run-checked';
+import { fail, FakeExecutor, ok } from '../support/fake-executor';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Recorded outputs: test/unit/fixtures/drbd/*.txt, stdout then stderr of one command on the lab's host1 (Debian 12,
@@ -48,36 +49,6 @@ function fixture(name: string): Fixture {
 function rec(name: string): CommandResult {
   const f = fixture(name);
   return f.exit === 0 ? { exitCode: 0, stdout: f.text, stderr: '' } : { exitCode: f.exit, stdout: '', stderr: f.text };
-}
-const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
-const fail = (exitCode: number, stderr: string): CommandResult => ({ exitCode, stdout: '', stderr });
-
-// A scripted executor: each rule matches an argv and answers from a queue of results (the last one repeats).
-type Answer = CommandResult | (() => CommandResult);
-class FakeExecutor implements CommandExecutor {
-  readonly calls: { argv: string[]; opts: RunOptions }[] = [];
-  private readonly rules: { match: (argv: readonly string[]) => boolean; answers: Answer[] }[] = [];
-
-  on(match: (argv: readonly string[]) => boolean, ...answers: Answer[]): this {
-    this.rules.push({ match, answers });
-    return this;
-  }
-
-  async spawn(): Promise<never> {
-    throw new Error('not supported');
-  }
-
-  async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
-    this.calls.push({ argv: [...argv], opts });
-    const rule = this.rules.find((r) => r.match(argv));
-    if (!rule) throw new Error(`unexpected command: ${JSON.stringify(argv)}`);
-    const a = rule.answers.length > 1 ? rule.answers.shift()! : rule.answers[0];
-    return typeof a === 'function' ? a() : { ...a };
-  }
-
-  get argvs(): string[][] {
-    return this.calls.map((c) => c.argv);
-  }
 }
 
 const is =

@@ -28,7 +28,6 @@ class FakeOperations implements OperationRepository {
   async markRunning(id: string, attempt: number) {
     this.calls.push(['markRunning', id, attempt]);
   }
-  async transfer() {}
   async progress(id: string, progress: number, message: string) {
     this.calls.push(['progress', id, progress, message]);
   }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommandExecutor, CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
+import type { CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
 import { HostBlockDevices } from '../../libs/storage/src/san-lvm/host-block';
 import { SanBackendClient } from '../../libs/storage/src/san-lvm/san-backend.client';
 import { LIO_HELPER_PY } from '../../libs/storage/src/san-lvm/lio-helper';
@@ -9,42 +9,9 @@ import { CommandFailed } from '../../libs/storage/src/san-lvm/run-checked';
 import { maskSecrets } from '../../libs/hosts/src/executors/local-executor';
 import { sshCommandLine } from '../../libs/hosts/src/executors/ssh-executor';
 import { fixture } from './san-fixtures';
+import { fail, FakeExecutor, ok } from '../support/fake-executor';
 
 // ---------------------------------------------------------------------------------------------------------------
-// A scripted executor: each rule matches an argv and answers from a queue of results (the last one repeats).
-// Every call is recorded; an argv no rule matches fails the test.
-
-type Answer = CommandResult | (() => CommandResult);
-interface Rule {
-  match: (argv: readonly string[]) => boolean;
-  answers: Answer[];
-}
-
-class FakeExecutor implements CommandExecutor {
-  readonly calls: { argv: string[]; opts: RunOptions }[] = [];
-  private readonly rules: Rule[] = [];
-
-  on(match: (argv: readonly string[]) => boolean, ...answers: Answer[]): this {
-    this.rules.push({ match, answers });
-    return this;
-  }
-
-  async spawn(): Promise<never> {
-    throw new Error('not supported');
-  }
-
-  async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
-    this.calls.push({ argv: [...argv], opts });
-    const rule = this.rules.find((r) => r.match(argv));
-    if (!rule) throw new Error(`unexpected command: ${JSON.stringify(argv)}`);
-    const a = rule.answers.length > 1 ? rule.answers.shift()! : rule.answers[0];
-    return typeof a === 'function' ? a() : { ...a };
-  }
-
-  get argvs(): string[][] {
-    return this.calls.map((c) => c.argv);
-  }
-}
 
 /** A recorded output as a command result: stdout on success, stderr on failure (the recordings mix both). */
 function rec(name: string, exitOverride?: number): CommandResult {
@@ -52,8 +19,6 @@ function rec(name: string, exitOverride?: number): CommandResult {
   const exitCode = exitOverride ?? f.exit ?? 0;
   return exitCode === 0 ? { exitCode, stdout: f.text, stderr: '' } : { exitCode, stdout: '', stderr: f.text };
 }
-const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
-const fail = (exitCode: number, stderr: string): CommandResult => ({ exitCode, stdout: '', stderr });
 
 const is =
   (prog: string, ...args: string[]) =>

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandExecutor, CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
+import type { CommandResult } from '../../libs/domain/src/ports/infrastructure';
 import {
   HostVip,
   ifaceName,
@@ -15,6 +15,7 @@ import {
   vipCmd,
   vipPrefixLen,
 } from '../../libs/hosts/src/network/vip';
+import { fail, FakeExecutor, ok } from '../support/fake-executor';
 
 // Recorded on the lab's host1 (Debian 12, iproute2): test/unit/fixtures/drbd/ip-*.txt, stdout then stderr, then
 // `exit=N`. The add/del recordings used 192.0.2.77 (TEST-NET-1) on lo, removed afterwards.
@@ -25,35 +26,6 @@ function rec(name: string): CommandResult {
   const text = raw.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0));
   const exitCode = Number(m[1]);
   return exitCode === 0 ? { exitCode, stdout: text, stderr: '' } : { exitCode, stdout: '', stderr: text };
-}
-const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
-const fail = (exitCode: number, stderr: string): CommandResult => ({ exitCode, stdout: '', stderr });
-
-type Answer = CommandResult | (() => CommandResult);
-class FakeExecutor implements CommandExecutor {
-  readonly calls: { argv: string[]; opts: RunOptions }[] = [];
-  private readonly rules: { match: (argv: readonly string[]) => boolean; answers: Answer[] }[] = [];
-
-  on(match: (argv: readonly string[]) => boolean, ...answers: Answer[]): this {
-    this.rules.push({ match, answers });
-    return this;
-  }
-
-  async spawn(): Promise<never> {
-    throw new Error('not supported');
-  }
-
-  async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
-    this.calls.push({ argv: [...argv], opts });
-    const rule = this.rules.find((r) => r.match(argv));
-    if (!rule) throw new Error(`unexpected command: ${JSON.stringify(argv)}`);
-    const a = rule.answers.length > 1 ? rule.answers.shift()! : rule.answers[0];
-    return typeof a === 'function' ? a() : { ...a };
-  }
-
-  get argvs(): string[][] {
-    return this.calls.map((c) => c.argv);
-  }
 }
 
 const ipAddr = (verb: string) => (argv: readonly string[]) => argv[0] === 'ip' && argv[2] === verb;

@@ -1,27 +1,24 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, WorkerEnv } from '@app/config';
 import { HostMonitorService } from '@app/domain';
-import { HeldLock, RESOURCE_LOCK, ResourceLock } from '@app/domain/ports';
+import { RESOURCE_LOCK, ResourceLock } from '@app/domain/ports';
+import { Leadership } from '../leadership/leadership';
 
-const LEADER_LOCK = 'failover-monitor';
-
-/**
- * The failover worker's loop. Every replica runs it, but only the one holding the leader lock (a PostgreSQL
- * advisory lock on its own connection) probes and acts; if that replica dies its connection closes, the lock
- * frees, and another replica takes over at its next tick.
- */
+/** The failover worker's loop. Every replica runs it, but only the leader (see Leadership) probes and acts. */
 @Injectable()
 export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FailoverMonitor.name);
   private timer?: NodeJS.Timeout;
-  private leader: HeldLock | null = null;
+  private readonly leadership: Leadership;
   private stopped = false;
 
   constructor(
     @Inject(ENV) private readonly env: WorkerEnv,
-    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
+    @Inject(RESOURCE_LOCK) lock: ResourceLock,
     private readonly monitor: HostMonitorService,
-  ) {}
+  ) {
+    this.leadership = new Leadership(lock, 'failover-monitor');
+  }
 
   onApplicationBootstrap(): void {
     if (!this.env.FAILOVER_ENABLED) return;
@@ -31,7 +28,7 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.leader?.release();
+    await this.leadership.release();
   }
 
   private schedule(ms: number): void {
@@ -42,10 +39,9 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private async tick(): Promise<void> {
     const started = Date.now();
     try {
-      if (!this.leader || !(await this.leader.alive())) {
-        if (this.leader) this.logger.warn('lost the failover leader lock');
-        this.leader = await this.lock.tryHold(LEADER_LOCK);
-        if (!this.leader) return;
+      const lead = await this.leadership.check();
+      if (!lead) return;
+      if (lead === 'gained') {
         this.monitor.reset();
         this.logger.log('this worker now leads host monitoring and failover');
       }

@@ -189,8 +189,8 @@ export interface OperationRepository {
   getForTenant(id: string, tenantId: string): Promise<OperationEntity | null>;
   list(filter: { status?: OperationStatus; databaseId?: string; limit: number }): Promise<OperationEntity[]>;
   markRunning(id: string, attempt: number): Promise<void>;
-  progress(id: string, progress: number, message: string): Promise<void>;
-  transfer(id: string, transfer: TransferProgress | null): Promise<void>;
+  /** `transfer`: a bulk copy's counters, written in the same update. */
+  progress(id: string, progress: number, message: string, transfer?: TransferProgress): Promise<void>;
   setParams(id: string, params: Record<string, unknown>): Promise<void>;
   succeed(id: string): Promise<void>;
   fail(id: string, error: string): Promise<void>;

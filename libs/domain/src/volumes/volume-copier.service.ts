@@ -5,10 +5,11 @@ import { archiveTree, removePath, SyncResult, syncTree, TreeLocation } from '@ap
 import { containerName } from '../databases/provisioning/container-spec';
 import type { Loaded } from '../databases/provisioning/database-provisioner.service';
 import type { OperationContext } from '../databases/provisioning/operation-runner';
-import { HOST_CONNECTOR, HostConnector, STORAGE_DRIVERS, StorageDrivers } from '../ports';
+import { HOST_CONNECTOR, HostConnector, STORAGE_DRIVERS, StorageDrivers, VolumeSnapshot } from '../ports';
 
 /** How a copy was made consistent: an LVM snapshot (the database never stops), or a frozen final pass. */
-export type CopyMethod = 'lvm-snapshot' | 'frozen-copy';
+// A driver's snapshot names its own method ('lvm-snapshot').
+export type CopyMethod = VolumeSnapshot['method'] | 'frozen-copy';
 
 export interface CopyOutcome {
   method: CopyMethod;
@@ -25,12 +26,12 @@ export function reportTo(
   label: string,
 ): (p: TransferProgress) => Promise<void> {
   return async (p: TransferProgress) => {
-    await op.transfer({ ...p, phase: `${label}: ${p.phase}` });
     const frac = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
     const mb = (n: number) => (n / 2 ** 20).toFixed(1);
     await op.progress(
       from + (to - from) * Math.min(1, frac),
       `${label}: ${p.filesDone}/${p.filesTotal} files, ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MiB`,
+      { ...p, phase: `${label}: ${p.phase}` },
     );
   };
 }
@@ -69,17 +70,60 @@ export class VolumeCopier {
     tag: string,
     onProgress: (p: TransferProgress) => Promise<void>,
   ): Promise<CopyOutcome> {
+    const snap = await this.onSnapshot(source, tag, (from) => syncTree(from, target, { onProgress }));
+    if (snap) return { method: snap.method, frozenMs: null, passes: [snap.result] };
+    return this.frozenCopy(source, target, onProgress);
+  }
+
+  /**
+   * A consistent tar.gz of the data, written by `write` (which consumes the stream). Snapshot: archived straight
+   * from it. Otherwise a frozen copy is made beside the volume first (the database is frozen only for the copy's
+   * final pass, not for the archive), archived, then removed.
+   */
+  async archiveConsistent(
+    source: Loaded,
+    tag: string,
+    onProgress: (p: TransferProgress) => Promise<void>,
+    write: (stream: NodeJS.ReadableStream) => Promise<{ bytes: number }>,
+  ): Promise<{ method: CopyMethod; frozenMs: number | null; files: number; bytes: number }> {
+    const snap = await this.onSnapshot(source, tag, (from) => this.archive(from, onProgress, write));
+    if (snap) return { method: snap.method, frozenMs: null, ...snap.result };
+    const exec = await this.connector.executor(source.host);
+    const staging: TreeLocation = { exec, root: stagingPath(source.volume, tag), label: 'staging copy' };
+    try {
+      const copy = await this.frozenCopy(source, staging, onProgress);
+      const r = await this.archive(staging, onProgress, write);
+      return { method: copy.method, frozenMs: copy.frozenMs, ...r };
+    } finally {
+      await removePath(staging, staging.root).catch((err) =>
+        this.logger.warn(`staging removal: ${(err as Error).message}`),
+      );
+    }
+  }
+
+  /** Runs `use` on a snapshot of the volume, dropped afterwards; null when its driver cannot take one now. */
+  private async onSnapshot<T>(
+    source: Loaded,
+    tag: string,
+    use: (from: TreeLocation) => Promise<T>,
+  ): Promise<{ method: CopyMethod; result: T } | null> {
     const driver = this.storage.get(source.volume.driver);
     const snap = driver.snapshot ? await driver.snapshot(source.host, source.volume, tag) : null;
-    if (snap) {
-      try {
-        const from = { exec: await this.connector.executor(source.host), root: snap.path, label: 'snapshot' };
-        const pass = await syncTree(from, target, { onProgress });
-        return { method: 'lvm-snapshot', frozenMs: null, passes: [pass] };
-      } finally {
-        await snap.release().catch((err) => this.logger.warn(`snapshot release: ${(err as Error).message}`));
-      }
+    if (!snap) return null;
+    try {
+      const from = { exec: await this.connector.executor(source.host), root: snap.path, label: 'snapshot' };
+      return { method: snap.method, result: await use(from) };
+    } finally {
+      await snap.release().catch((err) => this.logger.warn(`snapshot release: ${(err as Error).message}`));
     }
+  }
+
+  /** A live pass, then a short final pass with the container frozen. */
+  private async frozenCopy(
+    source: Loaded,
+    target: TreeLocation,
+    onProgress: (p: TransferProgress) => Promise<void>,
+  ): Promise<CopyOutcome> {
     const live = await this.tree(source);
     const first = await syncTree(live, target, { live: true, onProgress: pass(onProgress, 'live pass') });
     const runtime = await this.connector.runtime(source.host);
@@ -98,40 +142,6 @@ export class VolumeCopier {
     const bytes = first.transferredBytes + final.transferredBytes;
     await onProgress({ phase: 'done', filesDone: files, filesTotal: files, bytesDone: bytes, bytesTotal: bytes });
     return { method: 'frozen-copy', frozenMs: Date.now() - started, passes: [first, final] };
-  }
-
-  /**
-   * A consistent tar.gz of the data, written by `write` (which consumes the stream). Snapshot: archived straight
-   * from it. Otherwise a frozen copy is made beside the volume first (the database is frozen only for the copy's
-   * final pass, not for the archive), archived, then removed.
-   */
-  async archiveConsistent(
-    source: Loaded,
-    tag: string,
-    onProgress: (p: TransferProgress) => Promise<void>,
-    write: (stream: NodeJS.ReadableStream) => Promise<{ bytes: number }>,
-  ): Promise<{ method: CopyMethod; frozenMs: number | null; files: number; bytes: number }> {
-    const driver = this.storage.get(source.volume.driver);
-    const exec = await this.connector.executor(source.host);
-    const snap = driver.snapshot ? await driver.snapshot(source.host, source.volume, tag) : null;
-    if (snap) {
-      try {
-        const r = await this.archive({ exec, root: snap.path, label: 'snapshot' }, onProgress, write);
-        return { method: 'lvm-snapshot', frozenMs: null, ...r };
-      } finally {
-        await snap.release().catch((err) => this.logger.warn(`snapshot release: ${(err as Error).message}`));
-      }
-    }
-    const staging: TreeLocation = { exec, root: stagingPath(source.volume, tag), label: 'staging copy' };
-    try {
-      const copy = await this.copyConsistent(source, staging, tag, onProgress);
-      const r = await this.archive(staging, onProgress, write);
-      return { method: copy.method, frozenMs: copy.frozenMs, ...r };
-    } finally {
-      await removePath(staging, staging.root).catch((err) =>
-        this.logger.warn(`staging removal: ${(err as Error).message}`),
-      );
-    }
   }
 
   private async archive(

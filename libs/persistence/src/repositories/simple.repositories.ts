@@ -201,11 +201,9 @@ export class TypeOrmOperationRepository implements OperationRepository {
       .where('id = :id AND status IN (:...s)', { id, s: ['queued', 'running'] })
       .execute();
   }
-  async progress(id: string, progress: number, progressMessage: string) {
-    await this.repo.update({ id, status: In(['queued', 'running']) }, { progress, progressMessage });
-  }
-  async transfer(id: string, transfer: TransferProgress | null) {
-    await this.repo.update({ id }, { transfer } as QueryDeepPartialEntity<OperationEntity>);
+  async progress(id: string, progress: number, progressMessage: string, transfer?: TransferProgress) {
+    const patch = { progress, progressMessage, ...(transfer ? { transfer } : {}) };
+    await this.repo.update({ id, status: In(['queued', 'running']) }, patch as QueryDeepPartialEntity<OperationEntity>);
   }
   async setParams(id: string, params: Record<string, unknown>) {
     await this.repo.update({ id }, { params } as QueryDeepPartialEntity<OperationEntity>);

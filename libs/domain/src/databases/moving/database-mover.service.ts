@@ -110,8 +110,8 @@ export class DatabaseMover {
       runtime.ensureRunning(this.provisioner.spec(l, l.volume.path!)),
     );
     await this.provisioner.waitReady(l);
-    const downtimeMs = params.stoppedAt ? Date.now() - params.stoppedAt : null;
-    params.downtimeMs ??= downtimeMs ?? undefined;
+    // Kept from the first attempt that got here: a re-run after the start does not stretch it.
+    if (params.stoppedAt) params.downtimeMs ??= Date.now() - params.stoppedAt;
     await this.operations.setParams(op.operationId, { ...params });
     await this.cleanUpOld(params);
     const msg = `moved to ${target.name}; the database was stopped for ${params.downtimeMs ?? '?'} ms`;

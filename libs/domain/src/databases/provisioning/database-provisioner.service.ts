@@ -254,7 +254,7 @@ export class DatabaseProvisioner {
   async markFailed(databaseId: string, type: string, message: string): Promise<void> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleted') return;
-    if (['create-database', 'delete-database', 'restart-database', 'clone-database', 'restore-backup'].includes(type)) {
+    if (['create-database', 'delete-database', 'restart-database'].includes(type)) {
       await this.databases.update(databaseId, { status: 'error' });
     }
     await this.events.record({

@@ -6,9 +6,8 @@ import { OPERATION_REPOSITORY, OperationRepository, RESOURCE_LOCK, ResourceLock 
 export interface OperationContext {
   operationId: string;
   attempt: number;
-  progress(pct: number, message: string): Promise<void>;
-  /** Bytes and files of a bulk copy, shown with the operation while it runs. */
-  transfer(t: TransferProgress | null): Promise<void>;
+  /** `transfer`: the bytes and files of a bulk copy, shown with the operation while it runs. */
+  progress(pct: number, message: string, transfer?: TransferProgress): Promise<void>;
 }
 
 export interface JobRun {
@@ -65,8 +64,8 @@ export class OperationRunner {
     const ctx: OperationContext = {
       operationId: op.id,
       attempt: job.attempt,
-      progress: (pct, message) => this.operations.progress(op.id, Math.max(0, Math.min(100, Math.round(pct))), message),
-      transfer: (t) => this.operations.transfer(op.id, t),
+      progress: (pct, message, transfer) =>
+        this.operations.progress(op.id, Math.max(0, Math.min(100, Math.round(pct))), message, transfer),
     };
     try {
       await this.lock.withLock(`database:${job.databaseId}`, () => body(ctx));

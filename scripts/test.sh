@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # `npm test`: on a fresh Debian machine too. Installs what is missing (npm packages, then PostgreSQL, Redis,
 # dockerd and a local registry with the engine images, through scripts/services.sh and scripts/images/),
-# builds the API and the worker, runs the unit and end-to-end suites, and closes with "N passed, N failed".
+# builds the API, the worker and the console, runs the unit, end-to-end and browser suites, and closes with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_TAG=test
 . scripts/lib.sh
 
 prepare_platform
+# The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
+need_pkg chromium fonts-dejavu-core
 
 mkdir -p test-artifacts
 tap=test-artifacts/results.tap
-files=(test/unit/*.spec.ts test/e2e/*.spec.ts)
+files=(test/unit/*.spec.ts test/e2e/*.spec.ts test/browser/*.spec.ts)
 if [ -n "${TEST_FILES:-}" ]; then read -r -a files <<<"$TEST_FILES"; fi
-log "running ${#files[@]} test files (unit, then end-to-end against real PostgreSQL, Redis and dockerd)"
+log "running ${#files[@]} test files (unit, end-to-end against real PostgreSQL, Redis and dockerd, then the console in Chromium)"
 set +e
 node -r @swc-node/register --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \

@@ -61,7 +61,8 @@ The platform is up: API http://127.0.0.1:$API_PORT (OpenAPI: http://127.0.0.1:$A
 local Docker host with directory volumes under $DATA_ROOT. Logs: $DBAAS_LOG_DIR/{api,worker}.log
 
 Tenant "demo", API key (shown once):  $key
-Operator key (admin API):              see $APP_ENV
+Operator key (admin API and console):  OPERATOR_BOOTSTRAP_KEY in $APP_ENV
+Admin console:                         http://127.0.0.1:$API_PORT/console/  (sign in with the operator key)
 
 Create a PostgreSQL database:
   curl -s -X POST http://127.0.0.1:$API_PORT/v1/databases \\

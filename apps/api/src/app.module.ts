@@ -1,4 +1,6 @@
 import { AdminFailoverController } from './admin/failover.controller';
+import { AdminFleetController } from './admin/fleet.controller';
+import { AuditRecorder } from './audit/audit-recorder.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiEnv, ConfigModule } from '@app/config';
@@ -42,12 +44,14 @@ export function apiModule(env: ApiEnv) {
       AdminStorageController,
       AdminFailoverController,
       AdminDatabasesController,
+      AdminFleetController,
       HealthController,
       MetricsController,
     ],
     providers: [
       BootService,
       MetricsService,
+      AuditRecorder,
       { provide: APP_GUARD, useClass: ApiKeyGuard },
       { provide: APP_FILTER, useClass: AllExceptionsFilter },
     ],

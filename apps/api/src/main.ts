@@ -7,6 +7,8 @@ import { DataSource } from 'typeorm';
 import { ApiEnv, EnvValidationError, loadEnv, CommonEnv } from '@app/config';
 import { dataSourceOptions } from '@app/persistence';
 import { apiModule } from './app.module';
+import { AuditRecorder } from './audit/audit-recorder.service';
+import { serveConsole } from './console/console-static';
 import { MetricsService } from './metrics/metrics.service';
 
 /** `main.js migrate`: applies pending migrations and exits (a deploy step, before any replica starts). */
@@ -24,7 +26,10 @@ async function serve(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), adapter, {
     logger: ['error', 'warn', 'log', ...(env.LOG_LEVEL === 'debug' ? (['debug'] as const) : [])],
   });
-  app.get(MetricsService).attach(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  app.get(MetricsService).attach(fastify);
+  app.get(AuditRecorder).attach(fastify);
+  await serveConsole(fastify);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

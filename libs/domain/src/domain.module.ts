@@ -37,6 +37,11 @@ import {
   TakeBackupUseCase,
 } from './backups/use-cases/backup.usecases';
 import { StorageBackendUseCases } from './storage/use-cases/storage-backend.usecases';
+import { AuditLog } from './audit/audit-log.service';
+import { FleetOverviewUseCase } from './fleet/fleet-overview.usecase';
+import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
+import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
+import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
 import {
   CreateTenantUseCase,
   IssueApiKeyUseCase,
@@ -86,6 +91,11 @@ const PROVIDERS = [
   ListBackupsUseCase,
   RestoreBackupUseCase,
   DeleteBackupUseCase,
+  AuditLog,
+  FleetOverviewUseCase,
+  StorageInventoryUseCase,
+  InspectDatabasesUseCase,
+  RetryOperationUseCase,
 ];
 
 /** Use cases and domain services. Infrastructure (repositories, hosts, storage, queue) is bound by the app's modules. */

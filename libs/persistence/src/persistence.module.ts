@@ -3,10 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommonEnv, ENV } from '@app/config';
 import {
   API_KEY_REPOSITORY,
+  AUDIT_REPOSITORY,
   BACKUP_REPOSITORY,
   DATABASE_REPOSITORY,
   EVENT_REPOSITORY,
   FAILOVER_REPOSITORY,
+  FLEET_QUERIES,
   HOST_REPOSITORY,
   LUN_REPOSITORY,
   OPERATION_REPOSITORY,
@@ -18,6 +20,7 @@ import {
 } from '@app/domain/ports';
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
+import { SqlFleetQueries, TypeOrmAuditRepository } from './repositories/console.repositories';
 import { TypeOrmBackupRepository } from './repositories/backup.repository';
 import { TypeOrmDatabaseRepository } from './repositories/database.repository';
 import { TypeOrmFailoverRepository } from './repositories/failover.repository';
@@ -46,6 +49,8 @@ const BINDINGS = [
   { provide: LUN_REPOSITORY, useClass: TypeOrmLunRepository },
   { provide: FAILOVER_REPOSITORY, useClass: TypeOrmFailoverRepository },
   { provide: BACKUP_REPOSITORY, useClass: TypeOrmBackupRepository },
+  { provide: AUDIT_REPOSITORY, useClass: TypeOrmAuditRepository },
+  { provide: FLEET_QUERIES, useClass: SqlFleetQueries },
   { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
 ];
 

@@ -236,4 +236,31 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
       [h.hostIds[target]],
     );
   });
+
+  test("console inventory: the SAN volume group's free space as the storage server reports it; LUNs per host", async () => {
+    const op = { key: h.stack.operatorKey };
+    const inv = await h.stack.request('GET', '/admin/v1/storage', op);
+    assert.equal(inv.status, 200, JSON.stringify(inv.body));
+    const [backend] = inv.body.backends;
+    assert.equal(backend.error, null);
+    const vgs = await h.on('storage', 'vgs', [
+      '--noheadings',
+      '--units',
+      'b',
+      '--nosuffix',
+      '-o',
+      'vg_size,vg_free',
+      'san',
+    ]);
+    const [size, free] = vgs.stdout.trim().split(/\s+/).map(Number);
+    assert.equal(backend.vg.sizeBytes, size);
+    assert.equal(backend.vg.freeBytes, free);
+    const target = await hostOf(source.id);
+    const detail = (await h.stack.request('GET', `/admin/v1/hosts/${h.hostIds[target]}`, op)).body;
+    const lunOfSource = backend.luns.find((l: any) => l.databaseId === source.id);
+    assert.ok(lunOfSource, 'the moved database has a LUN');
+    assert.equal(lunOfSource.hostName, target);
+    assert.ok(detail.attachedLuns.some((l: any) => l.id === lunOfSource.id));
+    for (const host of inv.body.hosts) assert.equal(host.error, null, `${host.name}: ${host.error}`);
+  });
 });

@@ -4,12 +4,12 @@ import {
   CreateTenantCommand,
   CreateTenantUseCase,
   DeleteDatabaseUseCase,
-  GetDatabaseUseCase,
+  GetLogsUseCase,
+  InspectDatabasesUseCase,
   HostUseCases,
   IssueApiKeyCommand,
   IssueApiKeyUseCase,
   ListBackupsUseCase,
-  ListDatabasesUseCase,
   ListTenantsUseCase,
   ManageApiKeysUseCase,
   MoveDatabaseCommand,
@@ -18,6 +18,7 @@ import {
   Principal,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  RetryOperationUseCase,
   StorageBackendUseCases,
   toBackupView,
 } from '@app/domain';
@@ -26,6 +27,7 @@ import { UuidOr404 } from '../common/params';
 import {
   AdminBackupsQueryDto,
   AdminDatabasesQueryDto,
+  AdminLogsQueryDto,
   AdminOperationsQueryDto,
   CreateTenantDto,
   IssueApiKeyDto,
@@ -118,8 +120,9 @@ export class AdminHostsController {
 @Controller('admin/v1')
 export class AdminDatabasesController {
   constructor(
-    private readonly listDbs: ListDatabasesUseCase,
-    private readonly getDb: GetDatabaseUseCase,
+    private readonly inspect: InspectDatabasesUseCase,
+    private readonly logs: GetLogsUseCase,
+    private readonly retry: RetryOperationUseCase,
     private readonly deleteDb: DeleteDatabaseUseCase,
     private readonly operations: OperationUseCases,
     private readonly move: MoveDatabaseUseCase,
@@ -144,12 +147,18 @@ export class AdminDatabasesController {
 
   @Get('databases')
   list(@Query() q: AdminDatabasesQueryDto) {
-    return this.listDbs.execute(q);
+    return this.inspect.list(q);
   }
 
+  /** The database with its tenant, host, volumes (and replicas), recent operations and events. */
   @Get('databases/:id')
   get(@Param('id', UuidOr404) id: string) {
-    return this.getDb.execute(null, id);
+    return this.inspect.get(id);
+  }
+
+  @Get('databases/:id/logs')
+  getLogs(@Param('id', UuidOr404) id: string, @Query() q: AdminLogsQueryDto) {
+    return this.logs.execute(null, id, q.tail ?? 200);
   }
 
   @Delete('databases/:id')
@@ -159,8 +168,15 @@ export class AdminDatabasesController {
   }
 
   @Get('operations')
-  listOperations(@Query() q: AdminOperationsQueryDto) {
-    return this.operations.list(q);
+  async listOperations(@Query() q: AdminOperationsQueryDto) {
+    return this.retry.annotate(await this.operations.list(q));
+  }
+
+  /** Runs a failed operation again as a new one (only types whose handlers reconcile, and only the latest). */
+  @Post('operations/:id/retry')
+  @HttpCode(202)
+  async retryOperation(@Param('id', UuidOr404) id: string) {
+    return { operationId: (await this.retry.execute(id)).id };
   }
 
   @Get('operations/:id')

@@ -1,8 +1,9 @@
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import {
   CreateTenantCommand,
+  ENGINE_NAMES,
   IssueApiKeyCommand,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
@@ -25,6 +26,10 @@ export class AdminDatabasesQueryDto {
   @IsOptional()
   @IsIn(['provisioning', 'running', 'failing-over', 'stopped', 'error', 'deleting'])
   status?: string;
+
+  @IsOptional()
+  @IsIn(ENGINE_NAMES)
+  engine?: string;
 }
 
 export class AdminOperationsQueryDto {
@@ -59,4 +64,34 @@ export class AdminBackupsQueryDto {
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+}
+
+export class AuditQueryDto {
+  @ApiPropertyOptional({ description: 'e.g. operator:alice, or anonymous for refused attempts' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'the id of the resource acted on' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  target?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+export class AdminLogsQueryDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  tail?: number;
 }

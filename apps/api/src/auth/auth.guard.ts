@@ -20,13 +20,14 @@ export class ApiKeyGuard implements CanActivate {
     if (!match) throw new UnauthorizedException('missing bearer API key');
     const principal = await this.authenticate.execute(match[1]);
     if (!principal) throw new UnauthorizedException('invalid API key');
+    // Known before the audience check, so the audit log can name who was refused.
+    req.principal = principal;
     const audience = this.reflector.getAllAndOverride<string>(AUDIENCE, targets);
     if (audience && audience !== principal.kind) {
       throw new ForbiddenException(
         audience === 'operator' ? 'this route needs an operator key' : 'this route needs a tenant API key',
       );
     }
-    req.principal = principal;
     return true;
   }
 }

@@ -1,20 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JOB_QUEUE, JobItem, JobName, JobQueue } from '@app/jobs';
-import type { OperationEntity } from '@app/persistence/entities';
+import { JOB_QUEUE, JobQueue } from '@app/jobs';
 import { OPERATION_REPOSITORY, OperationRepository } from '../ports';
-
-const JOB_FOR: Record<string, JobName> = {
-  'create-database': JobName.CreateDatabase,
-  'delete-database': JobName.DeleteDatabase,
-  'restart-database': JobName.RestartDatabase,
-  'rotate-password': JobName.RotatePassword,
-  'resize-database': JobName.ResizeDatabase,
-  'failover-database': JobName.FailoverDatabase,
-  'clone-database': JobName.CreateDatabase,
-  'restore-backup': JobName.CreateDatabase,
-  'backup-database': JobName.BackupDatabase,
-  'move-database': JobName.MoveDatabase,
-};
+import { jobForOperation } from './operation-jobs';
 
 /**
  * Closes the gap between the operation rows (the truth) and Bull (the delivery): an operation whose job was
@@ -33,21 +20,12 @@ export class OperationReconciler {
     let requeued = 0;
     for (const op of await this.operations.listUnfinished(staleAfterMs)) {
       if (await this.jobs.isPending(op.id)) continue;
-      const item = this.jobFor(op);
+      const item = jobForOperation(op);
       if (!item) continue;
       this.logger.warn(`operation ${op.id} (${op.type}) is ${op.status} with no live job: enqueueing it again`);
       await this.jobs.enqueue(item);
       requeued++;
     }
     return requeued;
-  }
-
-  private jobFor(op: OperationEntity): JobItem | null {
-    const name = JOB_FOR[op.type];
-    if (!name || !op.databaseId) return null;
-    const data = { operationId: op.id, databaseId: op.databaseId };
-    return name === JobName.ResizeDatabase
-      ? { name, data: { ...data, planId: String(op.params.planId) } }
-      : ({ name, data } as JobItem);
   }
 }

@@ -1,5 +1,6 @@
 import type {
   ApiKeyEntity,
+  AuditEntryEntity,
   ApiKeyKind,
   BackupEntity,
   BackupKind,
@@ -125,7 +126,7 @@ export interface DatabaseRepository {
   get(id: string): Promise<DatabaseEntity | null>;
   getForTenant(id: string, tenantId: string): Promise<DatabaseEntity | null>;
   getSecrets(id: string): Promise<{ password: string | null; adminPassword: string | null }>;
-  list(filter: { tenantId?: string; hostId?: string; status?: string }): Promise<DatabaseEntity[]>;
+  list(filter: { tenantId?: string; hostId?: string; status?: string; engine?: string }): Promise<DatabaseEntity[]>;
   update(id: string, patch: Partial<DatabaseEntity>): Promise<void>;
   /** Moves the database to another host with a free port there (a move's cut-over); returns the port. */
   moveTo(databaseId: string, hostId: string, portRange: { from: number; to: number }): Promise<number>;
@@ -273,4 +274,24 @@ export interface BackupRepository {
   /** After the database's deletion: its backups expire at `at` (null: now). */
   expireForDatabase(databaseId: string, at: Date): Promise<void>;
   markDeleted(id: string): Promise<void>;
+}
+
+export const AUDIT_REPOSITORY = Symbol('AUDIT_REPOSITORY');
+export interface AuditRepository {
+  record(entry: Omit<AuditEntryEntity, 'id' | 'createdAt'>): Promise<void>;
+  list(filter: { actor?: string; target?: string; limit: number }): Promise<AuditEntryEntity[]>;
+}
+
+/** Counts over the whole fleet, for the console (read side: aggregate SQL, no entities). */
+export const FLEET_QUERIES = Symbol('FLEET_QUERIES');
+export interface FleetQueries {
+  /** Live databases (not deleted) per status. */
+  databasesByStatus(): Promise<Record<string, number>>;
+  failoversByStatusSince(since: Date): Promise<Record<string, number>>;
+  operationCounts(failedSince: Date): Promise<{ queued: number; running: number; failedSince: number }>;
+  /** Per host: live databases placed there and SAN LUNs attached to it. */
+  hostInventory(): Promise<Map<string, { databases: number; luns: number }>>;
+  /** For each database, the id of its newest operation (a failed operation is retried only if it is the last). */
+  latestOperations(databaseIds: string[]): Promise<Map<string, string>>;
+  tenantNames(ids: string[]): Promise<Map<string, string>>;
 }

@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from './api-key.entity';
+import { AuditEntryEntity } from './audit-entry.entity';
 import { BackupEntity } from './backup.entity';
 import { DatabaseEntity } from './database.entity';
 import { EventEntity } from './event.entity';
@@ -12,6 +13,7 @@ import { TenantEntity } from './tenant.entity';
 import { VolumeEntity } from './volume.entity';
 
 export * from './api-key.entity';
+export * from './audit-entry.entity';
 export * from './backup.entity';
 export * from './database.entity';
 export * from './event.entity';
@@ -37,4 +39,5 @@ export const ENTITIES = [
   LunEntity,
   FailoverEntity,
   BackupEntity,
+  AuditEntryEntity,
 ];

@@ -2,6 +2,7 @@ import { Init1795300000000 } from './1795300000000-Init';
 import { SanStorage1795400000000 } from './1795400000000-SanStorage';
 import { HighAvailability1795500000000 } from './1795500000000-HighAvailability';
 import { DataMobility1795600000000 } from './1795600000000-DataMobility';
+import { AdminConsole1795700000000 } from './1795700000000-AdminConsole';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   SanStorage1795400000000,
   HighAvailability1795500000000,
   DataMobility1795600000000,
+  AdminConsole1795700000000,
 ];

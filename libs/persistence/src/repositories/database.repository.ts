@@ -199,13 +199,14 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
     return { password: row?.password ?? null, adminPassword: row?.adminPassword ?? null };
   }
 
-  list(filter: { tenantId?: string; hostId?: string; status?: string }) {
+  list(filter: { tenantId?: string; hostId?: string; status?: string; engine?: string }) {
     return this.repo.find({
       where: {
         deletedAt: IsNull(),
         ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
         ...(filter.hostId ? { hostId: filter.hostId } : {}),
         ...(filter.status ? { status: filter.status as DatabaseStatus } : {}),
+        ...(filter.engine ? { engine: filter.engine as DatabaseEntity['engine'] } : {}),
       },
       order: { createdAt: 'ASC' },
     });

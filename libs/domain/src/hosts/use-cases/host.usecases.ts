@@ -8,17 +8,47 @@ import {
   DatabaseRepository,
   EVENT_REPOSITORY,
   EventRepository,
+  FLEET_QUERIES,
+  FleetQueries,
   HOST_REPOSITORY,
   HostRepository,
+  LUN_REPOSITORY,
+  LunRepository,
   SECRET_BOX,
   SecretSealer,
   STORAGE_BACKEND_REPOSITORY,
   StorageBackendRepository,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
 } from '../../ports';
 import { HostException, HostExceptionCode } from '../host.exception';
 import { RegisterHostCommand } from './register-host.command';
 
-export type HostView = Omit<HostEntity, 'sshPrivateKey'> & { hasSshKey: boolean; databases?: number };
+export type HostView = Omit<HostEntity, 'sshPrivateKey'> & { hasSshKey: boolean; databases?: number; luns?: number };
+
+/** One host in depth, for the console: what runs there, what is attached, what is promised. */
+export type HostDetailView = HostView & {
+  placed: {
+    id: string;
+    name: string;
+    tenantId: string;
+    tenantName: string | null;
+    engine: string;
+    status: string;
+    ha: string;
+  }[];
+  attachedLuns: {
+    id: string;
+    name: string;
+    iqn: string;
+    sizeGb: number;
+    hostVg: string;
+    backendId: string;
+    status: string;
+    databaseId: string | null;
+  }[];
+  usage: { cpus: number; memoryMb: number; diskGb: number };
+};
 
 export const toHostView = (h: HostEntity, hasSshKey: boolean): HostView => {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -33,6 +63,9 @@ export class HostUseCases {
     @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
     @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
+    @Inject(FLEET_QUERIES) private readonly fleet: FleetQueries,
+    @Inject(LUN_REPOSITORY) private readonly luns: LunRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
     @Inject(ENV) private readonly env: CommonEnv,
   ) {}
@@ -78,16 +111,56 @@ export class HostUseCases {
   }
 
   async list(): Promise<HostView[]> {
-    const [hosts, usage, keyed] = await Promise.all([this.hosts.list(), this.hosts.usage(), this.hosts.idsWithKey()]);
-    const counts = new Map(usage.map((u) => [u.hostId, u.databases]));
-    return hosts.map((h) => ({ ...toHostView(h, keyed.has(h.id)), databases: counts.get(h.id) ?? 0 }));
+    const [hosts, inventory, keyed] = await Promise.all([
+      this.hosts.list(),
+      this.fleet.hostInventory(),
+      this.hosts.idsWithKey(),
+    ]);
+    return hosts.map((h) => ({
+      ...toHostView(h, keyed.has(h.id)),
+      databases: inventory.get(h.id)?.databases ?? 0,
+      luns: inventory.get(h.id)?.luns ?? 0,
+    }));
   }
 
-  async get(id: string): Promise<HostView> {
+  async get(id: string): Promise<HostDetailView> {
     const host = await this.hosts.get(id);
     if (!host) throw new HostException(HostExceptionCode.NotFound, 'host not found');
-    const usage = (await this.hosts.usage()).find((u) => u.hostId === id);
-    return { ...toHostView(host, !!(await this.hosts.getSealedKey(id))), databases: usage?.databases ?? 0 };
+    const [usage, key, placed, luns, volumes] = await Promise.all([
+      this.hosts.usage(),
+      this.hosts.getSealedKey(id),
+      this.databases.list({ hostId: id }),
+      this.luns.listLive({ hostId: id }),
+      this.volumes.listLive(),
+    ]);
+    const dbOfLun = new Map(volumes.filter((v) => v.lunId).map((v) => [v.lunId!, v.databaseId]));
+    const used = usage.find((u) => u.hostId === id);
+    const tenants = await this.fleet.tenantNames([...new Set(placed.map((d) => d.tenantId))]);
+    return {
+      ...toHostView(host, !!key),
+      databases: placed.length,
+      luns: luns.length,
+      placed: placed.map((d) => ({
+        id: d.id,
+        name: d.name,
+        tenantId: d.tenantId,
+        tenantName: tenants.get(d.tenantId) ?? null,
+        engine: d.engine,
+        status: d.status,
+        ha: d.ha,
+      })),
+      attachedLuns: luns.map((l) => ({
+        id: l.id,
+        name: l.name,
+        iqn: l.iqn,
+        sizeGb: l.sizeGb,
+        hostVg: l.hostVg,
+        backendId: l.backendId,
+        status: l.status,
+        databaseId: dbOfLun.get(l.id) ?? null,
+      })),
+      usage: { cpus: used?.cpus ?? 0, memoryMb: used?.memoryMb ?? 0, diskGb: used?.diskGb ?? 0 },
+    };
   }
 
   async remove(id: string, actor: string): Promise<void> {

@@ -7,6 +7,7 @@ export interface DatabaseFilter {
   tenantId?: string;
   hostId?: string;
   status?: string;
+  engine?: string;
 }
 
 @Injectable()

@@ -1,0 +1,35 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuditLog, FleetOverviewUseCase, StorageInventoryUseCase } from '@app/domain';
+import { OperatorOnly } from '../auth/auth.decorators';
+import { AuditQueryDto } from './admin.dto';
+
+@ApiTags('admin: fleet')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1')
+export class AdminFleetController {
+  constructor(
+    private readonly overview: FleetOverviewUseCase,
+    private readonly storage: StorageInventoryUseCase,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Hosts up/down, databases by status, failovers of the last 24 h, capacity per host. */
+  @Get('overview')
+  getOverview() {
+    return this.overview.execute();
+  }
+
+  /** Backends with their volume group's free space and LUNs, and each host's data root (read live). */
+  @Get('storage')
+  getStorage() {
+    return this.storage.execute();
+  }
+
+  /** Operator actions on the admin API, newest first. */
+  @Get('audit')
+  listAudit(@Query() q: AuditQueryDto) {
+    return this.audit.list(q);
+  }
+}

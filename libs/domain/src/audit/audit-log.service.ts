@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AUDIT_REPOSITORY, AuditRepository } from '../ports';
+
+export interface AuditView {
+  id: string;
+  actor: string;
+  method: string;
+  path: string;
+  action: string;
+  target: string | null;
+  statusCode: number;
+  outcome: 'ok' | 'error';
+  detail: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface AuditRecord {
+  actor: string;
+  method: string;
+  path: string;
+  action: string;
+  target: string | null;
+  statusCode: number;
+  body: unknown;
+}
+
+// Keys whose values never reach the log: keys, passwords, private keys, tokens.
+const SECRET = /key|password|secret|token|credential/i;
+
+/** Drops secrets and bounds the size, so the audit log can be shown to every operator. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'string' && value.length > 500 ? `${value.slice(0, 500)}…` : value;
+  }
+  if (depth > 4) return '…';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .slice(0, 50)
+      .map(([k, v]) => [k, SECRET.test(k) ? '***' : redact(v, depth + 1)]),
+  );
+}
+
+/** Who did what, when, and how it ended: every operator action on the admin API. */
+@Injectable()
+export class AuditLog {
+  private readonly logger = new Logger(AuditLog.name);
+
+  constructor(@Inject(AUDIT_REPOSITORY) private readonly entries: AuditRepository) {}
+
+  async record(r: AuditRecord): Promise<void> {
+    try {
+      const detail = redact(r.body ?? {});
+      await this.entries.record({
+        actor: r.actor,
+        method: r.method,
+        path: r.path.slice(0, 500),
+        action: r.action.slice(0, 200),
+        target: r.target,
+        statusCode: r.statusCode,
+        detail:
+          detail && typeof detail === 'object' && !Array.isArray(detail) ? (detail as Record<string, unknown>) : {},
+      });
+    } catch (e) {
+      // The action already happened; a lost audit line is logged loudly rather than failing the response.
+      this.logger.error(`audit entry lost for ${r.actor} ${r.method} ${r.path}: ${(e as Error).message}`);
+    }
+  }
+
+  async list(filter: { actor?: string; target?: string; limit?: number }): Promise<AuditView[]> {
+    const rows = await this.entries.list({ ...filter, limit: filter.limit ?? 200 });
+    return rows.map((e) => ({
+      id: e.id,
+      actor: e.actor,
+      method: e.method,
+      path: e.path,
+      action: e.action,
+      target: e.target,
+      statusCode: e.statusCode,
+      outcome: e.statusCode < 400 ? 'ok' : 'error',
+      detail: e.detail,
+      createdAt: e.createdAt.toISOString(),
+    }));
+  }
+}

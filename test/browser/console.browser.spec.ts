@@ -1,0 +1,320 @@
+/// <reference lib="dom" />
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Stack } from '../support/stack';
+
+const SHOTS = resolve(__dirname, '../../test-artifacts/console');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The operator console in real headless Chromium (Debian's, driven by playwright-core), against the real API
+ * and worker. A failover is produced for real: a registered host that does not answer (127.0.0.1:9) carries
+ * an HA database; the failover worker declares it down, fences it and records the failover's timeline.
+ */
+describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
+  const stack = new Stack({
+    name: 'console',
+    env: { HA_VIP_RANGE: '10.250.0.10-10.250.0.20/24' },
+    worker: { FAILOVER_PROBE_INTERVAL_MS: '300', FAILOVER_PROBE_TIMEOUT_MS: '500', FAILOVER_FAILURES: '3' },
+    startWorker: false,
+  });
+  const op = () => ({ key: stack.operatorKey });
+  let browser: Browser;
+  let page: Page;
+  const foreign: string[] = [];
+  const consoleErrors: string[] = [];
+  let deadHostId = '';
+  let localHostId = '';
+  let webshopKey = '';
+
+  const shot = async (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const tid = (id: string) => page.getByTestId(id);
+  const hostStatus = async (id: string) => (await stack.request('GET', `/admin/v1/hosts/${id}`, op())).body.status;
+  const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await stack.start();
+    // Two hosts that never answer, in two racks: an HA database is placed on them (its provisioning is not
+    // the point here, so it is recorded as running), then the failover worker finds its host dead.
+    const register = async (name: string, rack: string) => {
+      const res = await stack.request('POST', '/admin/v1/hosts', {
+        ...op(),
+        body: {
+          name,
+          address: '127.0.0.1',
+          sshPort: 9,
+          sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+          labels: { rack },
+          capacity: { cpus: 4, memoryMb: 4096, diskGb: 50 },
+          replicationAddress: rack === 'r1' ? '10.250.1.1' : '10.250.1.2',
+          vipInterface: 'eth1',
+          fencing: { driver: 'command', command: ['/bin/true'] },
+        },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    deadHostId = await register('rack1-db7', 'r1');
+    const peer = await register('rack2-db3', 'r2');
+    const ha = await stack.tenant('ha-tenant');
+    const res = await stack.request('POST', '/v1/databases', {
+      key: ha.key,
+      body: { name: 'ledger', engine: 'postgresql', plan: 'small', ha: 'drbd' },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await stack.metadata(`UPDATE databases SET status = 'running', host_id = $1 WHERE id = $2`, [
+      deadHostId,
+      res.body.id,
+    ]);
+    await stack.metadata(`UPDATE volumes SET host_id = $1, peer_host_id = $2 WHERE database_id = $3`, [
+      deadHostId,
+      peer,
+      res.body.id,
+    ]);
+    await stack.metadata(`UPDATE operations SET status = 'succeeded', finished_at = now() WHERE database_id = $1`, [
+      res.body.id,
+    ]);
+    // Only the dead host is watched; its peer counts as already fenced, so the takeover has nowhere to go.
+    await stack.metadata(`UPDATE hosts SET status = 'fenced' WHERE id = $1`, [peer]);
+    stack.startWorker();
+    localHostId = (await stack.request('GET', '/admin/v1/hosts', op())).body.find((h: any) => h.name === 'local').id;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    // Every request the console makes must stay on the API's own origin (127.0.0.1).
+    page.on('request', (r) => {
+      if (!r.url().startsWith(stack.apiUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  });
+  after(async () => {
+    await browser?.close();
+    await stack.stop();
+  });
+
+  test('a wrong key sees nothing; a tenant key is not an operator key', async () => {
+    await page.goto(`${stack.apiUrl}/console/`);
+    await tid('signin-key').fill('op-not-a-key');
+    await tid('signin-key').press('Enter');
+    await tid('signin-error').waitFor();
+    assert.match(await tid('signin-error').innerText(), /unknown key/i);
+    assert.equal(await tid('nav-overview').count(), 0, 'no navigation before sign-in');
+    const tenant = await stack.tenant('someone');
+    await tid('signin-key').fill(tenant.key);
+    await tid('signin-key').press('Enter');
+    await until('the tenant-key error', async () => /not an operator key/i.test(await tid('signin-error').innerText()));
+    assert.equal(await tid('nav-overview').count(), 0);
+    await shot('01-signin-refused');
+  });
+
+  test('sign in; the overview shows the local host and its capacity', async () => {
+    await tid('signin-key').fill(stack.operatorKey);
+    await tid('signin-key').press('Enter');
+    await tid('page-overview').waitFor();
+    for (const g of ['cpu', 'memory', 'disk']) await tid(`capacity-local-${g}`).waitFor();
+    const text = await tid('page-overview').innerText();
+    assert.match(text, /local/);
+    await shot('02-overview');
+  });
+
+  test('tenants: create one and issue an API key, shown once', async () => {
+    await tid('nav-tenants').click();
+    await tid('page-tenants').waitFor();
+    const form = tid('tenant-create');
+    await form.getByRole('textbox').fill('webshop');
+    await form.getByRole('button').click();
+    await until('the new tenant in the list', async () => /webshop/.test(await tid('page-tenants').innerText()));
+    const [t] = (await stack.request('GET', '/admin/v1/tenants', op())).body.filter((x: any) => x.name === 'webshop');
+    assert.ok(t, 'the tenant exists in the API');
+    await page
+      .getByRole('button', { name: /webshop/i })
+      .first()
+      .click();
+    await page.getByLabel(/key name/i).fill('ci');
+    await page.getByRole('button', { name: /issue/i }).click();
+    await tid('issued-key').waitFor();
+    const key = await tid('issued-key').inputValue();
+    assert.match(key, /^dbk_/);
+    // The key works: the tenant sees its (empty) database list.
+    assert.equal((await stack.request('GET', '/v1/databases', { key })).status, 200);
+    await shot('03-tenants-key-issued');
+    webshopKey = key;
+  });
+
+  test('operations: a database being provisioned, with its progress, until it runs', async () => {
+    const key = webshopKey;
+    await tid('nav-operations').click();
+    await tid('page-operations').waitFor();
+    const res = await stack.request('POST', '/v1/databases', {
+      key,
+      body: { name: 'orders', engine: 'postgresql', plan: 'small' },
+    });
+    assert.equal(res.status, 202);
+    const opId = res.body.operationId;
+    const seen = new Set<string>();
+    const progress: number[] = [];
+    await until(
+      'the operation to succeed on the page',
+      async () => {
+        const row = tid(`op-row-${opId}`);
+        if ((await row.count()) === 0) return false;
+        const text = await row.innerText();
+        for (const s of ['queued', 'running', 'succeeded', 'failed']) if (text.includes(s)) seen.add(s);
+        const bar = tid(`op-progress-${opId}`);
+        if ((await bar.count()) > 0) {
+          const v = Number((await bar.getAttribute('aria-valuenow')) ?? (await bar.getAttribute('value')));
+          if (!Number.isNaN(v)) progress.push(v);
+          if (text.includes('running') && progress.length === 1) await shot('04-operation-running');
+        }
+        return text.includes('succeeded') || text.includes('failed');
+      },
+      180_000,
+    );
+    assert.ok(seen.has('succeeded'), `states seen: ${[...seen]}`);
+    assert.ok(seen.has('running') || seen.has('queued'), `the page showed it before it ended: ${[...seen]}`);
+    assert.ok(progress.length > 0, 'a progress bar was shown');
+    assert.ok(
+      progress.every((v, i) => i === 0 || v >= progress[i - 1]),
+      `progress never goes back: ${progress}`,
+    );
+    await shot('05-operations');
+  });
+
+  test('databases: filter across tenants, then one in depth with its logs', async () => {
+    await tid('nav-databases').click();
+    await tid('page-databases').waitFor();
+    await page.getByLabel(/engine/i).selectOption('postgresql');
+    await until('orders in the filtered list', async () => /orders/.test(await tid('page-databases').innerText()));
+    await page.getByRole('link', { name: 'orders' }).click();
+    await until('the detail with logs', async () =>
+      /ready to accept connections/.test(await tid('page-databases').innerText()),
+    );
+    assert.match(await tid('page-databases').innerText(), /webshop/);
+    await shot('06-database-detail');
+  });
+
+  test('failovers: the dead host was detected and fenced; the timeline is drawn', async () => {
+    await tid('nav-failovers').click();
+    await tid('page-failovers').waitFor();
+    const list = await until(
+      'a failover recorded',
+      async () => {
+        const all = (await stack.request('GET', '/admin/v1/failovers', op())).body;
+        return all.length > 0 && all[0].timeline.fencedAt ? all : null;
+      },
+      90_000,
+    );
+    const f = list[0];
+    await tid(`failover-${f.id}`).waitFor({ timeout: 10_000 });
+    await tid(`timeline-${f.id}`).waitFor();
+    const text = await tid(`failover-${f.id}`).innerText();
+    assert.match(text, /rack1-db7/);
+    assert.match(text.toLowerCase(), /fenced/);
+    await shot('07-failovers');
+  });
+
+  test('hosts: drain needs a confirmation that names the consequence; cancel changes nothing', async () => {
+    await tid('nav-hosts').click();
+    await tid('page-hosts').waitFor();
+    await tid('host-row-local').getByRole('link').first().click();
+    await tid('host-drain').click();
+    await tid('confirm-dialog').waitFor();
+    const warning = await tid('confirm-dialog').innerText();
+    assert.match(warning, /local/);
+    assert.match(warning.toLowerCase(), /no new database|moved|placed/);
+    await shot('08-drain-confirmation');
+    await tid('confirm-cancel').click();
+    assert.equal(await hostStatus(localHostId), 'active', 'cancel changed nothing');
+    await tid('host-drain').click();
+    await tid('confirm-ok').click();
+    await until('the host draining', async () => (await hostStatus(localHostId)) === 'draining', 15_000);
+    await until('the page shows it', async () => /draining/.test(await tid('page-hosts').innerText()));
+    await shot('09-host-draining');
+    await tid('host-activate').click();
+    await tid('confirm-ok').click();
+    await until('the host active again', async () => (await hostStatus(localHostId)) === 'active', 15_000);
+  });
+
+  test('storage and audit pages: the drain is in the audit log with who did it', async () => {
+    await tid('nav-storage').click();
+    await tid('page-storage').waitFor();
+    await until('the local data root', async () => /local/.test(await tid('page-storage').innerText()));
+    await shot('10-storage');
+    await tid('nav-audit').click();
+    await tid('page-audit').waitFor();
+    await until('the drain in the audit log', async () =>
+      /\/admin\/v1\/hosts\/:id\/drain/.test(await tid('page-audit').innerText()),
+    );
+    assert.ok((await tid('audit-row').count()) >= 3);
+    await shot('11-audit');
+  });
+
+  test('keyboard only: sign in, reach the hosts page, open and dismiss a confirmation', async () => {
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${stack.apiUrl}/console/`);
+    await tid('signin-key').waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+    const tabTo = async (testId: string, max = 40) => {
+      for (let i = 0; i < max; i++) {
+        if ((await focused()) === testId) return;
+        await page.keyboard.press('Tab');
+      }
+      assert.fail(`could not reach ${testId} with Tab`);
+    };
+    await tabTo('signin-key');
+    await page.keyboard.type(stack.operatorKey);
+    await page.keyboard.press('Enter');
+    await tid('page-overview').waitFor();
+    await tabTo('nav-hosts');
+    await page.keyboard.press('Enter');
+    await tid('page-hosts').waitFor();
+    await tabTo('host-drain', 80).catch(async () => {
+      // The actions live on the host's own page: go there by keyboard first.
+      await page.keyboard.press('Shift+Tab');
+    });
+    if ((await focused()) !== 'host-drain') {
+      const link = tid('host-row-local').getByRole('link').first();
+      await link.focus();
+      await page.keyboard.press('Enter');
+      await tabTo('host-drain', 80);
+    }
+    await page.keyboard.press('Enter');
+    await tid('confirm-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await until('the dialog closed', async () => !(await tid('confirm-dialog').isVisible()));
+    assert.equal(await hostStatus(localHostId), 'active');
+  });
+
+  test('narrow screens: no horizontal scrolling of the page', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const p of ['overview', 'hosts', 'operations', 'failovers']) {
+      await page.goto(`${stack.apiUrl}/console/#/${p}`);
+      await tid(`page-${p}`).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${p}: the page is ${overflow}px wider than the screen`);
+      await shot(`12-mobile-${p}`);
+    }
+  });
+
+  test('nothing was fetched from anywhere but the API, and the page logged no errors', () => {
+    assert.deepEqual(foreign, []);
+    // 401/403 of the refused sign-ins are expected in the browser's console; nothing else.
+    assert.deepEqual(
+      consoleErrors.filter((e) => !/401|403/.test(e)),
+      [],
+    );
+  });
+});

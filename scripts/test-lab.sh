@@ -8,6 +8,8 @@ LOG_TAG=test-lab
 . scripts/lib.sh
 
 prepare_platform postgres
+# The HA suite ends by reading the failovers' timelines in the console, in Debian's Chromium.
+need_pkg chromium fonts-dejavu-core
 
 # Provisioning is idempotent; a lab already up and configured takes seconds.
 bash test/lab/lab.sh up --provision

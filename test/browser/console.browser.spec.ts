@@ -169,14 +169,19 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await until(
       'the operation to succeed on the page',
       async () => {
-        const row = tid(`op-row-${opId}`);
-        if ((await row.count()) === 0) return false;
-        const text = await row.innerText();
-        for (const s of ['queued', 'running', 'succeeded', 'failed']) if (text.includes(s)) seen.add(s);
-        const bar = tid(`op-progress-${opId}`);
-        if ((await bar.count()) > 0) {
-          const v = Number((await bar.getAttribute('aria-valuenow')) ?? (await bar.getAttribute('value')));
-          if (!Number.isNaN(v)) progress.push(v);
+        // One read of the row and its bar: the bar goes away when the operation ends, between two calls.
+        const snap = await page.evaluate((id) => {
+          const row = document.querySelector(`[data-testid="op-row-${id}"]`) as HTMLElement | null;
+          const bar = document.querySelector(`[data-testid="op-progress-${id}"]`);
+          return row
+            ? { text: row.innerText, value: bar?.getAttribute('aria-valuenow') ?? bar?.getAttribute('value') ?? null }
+            : null;
+        }, opId);
+        if (!snap) return false;
+        const text = snap.text;
+        for (const st of ['queued', 'running', 'succeeded', 'failed']) if (text.includes(st)) seen.add(st);
+        if (snap.value !== null && !Number.isNaN(Number(snap.value))) {
+          progress.push(Number(snap.value));
           if (text.includes('running') && progress.length === 1) await shot('04-operation-running');
         }
         return text.includes('succeeded') || text.includes('failed');
@@ -262,17 +267,25 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await shot('11-audit');
   });
 
-  test('keyboard only: sign in, reach the hosts page, open and dismiss a confirmation', async () => {
+  test('keyboard only: sign in, reach a host, cancel a drain with Escape, drain and activate it', async () => {
     await page.evaluate(() => sessionStorage.clear());
     await page.goto(`${stack.apiUrl}/console/`);
     await tid('signin-key').waitFor();
-    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
-    const tabTo = async (testId: string, max = 40) => {
+    // What has the focus: its test id, or the test id of the row it sits in.
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        const own = el?.getAttribute('data-testid');
+        if (own) return own;
+        const row = el?.closest('[data-testid]');
+        return row ? `${el!.tagName.toLowerCase()} in ${row.getAttribute('data-testid')}` : '';
+      });
+    const tabTo = async (target: string, max = 80) => {
       for (let i = 0; i < max; i++) {
-        if ((await focused()) === testId) return;
+        if ((await focused()) === target) return;
         await page.keyboard.press('Tab');
       }
-      assert.fail(`could not reach ${testId} with Tab`);
+      assert.fail(`could not reach ${target} with Tab (focus on "${await focused()}")`);
     };
     await tabTo('signin-key');
     await page.keyboard.type(stack.operatorKey);
@@ -280,22 +293,32 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await tid('page-overview').waitFor();
     await tabTo('nav-hosts');
     await page.keyboard.press('Enter');
-    await tid('page-hosts').waitFor();
-    await tabTo('host-drain', 80).catch(async () => {
-      // The actions live on the host's own page: go there by keyboard first.
-      await page.keyboard.press('Shift+Tab');
-    });
-    if ((await focused()) !== 'host-drain') {
-      const link = tid('host-row-local').getByRole('link').first();
-      await link.focus();
-      await page.keyboard.press('Enter');
-      await tabTo('host-drain', 80);
-    }
+    await tid('host-row-local').waitFor();
+    await tabTo('a in host-row-local');
+    await page.keyboard.press('Enter');
+    await tabTo('host-drain');
     await page.keyboard.press('Enter');
     await tid('confirm-dialog').waitFor();
+    // The dialog holds the focus while open.
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      assert.ok(await page.evaluate(() => !!document.activeElement?.closest('dialog')), 'focus stays in the dialog');
+    }
     await page.keyboard.press('Escape');
     await until('the dialog closed', async () => !(await tid('confirm-dialog').isVisible()));
-    assert.equal(await hostStatus(localHostId), 'active');
+    assert.equal(await hostStatus(localHostId), 'active', 'Escape changed nothing');
+    await tabTo('host-drain');
+    await page.keyboard.press('Enter');
+    await tid('confirm-dialog').waitFor();
+    await tabTo('confirm-ok', 10);
+    await page.keyboard.press('Enter');
+    await until('the host draining', async () => (await hostStatus(localHostId)) === 'draining', 15_000);
+    await tabTo('host-activate');
+    await page.keyboard.press('Enter');
+    await tid('confirm-dialog').waitFor();
+    await tabTo('confirm-ok', 10);
+    await page.keyboard.press('Enter');
+    await until('the host active again', async () => (await hostStatus(localHostId)) === 'active', 15_000);
   });
 
   test('narrow screens: no horizontal scrolling of the page', async () => {

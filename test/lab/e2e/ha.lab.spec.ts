@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
 import { HaLab, otherThan, waitFor } from '../support/ha';
 
 /**
@@ -256,5 +259,30 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       ops.map((o: any) => o.status),
       ['succeeded'],
     );
+  });
+
+  test('the admin console draws each finished failover with its whole timeline', async () => {
+    const all = (await stack.request('GET', '/admin/v1/failovers', { key: stack.operatorKey })).body;
+    const done = all.filter((f: any) => f.status === 'succeeded' && f.timeline.reachableAt);
+    assert.ok(done.length >= 2, `finished failovers: ${done.length}`);
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+      await page.goto(`${stack.apiUrl}/console/`);
+      await page.getByTestId('signin-key').fill(stack.operatorKey);
+      await page.getByTestId('signin-key').press('Enter');
+      await page.getByTestId('nav-failovers').click();
+      for (const f of done) {
+        await page.getByTestId(`timeline-${f.id}`).waitFor();
+        const text = await page.getByTestId(`failover-${f.id}`).innerText();
+        assert.match(text, /reachable: [\d.]+ ?s after detection/, text);
+        assert.doesNotMatch(text, /waiting|not reached/, text);
+      }
+      const dir = resolve(__dirname, '../../../test-artifacts/console');
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: `${dir}/lab-failovers.png`, fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });

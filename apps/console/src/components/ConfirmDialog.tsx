@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 
 interface ConfirmDialogProps {
   title: string;
@@ -16,8 +16,9 @@ interface ConfirmDialogProps {
 }
 
 /**
- * A native modal `<dialog>`: showModal() makes the rest of the page inert, traps focus, and closes on Escape.
- * Mounted only while open; focus returns to the button that opened it when it closes.
+ * A native modal `<dialog>`: showModal() makes the rest of the page inert and closes on Escape. Tab wraps
+ * around inside it (the browser would otherwise move the focus out to its own toolbar). Mounted only while
+ * open; focus returns to the button that opened it when it closes.
  */
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const { title, children, confirmLabel, danger, requireText, extra, pending, onConfirm, onClose } = props;
@@ -49,6 +50,23 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     };
   }, []);
 
+  const wrapFocus = (e: KeyboardEvent<HTMLDialogElement>) => {
+    if (e.key !== 'Tab' || !ref.current) return;
+    const focusable = [...ref.current.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')].filter(
+      (el) => !el.hasAttribute('disabled'),
+    );
+    if (focusable.length === 0) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
   const matches = requireText === undefined || typed === requireText;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -56,7 +74,13 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   };
 
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby={`${id}-title`} data-testid="confirm-dialog">
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={`${id}-title`}
+      onKeyDown={wrapFocus}
+      data-testid="confirm-dialog"
+    >
       <form onSubmit={submit} className="dialog-body">
         <h2 id={`${id}-title`}>{title}</h2>
         <div className="dialog-text">{children}</div>

@@ -146,7 +146,10 @@ export class FailoverUseCases {
     return this.moveAway(hostId, actor, 'drain');
   }
 
-  /** Everything off now: like drain, and a host that no longer answers is fenced first. */
+  /**
+   * Everything off now, also from a host that is down or fenced (where drain refuses): HA databases fail over
+   * (DRBD ones only once the host is fenced), the others are moved while their host still answers.
+   */
   async evacuate(hostId: string, actor: string) {
     return this.moveAway(hostId, actor, 'evacuate');
   }

@@ -90,6 +90,9 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     // Only the dead host is watched; its peer counts as already fenced, so the takeover has nowhere to go.
     await stack.metadata(`UPDATE hosts SET status = 'fenced' WHERE id = $1`, [peer]);
     stack.startWorker();
+    // Until the worker has found it dead, the silent host is a valid placement: wait, so that the databases
+    // this test creates go to the local host.
+    await until('the silent host fenced', async () => (await hostStatus(deadHostId)) === 'fenced', 60_000);
     localHostId = (await stack.request('GET', '/admin/v1/hosts', op())).body.find((h: any) => h.name === 'local').id;
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -265,6 +268,17 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     );
     assert.ok((await tid('audit-row').count()) >= 3);
     await shot('11-audit');
+  });
+
+  test('capacity: N+1 for every live host and the rebalancer view', async () => {
+    await tid('nav-capacity').click();
+    await tid('page-capacity').waitFor();
+    await tid('loss-local').waitFor();
+    const api = (await stack.request('GET', '/admin/v1/placement/n-plus-one', op())).body;
+    const local = api.find((l: any) => l.name === 'local');
+    assert.match(await tid('loss-local').innerText(), local.fits ? /yes/ : /no/);
+    assert.match(await tid('page-capacity').innerText(), /No move needed|Apply/);
+    await shot('10b-capacity');
   });
 
   test('keyboard only: sign in, reach a host, cancel a drain with Escape, drain and activate it', async () => {

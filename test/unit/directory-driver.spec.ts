@@ -52,6 +52,9 @@ class FakeConnector implements HostConnector {
     throw new Error('the directory driver must not need VIPs');
   }
   async reset(): Promise<void> {}
+  async stats(): Promise<never> {
+    throw new Error('not used here');
+  }
   async probe(): Promise<void> {}
 }
 

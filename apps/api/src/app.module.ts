@@ -1,5 +1,6 @@
 import { AdminFailoverController } from './admin/failover.controller';
 import { AdminFleetController } from './admin/fleet.controller';
+import { AdminPlacementController } from './admin/placement.controller';
 import { AuditRecorder } from './audit/audit-recorder.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
@@ -45,6 +46,7 @@ export function apiModule(env: ApiEnv) {
       AdminFailoverController,
       AdminDatabasesController,
       AdminFleetController,
+      AdminPlacementController,
       HealthController,
       MetricsController,
     ],

@@ -4,6 +4,7 @@ import { loadKey, saveKey } from './auth';
 import { Layout, PAGES } from './components/Layout';
 import { useHashRoute } from './hooks/useHashRoute';
 import { AuditPage } from './pages/audit/AuditPage';
+import { CapacityPage } from './pages/capacity/CapacityPage';
 import { DatabaseDetailPage } from './pages/databases/DatabaseDetailPage';
 import { DatabasesPage } from './pages/databases/DatabasesPage';
 import { FailoversPage } from './pages/failovers/FailoversPage';
@@ -64,6 +65,8 @@ function Page({ page, id }: { page: string; id: string | undefined }) {
       return id ? <DatabaseDetailPage key={id} id={id} /> : <DatabasesPage />;
     case 'storage':
       return <StoragePage />;
+    case 'capacity':
+      return <CapacityPage />;
     case 'operations':
       return <OperationsPage />;
     case 'failovers':

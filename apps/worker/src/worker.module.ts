@@ -7,6 +7,7 @@ import { PersistenceModule } from '@app/persistence';
 import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
 import { BackupSchedule } from './backups/backup-schedule.service';
+import { ContainerSampler } from './metrics/container-sampler.service';
 import { FailoverMonitor } from './failover/failover-monitor.service';
 import { DatabaseProcessor } from './processors/database.processor';
 import { ReconcilerService } from './reconciler/reconciler.service';
@@ -24,7 +25,14 @@ export function workerModule(env: WorkerEnv) {
       StorageModule,
       DomainModule,
     ],
-    providers: [DatabaseProcessor, ReconcilerService, VolumeUsageService, FailoverMonitor, BackupSchedule],
+    providers: [
+      DatabaseProcessor,
+      ReconcilerService,
+      VolumeUsageService,
+      FailoverMonitor,
+      BackupSchedule,
+      ContainerSampler,
+    ],
   })
   class WorkerModule {}
   return WorkerModule;

@@ -119,6 +119,11 @@ export class WorkerEnv extends CommonEnv {
   @Min(1000)
   VOLUME_USAGE_INTERVAL_MS: number = 300000;
 
+  // How often the database containers' resource use is read (docker stats: one call per container).
+  @IsInt()
+  @Min(1000)
+  CONTAINER_SAMPLE_INTERVAL_MS: number = 15000;
+
   // The failover worker: probes every host this often, and declares it dead after this many failures in a row.
   @Transform(toBool)
   FAILOVER_ENABLED: boolean = true;

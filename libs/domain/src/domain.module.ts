@@ -16,7 +16,9 @@ import { HostFailureService } from './failover/host-failure.service';
 import { HostMonitorService } from './failover/host-monitor.service';
 import { TakeoverService } from './failover/takeover.service';
 import { FailoverUseCases } from './failover/use-cases/failover.usecases';
-import { PlacementService } from './hosts/placement/placement.service';
+import { PlacementService } from './placement/placement.service';
+import { FleetReader } from './placement/fleet-reader.service';
+import { CapacityPlanningUseCases } from './placement/use-cases/capacity-planning.usecases';
 import { HostUseCases } from './hosts/use-cases/host.usecases';
 import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
@@ -42,6 +44,8 @@ import { FleetOverviewUseCase } from './fleet/fleet-overview.usecase';
 import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
 import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
+import { SampleContainersUseCase } from './metrics/sample-containers.usecase';
+import { PlacementSettingsUseCases } from './hosts/placement/placement-settings.usecase';
 import {
   CreateTenantUseCase,
   IssueApiKeyUseCase,
@@ -65,6 +69,8 @@ const PROVIDERS = [
   RestartDatabaseUseCase,
   RotatePasswordUseCase,
   PlacementService,
+  FleetReader,
+  CapacityPlanningUseCases,
   HostUseCases,
   HostFailureService,
   HostMonitorService,
@@ -96,6 +102,8 @@ const PROVIDERS = [
   StorageInventoryUseCase,
   InspectDatabasesUseCase,
   RetryOperationUseCase,
+  SampleContainersUseCase,
+  PlacementSettingsUseCases,
 ];
 
 /** Use cases and domain services. Infrastructure (repositories, hosts, storage, queue) is bound by the app's modules. */

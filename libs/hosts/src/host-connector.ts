@@ -13,11 +13,13 @@ import {
   StorageBackendRepository,
   type CommandExecutor,
   type ContainerRuntime,
+  type ContainerStatsReader,
   type EngineEndpoint,
   type HostConnector,
   type VipControl,
 } from '@app/domain/ports';
 import type { HostEntity, StorageBackendEntity } from '@app/persistence/entities';
+import { DockerStatsReader } from './docker/container-stats';
 import { DockerRuntime, RegistryAuth } from './docker/docker-runtime';
 import { LocalExecutor } from './executors/local-executor';
 import { SshExecutor } from './executors/ssh-executor';
@@ -84,6 +86,7 @@ interface Remote {
   version: string;
   executor: SshExecutor;
   runtime: DockerRuntime;
+  stats: DockerStatsReader;
   forwards: Map<string, Promise<{ port: number; close(): Promise<void> }>>;
 }
 
@@ -95,6 +98,7 @@ interface Remote {
 @Injectable()
 export class DockerHostConnector implements HostConnector, OnApplicationShutdown {
   private readonly local: DockerRuntime;
+  private readonly localStats: DockerStatsReader;
   private readonly localExec = new LocalExecutor();
   private readonly auth?: RegistryAuth;
   private readonly remotes = new Map<string, Remote>();
@@ -114,11 +118,17 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
             password: env.IMAGE_REGISTRY_PASSWORD ?? '',
           }
         : undefined;
-    this.local = new DockerRuntime(new Docker({ socketPath: env.DOCKER_SOCKET }), this.auth);
+    const localDocker = new Docker({ socketPath: env.DOCKER_SOCKET });
+    this.local = new DockerRuntime(localDocker, this.auth);
+    this.localStats = new DockerStatsReader(localDocker);
   }
 
   async runtime(host: HostEntity): Promise<ContainerRuntime> {
     return host.connection === 'local' ? this.local : (await this.remote(host)).runtime;
+  }
+
+  async stats(host: HostEntity): Promise<ContainerStatsReader> {
+    return host.connection === 'local' ? this.localStats : (await this.remote(host)).stats;
   }
 
   controlPlane(): CommandExecutor {
@@ -220,7 +230,13 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
       port: 2375,
       agent: dockerOverSsh(executor),
     } as Docker.DockerOptions);
-    const remote: Remote = { version, executor, runtime: new DockerRuntime(docker, this.auth), forwards: new Map() };
+    const remote: Remote = {
+      version,
+      executor,
+      runtime: new DockerRuntime(docker, this.auth),
+      stats: new DockerStatsReader(docker),
+      forwards: new Map(),
+    };
     this.remotes.set(host.id, remote);
     return remote;
   }

@@ -12,15 +12,22 @@ import {
   HOST_REPOSITORY,
   LUN_REPOSITORY,
   OPERATION_REPOSITORY,
+  PLACEMENT_SETTINGS_REPOSITORY,
   PLAN_REPOSITORY,
   RESOURCE_LOCK,
+  SAMPLE_REPOSITORY,
   STORAGE_BACKEND_REPOSITORY,
   TENANT_REPOSITORY,
   VOLUME_REPOSITORY,
 } from '@app/domain/ports';
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
-import { SqlFleetQueries, TypeOrmAuditRepository } from './repositories/console.repositories';
+import {
+  SqlFleetQueries,
+  TypeOrmAuditRepository,
+  TypeOrmPlacementSettingsRepository,
+  TypeOrmSampleRepository,
+} from './repositories/console.repositories';
 import { TypeOrmBackupRepository } from './repositories/backup.repository';
 import { TypeOrmDatabaseRepository } from './repositories/database.repository';
 import { TypeOrmFailoverRepository } from './repositories/failover.repository';
@@ -51,6 +58,8 @@ const BINDINGS = [
   { provide: BACKUP_REPOSITORY, useClass: TypeOrmBackupRepository },
   { provide: AUDIT_REPOSITORY, useClass: TypeOrmAuditRepository },
   { provide: FLEET_QUERIES, useClass: SqlFleetQueries },
+  { provide: SAMPLE_REPOSITORY, useClass: TypeOrmSampleRepository },
+  { provide: PLACEMENT_SETTINGS_REPOSITORY, useClass: TypeOrmPlacementSettingsRepository },
   { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
 ];
 

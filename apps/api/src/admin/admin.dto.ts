@@ -2,11 +2,13 @@ import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import {
+  ApplyRebalanceCommand,
   CreateTenantCommand,
   ENGINE_NAMES,
   IssueApiKeyCommand,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  UpdatePlacementSettingsCommand,
 } from '@app/domain';
 
 export class CreateTenantDto extends OmitType(CreateTenantCommand, [] as const) {}
@@ -95,3 +97,6 @@ export class AdminLogsQueryDto {
   @Max(5000)
   tail?: number;
 }
+
+export class UpdatePlacementSettingsDto extends OmitType(UpdatePlacementSettingsCommand, [] as const) {}
+export class ApplyRebalanceDto extends OmitType(ApplyRebalanceCommand, [] as const) {}

@@ -10,12 +10,16 @@ import type {
   FenceResult,
   HostDetail,
   HostListItem,
+  HostLoss,
   IssuedApiKey,
   Logs,
   MoveAwayResult,
   OperationStatus,
   OperationView,
   Overview,
+  PlacementSettings,
+  RebalanceProposal,
+  RebalanceResult,
   Storage,
   Tenant,
 } from './types';
@@ -148,4 +152,10 @@ export const api = {
     request<void>('DELETE', `/admin/v1/tenants/${seg(tenantId)}/api-keys/${seg(keyId)}`),
 
   audit: (limit = 200) => request<AuditEntry[]>('GET', `/admin/v1/audit${query({ limit })}`),
+
+  placementSettings: () => request<PlacementSettings>('GET', '/admin/v1/placement/settings'),
+  nPlusOne: () => request<HostLoss[]>('GET', '/admin/v1/placement/n-plus-one'),
+  rebalance: () => request<RebalanceProposal>('GET', '/admin/v1/placement/rebalance'),
+  applyRebalance: (moves: { databaseId: string; targetHostId: string }[]) =>
+    request<RebalanceResult>('POST', '/admin/v1/placement/rebalance', { body: { moves } }),
 };

@@ -317,3 +317,42 @@ export interface ActivateResult {
 export type HostAction = 'drain' | 'evacuate' | 'fence' | 'activate';
 
 export const attachedLuns = (h: HostDetail): HostLun[] => h.attachedLuns ?? (Array.isArray(h.luns) ? h.luns : []);
+
+/** GET /admin/v1/placement/settings */
+export interface PlacementSettings {
+  overcommit: { cpus: number; memoryMb: number; diskGb: number };
+  hotspot: { cpu: number; memory: number };
+  updatedBy: string | null;
+  updatedAt: string;
+}
+
+/** GET /admin/v1/placement/n-plus-one: one host's loss, simulated. */
+export interface HostLoss {
+  hostId: string;
+  name: string;
+  databases: number;
+  fits: boolean;
+  placements: { databaseId: string; database: string; to: string | null; toName: string | null; reason?: string }[];
+}
+
+/** GET /admin/v1/placement/rebalance */
+export interface RebalanceProposal {
+  thresholds: { cpu: number; memory: number };
+  hosts: { hostId: string; name: string; cpu: number; memory: number; hotspot: boolean }[];
+  moves: {
+    databaseId: string;
+    database: string;
+    from: string;
+    fromName: string;
+    to: string;
+    toName: string;
+    reason: string;
+  }[];
+  unresolved: { hostId: string; name: string; reason: string }[];
+  measuredSince: string | null;
+}
+
+export interface RebalanceResult {
+  started: { databaseId: string; operationId: string }[];
+  refused: { databaseId: string; reason: string }[];
+}

@@ -5,6 +5,7 @@ export const PAGES = [
   { id: 'hosts', label: 'Hosts' },
   { id: 'databases', label: 'Databases' },
   { id: 'storage', label: 'Storage' },
+  { id: 'capacity', label: 'Capacity' },
   { id: 'operations', label: 'Operations' },
   { id: 'failovers', label: 'Failovers' },
   { id: 'tenants', label: 'Tenants' },

@@ -11,6 +11,7 @@ export enum DatabaseExceptionCode {
   NoCapacity = 'no-host-capacity',
   NoEndpoint = 'database-not-placed',
   NotMovable = 'database-not-movable',
+  HostUnavailable = 'database-host-unavailable',
 }
 
 const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
@@ -24,6 +25,7 @@ const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
   [DatabaseExceptionCode.NoCapacity]: ErrorKind.Unavailable,
   [DatabaseExceptionCode.NoEndpoint]: ErrorKind.Conflict,
   [DatabaseExceptionCode.NotMovable]: ErrorKind.Unprocessable,
+  [DatabaseExceptionCode.HostUnavailable]: ErrorKind.Unavailable,
 };
 
 export class DatabaseException extends DomainException<DatabaseExceptionCode> {

@@ -95,7 +95,7 @@ export class TakeoverService {
     const l = await this.provisioner.loadLive(db.id);
     await this.provisioner.ensureVip(l.db, target);
     const runtime = await this.connector.runtime(target);
-    const spec = this.provisioner.spec(l, hostPath);
+    const spec = await this.provisioner.spec(l, hostPath, (m) => op.progress(55, m));
     await this.provisioner.step('image', () => runtime.ensureImage(spec.image));
     await this.provisioner.step('container start', () => runtime.ensureRunning(spec));
     await this.failovers.mark(f.id, 'startedAt');
@@ -103,6 +103,7 @@ export class TakeoverService {
     // 5. Reachable again on the same endpoint.
     await op.progress(75, 'waiting for the database to accept connections');
     await this.provisioner.waitReady(l);
+    await this.provisioner.applyLimits(l, (m) => op.progress(80, m));
     await this.failovers.mark(f.id, 'reachableAt');
     await this.databases.update(db.id, { status: 'running' });
     await this.failovers.update(f.id, { status: 'succeeded', error: null });

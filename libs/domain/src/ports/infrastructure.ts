@@ -49,8 +49,25 @@ export interface ContainerSpec {
   binds: { hostPath: string; containerPath: string }[];
   cpus: number;
   memoryMb: number;
+  /** Block I/O limits (absent: the engine's defaults). */
+  io?: ContainerIoLimits;
+  /**
+   * Outgoing bandwidth in Mbit/s (null: not shaped). Not an engine setting: the caller shapes the container's network
+   * namespace after each start, so a change never needs a new container.
+   */
+  egressMbit?: number | null;
   // HA containers are not brought back by the engine when their host reboots: the control plane decides.
   restartPolicy?: 'unless-stopped' | 'no';
+}
+
+export interface ContainerIoLimits {
+  /** Relative share of the disk under contention, 10-1000 (100: the default share). */
+  weight: number;
+  /** Caps in MiB/s on `device`; null: none. */
+  readMbps: number | null;
+  writeMbps: number | null;
+  /** The whole-disk block device on the host that holds the volume (caps apply to it); null: caps not applied. */
+  device: string | null;
 }
 
 export interface ContainerState {
@@ -59,6 +76,12 @@ export interface ContainerState {
   status: string;
   labels: Record<string, string>;
   restartCount: number;
+  /** The host pid of the container's first process; 0 when it is not running. */
+  pid: number;
+  /** The host path of the container's network namespace (bound for as long as it runs); null when not running. */
+  netns: string | null;
+  /** The block I/O weight the engine really applied (0: none, e.g. the engine discarded it on this kernel). */
+  ioWeight: number;
 }
 
 export interface ProgressFn {
@@ -79,7 +102,14 @@ export interface ContainerRuntime {
   pause(name: string): Promise<void>;
   unpause(name: string): Promise<void>;
   remove(name: string): Promise<void>;
-  updateResources(name: string, res: { cpus: number; memoryMb: number }): Promise<void>;
+  /**
+   * Applies CPU, memory and I/O weight to the running container. 'recreate': a limit changed that the engine sets
+   * only when it creates a container (disk caps); the caller recreates it (ensureRunning) for it to take effect.
+   */
+  updateResources(
+    name: string,
+    res: { cpus: number; memoryMb: number; io?: ContainerIoLimits },
+  ): Promise<'updated' | 'recreate'>;
   logs(name: string, tail: number): Promise<string[]>;
 }
 
@@ -105,6 +135,25 @@ export interface HostConnector {
   probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void>;
   /** Forgets the host's sessions (after it died), so the next call reconnects instead of waiting on a dead socket. */
   reset(host: HostEntity): Promise<void>;
+  /** What the host's containers use, from its container engine. */
+  stats(host: HostEntity): Promise<ContainerStatsReader>;
+}
+
+/** A container's resource use: rates averaged over the engine's last interval, counters since it started. */
+export interface ContainerStats {
+  cpuCores: number;
+  cpuSecondsTotal: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  netRxBytes: number;
+  netTxBytes: number;
+  blkReadBytes: number;
+  blkWriteBytes: number;
+}
+
+export interface ContainerStatsReader {
+  /** null: no such container, or not running. */
+  read(name: string): Promise<ContainerStats | null>;
 }
 
 export interface VipControl {

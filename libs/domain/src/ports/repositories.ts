@@ -7,6 +7,7 @@ import type {
   BackupStatus,
   DatabaseEntity,
   DatabaseOrigin,
+  DatabaseSampleEntity,
   TransferProgress,
   DatabaseStatus,
   EventEntity,
@@ -19,6 +20,7 @@ import type {
   OperationEntity,
   OperationStatus,
   OperationType,
+  PlacementSettingsEntity,
   PlanEntity,
   StorageBackendEntity,
   TenantEntity,
@@ -294,4 +296,42 @@ export interface FleetQueries {
   /** For each database, the id of its newest operation (a failed operation is retried only if it is the last). */
   latestOperations(databaseIds: string[]): Promise<Map<string, string>>;
   tenantNames(ids: string[]): Promise<Map<string, string>>;
+  /**
+   * Durations (seconds) as cumulative histogram buckets, by label: operations (start → end) by type and
+   * status; failovers (detected → reachable, or → the end of a failed one) by ha, reason and status.
+   */
+  durationBuckets(kind: 'operation' | 'failover', buckets: number[]): Promise<DurationSeries[]>;
+  /** Every live database's latest container sample with the names to label it by. */
+  containerSeries(): Promise<ContainerSeries[]>;
+}
+
+export interface DurationSeries {
+  labels: Record<string, string>;
+  /** Counts of durations ≤ each bucket, in the order of the buckets asked for. */
+  cumulative: number[];
+  sum: number;
+  count: number;
+}
+
+export interface ContainerSeries {
+  sample: DatabaseSampleEntity;
+  tenant: string;
+  database: string;
+  databaseId: string;
+  engine: string;
+  host: string;
+}
+
+export const SAMPLE_REPOSITORY = Symbol('SAMPLE_REPOSITORY');
+export interface SampleRepository {
+  upsert(samples: DatabaseSampleEntity[]): Promise<void>;
+  /** Drops the samples of databases no longer live (deleted, or moved off the host that reported them). */
+  prune(): Promise<number>;
+  list(): Promise<DatabaseSampleEntity[]>;
+}
+
+export const PLACEMENT_SETTINGS_REPOSITORY = Symbol('PLACEMENT_SETTINGS_REPOSITORY');
+export interface PlacementSettingsRepository {
+  get(): Promise<PlacementSettingsEntity>;
+  update(patch: Partial<Omit<PlacementSettingsEntity, 'id' | 'updatedAt'>>): Promise<PlacementSettingsEntity>;
 }

@@ -1,7 +1,7 @@
 import { withTimeout } from '@app/domain/shared/timeout';
 import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
-import type { ContainerRuntime, ContainerSpec, ContainerState, ProgressFn } from '@app/domain/ports';
+import type { ContainerIoLimits, ContainerRuntime, ContainerSpec, ContainerState, ProgressFn } from '@app/domain/ports';
 import { demuxDockerLogs, toLines } from './docker-logs';
 
 export interface RegistryAuth {
@@ -14,14 +14,36 @@ const SPEC_HASH = 'dbaas.spec-hash';
 
 /**
  * The spec's identity without its env: env only seeds a fresh data directory (passwords then live in the data),
- * so a changed env must not replace a running container; a changed command, image, port or mount must.
+ * so a changed env must not replace a running container; a changed command, image, port, mount or limit must.
+ * Egress is left out: it is shaped in the running container's network namespace, never by the engine.
  */
 export function specHash(spec: ContainerSpec): string {
-  const { env: _env, labels: _labels, ...rest } = spec;
+  const { env: _env, labels: _labels, egressMbit: _egress, ...rest } = spec;
   void _env;
   void _labels;
+  void _egress;
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
+
+const MIB = 2 ** 20;
+
+/** Docker's block I/O settings for the limits: the caps only with a device to hold them. */
+export function blkioOptions(io: ContainerIoLimits | undefined): {
+  BlkioWeight?: number;
+  BlkioDeviceReadBps: { Path: string; Rate: number }[];
+  BlkioDeviceWriteBps: { Path: string; Rate: number }[];
+} {
+  const cap = (mbps: number | null | undefined) =>
+    io?.device && mbps ? [{ Path: io.device, Rate: Math.round(mbps * MIB) }] : [];
+  return {
+    ...(io ? { BlkioWeight: io.weight } : {}),
+    BlkioDeviceReadBps: cap(io?.readMbps),
+    BlkioDeviceWriteBps: cap(io?.writeMbps),
+  };
+}
+
+const sameCaps = (a: { Path: string; Rate: number }[] | null | undefined, b: { Path: string; Rate: number }[]) =>
+  JSON.stringify((a ?? []).map((d) => [d.Path, d.Rate])) === JSON.stringify(b.map((d) => [d.Path, d.Rate]));
 
 const isNotFound = (err: unknown) => (err as { statusCode?: number })?.statusCode === 404;
 const isNotModified = (err: unknown) => (err as { statusCode?: number })?.statusCode === 304;
@@ -47,6 +69,10 @@ export class DockerRuntime implements ContainerRuntime {
         status: info.State.Status,
         labels: info.Config.Labels ?? {},
         restartCount: info.RestartCount,
+        pid: info.State.Running ? info.State.Pid : 0,
+        // Docker keeps reporting the path after a stop, when it no longer names a namespace.
+        netns: info.State.Running ? info.NetworkSettings?.SandboxKey || null : null,
+        ioWeight: info.HostConfig?.BlkioWeight ?? 0,
       };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -135,6 +161,8 @@ export class DockerRuntime implements ContainerRuntime {
         NanoCpus: Math.round(spec.cpus * 1e9),
         Memory: spec.memoryMb * 2 ** 20,
         MemorySwap: spec.memoryMb * 2 ** 20, // no swap: a database that swaps is worse than one that restarts
+        // Docker drops the weight (with a warning) where the kernel has no blkio.weight/io.weight: see ioWeight.
+        ...blkioOptions(spec.io),
         PidsLimit: 1024,
         RestartPolicy: { Name: spec.restartPolicy ?? 'unless-stopped' },
         SecurityOpt: ['no-new-privileges'],
@@ -180,12 +208,25 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async updateResources(name: string, res: { cpus: number; memoryMb: number }): Promise<void> {
-    await this.docker.getContainer(name).update({
+  async updateResources(
+    name: string,
+    res: { cpus: number; memoryMb: number; io?: ContainerIoLimits },
+  ): Promise<'updated' | 'recreate'> {
+    const c = this.docker.getContainer(name);
+    const blkio = blkioOptions(res.io);
+    await c.update({
       NanoCpus: Math.round(res.cpus * 1e9),
       Memory: res.memoryMb * 2 ** 20,
       MemorySwap: res.memoryMb * 2 ** 20,
+      ...(blkio.BlkioWeight ? { BlkioWeight: blkio.BlkioWeight } : {}),
     });
+    if (!res.io) return 'updated';
+    // `docker update` changes the weight only: device caps are set when the container is created.
+    const host = (await c.inspect()).HostConfig;
+    const same =
+      sameCaps(host.BlkioDeviceReadBps, blkio.BlkioDeviceReadBps) &&
+      sameCaps(host.BlkioDeviceWriteBps, blkio.BlkioDeviceWriteBps);
+    return same ? 'updated' : 'recreate';
   }
 
   async logs(name: string, tail: number): Promise<string[]> {

@@ -14,5 +14,10 @@ export class PlanEntity {
   // Scheduled backups kept: the newest of each of the last N days and of the last M weeks.
   @Column({ name: 'backup_daily', type: 'int', default: 7 }) backupDaily!: number;
   @Column({ name: 'backup_weekly', type: 'int', default: 4 }) backupWeekly!: number;
+  // Limits enforced on the container: disk share (10-1000) and caps, outgoing bandwidth (null: none).
+  @Column({ name: 'io_weight', type: 'int', default: 100 }) ioWeight!: number;
+  @Column({ name: 'io_read_mbps', type: 'int', nullable: true }) ioReadMbps!: number | null;
+  @Column({ name: 'io_write_mbps', type: 'int', nullable: true }) ioWriteMbps!: number | null;
+  @Column({ name: 'egress_mbit', type: 'int', nullable: true }) egressMbit!: number | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

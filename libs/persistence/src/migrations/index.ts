@@ -3,6 +3,7 @@ import { SanStorage1795400000000 } from './1795400000000-SanStorage';
 import { HighAvailability1795500000000 } from './1795500000000-HighAvailability';
 import { DataMobility1795600000000 } from './1795600000000-DataMobility';
 import { AdminConsole1795700000000 } from './1795700000000-AdminConsole';
+import { PlacementAndLimits1795800000000 } from './1795800000000-PlacementAndLimits';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   HighAvailability1795500000000,
   DataMobility1795600000000,
   AdminConsole1795700000000,
+  PlacementAndLimits1795800000000,
 ];

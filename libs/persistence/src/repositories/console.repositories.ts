@@ -2,8 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { AuditRepository, FleetQueries } from '@app/domain/ports';
-import { AuditEntryEntity } from '../entities';
+import type {
+  AuditRepository,
+  ContainerSeries,
+  DurationSeries,
+  FleetQueries,
+  PlacementSettingsRepository,
+  SampleRepository,
+} from '@app/domain/ports';
+import { AuditEntryEntity, DatabaseSampleEntity, PlacementSettingsEntity } from '../entities';
 
 @Injectable()
 export class TypeOrmAuditRepository implements AuditRepository {
@@ -20,6 +27,20 @@ export class TypeOrmAuditRepository implements AuditRepository {
       take: filter.limit,
     });
   }
+}
+
+interface DatabaseSampleRow {
+  database_id: string;
+  host_id: string;
+  cpu_cores: string;
+  cpu_seconds_total: number;
+  memory_bytes: string;
+  memory_limit_bytes: string;
+  net_rx_bytes: string;
+  net_tx_bytes: string;
+  blk_read_bytes: string;
+  blk_write_bytes: string;
+  sampled_at: string;
 }
 
 const byKey = (rows: { key: string; n: string }[]) => Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]));
@@ -75,6 +96,64 @@ export class SqlFleetQueries implements FleetQueries {
     return new Map(rows.map((r) => [r.database_id, r.id]));
   }
 
+  async durationBuckets(kind: 'operation' | 'failover', buckets: number[]): Promise<DurationSeries[]> {
+    // One row per label set and bucket, counted in SQL: the scrape never loads the rows themselves.
+    const source =
+      kind === 'operation'
+        ? `SELECT jsonb_build_object('type', type, 'status', status) AS labels,
+                  extract(epoch FROM finished_at - started_at) AS d
+           FROM operations WHERE finished_at IS NOT NULL AND started_at IS NOT NULL`
+        : // A failover's end: reachable again, or the last update of one that failed.
+          `SELECT jsonb_build_object('ha', ha, 'reason', reason, 'status', status) AS labels,
+                  extract(epoch FROM coalesce(reachable_at, updated_at) - detected_at) AS d
+           FROM failovers WHERE status <> 'running'`;
+    const counts: { labels: Record<string, string>; i: string; n: string }[] = await this.ds.query(
+      `SELECT s.labels, b.i, count(*) FILTER (WHERE s.d <= b.le) AS n
+       FROM (${source}) s CROSS JOIN unnest($1::float8[]) WITH ORDINALITY AS b(le, i)
+       GROUP BY s.labels, b.i`,
+      [buckets],
+    );
+    const totals: { labels: Record<string, string>; sum: string; count: string }[] = await this.ds.query(
+      `SELECT s.labels, sum(s.d) AS sum, count(*) AS count FROM (${source}) s GROUP BY s.labels`,
+    );
+    return totals.map((t) => {
+      const key = JSON.stringify(t.labels);
+      const cumulative = buckets.map(() => 0);
+      for (const c of counts) if (JSON.stringify(c.labels) === key) cumulative[Number(c.i) - 1] = Number(c.n);
+      return { labels: t.labels, cumulative, sum: Number(t.sum), count: Number(t.count) };
+    });
+  }
+
+  async containerSeries(): Promise<ContainerSeries[]> {
+    const rows: (DatabaseSampleRow & { tenant: string; database: string; engine: string; host: string })[] = await this
+      .ds.query(`
+        SELECT s.*, t.name AS tenant, d.name AS database, d.engine, h.name AS host
+        FROM database_samples s
+        JOIN databases d ON d.id = s.database_id AND d.deleted_at IS NULL
+        JOIN tenants t ON t.id = d.tenant_id
+        JOIN hosts h ON h.id = s.host_id`);
+    return rows.map((r) => ({
+      sample: {
+        databaseId: r.database_id,
+        hostId: r.host_id,
+        cpuCores: Number(r.cpu_cores),
+        cpuSecondsTotal: Number(r.cpu_seconds_total),
+        memoryBytes: Number(r.memory_bytes),
+        memoryLimitBytes: Number(r.memory_limit_bytes),
+        netRxBytes: Number(r.net_rx_bytes),
+        netTxBytes: Number(r.net_tx_bytes),
+        blkReadBytes: Number(r.blk_read_bytes),
+        blkWriteBytes: Number(r.blk_write_bytes),
+        sampledAt: new Date(r.sampled_at),
+      },
+      tenant: r.tenant,
+      database: r.database,
+      databaseId: r.database_id,
+      engine: r.engine,
+      host: r.host,
+    }));
+  }
+
   async tenantNames(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
     const rows: { id: string; name: string }[] = await this.ds.query(
@@ -82,5 +161,48 @@ export class SqlFleetQueries implements FleetQueries {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, r.name]));
+  }
+}
+
+@Injectable()
+export class TypeOrmSampleRepository implements SampleRepository {
+  constructor(
+    @InjectRepository(DatabaseSampleEntity) private readonly repo: Repository<DatabaseSampleEntity>,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
+
+  async upsert(samples: DatabaseSampleEntity[]): Promise<void> {
+    if (samples.length) await this.repo.upsert(samples, ['databaseId']);
+  }
+
+  async prune(): Promise<number> {
+    const res = await this.ds.query(
+      `DELETE FROM database_samples s USING databases d
+       WHERE d.id = s.database_id AND (d.deleted_at IS NOT NULL OR d.host_id IS DISTINCT FROM s.host_id)`,
+    );
+    return Number(res?.[1] ?? 0);
+  }
+
+  list(): Promise<DatabaseSampleEntity[]> {
+    return this.repo.find();
+  }
+}
+
+@Injectable()
+export class TypeOrmPlacementSettingsRepository implements PlacementSettingsRepository {
+  constructor(@InjectRepository(PlacementSettingsEntity) private readonly repo: Repository<PlacementSettingsEntity>) {}
+
+  async get(): Promise<PlacementSettingsEntity> {
+    // The migration inserts the row; a missing one means defaults (a restored dump, say), written back here.
+    const row = await this.repo.findOneBy({ id: 1 });
+    if (row) return row;
+    await this.repo.query(`INSERT INTO placement_settings (id) VALUES (1) ON CONFLICT DO NOTHING`);
+    return (await this.repo.findOneBy({ id: 1 }))!;
+  }
+
+  async update(patch: Partial<Omit<PlacementSettingsEntity, 'id' | 'updatedAt'>>): Promise<PlacementSettingsEntity> {
+    await this.get();
+    await this.repo.update({ id: 1 }, patch);
+    return this.get();
   }
 }

@@ -79,7 +79,7 @@ export class DatabaseMover {
         syncTree(src, dst, { live: true, onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
       );
       // Pulled now, so the download is not part of the downtime.
-      const spec = this.provisioner.spec({ ...l, host: target }, hostPath.hostPath);
+      const spec = await this.provisioner.spec({ ...l, host: target }, hostPath.hostPath);
       await this.provisioner.step('image pull', async () =>
         (await this.connector.runtime(target)).ensureImage(spec.image),
       );
@@ -106,10 +106,10 @@ export class DatabaseMover {
 
     await op.progress(85, `starting on ${target.name}`);
     const runtime = await this.connector.runtime(l.host);
-    await this.provisioner.step('container start', () =>
-      runtime.ensureRunning(this.provisioner.spec(l, l.volume.path!)),
-    );
+    const spec = await this.provisioner.spec(l, l.volume.path!, (m) => op.progress(85, m));
+    await this.provisioner.step('container start', () => runtime.ensureRunning(spec));
     await this.provisioner.waitReady(l);
+    await this.provisioner.applyLimits(l, (m) => op.progress(95, m));
     // Kept from the first attempt that got here: a re-run after the start does not stretch it.
     if (params.stoppedAt) params.downtimeMs ??= Date.now() - params.stoppedAt;
     await this.operations.setParams(op.operationId, { ...params });
@@ -136,7 +136,8 @@ export class DatabaseMover {
     try {
       const l = await this.provisioner.loadLive(databaseId);
       const runtime = await this.connector.runtime(l.host);
-      await runtime.ensureRunning(this.provisioner.spec(l, l.volume.path!));
+      await runtime.ensureRunning(await this.provisioner.spec(l, l.volume.path!));
+      await this.provisioner.applyLimits(l);
       if (params.incomingVolumeId) {
         const v = await this.volumes.get(params.incomingVolumeId);
         const host = v ? await this.hosts.get(v.hostId) : null;

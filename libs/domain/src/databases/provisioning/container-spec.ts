@@ -1,6 +1,6 @@
 import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
 import { EngineContext, ENGINES, imageRef } from '../../engines';
-import type { ContainerSpec } from '../../ports';
+import type { ContainerIoLimits, ContainerSpec } from '../../ports';
 
 /** One container per database, named after its id: a retried job finds the container it made before. */
 export function containerName(databaseId: string): string {
@@ -14,6 +14,8 @@ export function buildContainerSpec(args: {
   hostPath: string;
   ctx: EngineContext;
   registry?: string;
+  /** The disk holding the volume on the host (see volumeBlockDevice); null or absent: no disk caps. */
+  ioDevice?: string | null;
 }): ContainerSpec {
   const { db, host, plan, hostPath, ctx } = args;
   const engine = ENGINES[db.engine];
@@ -36,7 +38,22 @@ export function buildContainerSpec(args: {
     binds: [{ hostPath, containerPath: engine.dataDir }],
     cpus: plan.cpus,
     memoryMb: plan.memoryMb,
+    // Plans read from the database always carry these; a partial plan object yields the spec without limits.
+    ...(plan.ioWeight !== undefined ? { io: ioLimits(plan, args.ioDevice ?? null) } : {}),
+    ...(plan.egressMbit !== undefined ? { egressMbit: plan.egressMbit } : {}),
     // HA: never restarted by the engine when a fenced host boots again; the control plane decides where it runs.
     ...(db.vip ? { restartPolicy: 'no' as const } : {}),
   };
+}
+
+/** The plan's disk limits; the device only matters (and is only kept, so the spec stays stable) with a cap. */
+export function ioLimits(plan: PlanEntity, device: string | null): ContainerIoLimits {
+  const readMbps = plan.ioReadMbps ?? null;
+  const writeMbps = plan.ioWriteMbps ?? null;
+  return { weight: plan.ioWeight, readMbps, writeMbps, device: readMbps || writeMbps ? device : null };
+}
+
+/** Whether the plan caps disk throughput (then the volume's block device is looked up). */
+export function hasDiskCaps(plan: PlanEntity): boolean {
+  return !!(plan.ioReadMbps || plan.ioWriteMbps);
 }

@@ -28,8 +28,12 @@ import {
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
+  type ContainerSpec,
+  type ContainerState,
 } from '../../ports';
-import { buildContainerSpec, containerName } from './container-spec';
+import { buildContainerSpec, containerName, hasDiskCaps } from './container-spec';
+import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
+import { volumeBlockDevice } from './volume-device';
 import { OperationCancelled, OperationContext, StepFailed } from './operation-runner';
 import { VolumeSeeder } from './volume-seeder.service';
 
@@ -77,7 +81,7 @@ export class DatabaseProvisioner {
     // A clone or a restore: the data goes in before the engine first starts, so it never initialises an empty one.
     if (l.db.origin) await this.seeder.seed(l, hostPath, op, (id) => this.loadLive(id, ['running']));
     const runtime = await this.connector.runtime(l.host);
-    const spec = this.spec(l, hostPath);
+    const spec = await this.spec(l, hostPath, (m) => op.progress(10, m));
     await this.ensureVip(l.db, l.host);
     await op.progress(15, 'fetching the image');
     await this.step('image pull', () =>
@@ -89,6 +93,7 @@ export class DatabaseProvisioner {
     await op.progress(70, 'waiting for the database to accept connections');
     if (l.db.origin) await this.adoptCredentials(l);
     await this.waitReady(l);
+    await this.applyLimits(l, (m) => op.progress(95, m));
     await this.finish(
       databaseId,
       'running',
@@ -153,10 +158,13 @@ export class DatabaseProvisioner {
       // Lost container (host rebuilt, manual removal): recreate it on the same volume.
       const hostPath = await this.ensureVolume(l);
       await this.ensureVip(l.db, l.host);
-      await this.step('container start', () => runtime.ensureRunning(this.spec(l, hostPath)));
+      const spec = await this.spec(l, hostPath, (m) => op.progress(10, m));
+      await this.step('container start', () => runtime.ensureRunning(spec));
     }
     await op.progress(50, 'waiting for the database to accept connections');
     await this.waitReady(l);
+    // A restarted container has a new network namespace, without the shaping.
+    await this.applyLimits(l, (m) => op.progress(95, m));
     await this.finish(databaseId, 'running', 'database.restarted', 'restarted', op);
   }
 
@@ -188,9 +196,11 @@ export class DatabaseProvisioner {
       const updated = { ...l, ctx: { ...l.ctx, password: next } };
       const hostPath = await this.ensureVolume(updated);
       const runtime = await this.connector.runtime(l.host);
-      await this.step('container recreate', () => runtime.ensureRunning(this.spec(updated, hostPath)));
+      const spec = await this.spec(updated, hostPath, (m) => op.progress(40, m));
+      await this.step('container recreate', () => runtime.ensureRunning(spec));
       await op.progress(60, 'waiting for the database to accept connections');
       await this.waitReady(updated);
+      await this.applyLimits(updated, (m) => op.progress(95, m));
     }
     await this.operations.setParams(op.operationId, {});
     await this.finish(databaseId, 'running', 'database.password-rotated', 'password rotated', op);
@@ -202,9 +212,18 @@ export class DatabaseProvisioner {
     if (!plan) throw new StepFailed('resize', 'the plan no longer exists');
     const runtime = await this.connector.runtime(l.host);
     await op.progress(30, `applying plan ${plan.name}`);
-    await this.step('resource update', () =>
-      runtime.updateResources(containerName(l.db.id), { cpus: plan.cpus, memoryMb: plan.memoryMb }),
+    const next = { ...l, plan };
+    const spec = await this.spec(next, l.volume.path ?? (await this.ensureVolume(l)), (m) => op.progress(30, m));
+    const applied = await this.step('resource update', () =>
+      runtime.updateResources(containerName(l.db.id), { cpus: plan.cpus, memoryMb: plan.memoryMb, io: spec.io }),
     );
+    if (applied === 'recreate') {
+      // Disk caps are set only when the engine creates a container: a restart on the same volume.
+      await op.progress(40, 'new disk caps: recreating the container');
+      await this.step('container recreate', () => runtime.ensureRunning(spec));
+      await this.waitReady(next);
+    }
+    await this.applyLimits(next, (m) => op.progress(50, m));
     const driver = this.storage.get(l.volume.driver);
     if (plan.diskGb > l.volume.sizeGb && driver.grow) {
       // Online: the filesystem grows under the running database.
@@ -278,7 +297,23 @@ export class DatabaseProvisioner {
     await op.progress(100, message);
   }
 
-  spec(l: Loaded, hostPath: string) {
+  /**
+   * The container for `l` on `l.host` with its plan's limits. The volume's disk is looked up on the host only when
+   * the plan caps disk throughput; not finding one never fails the database: it runs without the caps.
+   */
+  async spec(l: Loaded, hostPath: string, note?: (message: string) => unknown): Promise<ContainerSpec> {
+    let ioDevice: string | null = null;
+    if (hasDiskCaps(l.plan)) {
+      const found = await volumeBlockDevice(await this.connector.executor(l.host), hostPath).catch((err: Error) => ({
+        device: null,
+        reason: `the volume's disk could not be looked up (${err.message.split('\n')[0].slice(0, 200)})`,
+      }));
+      ioDevice = found.device;
+      if (found.reason) {
+        this.logger.warn(`database ${l.db.id}: disk caps not applied: ${found.reason}`);
+        await note?.('disk I/O caps not applied: no block device found under the volume');
+      }
+    }
     return buildContainerSpec({
       db: l.db,
       host: l.host,
@@ -286,7 +321,57 @@ export class DatabaseProvisioner {
       hostPath,
       ctx: l.ctx,
       registry: this.env.IMAGE_REGISTRY,
+      ioDevice,
     });
+  }
+
+  /**
+   * What the container engine does not do itself, after every start or plan change: shape the egress in the
+   * container's (new) network namespace, and say which limits the engine left out. Never fails the database: it
+   * runs unshaped until the next start or a periodic ensureEgress shapes it.
+   */
+  async applyLimits(l: Loaded, note?: (message: string) => unknown): Promise<void> {
+    try {
+      const state = await (await this.connector.runtime(l.host)).inspect(containerName(l.db.id));
+      if (state?.running && state.ioWeight !== l.plan.ioWeight)
+        this.logger.warn(
+          `database ${l.db.id}: the container engine applied disk weight ${state.ioWeight || 'none'}, not ${l.plan.ioWeight} (no blkio.weight/io.weight it can use on ${l.host.name})`,
+        );
+      await this.shapeEgress(l.host, l.db.id, l.plan.egressMbit);
+    } catch (err) {
+      this.logger.warn(`database ${l.db.id}: egress not shaped: ${(err as Error).message}`);
+      await note?.('egress bandwidth limit not applied; see the worker log');
+    }
+  }
+
+  /** Shapes the running container's egress (null: removes the shaping). False when it is not running. */
+  async shapeEgress(host: HostEntity, databaseId: string, mbit: number | null): Promise<boolean> {
+    const runtime = await this.connector.runtime(host);
+    const limiter = new EgressLimiter(await this.connector.executor(host));
+    for (let i = 0; i < 3; i++) {
+      const state = await runtime.inspect(containerName(databaseId));
+      if (!state?.running) return false;
+      await limiter.apply(netnsOf(state), mbit);
+      // Restarted in between (restart policy): that is another namespace, to shape again.
+      const now = await runtime.inspect(containerName(databaseId));
+      if (now?.pid === state.pid && now.netns === state.netns) return true;
+    }
+    throw new Error('the container kept restarting');
+  }
+
+  /**
+   * For a periodic check: whether the running container's egress is shaped as its plan says, re-applying it when
+   * not (the engine restarted the container, or the host rebooted). Null: not running.
+   */
+  async ensureEgress(host: HostEntity, db: DatabaseEntity): Promise<(EgressStatus & { reapplied: boolean }) | null> {
+    const plan = await this.plans.get(db.planId);
+    const state = await (await this.connector.runtime(host)).inspect(containerName(db.id));
+    if (!plan || !state?.running) return null;
+    const status = await new EgressLimiter(await this.connector.executor(host)).check(netnsOf(state), plan.egressMbit);
+    if (status.inPlace) return { ...status, reapplied: false };
+    this.logger.warn(`database ${db.id}: egress is ${status.current}, the plan says ${plan.egressMbit ?? 'none'}`);
+    await this.shapeEgress(host, db.id, plan.egressMbit);
+    return { ...status, reapplied: true };
   }
 
   private async ensureVolume(l: Loaded): Promise<string> {
@@ -386,4 +471,9 @@ export class DatabaseProvisioner {
       },
     };
   }
+}
+
+/** Docker's bind of the namespace when there is one (it cannot name another's later, as a reused pid could). */
+function netnsOf(state: ContainerState): NetnsTarget {
+  return state.netns ? { netns: state.netns } : { pid: state.pid };
 }

@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { HostEntity, PlanEntity } from '@app/persistence/entities';
-import { HOST_REPOSITORY, HostRepository, HostUsage } from '../../ports';
+import type { HostUsage } from '../../ports';
 
 /** How far each resource may be promised beyond the host's capacity (operators tune these; see the placement issue). */
 export const DEFAULT_OVERCOMMIT = { cpus: 4, memoryMb: 1, diskGb: 1 };
 
-export interface PlacementRequest {
+export interface LeastLoadedRequest {
   plan: Pick<PlanEntity, 'cpus' | 'memoryMb' | 'diskGb'>;
   storageDriver?: string;
   /** Further conditions on the host (HA: a VIP interface, a replication address, not the primary's domain). */
@@ -21,11 +20,14 @@ export function sharesFailureDomain(a: HostEntity, b: HostEntity): boolean {
   return FAILURE_DOMAIN_LABELS.some((k) => a.labels[k] !== undefined && a.labels[k] === b.labels[k]);
 }
 
-/** Pure choice: the active host with room for the plan that stays the least loaded (by its tightest resource). */
+/**
+ * The least-loaded choice, kept for failover takeovers (where spreading the survivors' load matters more than
+ * packing) and as the placement benchmark's baseline. New databases are placed by `placement/place.ts`.
+ */
 export function chooseHost(
   hosts: HostEntity[],
   usage: HostUsage[],
-  req: PlacementRequest,
+  req: LeastLoadedRequest,
   overcommit = DEFAULT_OVERCOMMIT,
 ): HostEntity | null {
   const used = new Map(usage.map((u) => [u.hostId, u]));
@@ -44,14 +46,4 @@ export function chooseHost(
     if (!best || load < best.load) best = { host, load };
   }
   return best?.host ?? null;
-}
-
-@Injectable()
-export class PlacementService {
-  constructor(@Inject(HOST_REPOSITORY) private readonly hosts: HostRepository) {}
-
-  async choose(req: PlacementRequest): Promise<HostEntity | null> {
-    const [hosts, usage] = await Promise.all([this.hosts.list(), this.hosts.usage()]);
-    return chooseHost(hosts, usage, req);
-  }
 }

@@ -12,7 +12,7 @@ import type {
   PlanEntity,
 } from '@app/persistence/entities';
 import { ENGINES, identifierFor } from '../../../engines';
-import { PlacementService, sharesFailureDomain } from '../../../hosts/placement/placement.service';
+import { PlacementService } from '../../../placement/placement.service';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -82,7 +82,7 @@ export class CreateDatabaseUseCase {
         `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
       );
 
-    const { host, peer, driver } = await this.place(ha, plan);
+    const { host, peer, driver } = await this.place(cmd.tenantId, ha, plan);
     const { database, operation } = await this.databases.createWithOperation({
       tenantId: cmd.tenantId,
       name: cmd.name,
@@ -123,34 +123,37 @@ export class CreateDatabaseUseCase {
   }
 
   /**
-   * ha none: the least loaded host. ha san: a host with SAN storage and a VIP interface (the database gets a LUN of
-   * its own, which can move alone). ha drbd: a primary and a peer in different failure domains, both with a
-   * replication address, the volume mirrored between them.
+   * ha none: any host the plan's storage driver allows. ha san: a host with SAN storage and a VIP interface (the
+   * database gets a LUN of its own, which can move alone). ha drbd: a primary and a peer in different failure
+   * domains, both with a replication address, the volume mirrored between them. Packing, overcommit and spread
+   * rules: placement/place.ts.
    */
   private async place(
+    tenantId: string,
     ha: HaMode,
     plan: PlanEntity,
   ): Promise<{ host: HostEntity; peer: HostEntity | null; driver: string }> {
-    const noRoom = (why: string) => new DatabaseException(DatabaseExceptionCode.NoCapacity, why);
     if (ha === 'none') {
-      const host = await this.placement.choose({ plan, storageDriver: plan.storageDriver ?? undefined });
-      if (!host) throw noRoom(`no host has room for plan "${plan.name}" right now`);
+      const { host } = await this.placement.place({
+        tenantId,
+        plan,
+        ha,
+        storageDriver: plan.storageDriver ?? undefined,
+      });
       return { host, peer: null, driver: host.storageDriver };
     }
     if (ha === 'san') {
-      const host = await this.placement.choose({ plan, storageDriver: 'san-lvm', accept: (h) => !!h.vipInterface });
-      if (!host) throw noRoom(`no host with SAN storage and a VIP interface has room for plan "${plan.name}"`);
+      const { host } = await this.placement.place({
+        tenantId,
+        plan,
+        ha,
+        storageDriver: 'san-lvm',
+        accept: (h) => !!h.vipInterface,
+      });
       return { host, peer: null, driver: 'san-lvm' };
     }
     const replicated = (h: HostEntity) => !!h.replicationAddress && !!h.vipInterface;
-    const host = await this.placement.choose({ plan, accept: replicated });
-    const peer = host
-      ? await this.placement.choose({ plan, accept: (h) => replicated(h) && !sharesFailureDomain(h, host) })
-      : null;
-    if (!host || !peer)
-      throw noRoom(
-        `no two hosts in different failure domains have room for an ha "drbd" database of plan "${plan.name}"`,
-      );
+    const { host, peer } = await this.placement.place({ tenantId, plan, ha, accept: replicated });
     return { host, peer, driver: 'drbd' };
   }
 }

@@ -16,7 +16,15 @@ export class GetLogsUseCase {
     const db = await this.starter.findOwned(tenantId, databaseId);
     const host = db.hostId ? await this.hosts.get(db.hostId) : null;
     if (!host) throw new DatabaseException(DatabaseExceptionCode.NoEndpoint, 'this database is not placed on a host');
-    const runtime = await this.connector.runtime(host);
-    return { lines: await runtime.logs(containerName(db.id), tail) };
+    try {
+      const runtime = await this.connector.runtime(host);
+      return { lines: await runtime.logs(containerName(db.id), tail) };
+    } catch (err) {
+      // The host's engine did not answer: a 503 that says where, not a 500.
+      throw new DatabaseException(
+        DatabaseExceptionCode.HostUnavailable,
+        `the logs could not be read on host ${host.name}: ${(err as Error).message}`,
+      );
+    }
   }
 }

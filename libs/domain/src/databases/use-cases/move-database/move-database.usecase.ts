@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JobName } from '@app/jobs';
 import type { OperationEntity } from '@app/persistence/entities';
-import { PlacementService } from '../../../hosts/placement/placement.service';
+import { PlacementService } from '../../../placement/placement.service';
 import { HOST_REPOSITORY, HostRepository, PLAN_REPOSITORY, PlanRepository } from '../../../ports';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseException, DatabaseExceptionCode } from '../../database.exception';
@@ -26,17 +26,21 @@ export class MoveDatabaseUseCase {
       );
     const plan = await this.plans.get(db.planId);
     if (!plan) throw new DatabaseException(DatabaseExceptionCode.PlanNotFound, 'the database has no plan');
-    const target = cmd.targetHostId
-      ? await this.hosts.get(cmd.targetHostId)
-      : await this.placement.choose({ plan, accept: (h) => h.id !== db.hostId });
-    if (!target)
-      throw cmd.targetHostId
-        ? new DatabaseException(DatabaseExceptionCode.NotMovable, 'the target host does not exist')
-        : new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no other host has room for this database');
-    if (target.id === db.hostId)
+    const asked = cmd.targetHostId ? await this.hosts.get(cmd.targetHostId) : null;
+    if (cmd.targetHostId && !asked)
+      throw new DatabaseException(DatabaseExceptionCode.NotMovable, 'the target host does not exist');
+    if (asked?.id === db.hostId)
       throw new DatabaseException(DatabaseExceptionCode.NotMovable, 'the database is already on that host');
-    if (target.status !== 'active')
-      throw new DatabaseException(DatabaseExceptionCode.NotMovable, `the target host is ${target.status}`);
+    if (asked && asked.status !== 'active')
+      throw new DatabaseException(DatabaseExceptionCode.NotMovable, `the target host is ${asked.status}`);
+    // The same rules as a new database (room with overcommit, spread), on the asked host or anywhere else.
+    const { host: target } = await this.placement.place({
+      tenantId: db.tenantId,
+      plan,
+      ha: 'none',
+      storageDriver: plan.storageDriver ?? undefined,
+      accept: (h) => (asked ? h.id === asked.id : h.id !== db.hostId),
+    });
     return this.starter.start({
       tenantId: null,
       databaseId: db.id,

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApplyRebalanceCommand,
+  CapacityPlanningUseCases,
+  PlacementSettingsUseCases,
+  Principal,
+  UpdatePlacementSettingsCommand,
+} from '@app/domain';
+import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
+import { ApplyRebalanceDto, UpdatePlacementSettingsDto } from './admin.dto';
+
+@ApiTags('admin: placement')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1/placement')
+export class AdminPlacementController {
+  constructor(
+    private readonly settings: PlacementSettingsUseCases,
+    private readonly capacity: CapacityPlanningUseCases,
+  ) {}
+
+  @Get('settings')
+  getSettings() {
+    return this.settings.get();
+  }
+
+  /** Overcommit ratios per resource and hotspot thresholds; omitted fields keep their value. */
+  @Put('settings')
+  updateSettings(@CurrentPrincipal() p: Principal, @Body() body: UpdatePlacementSettingsDto) {
+    return this.settings.update(UpdatePlacementSettingsCommand.create({ ...body }), actorOf(p));
+  }
+
+  /** For every host: if it died now, where each of its databases would go, and whether everything fits. */
+  @Get('n-plus-one')
+  nPlusOne() {
+    return this.capacity.nPlusOne();
+  }
+
+  /** Hotspots from measured use, and the fewest moves that relieve them. */
+  @Get('rebalance')
+  proposeRebalance() {
+    return this.capacity.proposeRebalance();
+  }
+
+  /** Starts the accepted moves of a proposal (each a move operation). */
+  @Post('rebalance')
+  @HttpCode(202)
+  applyRebalance(@CurrentPrincipal() p: Principal, @Body() body: ApplyRebalanceDto) {
+    return this.capacity.applyRebalance(ApplyRebalanceCommand.create({ ...body }), actorOf(p));
+  }
+}

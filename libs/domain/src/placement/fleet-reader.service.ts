@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { HostEntity } from '@app/persistence/entities';
+import {
+  DATABASE_REPOSITORY,
+  DatabaseRepository,
+  HOST_REPOSITORY,
+  HostRepository,
+  PLACEMENT_SETTINGS_REPOSITORY,
+  PLAN_REPOSITORY,
+  PlacementSettingsRepository,
+  PlanRepository,
+  SAMPLE_REPOSITORY,
+  SampleRepository,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
+} from '../ports';
+import type { Fleet, Measured, Overcommit } from './fleet';
+import type { HotspotThresholds } from './rebalance';
+
+export interface FleetSnapshot {
+  fleet: Fleet;
+  hosts: Map<string, HostEntity>;
+  overcommit: Overcommit;
+  thresholds: HotspotThresholds;
+}
+
+/** The fleet as the placement logic wants it, read from the metadata in one go (hosts, plans, databases). */
+@Injectable()
+export class FleetReader {
+  constructor(
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
+    @Inject(PLAN_REPOSITORY) private readonly plans: PlanRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(PLACEMENT_SETTINGS_REPOSITORY) private readonly settings: PlacementSettingsRepository,
+    @Inject(SAMPLE_REPOSITORY) private readonly samples: SampleRepository,
+  ) {}
+
+  async read(): Promise<FleetSnapshot> {
+    const [hosts, dbs, plans, volumes, settings] = await Promise.all([
+      this.hosts.list(),
+      this.databases.list({}),
+      this.plans.list(),
+      this.volumes.listLive(),
+      this.settings.get(),
+    ]);
+    const plan = new Map(plans.map((p) => [p.id, p]));
+    // A move's incoming copy is not the database's yet: the DRBD peer comes from its current volume.
+    const peer = new Map(volumes.filter((v) => !v.incoming).map((v) => [v.databaseId, v.peerHostId]));
+    return {
+      fleet: {
+        hosts: hosts.map((h) => ({
+          id: h.id,
+          name: h.name,
+          status: h.status,
+          labels: h.labels,
+          capacity: h.capacity,
+          storageDriver: h.storageDriver,
+        })),
+        databases: dbs
+          .filter((d) => d.hostId && d.status !== 'deleted')
+          .map((d) => {
+            const p = plan.get(d.planId);
+            return {
+              id: d.id,
+              tenantId: d.tenantId,
+              hostId: d.hostId!,
+              peerHostId: peer.get(d.id) ?? null,
+              demand: { cpus: p?.cpus ?? 0, memoryMb: p?.memoryMb ?? 0, diskGb: p?.diskGb ?? 0 },
+              ha: d.ha,
+            };
+          }),
+      },
+      hosts: new Map(hosts.map((h) => [h.id, h])),
+      overcommit: {
+        cpus: settings.cpuOvercommit,
+        memoryMb: settings.memoryOvercommit,
+        diskGb: settings.diskOvercommit,
+      },
+      thresholds: { cpu: settings.hotspotCpu, memory: settings.hotspotMemory },
+    };
+  }
+
+  /** When the oldest of the latest samples was taken: how stale the rebalancer's view can be. */
+  async oldestSample(): Promise<Date | null> {
+    const rows = await this.samples.list();
+    return rows.length ? new Date(Math.min(...rows.map((r) => r.sampledAt.getTime()))) : null;
+  }
+
+  /** What each database really uses, from the worker's latest container samples. */
+  async measured(): Promise<Map<string, Measured>> {
+    const rows = await this.samples.list();
+    return new Map(rows.map((s) => [s.databaseId, { cpuCores: s.cpuCores, memoryMb: s.memoryBytes / 2 ** 20 }]));
+  }
+}

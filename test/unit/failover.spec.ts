@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FailoverEntity, HostEntity } from '../../libs/persistence/src/entities';
-import { chooseHost, sharesFailureDomain } from '../../libs/domain/src/hosts/placement/placement.service';
+import { chooseHost, sharesFailureDomain } from '../../libs/domain/src/placement/least-loaded';
 import { toFailoverView } from '../../libs/domain/src/failover/use-cases/failover.usecases';
 import { HostMonitorService } from '../../libs/domain/src/failover/host-monitor.service';
 import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/proc-drbd';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostCapacity, HostEntity, HostStatus } from '../../libs/persistence/src/entities';
 import type { HostUsage } from '../../libs/domain/src/ports';
-import { chooseHost, DEFAULT_OVERCOMMIT } from '../../libs/domain/src/hosts/placement/placement.service';
+import { chooseHost, DEFAULT_OVERCOMMIT } from '../../libs/domain/src/placement/least-loaded';
 import {
   isPlacement,
   lowerBound,
@@ -365,6 +365,9 @@ describe('placeDatabase: failure domains (DRBD)', () => {
     };
     const r = placed(place(fleet, { ...drbd, acceptPeer: (h) => h.name === 'c' }));
     assert.deepEqual([r.hostId, r.peerHostId], ['a', 'c']);
+    const f = refused(place(fleet, { ...drbd, acceptPeer: () => false }));
+    assert.equal(f.code, 'no-host');
+    assert.equal(f.reason, "no active host meets the request's conditions (3 hosts: 3 active) for the DRBD peer");
   });
 
   test('room only within one failure domain is no-failure-domain', () => {

@@ -45,7 +45,7 @@ import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
 import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
 import { SampleContainersUseCase } from './metrics/sample-containers.usecase';
-import { PlacementSettingsUseCases } from './hosts/placement/placement-settings.usecase';
+import { PlacementSettingsUseCases } from './placement/placement-settings.usecase';
 import {
   CreateTenantUseCase,
   IssueApiKeyUseCase,

@@ -22,7 +22,7 @@ export * from './databases/use-cases/resize-database/resize-database.usecase';
 export * from './databases/use-cases/restart-database/restart-database.usecase';
 export * from './databases/use-cases/rotate-password/rotate-password.usecase';
 export * from './hosts/host.exception';
-export * from './hosts/placement/placement.service';
+export * from './placement/least-loaded';
 export * from './placement/placement.service';
 export * from './placement/fleet-reader.service';
 export * from './hosts/use-cases/register-host.command';
@@ -64,7 +64,7 @@ export * from './databases/use-cases/inspect-databases/inspect-databases.usecase
 export * from './operations/operation-jobs';
 export * from './operations/use-cases/retry-operation.usecase';
 export * from './metrics/sample-containers.usecase';
-export * from './hosts/placement/placement-settings.command';
-export * from './hosts/placement/placement-settings.usecase';
+export * from './placement/placement-settings.command';
+export * from './placement/placement-settings.usecase';
 export * from './placement/use-cases/apply-rebalance.command';
 export * from './placement/use-cases/capacity-planning.usecases';

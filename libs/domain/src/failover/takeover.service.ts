@@ -3,7 +3,7 @@ import type { FailoverEntity, HostEntity, VolumeEntity } from '@app/persistence/
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
 import { containerName } from '../databases/provisioning/container-spec';
 import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
-import { chooseHost, sharesFailureDomain } from '../hosts/placement/placement.service';
+import { chooseHost, sharesFailureDomain } from '../placement/least-loaded';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,

@@ -57,7 +57,10 @@ export function volume(load: Use): number {
   return 1 / (free(load.cpu) * free(load.memory) * free(load.net));
 }
 
-/** Each host's measured load: the sum of its databases' measured use over its capacity (a database not sampled yet counts as idle). */
+/**
+ * Each host's measured load: the sum of its databases' measured use over its capacity (not overcommitted). A
+ * database not sampled yet counts as idle: assuming its whole plan would make hotspots of hosts that are not.
+ */
 export function hostLoads(
   fleet: Fleet,
   measured: Map<string, Measured>,
@@ -320,7 +323,8 @@ export function proposeRebalance(
       unresolved.push({
         hostId: h.id,
         reason: stuck
-          ? `${what}: ${after}; no active host can take another of its movable databases without crossing a threshold or breaking a placement rule${haNote}`
+          ? `${what}: ${after}; no active host can take another of its movable databases ` +
+            `without crossing a threshold or breaking a placement rule${haNote}`
           : `${what}: ${after}; the move budget (${maxMoves}) is spent${haNote}`,
       });
     }

@@ -1,5 +1,9 @@
 import type { HostEntity, PlanEntity } from '@app/persistence/entities';
-import type { HostUsage } from '../../ports';
+import type { HostUsage } from '../ports';
+import { FAILURE_DOMAIN_LABELS, sharesFailureDomain } from './fleet';
+
+// The failure-domain rule is the placement engine's; re-exported for the takeover and older callers.
+export { FAILURE_DOMAIN_LABELS, sharesFailureDomain };
 
 /** How far each resource may be promised beyond the host's capacity (operators tune these; see the placement issue). */
 export const DEFAULT_OVERCOMMIT = { cpus: 4, memoryMb: 1, diskGb: 1 };
@@ -9,15 +13,6 @@ export interface LeastLoadedRequest {
   storageDriver?: string;
   /** Further conditions on the host (HA: a VIP interface, a replication address, not the primary's domain). */
   accept?: (host: HostEntity) => boolean;
-}
-
-/** Labels that name a failure domain: two replicas never share a value of any of them. */
-export const FAILURE_DOMAIN_LABELS = ['rack', 'hypervisor'] as const;
-
-/** Whether a failure of one thing (the host itself, its rack, its hypervisor) can take both hosts down. */
-export function sharesFailureDomain(a: HostEntity, b: HostEntity): boolean {
-  if (a.id === b.id) return true;
-  return FAILURE_DOMAIN_LABELS.some((k) => a.labels[k] !== undefined && a.labels[k] === b.labels[k]);
 }
 
 /**

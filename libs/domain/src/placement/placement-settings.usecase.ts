@@ -5,7 +5,7 @@ import {
   EventRepository,
   PLACEMENT_SETTINGS_REPOSITORY,
   PlacementSettingsRepository,
-} from '../../ports';
+} from '../ports';
 import { UpdatePlacementSettingsCommand } from './placement-settings.command';
 
 export interface PlacementSettingsView {

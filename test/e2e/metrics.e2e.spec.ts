@@ -74,6 +74,20 @@ describe('/metrics: per container, per host and per database, with durations as 
     }
   });
 
+  test('per database: up, and its volume (size from the plan)', async () => {
+    const text = await scrape();
+    const labels = {
+      tenant: 'acme',
+      database: 'shop',
+      database_id: dbId,
+      engine: 'postgresql',
+      host: 'local',
+      ha: 'none',
+    };
+    assert.equal(series(text, 'dbaas_database_up', labels), 1);
+    assert.equal(series(text, 'dbaas_database_volume_size_bytes', labels), 1 * 2 ** 30);
+  });
+
   test('per host: capacity, promised by plans, used by its containers', async () => {
     const text = await scrape();
     const host = { host: 'local' };

@@ -15,7 +15,7 @@ import {
   OperationRepository,
 } from '@app/domain';
 import { QueueName, jobCounterKey } from '@app/jobs';
-import type { ContainerSeries, DurationSeries } from '@app/domain';
+import type { ContainerSeries, DatabaseSeries, DurationSeries } from '@app/domain';
 
 interface HostRow {
   name: string;
@@ -205,6 +205,38 @@ export class MetricsService {
             };
             if (this instanceof Gauge) this.set(labels, pick(c.sample));
             else (this as Counter).inc(labels, pick(c.sample));
+          }
+        },
+      });
+    }
+    const dbLabels = ['tenant', 'database', 'database_id', 'engine', 'host', 'ha'] as const;
+    const perDatabase: [string, string, (d: DatabaseSeries) => number | null][] = [
+      ['dbaas_database_up', '1 when the database is running', (d) => (d.status === 'running' ? 1 : 0)],
+      ['dbaas_database_volume_used_bytes', 'Bytes used on the database volume (measured)', (d) => d.volumeUsedBytes],
+      ['dbaas_database_volume_size_bytes', 'Size of the database volume', (d) => d.volumeSizeBytes],
+    ];
+    for (const [name, help, pick] of perDatabase) {
+      new Gauge({
+        name,
+        help,
+        labelNames: dbLabels,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const d of await fleet.databaseSeries()) {
+            const v = pick(d);
+            if (v === null) continue; // not measured yet: no sample rather than a false zero
+            this.set(
+              {
+                tenant: d.tenant,
+                database: d.database,
+                database_id: d.databaseId,
+                engine: d.engine,
+                host: d.host,
+                ha: d.ha,
+              },
+              v,
+            );
           }
         },
       });

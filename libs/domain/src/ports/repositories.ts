@@ -301,6 +301,8 @@ export interface FleetQueries {
    * status; failovers (detected → reachable, or → the end of a failed one) by ha, reason and status.
    */
   durationBuckets(kind: 'operation' | 'failover', buckets: number[]): Promise<DurationSeries[]>;
+  /** Every live database with its names, status and volume use, for per-database series. */
+  databaseSeries(): Promise<DatabaseSeries[]>;
   /** Every live database's latest container sample with the names to label it by. */
   containerSeries(): Promise<ContainerSeries[]>;
 }
@@ -311,6 +313,18 @@ export interface DurationSeries {
   cumulative: number[];
   sum: number;
   count: number;
+}
+
+export interface DatabaseSeries {
+  tenant: string;
+  database: string;
+  databaseId: string;
+  engine: string;
+  host: string;
+  status: string;
+  ha: string;
+  volumeUsedBytes: number | null;
+  volumeSizeBytes: number | null;
 }
 
 export interface ContainerSeries {

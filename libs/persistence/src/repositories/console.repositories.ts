@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type {
   AuditRepository,
   ContainerSeries,
+  DatabaseSeries,
   DurationSeries,
   FleetQueries,
   PlacementSettingsRepository,
@@ -122,6 +123,30 @@ export class SqlFleetQueries implements FleetQueries {
       for (const c of counts) if (JSON.stringify(c.labels) === key) cumulative[Number(c.i) - 1] = Number(c.n);
       return { labels: t.labels, cumulative, sum: Number(t.sum), count: Number(t.count) };
     });
+  }
+
+  async databaseSeries(): Promise<DatabaseSeries[]> {
+    const rows: Record<string, string | null>[] = await this.ds.query(`
+      SELECT d.id, d.name, d.engine, d.status, d.ha, t.name AS tenant, h.name AS host,
+             v.used_bytes, v.size_gb
+      FROM databases d
+      JOIN tenants t ON t.id = d.tenant_id
+      LEFT JOIN hosts h ON h.id = d.host_id
+      LEFT JOIN LATERAL (SELECT used_bytes, size_gb FROM volumes
+                         WHERE database_id = d.id AND deleted_at IS NULL AND NOT incoming
+                         ORDER BY created_at DESC LIMIT 1) v ON true
+      WHERE d.deleted_at IS NULL`);
+    return rows.map((r) => ({
+      tenant: r.tenant!,
+      database: r.name!,
+      databaseId: r.id!,
+      engine: r.engine!,
+      host: r.host ?? '',
+      status: r.status!,
+      ha: r.ha!,
+      volumeUsedBytes: r.used_bytes === null ? null : Number(r.used_bytes),
+      volumeSizeBytes: r.size_gb === null ? null : Number(r.size_gb) * 2 ** 30,
+    }));
   }
 
   async containerSeries(): Promise<ContainerSeries[]> {

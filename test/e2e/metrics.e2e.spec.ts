@@ -15,7 +15,11 @@ function series(text: string, name: string, labels: Record<string, string>): num
 }
 
 describe('/metrics: per container, per host and per database, with durations as histograms', () => {
-  const stack = new Stack({ name: 'metrics', worker: { CONTAINER_SAMPLE_INTERVAL_MS: '1000' } });
+  const stack = new Stack({
+    name: 'metrics',
+    // No failover monitor: the spare host registered below never answers, and must stay a placement target.
+    worker: { CONTAINER_SAMPLE_INTERVAL_MS: '1000', FAILOVER_ENABLED: 'false', JOB_ATTEMPTS: '1' },
+  });
   let tenant: { id: string; key: string };
   let dbId = '';
 
@@ -119,5 +123,77 @@ describe('/metrics: per container, per host and per database, with durations as 
       String(counts),
     );
     assert.equal(counts[les.findIndex((le) => Number(le) >= Number(op.d))], 1);
+  });
+
+  test('rebalance from measured use: a busy database makes its host a hotspot; the proposal, applied, starts its move', async () => {
+    const op = { key: stack.operatorKey };
+    const spare = await stack.request('POST', '/admin/v1/hosts', {
+      ...op,
+      body: {
+        name: 'spare',
+        address: '127.0.0.1',
+        sshPort: 9,
+        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+        labels: { rack: 'r9' },
+        capacity: { cpus: 16, memoryMb: 65536, diskGb: 500 },
+      },
+    });
+    assert.equal(spare.status, 201, JSON.stringify(spare.body));
+    // The small plan's container may use half a core: on this host that is a hotspot above 10 % CPU.
+    const put = await stack.request('PUT', '/admin/v1/placement/settings', { ...op, body: { hotspotCpu: 0.1 } });
+    assert.equal(put.status, 200);
+    const creds = (await stack.request('GET', `/v1/databases/${dbId}/credentials`, { key: tenant.key })).body;
+    const { Client } = await import('pg');
+    const burner = new Client({ connectionString: creds.uri });
+    await burner.connect();
+    const burning = burner.query('SELECT sum(i) FROM generate_series(1, 2000000000) i').catch(() => undefined);
+    try {
+      let proposal: any;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        proposal = (await stack.request('GET', '/admin/v1/placement/rebalance', op)).body;
+        if (proposal.moves.length > 0) break;
+        assert.ok(Date.now() < deadline, `no hotspot seen: ${JSON.stringify(proposal.hosts)}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const local = proposal.hosts.find((h: any) => h.name === 'local');
+      console.log(
+        `# measured on local: cpu ${local.cpu}, memory ${local.memory}; moves: ${JSON.stringify(proposal.moves)}`,
+      );
+      assert.equal(local.hotspot, true);
+      assert.ok(local.cpu > 0.1);
+      assert.deepEqual(
+        proposal.moves.map((m: any) => [m.database, m.fromName, m.toName]),
+        [['shop', 'local', 'spare']],
+      );
+      assert.notEqual(proposal.measuredSince, null);
+      const applied = await stack.request('POST', '/admin/v1/placement/rebalance', {
+        ...op,
+        body: { moves: proposal.moves.map((m: any) => ({ databaseId: m.databaseId, targetHostId: m.to })) },
+      });
+      assert.equal(applied.status, 202, JSON.stringify(applied.body));
+      assert.equal(applied.body.started.length, 1, JSON.stringify(applied.body));
+      const [row] = await stack.metadata('SELECT type, params FROM operations WHERE id = $1', [
+        applied.body.started[0].operationId,
+      ]);
+      assert.equal(row.type, 'move-database');
+      assert.equal(row.params.targetHostId, spare.body.id);
+      // The spare host does not exist: the move fails, and the database is left running where it was.
+      const ended = await (async () => {
+        const until = Date.now() + 120_000;
+        for (;;) {
+          const r = await stack.request('GET', `/admin/v1/operations/${applied.body.started[0].operationId}`, op);
+          if (r.body.status === 'failed' || r.body.status === 'succeeded') return r.body;
+          assert.ok(Date.now() < until, 'the move ended');
+          await new Promise((res) => setTimeout(res, 500));
+        }
+      })();
+      assert.equal(ended.status, 'failed');
+      const db = (await stack.request('GET', `/v1/databases/${dbId}`, { key: tenant.key })).body;
+      assert.equal(db.status, 'running');
+    } finally {
+      await burner.end().catch(() => undefined);
+      await burning;
+    }
   });
 });

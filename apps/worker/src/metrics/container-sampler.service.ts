@@ -2,45 +2,30 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ENV, WorkerEnv } from '@app/config';
 import { SampleContainersUseCase } from '@app/domain';
 import { RESOURCE_LOCK, ResourceLock } from '@app/domain/ports';
-import { Leadership } from '../leadership/leadership';
+import { LeaderLoop } from '../leadership/leader-loop';
 
 /** Samples the database containers' resource use on an interval, on one worker replica (the lock holder). */
 @Injectable()
 export class ContainerSampler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ContainerSampler.name);
-  private timer?: NodeJS.Timeout;
-  private readonly leadership: Leadership;
-  private stopped = false;
+  private readonly loop: LeaderLoop;
 
-  constructor(
-    @Inject(ENV) private readonly env: WorkerEnv,
-    @Inject(RESOURCE_LOCK) lock: ResourceLock,
-    private readonly sample: SampleContainersUseCase,
-  ) {
-    this.leadership = new Leadership(lock, 'container-sampler');
+  constructor(@Inject(ENV) env: WorkerEnv, @Inject(RESOURCE_LOCK) lock: ResourceLock, sample: SampleContainersUseCase) {
+    this.loop = new LeaderLoop(
+      lock,
+      'container-sampler',
+      env.CONTAINER_SAMPLE_INTERVAL_MS,
+      async () => void (await sample.execute()),
+      (err) => this.logger.warn(`container sampling failed: ${(err as Error).message}`),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(1000);
+    // The first round soon after boot: /metrics and the rebalancer should not wait a whole interval.
+    this.loop.start(1000);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.leadership.release();
-  }
-
-  private schedule(ms: number): void {
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), ms);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      if (await this.leadership.check()) await this.sample.execute();
-    } catch (err) {
-      this.logger.warn(`container sampling failed: ${(err as Error).message}`);
-    } finally {
-      this.schedule(this.env.CONTAINER_SAMPLE_INTERVAL_MS);
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -81,15 +81,15 @@ export class FleetReader {
     };
   }
 
-  /** When the oldest of the latest samples was taken: how stale the rebalancer's view can be. */
-  async oldestSample(): Promise<Date | null> {
+  /**
+   * What each database really uses, from the worker's latest container samples, and when the oldest of them
+   * was taken (how stale the rebalancer's view can be).
+   */
+  async measured(): Promise<{ byDatabase: Map<string, Measured>; oldest: Date | null }> {
     const rows = await this.samples.list();
-    return rows.length ? new Date(Math.min(...rows.map((r) => r.sampledAt.getTime()))) : null;
-  }
-
-  /** What each database really uses, from the worker's latest container samples. */
-  async measured(): Promise<Map<string, Measured>> {
-    const rows = await this.samples.list();
-    return new Map(rows.map((s) => [s.databaseId, { cpuCores: s.cpuCores, memoryMb: s.memoryBytes / 2 ** 20 }]));
+    return {
+      byDatabase: new Map(rows.map((s) => [s.databaseId, { cpuCores: s.cpuCores, memoryMb: s.memoryBytes / 2 ** 20 }])),
+      oldest: rows.length ? new Date(Math.min(...rows.map((r) => r.sampledAt.getTime()))) : null,
+    };
   }
 }

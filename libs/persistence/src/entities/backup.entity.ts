@@ -1,10 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { EngineName } from './database.entity';
+import { asNumber } from './transformers';
 
 export type BackupStatus = 'pending' | 'running' | 'completed' | 'failed';
 export type BackupKind = 'manual' | 'scheduled';
-
-const bigint = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 /** One archive of a database's data on the backup target; it outlives the database for the retention period. */
 @Entity('backups')
@@ -22,7 +21,7 @@ export class BackupEntity {
   // The backup target's description (e.g. local:/var/lib/dbaas/backups) and the archive's path there.
   @Column({ type: 'text' }) target!: string;
   @Column({ type: 'text' }) path!: string;
-  @Column({ name: 'size_bytes', type: 'bigint', nullable: true, transformer: bigint }) sizeBytes!: number | null;
+  @Column({ name: 'size_bytes', type: 'bigint', nullable: true, transformer: asNumber }) sizeBytes!: number | null;
   @Column({ type: 'int', nullable: true }) files!: number | null;
   @Column({ name: 'operation_id', type: 'uuid', nullable: true }) operationId!: string | null;
   // Sealed: the users and passwords inside the archived data, so a restore can take them over.

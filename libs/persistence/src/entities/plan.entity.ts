@@ -1,12 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-const numeric = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+import { asNumber } from './transformers';
 
 @Entity('plans')
 export class PlanEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'text', unique: true }) name!: string;
-  @Column({ type: 'numeric', precision: 6, scale: 2, transformer: numeric }) cpus!: number;
+  @Column({ type: 'numeric', precision: 6, scale: 2, transformer: asNumber }) cpus!: number;
   @Column({ name: 'memory_mb', type: 'int' }) memoryMb!: number;
   @Column({ name: 'disk_gb', type: 'int' }) diskGb!: number;
   // null: any host; otherwise only hosts with this storage driver.

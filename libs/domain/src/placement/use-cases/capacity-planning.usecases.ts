@@ -62,7 +62,7 @@ export class CapacityPlanningUseCases {
   }
 
   async proposeRebalance(): Promise<RebalanceProposalView> {
-    const [{ fleet, hosts, overcommit, thresholds }, measured, names] = await Promise.all([
+    const [{ fleet, hosts, overcommit, thresholds }, { byDatabase: measured, oldest }, names] = await Promise.all([
       this.reader.read(),
       this.reader.measured(),
       this.databaseNames(),
@@ -71,7 +71,6 @@ export class CapacityPlanningUseCases {
     const loads = hostLoads(fleet, measured);
     const hot = new Set(plan.hotspots.map((h) => h.hostId));
     const name = (id: string) => hosts.get(id)?.name ?? id;
-    const sampled = await this.reader.oldestSample();
     return {
       thresholds: { cpu: thresholds.cpu, memory: thresholds.memory },
       hosts: [...loads.values()].map((l) => ({
@@ -91,7 +90,7 @@ export class CapacityPlanningUseCases {
         reason: m.reason,
       })),
       unresolved: plan.unresolved.map((u) => ({ ...u, name: name(u.hostId) })),
-      measuredSince: sampled?.toISOString() ?? null,
+      measuredSince: oldest?.toISOString() ?? null,
     };
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DatabaseEntity } from '@app/persistence/entities';
+import type { DatabaseEntity, HostEntity } from '@app/persistence/entities';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -63,14 +63,15 @@ export class InspectDatabasesUseCase {
   ) {}
 
   async list(filter: DatabaseFilter): Promise<FleetDatabaseView[]> {
-    return this.withOwners(await this.databases.list(filter));
+    const [dbs, hosts] = await Promise.all([this.databases.list(filter), this.hosts.list()]);
+    return this.withOwners(dbs, hosts);
   }
 
   async get(id: string): Promise<DatabaseInspection> {
     const db = await this.starter.findOwned(null, id);
-    const [[view], hosts, volumes, operations, events] = await Promise.all([
-      this.withOwners([db]),
-      this.hosts.list(),
+    const hosts = await this.hosts.list();
+    const [[view], volumes, operations, events] = await Promise.all([
+      this.withOwners([db], hosts),
       this.volumes.forDatabases([db.id]),
       this.operations.list({ databaseId: db.id, limit: 20 }),
       this.events.list({ databaseId: db.id, limit: 50 }),
@@ -100,10 +101,9 @@ export class InspectDatabasesUseCase {
     };
   }
 
-  private async withOwners(dbs: DatabaseEntity[]): Promise<FleetDatabaseView[]> {
-    const [views, hosts, tenants] = await Promise.all([
+  private async withOwners(dbs: DatabaseEntity[], hosts: HostEntity[]): Promise<FleetDatabaseView[]> {
+    const [views, tenants] = await Promise.all([
       this.viewer.render(dbs),
-      this.hosts.list(),
       this.fleet.tenantNames([...new Set(dbs.map((d) => d.tenantId))]),
     ]);
     const hostName = new Map(hosts.map((h) => [h.id, h.name]));

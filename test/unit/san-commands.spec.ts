@@ -83,12 +83,12 @@ const BAD_SIZES = [0, -1, 1.5, 1e9, 65537, Number.NaN, Number.POSITIVE_INFINITY]
 
 describe('LVM command builders: exact argv', () => {
   test('reports', () => {
-    assert.deepEqual(lvmCmd.lvs(), ['lvs', ...R, '-o', 'lv_name,vg_name,lv_size,lv_path,lv_active']);
+    assert.deepEqual(lvmCmd.lvs(), ['lvs', ...R, '-o', 'lv_name,vg_name,lv_size,lv_path,lv_active,pool_lv']);
     assert.deepEqual(lvmCmd.lvs('dbaas-dev1'), [
       'lvs',
       ...R,
       '-o',
-      'lv_name,vg_name,lv_size,lv_path,lv_active',
+      'lv_name,vg_name,lv_size,lv_path,lv_active,pool_lv',
       'dbaas-dev1',
     ]);
     assert.deepEqual(lvmCmd.vgs(), ['vgs', ...R, '-o', 'vg_name,vg_size,vg_free,lv_count,pv_count']);
@@ -116,6 +116,26 @@ describe('LVM command builders: exact argv', () => {
     ]);
     assert.deepEqual(lvmCmd.lvextend('dbaas-dev1', 'vol-a', 20), ['lvextend', '-L', '20g', 'dbaas-dev1/vol-a']);
     assert.deepEqual(lvmCmd.lvremove('dbaas-dev1', 'vol-a'), ['lvremove', '-y', 'dbaas-dev1/vol-a']);
+  });
+
+  test('thin snapshot, rename, import of a cloned volume group', () => {
+    assert.deepEqual(lvmCmd.lvcreateThinSnapshot('san', 'lun-abc', 'lun-def'), [
+      'lvcreate',
+      '-y',
+      '-s',
+      '--setactivationskip',
+      'n',
+      '-n',
+      'lun-def',
+      'san/lun-abc',
+    ]);
+    assert.deepEqual(lvmCmd.lvrename('dbaas-x', 'v-1', 'v-2'), ['lvrename', 'dbaas-x', 'v-1', 'v-2']);
+    assert.deepEqual(lvmCmd.vgimportclone('dbaas-y', '/dev/sdc'), [
+      'vgimportclone',
+      '--basevgname',
+      'dbaas-y',
+      '/dev/sdc',
+    ]);
   });
 
   test('physical volumes and volume groups', () => {
@@ -152,6 +172,10 @@ describe('LVM builders reject hostile or malformed values', () => {
       assert.throws(() => lvmCmd.vgcreate(bad, '/dev/sda'), /invalid LVM name/);
       assert.throws(() => lvmCmd.vgremove(bad), /invalid LVM name/);
       assert.throws(() => lvmCmd.vgchange(bad, true), /invalid LVM name/);
+      assert.throws(() => lvmCmd.lvcreateThinSnapshot('san', bad, 'lun-x'), /invalid LVM name/);
+      assert.throws(() => lvmCmd.lvcreateThinSnapshot('san', 'lun-x', bad), /invalid LVM name/);
+      assert.throws(() => lvmCmd.lvrename('vg0', 'lv0', bad), /invalid LVM name/);
+      assert.throws(() => lvmCmd.vgimportclone(bad, '/dev/sdc'), /invalid LVM name/);
       if (bad !== '') assert.throws(() => lvmCmd.lvs(bad), /invalid LVM name/);
     });
   }

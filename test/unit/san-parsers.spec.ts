@@ -24,9 +24,21 @@ describe('LVM report parsers (recorded output)', () => {
     const f = fixture('lvs-json');
     assert.equal(f.exit, 0);
     assert.deepEqual(parseLvs(f.text), [
-      { name: 'vol-a', vg: 'dbaas-dev1', sizeBytes: 314_572_800, path: '/dev/dbaas-dev1/vol-a', active: true },
+      {
+        name: 'vol-a',
+        vg: 'dbaas-dev1',
+        sizeBytes: 314_572_800,
+        path: '/dev/dbaas-dev1/vol-a',
+        active: true,
+        pool: null,
+      },
     ]);
     assert.equal(parseLvs(f.text)[0].sizeBytes, 300 * 2 ** 20);
+  });
+
+  test('parseLvs: a thin volume names its pool', () => {
+    const text = fixture('lvs-json').text.replace('"lv_active":"active"', '"lv_active":"active", "pool_lv":"pool0"');
+    assert.equal(parseLvs(text)[0].pool, 'pool0');
   });
 
   test('parseLvs: inactive volume', () => {

@@ -5,9 +5,9 @@ import { tunnel } from '../support/lab';
 
 /**
  * `npm run bench:clone` (lab part): clone time of a PostgreSQL on a 1 GiB and on an 8 GiB SAN volume holding the
- * same data, on thin LUNs. The copy (LVM snapshot + file sync of the snapshot) is timed from the clone
- * operation's start to the `database.cloned` event; the total includes the clone's first start (crash recovery
- * of the copied data). BENCH_CLONE_RUNS (default 2), BENCH_CLONE_DATA_MB (default 64).
+ * same data, on thin LUNs. The copy (a thin snapshot of the source's LUN on the storage server, exported to the
+ * target host and imported there) is timed from the clone operation's start to the `database.cloned` event; the
+ * total includes the clone's first start. BENCH_CLONE_RUNS (default 2), BENCH_CLONE_DATA_MB (default 64).
  */
 const RUNS = Number(process.env.BENCH_CLONE_RUNS ?? 2);
 const DATA_MB = Number(process.env.BENCH_CLONE_DATA_MB ?? 64);
@@ -115,7 +115,8 @@ function print(rows: { size: number; run: number; copy: number; total: number }[
         ' (1.00 = the clone does not grow with the volume size)',
     );
   console.log(
-    'copy = LVM snapshot on the host + file-level sync of the snapshot into the new volume; total adds the start.',
+    "copy = thin snapshot of the source's LUN (its filesystem frozen meanwhile), exported, attached and imported on" +
+      ' the target host; total adds the PostgreSQL start.',
   );
 }
 

@@ -77,7 +77,8 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
   };
 
   before(async () => {
-    await h.setUp('lab-data');
+    // Thin LUNs: every volume gets a LUN of its own, and a clone of the same size is a snapshot of it.
+    await h.setUp('lab-data', { thinPool: { name: 'thin-data', sizeGb: 10 } });
     await h.on('storage', 'mkdir', ['-p', '/srv/backups']);
     for (const n of ['host1', 'host2'] as const) await h.on(n, 'rm', ['-rf', '/var/lib/dbaas-sync']);
   });
@@ -143,7 +144,7 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
     assert.equal(a, b, 'hard links stay one inode');
   });
 
-  test('clone on san-lvm: from an LVM snapshot, the source never stops; the copies are independent', async () => {
+  test('clone on thin san-lvm: a snapshot of the source LUN on the storage server; no data moves; the copies are independent', async () => {
     const res = await h.stack.request('POST', '/v1/databases', {
       key: h.key,
       body: { name: 'orders', engine: 'postgresql', plan: 'small' },
@@ -159,25 +160,67 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
       key: h.key,
       body: { name: 'orders-copy' },
     });
-    const op = await accepted(clone);
-    console.log(`# clone: ${((Date.now() - t0) / 1000).toFixed(1)} s from request to a running clone`);
-    const ev = await h.stack.metadata(
+    await accepted(clone);
+    const copy = { creds: await credsOf(clone.body.id), host: await hostOf(clone.body.id) };
+    console.log(
+      `# thin clone ${source.host} -> ${copy.host}: ${((Date.now() - t0) / 1000).toFixed(1)} s from request to a running clone`,
+    );
+    const [ev] = await h.stack.metadata(
       `SELECT message FROM events WHERE database_id = $1 AND type = 'database.cloned'`,
       [clone.body.id],
     );
-    console.log(`# ${ev[0].message}`);
-    assert.match(ev[0].message, /lvm-snapshot/);
-    assert.match(ev[0].message, /never stopped/);
-    assert.ok(op.transfer.filesTotal > 100);
-    const copy = { creds: await credsOf(clone.body.id), host: await hostOf(clone.body.id) };
+    console.log(`# ${ev.message}`);
+    assert.match(ev.message, /thin-lun-snapshot/);
+    // On the storage server the clone's LUN is a thin snapshot whose origin is the source's LUN.
+    const luns = await h.stack.metadata(
+      `SELECT v.database_id, l.name FROM volumes v JOIN luns l ON l.id = v.lun_id
+       WHERE v.database_id = ANY($1) AND v.deleted_at IS NULL`,
+      [[source.id, clone.body.id]],
+    );
+    const lunOf = (id: string) => luns.find((r) => r.database_id === id)!.name as string;
+    const lv = await h.on('storage', 'lvs', ['--noheadings', '-o', 'origin,pool_lv', `san/${lunOf(clone.body.id)}`]);
+    assert.deepEqual(lv.stdout.trim().split(/\s+/), [lunOf(source.id), 'thin-data']);
     assert.deepEqual(await ids(copy.creds, copy.host), range(1, 1000));
     await onDb(copy.creds, copy.host, (pg) => pg.query(`INSERT INTO t VALUES (5001, 'clone only')`));
     await onDb(source.creds, source.host, (pg) => pg.query(`INSERT INTO t VALUES (6001, 'source only')`));
     assert.deepEqual(await ids(copy.creds, copy.host), [...range(1, 1000), 5001]);
     assert.deepEqual(await ids(source.creds, source.host), [...range(1, 1000), 6001]);
+    // Each host sees each volume group once: the copied one got its own name and UUIDs.
+    for (const n of ['host1', 'host2'] as const) {
+      const pvs = await h.on(n, 'pvs', ['--noheadings', '-o', 'pv_name,vg_name,pv_uuid']);
+      assert.doesNotMatch(pvs.stderr, /duplicate/i, pvs.stderr);
+    }
+    // The clone is a database like any other: deleting it releases its LUN, and the source's stays.
+    const del = await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?keepBackups=false`, { key: h.key });
+    await accepted(del);
+    const left = await h.on('storage', 'lvs', ['--noheadings', '-o', 'lv_name', 'san']);
+    assert.doesNotMatch(left.stdout, new RegExp(lunOf(clone.body.id)));
+    assert.match(left.stdout, new RegExp(lunOf(source.id)));
+    assert.deepEqual(await ids(source.creds, source.host), [...range(1, 1000), 6001]);
+  });
+
+  test('clone into a bigger plan: an LVM snapshot on the host and a file copy; the source never stops', async () => {
+    const clone = await h.stack.request('POST', `/v1/databases/${source.id}/clones`, {
+      key: h.key,
+      body: { name: 'orders-big', plan: 'san-medium' },
+    });
+    const op = await accepted(clone);
+    const [ev] = await h.stack.metadata(
+      `SELECT message FROM events WHERE database_id = $1 AND type = 'database.cloned'`,
+      [clone.body.id],
+    );
+    console.log(`# ${ev.message}`);
+    assert.match(ev.message, /lvm-snapshot/);
+    assert.match(ev.message, /never stopped/);
+    assert.match(ev.message, /another size/);
+    assert.ok(op.transfer.filesTotal > 100);
+    const copy = { creds: await credsOf(clone.body.id), host: await hostOf(clone.body.id) };
+    assert.deepEqual(await ids(copy.creds, copy.host), [...range(1, 1000), 6001]);
     // No snapshot left behind on the host.
     const lvs = await h.on(source.host, 'lvs', ['--noheadings', '-o', 'lv_name']);
     assert.ok(!/\bs-[0-9a-f]+/.test(lvs.stdout), lvs.stdout);
+    // Room for the tests that follow (the lab hosts are small).
+    await accepted(await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?keepBackups=false`, { key: h.key }));
   });
 
   test('backup to the storage server, then restore: the rows of the backup and not the later ones', async () => {

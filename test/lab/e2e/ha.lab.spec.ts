@@ -201,6 +201,37 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(act.body.status, 'active');
   });
 
+  test('clone of a drbd database: a frozen copy from the primary; the clone is independent; the mirror stays synced', async () => {
+    const { db, creds } = drbd;
+    const res = await stack.request('POST', `/v1/databases/${db.id}/clones`, {
+      key: ha.key,
+      body: { name: 'ha-drbd-copy' },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const op = await stack.waitOperation(ha.key, res.body.operationId, 20 * 60_000);
+    assert.equal(op.status, 'succeeded', op.error);
+    const [ev] = await stack.metadata(
+      `SELECT message FROM events WHERE database_id = $1 AND type = 'database.cloned'`,
+      [res.body.id],
+    );
+    console.log(`# ${ev.message}`);
+    // DRBD has no snapshot of its own: the container is paused for the final pass only.
+    assert.match(ev.message, /frozen-copy/);
+    const frozen = Number(/frozen (\d+) ms/.exec(ev.message)?.[1]);
+    assert.ok(frozen > 0 && frozen < 120_000, ev.message);
+    const copy = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key: ha.key })).body;
+    assert.equal(await count(copy), 1001);
+    await ha.viaVip(copy, (pg) => pg.query(`INSERT INTO t (id) VALUES (900001)`));
+    assert.equal(await count(copy), 1002);
+    assert.equal(await count(creds), 1001);
+    const [vol] = await stack.metadata('SELECT id FROM volumes WHERE database_id = $1', [db.id]);
+    const primary = await ha.primaryOf(db.id);
+    const state = (await onHost(primary, 'drbdadm', ['dstate', `r-${vol.id}`])).stdout.trim();
+    assert.equal(state, 'UpToDate/UpToDate');
+    const del = await stack.request('DELETE', `/v1/databases/${res.body.id}?keepBackups=false`, { key: ha.key });
+    assert.equal((await stack.waitOperation(ha.key, del.body.operationId, 10 * 60_000)).status, 'succeeded');
+  });
+
   test('san: a power cut; the LUN is switched to the other host and reattached there, with all rows', async () => {
     const { db, creds } = await ha.createHa('ha-san', 'san', 'san-small');
     assert.equal(db.volume.driver, 'san-lvm');

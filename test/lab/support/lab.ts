@@ -100,7 +100,8 @@ export async function seedImage(vm: LabVm, key: string, image: string): Promise<
 /**
  * Removes what an interrupted lab run may have left (containers, mounts, volume groups and iSCSI sessions on
  * the hosts; targets and LUNs on the storage server), so every run starts from the provisioned state.
- * Only names the platform creates are touched: dbaas-* containers and VGs, lun-* and bench* LVs, iqn.2026-11.io.dbaas* targets.
+ * Only names the platform and the suites create are touched: dbaas-* containers and VGs, lun-*, bench* and thin-*
+ * LVs, iqn.2026-11.io.dbaas* targets.
  */
 export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
   const hostScript = [
@@ -121,8 +122,8 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
     'for t in /sys/kernel/config/target/iscsi/iqn.2026-11.io.dbaas*; do [ -e "$t" ] && python3 -c "import sys; from rtslib_fb import RTSRoot; [t.delete() for t in RTSRoot().targets if t.wwn == sys.argv[1]]; [s.delete() for s in RTSRoot().storage_objects if s.name.startswith((\'lun-\', \'bench-\'))]" "$(basename "$t")"; done',
     "python3 -c \"from rtslib_fb import RTSRoot; [s.delete() for s in RTSRoot().storage_objects if s.name.startswith(('lun-', 'bench-'))]\"",
     'for lv in $(lvs --noheadings -o lv_name san | grep -E "^ *(lun|bench)-"); do lvremove -y "san/$lv"; done',
-    // A benchmark's thin pool (benchpool) would leave the other suites without room in the 20 GB VG.
-    'for lv in $(lvs --noheadings -o lv_name san | grep -E "^ *bench"); do lvremove -y "san/$lv"; done',
+    // A suite's or a benchmark's thin pool (thin-*, bench*) would leave the others without room in the 20 GB VG.
+    'for lv in $(lvs --noheadings -o lv_name san | grep -E "^ *(bench|thin-)"); do lvremove -y "san/$lv"; done',
     'rm -rf /srv/backups',
     'true',
   ].join('; ');

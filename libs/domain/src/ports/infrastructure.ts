@@ -206,7 +206,21 @@ export interface StorageDriver {
    * for one: the caller then freezes the container for a short final copy instead. `release` is idempotent.
    */
   snapshot?(host: HostEntity, volume: VolumeEntity, tag: string): Promise<VolumeSnapshot | null>;
+  /**
+   * A clone made by the storage itself in constant time (a thin snapshot of the source's LUN on the storage
+   * server): `target`, a fresh volume not yet created, becomes the source's data at one instant. When the storage
+   * cannot (thick LUNs, another backend, a different size), `refused` says why and nothing was changed: the
+   * caller then copies files. Idempotent: a retry resumes where a crash stopped.
+   */
+  cloneVolume?(source: PlacedVolume, target: PlacedVolume): Promise<StorageClone>;
 }
+
+export interface PlacedVolume {
+  host: HostEntity;
+  volume: VolumeEntity;
+}
+
+export type StorageClone = { method: string; frozenMs: number } | { refused: string };
 
 export interface VolumeSnapshot {
   path: string;

@@ -156,6 +156,55 @@ export class HostBlockDevices {
     if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
   }
 
+  async removeVolumesExcept(vg: string, keep: string): Promise<void> {
+    for (const lv of parseLvs((await runChecked(this.exec, lvmCmd.lvs(vg))).stdout))
+      if (lv.name !== keep) await runChecked(this.exec, lvmCmd.lvremove(vg, lv.name));
+  }
+
+  /**
+   * Freezes the filesystem mounted at `mountPath` (writers block, everything written is on the disk) so that a
+   * block-level snapshot taken elsewhere holds a clean filesystem. A watchdog on the host thaws it after
+   * `maxSeconds` whatever happens to us: a worker that dies here must not leave a tenant's database stalled.
+   */
+  async freeze(mountPath: string, maxSeconds: number): Promise<void> {
+    safeMountPath(mountPath);
+    if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > 300) throw new Error('invalid freeze bound');
+    // A fixed script; the path and the bound are its positional arguments, never spliced into it. FIFREEZE
+    // freezes whatever filesystem holds the path: were the volume not mounted, that would be the host's root.
+    const script =
+      'findmnt --mountpoint "$1" >/dev/null || { echo "$1 is not a mount point" >&2; exit 3; }; ' +
+      'fsfreeze --freeze "$1" || exit 1; ' +
+      '( sleep "$2"; fsfreeze --unfreeze "$1" ) </dev/null >/dev/null 2>&1 & exit 0';
+    await runChecked(this.exec, ['sh', '-c', script, 'dbaas-freeze', mountPath, String(maxSeconds)]);
+  }
+
+  /** Thaws a frozen filesystem; one that is not frozen (already thawed by the watchdog) is fine. */
+  async thaw(mountPath: string): Promise<void> {
+    safeMountPath(mountPath);
+    const res = await runChecked(this.exec, ['fsfreeze', '--unfreeze', mountPath], { ok: [1] });
+    if (res.exitCode === 1 && !/Invalid argument/i.test(res.stderr))
+      throw new Error(`fsfreeze --unfreeze failed: ${res.stderr.trim()}`);
+  }
+
+  /**
+   * A disk that is a block copy of another LUN (a storage-side snapshot) carries that LUN's PV and VG UUIDs and
+   * its VG name. It is given its own (`vg`, new UUIDs) before anything uses it, so it can live on the same host as
+   * the original. Idempotent: a disk already in `vg` is left alone.
+   */
+  async importClone(vg: string, disk: string): Promise<void> {
+    const pvs = await runChecked(this.exec, lvmCmd.pvs());
+    const pv = parsePvs(pvs.stdout).find((p) => p.name === devicePath(disk));
+    if (pv?.vg === vg) return;
+    await runChecked(this.exec, lvmCmd.vgimportclone(vg, disk));
+  }
+
+  async renameVolume(vg: string, from: string, to: string): Promise<void> {
+    const lvs = parseLvs((await runChecked(this.exec, lvmCmd.lvs(vg))).stdout);
+    if (lvs.some((l) => l.name === to)) return;
+    if (!lvs.some((l) => l.name === from)) throw new Error(`logical volume ${vg}/${from} not found`);
+    await runChecked(this.exec, lvmCmd.lvrename(vg, from, to));
+  }
+
   async unmount(mountPath: string): Promise<void> {
     safeMountPath(mountPath);
     if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);

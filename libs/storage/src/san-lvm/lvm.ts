@@ -24,7 +24,7 @@ export const lvmCmd = {
     'lvs',
     ...REPORT,
     '-o',
-    'lv_name,vg_name,lv_size,lv_path,lv_active',
+    'lv_name,vg_name,lv_size,lv_path,lv_active,pool_lv',
     ...(vg === undefined ? [] : [lvmName(vg)]),
   ],
   vgs: () => ['vgs', ...REPORT, '-o', 'vg_name,vg_size,vg_free,lv_count,pv_count'],
@@ -60,6 +60,20 @@ export const lvmCmd = {
     `${positiveMb(cowMb)}m`,
     `${lvmName(vg)}/${lvmName(origin)}`,
   ],
+  /**
+   * A snapshot of a thin volume: taken in the pool, no size of its own, constant time whatever the origin's size.
+   * Thin snapshots skip activation by default; this one is exported at once, so it is made activatable.
+   */
+  lvcreateThinSnapshot: (vg: string, origin: string, name: string) => [
+    'lvcreate',
+    '-y',
+    '-s',
+    '--setactivationskip',
+    'n',
+    '-n',
+    lvmName(name),
+    `${lvmName(vg)}/${lvmName(origin)}`,
+  ],
   lvextend: (vg: string, lv: string, sizeGb: number) => [
     'lvextend',
     '-L',
@@ -67,6 +81,12 @@ export const lvmCmd = {
     `${lvmName(vg)}/${lvmName(lv)}`,
   ],
   lvremove: (vg: string, lv: string) => ['lvremove', '-y', `${lvmName(vg)}/${lvmName(lv)}`],
+  lvrename: (vg: string, from: string, to: string) => ['lvrename', lvmName(vg), lvmName(from), lvmName(to)],
+  /**
+   * A block-level copy of a volume group (a snapshot of its disk) made a volume group of its own: new PV and VG
+   * UUIDs and the name `vg`, so it can sit beside the original on one host.
+   */
+  vgimportclone: (vg: string, dev: string) => ['vgimportclone', '--basevgname', lvmName(vg), devicePath(dev)],
   pvcreate: (dev: string) => ['pvcreate', '-y', devicePath(dev)],
   pvresize: (dev: string) => ['pvresize', devicePath(dev)],
   pvremove: (dev: string) => ['pvremove', '-y', devicePath(dev)],
@@ -91,6 +111,8 @@ export interface LogicalVolume {
   sizeBytes: number;
   path: string;
   active: boolean;
+  /** The thin pool a thin volume lives in; null for a plain (thick) one. */
+  pool: string | null;
 }
 export interface VolumeGroup {
   name: string;
@@ -118,6 +140,7 @@ export function parseLvs(stdout: string): LogicalVolume[] {
     sizeBytes: Number(r.lv_size),
     path: r.lv_path,
     active: r.lv_active === 'active',
+    pool: r.pool_lv || null,
   }));
 }
 

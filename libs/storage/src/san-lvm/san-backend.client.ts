@@ -70,6 +70,36 @@ export class SanBackendClient {
     await runChecked(this.exec, lvmCmd.lvextend(this.vg, name, sizeGb));
   }
 
+  /**
+   * A new LUN `name` that is a thin snapshot of LUN `origin`: constant time, no data moves, blocks are shared until
+   * either side writes. False when `origin` is not a thin volume (a thick LUN cannot be snapshotted this way).
+   * Idempotent: an existing `name` is kept.
+   */
+  async snapshotLun(
+    origin: string,
+    name: string,
+    beforeSnapshot?: () => Promise<() => Promise<void>>,
+  ): Promise<boolean> {
+    const lvs = parseLvs((await runChecked(this.exec, lvmCmd.lvs(this.vg))).stdout);
+    if (lvs.some((l) => l.name === name)) return true;
+    const src = lvs.find((l) => l.name === origin);
+    if (!src) throw new Error(`LUN ${origin} not found on the storage server`);
+    if (!src.pool) return false;
+    const after = beforeSnapshot ? await beforeSnapshot() : null;
+    try {
+      await runChecked(this.exec, lvmCmd.lvcreateThinSnapshot(this.vg, origin, name));
+    } finally {
+      if (after) await after();
+    }
+    return true;
+  }
+
+  /** Whether LUN `name` is a thin volume (can be snapshotted in constant time). */
+  async isThin(name: string): Promise<boolean> {
+    const lv = parseLvs((await runChecked(this.exec, lvmCmd.lvs(this.vg))).stdout).find((l) => l.name === name);
+    return !!lv?.pool;
+  }
+
   async removeLun(name: string, lunIqn: string): Promise<void> {
     await this.lio('remove-export', { iqn: iqn(lunIqn), name: lvmName(name) });
     const res = await runChecked(this.exec, lvmCmd.lvremove(this.vg, name), { ok: [5] });

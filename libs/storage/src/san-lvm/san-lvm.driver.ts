@@ -7,12 +7,14 @@ import {
   HostRepository,
   LUN_REPOSITORY,
   LunRepository,
+  PlacedVolume,
   RESOURCE_LOCK,
   ResourceLock,
   SECRET_BOX,
   SecretSealer,
   STORAGE_BACKEND_REPOSITORY,
   StorageBackendRepository,
+  StorageClone,
   StorageDriver,
   VOLUME_REPOSITORY,
   VolumeRepository,
@@ -29,6 +31,8 @@ import { SanBackendClient } from './san-backend.client';
 const VG_SLACK_BYTES = 16 * 2 ** 20;
 // Below this a snapshot would overflow (and turn invalid) under any real write load during a copy.
 const MIN_SNAPSHOT_MB = 128;
+// The most a source's filesystem stays frozen if we die between freeze and thaw (a watchdog on its host thaws it).
+const FREEZE_WATCHDOG_S = 20;
 
 export const lvNameFor = (volume: VolumeEntity) => `v-${volume.id}`;
 
@@ -124,6 +128,89 @@ export class SanLvmStorageDriver implements StorageDriver {
     };
   }
 
+  /**
+   * Constant-time clone on a thin backend: the source's LUN is snapshotted on the storage server (its filesystem
+   * frozen for that instant, so the copy is clean, not just crash-consistent), the snapshot is exported as the
+   * target's own LUN, and the target host gives the copied volume group its own name and UUIDs (it may be the
+   * source's host, which already has the original). No data moves, whatever the volume's size; blocks are shared
+   * until either side writes. Every step skips what exists, so a retry resumes.
+   */
+  async cloneVolume(source: PlacedVolume, target: PlacedVolume): Promise<StorageClone> {
+    const refused = await this.thinCloneRefusal(source, target);
+    if (typeof refused === 'string') return { refused };
+    const { srcLun, backend } = refused;
+    const san = await this.san(backend);
+    const lun = await this.lock.withLock(`volume-lun:${target.volume.id}`, async () => {
+      const fresh = await this.volumes.get(target.volume.id);
+      const existing = fresh?.lunId ? await this.luns.get(fresh.lunId) : null;
+      if (existing && !existing.deletedAt) return existing;
+      const short = randomBytes(6).toString('hex');
+      const made = await this.luns.create({
+        backendId: backend.id,
+        hostId: target.host.id,
+        name: `lun-${short}`,
+        iqn: `${backend.iqnPrefix}:lun-${short}`,
+        sizeGb: srcLun.sizeGb,
+        dedicated: true,
+        chapUser: `dbaas-${short}`,
+        chapPassword: this.secrets.seal(generatePassword(24)),
+        hostVg: `dbaas-${short}`,
+      });
+      // Recorded first: a retry after a crash resumes this LUN, and deleting the clone releases it.
+      await this.volumes.update(target.volume.id, { lunId: made.id });
+      return made;
+    });
+    let frozenMs = 0;
+    const srcBlk = await this.block(source.host);
+    const srcMount = directoryPath(source.host, source.volume);
+    const thin = await san.snapshotLun(srcLun.name, lun.name, async () => {
+      await srcBlk.freeze(srcMount, FREEZE_WATCHDOG_S);
+      const t0 = Date.now();
+      return async () => {
+        await srcBlk.thaw(srcMount);
+        frozenMs = Date.now() - t0;
+      };
+    });
+    if (!thin) throw new Error(`LUN ${srcLun.name} is not thin on the storage server`);
+    const blk = await this.block(target.host);
+    const chapPassword = this.secrets.open((await this.luns.getSealedChap(lun.id))!);
+    await san.ensureLun({
+      name: lun.name,
+      iqn: lun.iqn,
+      sizeGb: lun.sizeGb,
+      initiators: [await this.initiatorOf(target.host, blk)],
+      chapUser: lun.chapUser,
+      chapPassword,
+    });
+    const disk = await blk.attach({ iqn: lun.iqn, portal: this.portal(backend), chapUser: lun.chapUser, chapPassword });
+    await blk.importClone(lun.hostVg, disk);
+    await blk.ensureVg(lun.hostVg, disk);
+    await blk.renameVolume(lun.hostVg, lvNameFor(source.volume), lvNameFor(target.volume));
+    // A host-side snapshot the source had at that instant (a backup running) came along: it is not the clone's.
+    await blk.removeVolumesExcept(lun.hostVg, lvNameFor(target.volume));
+    await this.luns.update(lun.id, { status: 'attached', hostId: target.host.id });
+    return { method: 'thin-lun-snapshot', frozenMs };
+  }
+
+  /** Why a thin clone cannot be made here (a reason), or the source's LUN and backend when it can. */
+  private async thinCloneRefusal(
+    source: PlacedVolume,
+    target: PlacedVolume,
+  ): Promise<string | { srcLun: LunEntity; backend: StorageBackendEntity }> {
+    if (source.volume.driver !== this.name) return `the source is on ${source.volume.driver} storage`;
+    if (source.host.storageBackendId !== target.host.storageBackendId)
+      return 'the target host is on another storage backend';
+    if (source.volume.sizeGb !== target.volume.sizeGb) return 'the clone has another size than the source';
+    const backend = await this.backendOf(target.host);
+    if (!backend.thinPool) return 'the storage backend has no thin pool';
+    const srcLun = source.volume.lunId ? await this.luns.get(source.volume.lunId) : null;
+    if (!srcLun || srcLun.deletedAt) return 'the source has no LUN';
+    // A shared LUN holds other databases' volumes: a block copy of it would carry their data along.
+    if (!srcLun.dedicated) return 'the source shares its LUN with other volumes';
+    if (!(await (await this.san(backend)).isThin(srcLun.name))) return "the source's LUN is not thin";
+    return { srcLun, backend };
+  }
+
   /** Switchover: the volume unmounted, its volume group deactivated and the LUN logged out on the old host. */
   async release(host: HostEntity, volume: VolumeEntity): Promise<void> {
     const lun = await this.dedicatedLun(volume);
@@ -198,8 +285,12 @@ export class SanLvmStorageDriver implements StorageDriver {
       }
     }
     return this.lock.withLock(`host-storage:${host.id}`, async () => {
-      // An HA volume gets a LUN of its own; other volumes share LUNs with room left.
-      for (const lun of volume.ha === 'san' ? [] : await this.luns.listLive({ hostId: host.id })) {
+      const backend = await this.backendOf(host);
+      // An HA volume gets a LUN of its own, and so does every volume on a thin backend: a thin LUN costs nothing
+      // up front, and a LUN of its own is what lets a volume be cloned by a snapshot of it. Other volumes share
+      // LUNs with room left.
+      const dedicated = volume.ha === 'san' || !!backend.thinPool;
+      for (const lun of dedicated ? [] : await this.luns.listLive({ hostId: host.id })) {
         if (lun.status !== 'attached' || lun.dedicated) continue;
         const vg = await blk.vgFreeBytes(lun.hostVg);
         if (vg && vg.free >= volume.sizeGb * 2 ** 30 + VG_SLACK_BYTES) {
@@ -207,15 +298,14 @@ export class SanLvmStorageDriver implements StorageDriver {
           return lun;
         }
       }
-      const backend = await this.backendOf(host);
       const short = randomBytes(6).toString('hex');
       const lun = await this.luns.create({
         backendId: backend.id,
         hostId: host.id,
         name: `lun-${short}`,
         iqn: `${backend.iqnPrefix}:lun-${short}`,
-        sizeGb: volume.ha === 'san' ? volume.sizeGb + 1 : Math.max(backend.lunSizeGb, volume.sizeGb + 1),
-        dedicated: volume.ha === 'san',
+        sizeGb: dedicated ? volume.sizeGb + 1 : Math.max(backend.lunSizeGb, volume.sizeGb + 1),
+        dedicated,
         chapUser: `dbaas-${short}`,
         chapPassword: this.secrets.seal(generatePassword(24)),
         hostVg: `dbaas-${short}`,

@@ -75,11 +75,16 @@ export class DatabaseProvisioner {
   }
 
   async create(databaseId: string, op: OperationContext): Promise<void> {
-    const l = await this.loadLive(databaseId);
-    await op.progress(5, 'preparing the volume');
+    let l = await this.loadLive(databaseId);
+    const loadSource = (id: string) => this.loadLive(id, ['running']);
+    // A clone the storage makes itself (a thin LUN snapshot) exists before the volume is mounted: then reload,
+    // the volume now names its LUN.
+    const byStorage = await this.seeder.seedFromStorage(l, op, loadSource);
+    if (byStorage.done) l = await this.loadLive(databaseId);
+    await op.progress(byStorage.done ? 50 : 5, 'preparing the volume');
     const hostPath = await this.ensureVolume(l);
     // A clone or a restore: the data goes in before the engine first starts, so it never initialises an empty one.
-    if (l.db.origin) await this.seeder.seed(l, hostPath, op, (id) => this.loadLive(id, ['running']));
+    if (l.db.origin) await this.seeder.seed(l, hostPath, op, loadSource, byStorage.refused);
     const runtime = await this.connector.runtime(l.host);
     const spec = await this.spec(l, hostPath, (m) => op.progress(10, m));
     await this.ensureVip(l.db, l.host);

@@ -8,6 +8,8 @@ import {
   EventRepository,
   HOST_CONNECTOR,
   HostConnector,
+  STORAGE_DRIVERS,
+  StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../../ports';
@@ -27,11 +29,53 @@ export class VolumeSeeder {
     @Inject(BACKUP_REPOSITORY) private readonly backups: BackupRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
+    @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
   ) {}
 
-  async seed(l: Loaded, hostPath: string, op: OperationContext, loadSource: (id: string) => Promise<Loaded>) {
+  /**
+   * A clone the storage can make itself, before the volume exists (a thin snapshot of the source's LUN): true when
+   * it did (the volume is then seeded, with no data moved). False when it cannot; the reason is kept for the
+   * clone's event, and the file copy runs once the volume is created.
+   */
+  async seedFromStorage(
+    l: Loaded,
+    op: OperationContext,
+    loadSource: (id: string) => Promise<Loaded>,
+  ): Promise<{ done: boolean; refused?: string }> {
+    const origin = l.db.origin;
+    if (origin?.kind !== 'clone' || l.volume.seededAt) return { done: false };
+    const driver = this.storage.get(l.volume.driver);
+    if (!driver.cloneVolume) return { done: false, refused: `${l.volume.driver} volumes are copied file by file` };
+    const source = await loadSource(origin.databaseId).catch(() => {
+      throw new StepFailed('clone', 'the source database is gone');
+    });
+    const started = Date.now();
+    const made = await driver.cloneVolume(source, l);
+    if ('refused' in made) return { done: false, refused: made.refused };
+    await this.volumes.update(l.volume.id, { seededAt: new Date() });
+    const message =
+      `copied from ${source.db.name} by ${made.method} in ${Date.now() - started} ms (no data moved); ` +
+      `the source's filesystem was frozen ${made.frozenMs} ms`;
+    await this.events.record({
+      type: 'database.cloned',
+      message,
+      tenantId: l.db.tenantId,
+      databaseId: l.db.id,
+      operationId: op.operationId,
+    });
+    await op.progress(50, `cloned by ${made.method}; the source was frozen ${made.frozenMs} ms`);
+    return { done: true };
+  }
+
+  async seed(
+    l: Loaded,
+    hostPath: string,
+    op: OperationContext,
+    loadSource: (id: string) => Promise<Loaded>,
+    notThin?: string,
+  ) {
     const origin = l.db.origin;
     if (!origin || l.volume.seededAt) return;
     const target = { exec: await this.connector.executor(l.host), root: hostPath, label: 'new volume' };
@@ -48,9 +92,10 @@ export class VolumeSeeder {
       );
       const frozen = copy.frozenMs === null ? 'the source never stopped' : `the source was frozen ${copy.frozenMs} ms`;
       const moved = copy.passes.map((p) => `${p.transferredFiles} files/${p.transferredBytes} B`).join(', then ');
+      const why = notThin ? ` (no storage-side clone: ${notThin})` : '';
       await this.events.record({
         type: 'database.cloned',
-        message: `copied from ${source.db.name} by ${copy.method} (${moved}); ${frozen}`,
+        message: `copied from ${source.db.name} by ${copy.method} (${moved}); ${frozen}${why}`,
         tenantId: l.db.tenantId,
         databaseId: l.db.id,
         operationId: op.operationId,

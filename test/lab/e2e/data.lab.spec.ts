@@ -199,6 +199,41 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
     assert.deepEqual(await ids(source.creds, source.host), [...range(1, 1000), 6001]);
   });
 
+  test("thin clone onto the backend's other host: the snapshot LUN is attached there and imported", async () => {
+    const other = source.host === 'host1' ? 'host2' : 'host1';
+    // Placement steered by the fixture: the source's host is made full, so the clone can only go to the other.
+    const [{ capacity }] = await h.stack.metadata('SELECT capacity FROM hosts WHERE id = $1', [h.hostIds[source.host]]);
+    await h.stack.metadata(`UPDATE hosts SET capacity = jsonb_set(capacity, '{diskGb}', '1') WHERE id = $1`, [
+      h.hostIds[source.host],
+    ]);
+    try {
+      const t0 = Date.now();
+      const clone = await h.stack.request('POST', `/v1/databases/${source.id}/clones`, {
+        key: h.key,
+        body: { name: 'orders-there' },
+      });
+      await accepted(clone);
+      const copy = { creds: await credsOf(clone.body.id), host: await hostOf(clone.body.id) };
+      assert.equal(copy.host, other);
+      const [ev] = await h.stack.metadata(
+        `SELECT message FROM events WHERE database_id = $1 AND type = 'database.cloned'`,
+        [clone.body.id],
+      );
+      console.log(
+        `# thin clone ${source.host} -> ${copy.host}: ${((Date.now() - t0) / 1000).toFixed(1)} s; ${ev.message}`,
+      );
+      assert.match(ev.message, /thin-lun-snapshot/);
+      assert.deepEqual(await ids(copy.creds, copy.host), [...range(1, 1000), 6001]);
+      await onDb(copy.creds, copy.host, (pg) => pg.query(`INSERT INTO t VALUES (5002, 'remote clone only')`));
+      assert.deepEqual(await ids(source.creds, source.host), [...range(1, 1000), 6001]);
+      await accepted(
+        await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?keepBackups=false`, { key: h.key }),
+      );
+    } finally {
+      await h.stack.metadata('UPDATE hosts SET capacity = $2 WHERE id = $1', [h.hostIds[source.host], capacity]);
+    }
+  });
+
   test('clone into a bigger plan: an LVM snapshot on the host and a file copy; the source never stops', async () => {
     const clone = await h.stack.request('POST', `/v1/databases/${source.id}/clones`, {
       key: h.key,

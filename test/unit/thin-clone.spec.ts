@@ -86,6 +86,36 @@ describe('HostBlockDevices: the host side of a storage-side clone', () => {
     assert.equal(done.calls.length, 1);
   });
 
+  test('importClone on a host without the original: the auto-activated copy is deactivated, then imported', async () => {
+    const ex = new FakeExecutor()
+      .on(
+        is('pvs'),
+        pvsJson([
+          { name: '/dev/sda', vg: 'dbaas-src' },
+          { name: '/dev/vdb', vg: 'local' },
+        ]),
+      )
+      .on(is('vgchange'), ok())
+      .on(is('vgimportclone'), ok());
+    await new HostBlockDevices(ex).importClone('dbaas-new', '/dev/sda');
+    assert.deepEqual(ex.argvs.slice(1), [
+      ['vgchange', '-a', 'n', 'dbaas-src'],
+      ['vgimportclone', '--basevgname', 'dbaas-new', '/dev/sda'],
+    ]);
+  });
+
+  test('importClone never deactivates a volume group that spans other disks', async () => {
+    const ex = new FakeExecutor().on(
+      is('pvs'),
+      pvsJson([
+        { name: '/dev/sda', vg: 'data' },
+        { name: '/dev/sdb', vg: 'data' },
+      ]),
+    );
+    await assert.rejects(new HostBlockDevices(ex).importClone('dbaas-new', '/dev/sda'), /together with other disks/);
+    assert.equal(ex.calls.length, 1);
+  });
+
   test("renameVolume: idempotent; removeVolumesExcept drops a backup's snapshot that came along", async () => {
     const ex = new FakeExecutor()
       .on(is('lvs'), lvsJson([{ name: 'v-src', vg: 'dbaas-new' }]), lvsJson([{ name: 'v-dst', vg: 'dbaas-new' }]))

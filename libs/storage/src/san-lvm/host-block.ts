@@ -192,9 +192,16 @@ export class HostBlockDevices {
    * the original. Idempotent: a disk already in `vg` is left alone.
    */
   async importClone(vg: string, disk: string): Promise<void> {
-    const pvs = await runChecked(this.exec, lvmCmd.pvs());
-    const pv = parsePvs(pvs.stdout).find((p) => p.name === devicePath(disk));
+    const pvs = parsePvs((await runChecked(this.exec, lvmCmd.pvs())).stdout);
+    const pv = pvs.find((p) => p.name === devicePath(disk));
     if (pv?.vg === vg) return;
+    if (pv?.vg) {
+      // On a host without the original, udev's auto-activation has brought the copy up under the source's VG
+      // name; it must be inactive to be imported. Only ever a VG on this disk alone: never someone else's.
+      if (pvs.some((p) => p.vg === pv.vg && p.name !== pv.name))
+        throw new Error(`${disk} is in volume group ${pv.vg} together with other disks; not importing it`);
+      await runChecked(this.exec, lvmCmd.vgchange(pv.vg, false));
+    }
     await runChecked(this.exec, lvmCmd.vgimportclone(vg, disk));
   }
 

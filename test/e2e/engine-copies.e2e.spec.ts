@@ -6,16 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import type { CredentialsView } from '../../libs/domain/src/databases/use-cases/get-credentials/get-credentials.usecase';
 import { Stack } from '../support/stack';
 
-interface Credentials {
-  username: string;
-  password: string;
-  database: string;
-  host: string;
-  port: number;
-  uri: string;
-}
+type Credentials = CredentialsView;
 
 /** What the test does with an engine's data, through the engine's real client. */
 interface Harness {

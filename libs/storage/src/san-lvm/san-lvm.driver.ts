@@ -144,18 +144,7 @@ export class SanLvmStorageDriver implements StorageDriver {
       const fresh = await this.volumes.get(target.volume.id);
       const existing = fresh?.lunId ? await this.luns.get(fresh.lunId) : null;
       if (existing && !existing.deletedAt) return existing;
-      const short = randomBytes(6).toString('hex');
-      const made = await this.luns.create({
-        backendId: backend.id,
-        hostId: target.host.id,
-        name: `lun-${short}`,
-        iqn: `${backend.iqnPrefix}:lun-${short}`,
-        sizeGb: srcLun.sizeGb,
-        dedicated: true,
-        chapUser: `dbaas-${short}`,
-        chapPassword: this.secrets.seal(generatePassword(24)),
-        hostVg: `dbaas-${short}`,
-      });
+      const made = await this.newLun(backend, target.host, srcLun.sizeGb, true);
       // Recorded first: a retry after a crash resumes this LUN, and deleting the clone releases it.
       await this.volumes.update(target.volume.id, { lunId: made.id });
       return made;
@@ -298,22 +287,28 @@ export class SanLvmStorageDriver implements StorageDriver {
           return lun;
         }
       }
-      const short = randomBytes(6).toString('hex');
-      const lun = await this.luns.create({
-        backendId: backend.id,
-        hostId: host.id,
-        name: `lun-${short}`,
-        iqn: `${backend.iqnPrefix}:lun-${short}`,
-        sizeGb: dedicated ? volume.sizeGb + 1 : Math.max(backend.lunSizeGb, volume.sizeGb + 1),
-        dedicated,
-        chapUser: `dbaas-${short}`,
-        chapPassword: this.secrets.seal(generatePassword(24)),
-        hostVg: `dbaas-${short}`,
-      });
+      const sizeGb = dedicated ? volume.sizeGb + 1 : Math.max(backend.lunSizeGb, volume.sizeGb + 1);
+      const lun = await this.newLun(backend, host, sizeGb, dedicated);
       // Recorded before the slow steps, so a retry after a crash resumes this LUN instead of carving another.
       await this.volumes.update(volume.id, { lunId: lun.id });
       await this.attach(host, lun, blk);
       return lun;
+    });
+  }
+
+  /** A LUN's record, named and credentialed, before anything exists on the storage server or the host. */
+  private newLun(backend: StorageBackendEntity, host: HostEntity, sizeGb: number, dedicated: boolean) {
+    const short = randomBytes(6).toString('hex');
+    return this.luns.create({
+      backendId: backend.id,
+      hostId: host.id,
+      name: `lun-${short}`,
+      iqn: `${backend.iqnPrefix}:lun-${short}`,
+      sizeGb,
+      dedicated,
+      chapUser: `dbaas-${short}`,
+      chapPassword: this.secrets.seal(generatePassword(24)),
+      hostVg: `dbaas-${short}`,
     });
   }
 

@@ -277,7 +277,12 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     const api = (await stack.request('GET', '/admin/v1/placement/n-plus-one', op())).body;
     const local = api.find((l: any) => l.name === 'local');
     assert.match(await tid('loss-local').innerText(), local.fits ? /yes/ : /no/);
-    assert.match(await tid('page-capacity').innerText(), /No move needed|Apply/);
+    // The rebalancer view loads on its own after the N+1 table.
+    await until(
+      'the rebalancer view',
+      async () => /No move needed|Apply/.test(await tid('page-capacity').innerText()),
+      30_000,
+    );
     await shot('10b-capacity');
   });
 

@@ -160,4 +160,37 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
     assert.equal(applied.body.refused.length, 1);
     assert.match(applied.body.refused[0].reason, /still queued/);
   });
+  test('two API replicas placing at once never share the last room on a host', async () => {
+    for (const n of ['big-a', 'big-b', 'big-c'])
+      assert.equal((await stack.request('POST', `/admin/v1/hosts/${hosts[n]}/drain`, op())).status, 202);
+    await stack.request('PUT', '/admin/v1/placement/settings', { ...op(), body: { diskOvercommit: 1 } });
+    // Room for exactly three small databases (1 GB of disk each).
+    const room = await stack.request('POST', '/admin/v1/hosts', {
+      ...op(),
+      body: {
+        name: 'last-room',
+        address: '127.0.0.1',
+        sshPort: 9,
+        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+        labels: { rack: 'r4' },
+        capacity: { cpus: 8, memoryMb: 8192, diskGb: 3 },
+      },
+    });
+    assert.equal(room.status, 201, JSON.stringify(room.body));
+    const replica = await stack.startApiReplica();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        stack.request('POST', '/v1/databases', {
+          key: i % 4 < 2 ? t1 : t2,
+          apiUrl: i % 2 ? replica : undefined,
+          body: { name: `rush-${i}`, engine: 'postgresql', plan: 'small' },
+        }),
+      ),
+    );
+    const codes = results.map((r) => r.status).sort();
+    assert.deepEqual(codes, [202, 202, 202, 503, 503, 503, 503, 503, 503, 503], JSON.stringify(codes));
+    for (const r of results.filter((x) => x.status === 503)) assert.match(r.body.message, /disk/i);
+    const placed = await stack.metadata(`SELECT count(*)::int AS n FROM databases WHERE host_id = $1`, [room.body.id]);
+    assert.equal(placed[0].n, 3);
+  });
 });

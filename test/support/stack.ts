@@ -48,6 +48,7 @@ export class Stack {
   apiUrl = '';
   workers: ChildProcess[] = [];
   private api?: ChildProcess;
+  private replicas: ChildProcess[] = [];
   env: Record<string, string> = {};
   private dbName = '';
   private adminUrl = '';
@@ -86,6 +87,16 @@ export class Stack {
     return this;
   }
 
+  /** A second API process on the same metadata and queues, as behind a load balancer; returns its base URL. */
+  async startApiReplica(): Promise<string> {
+    const port = await freePort();
+    const child = this.spawn(`api-${this.replicas.length + 1}`, ['dist/apps/api/main.js'], { API_PORT: String(port) });
+    this.replicas.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    await this.waitHealthy(url, child);
+    return url;
+  }
+
   startWorker(extra: Record<string, string> = {}): ChildProcess {
     const w = this.spawn(`worker-${this.workers.length}`, ['dist/apps/worker/main.js'], {
       ...this.opts.worker,
@@ -102,7 +113,14 @@ export class Stack {
   async request<T = any>(
     method: string,
     path: string,
-    opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+    opts: {
+      key?: string | null;
+      body?: unknown;
+      raw?: string;
+      headers?: Record<string, string>;
+      /** Another API replica's base URL (startApiReplica). */
+      apiUrl?: string;
+    } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.key) headers.authorization = `Bearer ${opts.key}`;
@@ -110,7 +128,7 @@ export class Stack {
     if (opts.raw !== undefined) body = opts.raw;
     else if (opts.body !== undefined) body = JSON.stringify(opts.body);
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const res = await fetch(this.apiUrl + path, { method, headers, body });
+    const res = await fetch((opts.apiUrl ?? this.apiUrl) + path, { method, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -158,6 +176,7 @@ export class Stack {
   async stop(): Promise<void> {
     for (const w of this.workers) w.kill('SIGTERM');
     this.api?.kill('SIGTERM');
+    for (const r of this.replicas) r.kill('SIGTERM');
     // Remove whatever this stack's databases left behind, even after a failed test.
     try {
       const ids = (await this.metadata<{ id: string }>('SELECT id FROM databases')).map((r) => r.id);
@@ -203,17 +222,17 @@ export class Stack {
     });
   }
 
-  private async waitHealthy(): Promise<void> {
+  private async waitHealthy(url = this.apiUrl, api = this.api): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        const r = await fetch(this.apiUrl + '/healthz');
+        const r = await fetch(url + '/healthz');
         if (r.status === 200) return;
       } catch {
         // not listening yet
       }
-      if (this.api?.exitCode !== null && this.api?.exitCode !== undefined)
-        throw new Error(`the API exited (${this.api.exitCode}); see test-artifacts/`);
+      if (api?.exitCode !== null && api?.exitCode !== undefined)
+        throw new Error(`the API exited (${api.exitCode}); see test-artifacts/`);
       if (Date.now() > deadline) throw new Error('the API did not become healthy in 30 s');
       await new Promise((r) => setTimeout(r, 100));
     }

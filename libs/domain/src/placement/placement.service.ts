@@ -14,6 +14,10 @@ export interface PlacementRequest {
   acceptPeer?: (host: HostEntity) => boolean;
 }
 
+/** Held from reading the fleet to recording what was placed, so that two placements never share the last room. */
+export const PLACEMENT_LOCK_KEY = 'placement';
+export const PLACEMENT_LOCK_WAIT_MS = 30_000;
+
 /**
  * Chooses where a new (or moving) database goes: the packing, failure-domain and tenant-spread rules of
  * `placement/place.ts`, on the fleet as recorded, with the operators' overcommit ratios. Nothing fits: a 503

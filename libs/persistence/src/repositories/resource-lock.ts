@@ -9,6 +9,8 @@ import type { HeldLock, ResourceLock } from '@app/domain/ports';
  */
 @Injectable()
 export class PgAdvisoryLock implements ResourceLock {
+  private readonly queued = new Map<string, Promise<void>>();
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async tryHold(key: string): Promise<HeldLock | null> {
@@ -47,10 +49,28 @@ export class PgAdvisoryLock implements ResourceLock {
   }
 
   async withLock<T>(key: string, fn: () => Promise<T>, waitMs = 120_000): Promise<T> {
+    const deadline = Date.now() + waitMs;
+    // Callers in this process queue here first, without a connection: N callers polling the advisory lock
+    // would hold N pool connections and could starve the holder of the ones its work needs.
+    const before = this.queued.get(key) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    // The next caller waits for both: one that gives up early never lets a later one past a running holder.
+    const tail = before.then(() => mine);
+    this.queued.set(key, tail);
+    try {
+      await untilOrTimeout(before, deadline, key);
+      return await this.withAdvisoryLock(key, fn, deadline);
+    } finally {
+      done();
+      if (this.queued.get(key) === tail) this.queued.delete(key);
+    }
+  }
+
+  private async withAdvisoryLock<T>(key: string, fn: () => Promise<T>, deadline: number): Promise<T> {
     const runner = this.ds.createQueryRunner();
     await runner.connect();
     try {
-      const deadline = Date.now() + waitMs;
       for (;;) {
         const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [
           key,
@@ -67,5 +87,22 @@ export class PgAdvisoryLock implements ResourceLock {
     } finally {
       await runner.release();
     }
+  }
+}
+
+async function untilOrTimeout(p: Promise<void>, deadline: number, key: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`timed out waiting for the lock on ${key}`)),
+          Math.max(0, deadline - Date.now()),
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -12,7 +12,7 @@ import type {
   PlanEntity,
 } from '@app/persistence/entities';
 import { ENGINES, identifierFor } from '../../../engines';
-import { PlacementService } from '../../../placement/placement.service';
+import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS, PlacementService } from '../../../placement/placement.service';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -20,6 +20,8 @@ import {
   EventRepository,
   PLAN_REPOSITORY,
   PlanRepository,
+  RESOURCE_LOCK,
+  ResourceLock,
   SECRET_BOX,
   SecretSealer,
 } from '../../../ports';
@@ -38,6 +40,7 @@ export class CreateDatabaseUseCase {
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
     @Inject(ENV) private readonly env: CommonEnv,
     private readonly placement: PlacementService,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
   ) {}
 
   async execute(cmd: CreateDatabaseCommand): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
@@ -82,31 +85,40 @@ export class CreateDatabaseUseCase {
         `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
       );
 
-    const { host, peer, driver } = await this.place(cmd.tenantId, ha, plan);
-    const { database, operation } = await this.databases.createWithOperation({
-      tenantId: cmd.tenantId,
-      name: cmd.name,
-      engine: cmd.engine,
-      version,
-      planId: plan.id,
-      ha,
-      hostId: host.id,
-      username: from?.username ?? engine.fixedUsername ?? identifierFor(cmd.name),
-      dbName: from?.dbName ?? identifierFor(cmd.name),
-      password: this.secrets.seal(generatePassword()),
-      adminPassword: from
-        ? from.adminPassword
-        : engine.needsAdminPassword
-          ? this.secrets.seal(generatePassword())
-          : null,
-      origin: from?.origin ?? null,
-      operationType: from?.operationType,
-      driver,
-      sizeGb: plan.diskGb,
-      portRange: portRange(this.env),
-      vipPool: ha !== 'none' ? vips : null,
-      peerHostId: peer?.id ?? null,
-    });
+    // Placement reads the fleet, then the new row takes its room: two requests at once (on any API replica)
+    // must not both take the last room on a host, so the two steps run one request at a time.
+    const { host, database, operation } = await this.lock.withLock(
+      PLACEMENT_LOCK_KEY,
+      async () => {
+        const { host, peer, driver } = await this.place(cmd.tenantId, ha, plan);
+        const created = await this.databases.createWithOperation({
+          tenantId: cmd.tenantId,
+          name: cmd.name,
+          engine: cmd.engine,
+          version,
+          planId: plan.id,
+          ha,
+          hostId: host.id,
+          username: from?.username ?? engine.fixedUsername ?? identifierFor(cmd.name),
+          dbName: from?.dbName ?? identifierFor(cmd.name),
+          password: this.secrets.seal(generatePassword()),
+          adminPassword: from
+            ? from.adminPassword
+            : engine.needsAdminPassword
+              ? this.secrets.seal(generatePassword())
+              : null,
+          origin: from?.origin ?? null,
+          operationType: from?.operationType,
+          driver,
+          sizeGb: plan.diskGb,
+          portRange: portRange(this.env),
+          vipPool: ha !== 'none' ? vips : null,
+          peerHostId: peer?.id ?? null,
+        });
+        return { host, ...created };
+      },
+      PLACEMENT_LOCK_WAIT_MS,
+    );
     await this.events.record({
       type: 'database.requested',
       message: `${cmd.engine} ${version} "${cmd.name}" requested on plan ${plan.name}, placed on host ${host.name}${from ? `, ${from.message}` : ''}`,

@@ -415,6 +415,11 @@ describe('fssync', () => {
     broken.write(Buffer.concat(gz).subarray(0, 100_000)); // a valid start: gzip waits for more
     setTimeout(() => broken.destroy(new Error('upstream went away')), 50);
     await assert.rejects(p, /upstream went away/);
+    // A source that fails at once, while the target is still being prepared: the same error, no crash.
+    const gone = new PassThrough();
+    const early = extractArchive(gone, at(fresh('fail')));
+    gone.destroy(new Error('gone before the start'));
+    await assert.rejects(early, /gone before the start/);
   });
 
   test('names with odd bytes (backslashes, newline-free specials) survive tar -T', async () => {

@@ -48,6 +48,7 @@ export async function extractArchive(
   opts: { totalBytes?: number; onProgress?: SyncProgressFn } = {},
 ): Promise<{ bytes: number }> {
   const root = checkPath(dst.root, 'target root');
+  keepEarlyError(source);
   const progress = new ProgressReporter(opts.onProgress);
   const total = opts.totalBytes ?? 0;
   await runChecked(dst.exec, ['mkdir', '-p', '--', root], 'mkdir (target root)', whereOf(dst));
@@ -70,6 +71,7 @@ export async function writeFile(
   source: NodeJS.ReadableStream,
 ): Promise<{ bytes: number }> {
   const file = checkPath(path);
+  keepEarlyError(source);
   const where = `${loc.label ?? 'host'}:${file}`;
   await runChecked(loc.exec, ['mkdir', '-p', '--', parentDir(file)], 'mkdir', where);
   const dd = await loc.exec.spawn(['dd', `of=${file}`, 'bs=1M', 'status=none', 'conv=fsync']);
@@ -116,4 +118,12 @@ export async function readFile(
 export async function removePath(loc: { exec: CommandExecutor; label?: string }, path: string): Promise<void> {
   const p = checkPath(path);
   await runChecked(loc.exec, ['rm', '-rf', '--', p], 'rm', `${loc.label ?? 'host'}:${p}`);
+}
+
+/**
+ * The source may fail while the target is still being prepared (mkdir, spawn), before pump listens: without a
+ * listener that error would crash the process. The stream keeps it, and pump's pipeline reports it.
+ */
+function keepEarlyError(source: NodeJS.ReadableStream): void {
+  source.on('error', () => undefined);
 }

@@ -22,6 +22,22 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
     );
     return row.name as string;
   };
+  // A registered SSH host that is never contacted (no worker runs here).
+  const register = async (name: string, rack: string, capacity: { cpus: number; memoryMb: number; diskGb: number }) => {
+    const res = await stack.request('POST', '/admin/v1/hosts', {
+      ...op(),
+      body: {
+        name,
+        address: '127.0.0.1',
+        sshPort: 9,
+        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+        labels: { rack },
+        capacity,
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id as string;
+  };
   const create = (key: string, name: string, plan: string) =>
     stack.request('POST', '/v1/databases', { key, body: { name, engine: 'postgresql', plan } });
 
@@ -33,21 +49,8 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
       ['big-a', 'r1'],
       ['big-b', 'r2'],
       ['big-c', 'r3'],
-    ]) {
-      const res = await stack.request('POST', '/admin/v1/hosts', {
-        ...op(),
-        body: {
-          name,
-          address: '127.0.0.1',
-          sshPort: 9,
-          sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
-          labels: { rack },
-          capacity: { cpus: 2, memoryMb: 4096, diskGb: 100 },
-        },
-      });
-      assert.equal(res.status, 201, JSON.stringify(res.body));
-      hosts[name] = res.body.id;
-    }
+    ])
+      hosts[name] = await register(name, rack, { cpus: 2, memoryMb: 4096, diskGb: 100 });
     // The control plane's own host takes nothing here: only the three registered hosts are in play.
     const local = (await stack.request('GET', '/admin/v1/hosts', op())).body.find((h: any) => h.name === 'local');
     assert.equal((await stack.request('POST', `/admin/v1/hosts/${local.id}/drain`, op())).status, 202);
@@ -165,18 +168,7 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
       assert.equal((await stack.request('POST', `/admin/v1/hosts/${hosts[n]}/drain`, op())).status, 202);
     await stack.request('PUT', '/admin/v1/placement/settings', { ...op(), body: { diskOvercommit: 1 } });
     // Room for exactly three small databases (1 GB of disk each).
-    const room = await stack.request('POST', '/admin/v1/hosts', {
-      ...op(),
-      body: {
-        name: 'last-room',
-        address: '127.0.0.1',
-        sshPort: 9,
-        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
-        labels: { rack: 'r4' },
-        capacity: { cpus: 8, memoryMb: 8192, diskGb: 3 },
-      },
-    });
-    assert.equal(room.status, 201, JSON.stringify(room.body));
+    const room = await register('last-room', 'r4', { cpus: 8, memoryMb: 8192, diskGb: 3 });
     const replica = await stack.startApiReplica();
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -190,7 +182,7 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
     const codes = results.map((r) => r.status).sort();
     assert.deepEqual(codes, [202, 202, 202, 503, 503, 503, 503, 503, 503, 503], JSON.stringify(codes));
     for (const r of results.filter((x) => x.status === 503)) assert.match(r.body.message, /disk/i);
-    const placed = await stack.metadata(`SELECT count(*)::int AS n FROM databases WHERE host_id = $1`, [room.body.id]);
+    const placed = await stack.metadata(`SELECT count(*)::int AS n FROM databases WHERE host_id = $1`, [room]);
     assert.equal(placed[0].n, 3);
   });
 });

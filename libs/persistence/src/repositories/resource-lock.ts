@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { HeldLock, ResourceLock } from '@app/domain/ports';
+import { withTimeout } from '@app/domain/shared';
 
 /**
  * A session-level PostgreSQL advisory lock held on its own connection for the duration of the work:
@@ -59,7 +60,7 @@ export class PgAdvisoryLock implements ResourceLock {
     const tail = before.then(() => mine);
     this.queued.set(key, tail);
     try {
-      await untilOrTimeout(before, deadline, key);
+      await withTimeout(before, Math.max(0, deadline - Date.now()), `timed out waiting for the lock on ${key}`);
       return await this.withAdvisoryLock(key, fn, deadline);
     } finally {
       done();
@@ -87,22 +88,5 @@ export class PgAdvisoryLock implements ResourceLock {
     } finally {
       await runner.release();
     }
-  }
-}
-
-async function untilOrTimeout(p: Promise<void>, deadline: number, key: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`timed out waiting for the lock on ${key}`)),
-          Math.max(0, deadline - Date.now()),
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -34,9 +34,11 @@ import {
   archiveTree,
   extractArchive,
   listTree,
+  planSync,
   readFile,
   removePath,
   syncTree,
+  timeNs,
   writeFile,
   type SyncProgress,
   type TreeEntry,
@@ -217,6 +219,71 @@ describe('fssync', () => {
     // The next pass, on a still source, converges.
     const again = await syncTree({ exec, root: a }, { exec, root: b });
     assert.equal(again.transferredFiles, 0);
+  });
+
+  test('a write in the tick the live pass read a file (same size, same mtime) is caught by the final pass', async () => {
+    const run = async (withSince: boolean) => {
+      const a = fresh(`tick-src-${withSince}`);
+      const b = fresh(`tick-dst-${withSince}`);
+      mkdirSync(a, { recursive: true });
+      for (let i = 0; i < 5; i++) {
+        writeFileSync(join(a, `f${i}`), `old ${i}`);
+        // Written long ago: not within the margin before the live pass.
+        execFileSync('touch', ['-d', '@1600000000', join(a, `f${i}`)]);
+      }
+      const file = join(a, 'f3');
+      // The database writes f3 during the live pass, just before tar reads it.
+      const racing: CommandExecutor = {
+        run: (argv, o) => exec.run(argv, o),
+        spawn: async (argv, o) => {
+          if (argv[0] === 'tar' && argv.includes('-cf')) writeFileSync(file, 'A'.repeat(64));
+          return exec.spawn(argv, o);
+        },
+      };
+      const first = await syncTree({ exec: racing, root: a }, at(b), { live: true });
+      assert.match(first.sourceStartedAt ?? '', /^\d+\.\d{9}$/);
+      assert.equal(readFileSync(join(b, 'f3'), 'utf8'), 'A'.repeat(64));
+      // ...and again in the same clock tick, after tar read it: same size, same mtime.
+      const mtime = (await listTree(at(a))).find((e) => e.path === 'f3')!.mtime;
+      writeFileSync(file, 'B'.repeat(64));
+      execFileSync('touch', ['-d', `@${mtime}`, file]);
+      const final = await syncTree(at(a), at(b), withSince ? { modifiedSince: first.sourceStartedAt } : {});
+      return { b, final };
+    };
+    const blind = await run(false);
+    assert.equal(blind.final.transferredFiles, 0);
+    assert.equal(readFileSync(join(blind.b, 'f3'), 'utf8'), 'A'.repeat(64), 'size and mtime alone cannot see it');
+    const { b, final } = await run(true);
+    assert.equal(readFileSync(join(b, 'f3'), 'utf8'), 'B'.repeat(64));
+    // Only what the source touched since the live pass began goes again, not the untouched files.
+    assert.equal(final.transferredFiles, 1);
+  });
+
+  test('planSync: resendFromNs sends recently modified files whatever their metadata; timeNs parses find and date', () => {
+    const entry = (raw: string, mtime: string): TreeEntry => ({
+      path: raw,
+      raw,
+      type: raw === '' ? 'd' : 'f',
+      size: 3,
+      mtime,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      inode: `1:${raw || 'root'}`,
+      nlink: 1,
+      linkTarget: '',
+      rawLink: '',
+    });
+    const tree = [entry('', '100.000000000'), entry('old', '100.000000000'), entry('new', '200.500000000')];
+    assert.deepEqual(planSync(tree, tree, { delete: true }).send, []);
+    const plan = planSync(tree, tree, { delete: true, resendFromNs: timeNs('200.5') });
+    assert.deepEqual(
+      plan.send.map((e) => e.raw),
+      ['', 'new'],
+    );
+    assert.equal(timeNs('1700000000.000000001'), 1_700_000_000_000_000_001n);
+    assert.equal(timeNs('7'), 7_000_000_000n);
+    assert.throws(() => timeNs('1e9'), /not a time/);
   });
 
   test('type changes, deletions, and delete: false', async () => {

@@ -42,8 +42,8 @@ export const tagFor = (operationId: string) => operationId.replace(/-/g, '').sli
 /**
  * Copies a running database's data, consistent at one instant, with the file-level sync (only what differs moves).
  * With an LVM snapshot the database never stops. Otherwise (directory and DRBD volumes) a first pass copies the live
- * files, then the container is frozen (docker pause: the processes stop, their connections stay open) while a
- * second pass moves what changed meanwhile: the result is what a power cut at that instant would have left on disk,
+ * files (then catches up once), then the container is frozen (docker pause: the processes stop, their connections
+ * stay open) while a final pass moves what changed meanwhile: the result is what a power cut at that instant would have left on disk,
  * which every engine recovers from with its own journal (WAL, redo log, AOF), as after a crash.
  */
 @Injectable()
@@ -118,7 +118,11 @@ export class VolumeCopier {
     }
   }
 
-  /** A live pass, then a short final pass with the container frozen. */
+  /**
+   * A live pass, a live catch-up pass, then a final pass with the container frozen. Each pass after the first
+   * also sends again what the source modified since the previous one began (see `modifiedSince`): the catch-up
+   * pass takes that load while the database runs, so the frozen pass only has the last seconds' writes to move.
+   */
   private async frozenCopy(
     source: Loaded,
     target: TreeLocation,
@@ -126,22 +130,31 @@ export class VolumeCopier {
   ): Promise<CopyOutcome> {
     const live = await this.tree(source);
     const first = await syncTree(live, target, { live: true, onProgress: pass(onProgress, 'live pass') });
+    const catchUp = await syncTree(live, target, {
+      live: true,
+      modifiedSince: first.sourceStartedAt,
+      onProgress: pass(onProgress, 'catch-up pass'),
+    });
     const runtime = await this.connector.runtime(source.host);
     const name = containerName(source.db.id);
     const started = Date.now();
     await runtime.pause(name);
     let final: SyncResult;
     try {
-      final = await syncTree(live, target, { onProgress: pass(onProgress, 'final pass, frozen') });
+      final = await syncTree(live, target, {
+        modifiedSince: catchUp.sourceStartedAt,
+        onProgress: pass(onProgress, 'final pass, frozen'),
+      });
     } finally {
       // Never leave a tenant's database frozen, whatever happened to the copy.
       await runtime.unpause(name);
     }
+    const passes = [first, catchUp, final];
     // The operation ends showing the whole copy, not just the (small) final pass.
-    const files = first.transferredFiles + final.transferredFiles;
-    const bytes = first.transferredBytes + final.transferredBytes;
+    const files = passes.reduce((n, p) => n + p.transferredFiles, 0);
+    const bytes = passes.reduce((n, p) => n + p.transferredBytes, 0);
     await onProgress({ phase: 'done', filesDone: files, filesTotal: files, bytesDone: bytes, bytesTotal: bytes });
-    return { method: 'frozen-copy', frozenMs: Date.now() - started, passes: [first, final] };
+    return { method: 'frozen-copy', frozenMs: Date.now() - started, passes };
   }
 
   private async archive(

@@ -16,6 +16,12 @@ export interface SyncOptions {
    * changed or vanished meanwhile is copied as found or skipped, and the next pass, on a still source, fixes it.
    */
   live?: boolean;
+  /**
+   * When the previous, live pass began (`sourceStartedAt` of its result): files the source modified since are
+   * sent again even if their size and mtime match the target's. mtimes move in kernel clock ticks (a few ms), so
+   * a write in the tick in which that pass read the file leaves both sides equal while the contents differ.
+   */
+  modifiedSince?: string;
 }
 
 export interface SyncResult {
@@ -33,6 +39,8 @@ export interface SyncResult {
   /** Target names removed (absent from the source, or of another type), with what was under them. */
   deleted: number;
   elapsedMs: number;
+  /** Live passes: the source host's clock (`seconds.nanoseconds`) just before the scan, for `modifiedSince`. */
+  sourceStartedAt?: string;
 }
 
 /** What one pass does: what to remove on the target, then what to send, in source order. */
@@ -74,8 +82,26 @@ function inodeGroups(entries: Iterable<TreeEntry>): Map<string, TreeEntry[]> {
   return groups;
 }
 
-/** Builds the plan; `differs` lists files of equal size and metadata whose contents differ (checksum pass). */
-export function planSync(src: TreeEntry[], dst: TreeEntry[], opts: { delete: boolean; differs?: Set<string> }): Plan {
+/** `seconds.nanoseconds` (as find and date print it) in nanoseconds. */
+export function timeNs(t: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(t);
+  if (!m) throw new Error(`fssync: not a time: ${JSON.stringify(t)}`);
+  return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+// The margin below `modifiedSince`: mtimes come from the kernel's coarse clock, which trails the one date reads
+// by at most a tick (10 ms at HZ=100); ten ticks, without reaching far back into the previous pass.
+const RESEND_MARGIN_NS = 100_000_000n;
+
+/**
+ * Builds the plan. `differs` lists files of equal size and metadata whose contents differ (checksum pass);
+ * files modified at or after `resendFromNs` are sent whatever their metadata.
+ */
+export function planSync(
+  src: TreeEntry[],
+  dst: TreeEntry[],
+  opts: { delete: boolean; differs?: Set<string>; resendFromNs?: bigint },
+): Plan {
   const srcBy = new Map(src.map((e) => [e.raw, e]));
 
   // 1. Target names to remove: absent from the source (with delete), or of another type; deepest first,
@@ -106,7 +132,8 @@ export function planSync(src: TreeEntry[], dst: TreeEntry[], opts: { delete: boo
   for (const s of src) {
     if (SKIPPED_TYPES.has(s.type)) continue;
     const t = remaining.get(s.raw);
-    if (!t || !sameMeta(s, t) || opts.differs?.has(s.raw)) send.add(s.raw);
+    const recent = s.type === 'f' && opts.resendFromNs !== undefined && timeNs(s.mtime) >= opts.resendFromNs;
+    if (!t || !sameMeta(s, t) || recent || opts.differs?.has(s.raw)) send.add(s.raw);
   }
 
   // 3. Hard links: a group goes whole (tar then writes links, not copies), and it goes when the target's
@@ -192,6 +219,8 @@ export async function syncTree(src: TreeLocation, dst: TreeLocation, opts: SyncO
   const progress = new ProgressReporter(opts.onProgress, opts.progressIntervalMs ?? 500);
   progress.update({ phase: 'scanning' }, true);
 
+  // Read before the scan, so that every write the scan could have missed is at or after it.
+  const sourceStartedAt = opts.live ? await clockOf(src) : undefined;
   const [srcTree, dstTree] = await Promise.all([
     listTree({ ...src, root: srcRoot }),
     listTree({ ...dst, root: dstRoot }),
@@ -212,7 +241,8 @@ export async function syncTree(src: TreeLocation, dst: TreeLocation, opts: SyncO
     const [a, b] = await Promise.all([hashFiles(src, srcRoot, same), hashFiles(dst, dstRoot, same)]);
     differs = new Set(same.filter((raw) => a.get(raw) === undefined || a.get(raw) !== b.get(raw)));
   }
-  const plan = planSync(srcTree, dstTree, { delete: del, differs });
+  const resendFromNs = opts.modifiedSince === undefined ? undefined : timeNs(opts.modifiedSince) - RESEND_MARGIN_NS;
+  const plan = planSync(srcTree, dstTree, { delete: del, differs, resendFromNs });
 
   // Totals of the source, and of what goes (file data once per inode).
   let filesTotal = 0;
@@ -263,6 +293,7 @@ export async function syncTree(src: TreeLocation, dst: TreeLocation, opts: SyncO
     transferredBytes: sendBytes,
     deleted: plan.deleted,
     elapsedMs: Math.round(performance.now() - t0),
+    ...(sourceStartedAt !== undefined && { sourceStartedAt }),
   };
   await progress.finish({
     filesDone: plan.send.length,
@@ -271,6 +302,15 @@ export async function syncTree(src: TreeLocation, dst: TreeLocation, opts: SyncO
     bytesTotal: sendBytes,
   });
   return result;
+}
+
+/** The host's realtime clock, `seconds.nanoseconds`: the clock its file mtimes come from. */
+async function clockOf(loc: TreeLocation): Promise<string> {
+  const res = await loc.exec.run(['date', '+%s.%N']);
+  const out = res.stdout.trim();
+  if (res.exitCode !== 0 || !/^\d+\.\d{9}$/.test(out))
+    throw stageError('date (clock)', whereOf(loc), res.exitCode, res.stderr);
+  return out;
 }
 
 /** tar -c on the source | this process | tar -x on the target, for exactly `send` (no recursion). */

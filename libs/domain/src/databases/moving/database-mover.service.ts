@@ -84,6 +84,15 @@ export class DatabaseMover {
         (await this.connector.runtime(target)).ensureImage(spec.image),
       );
 
+      // What changed during the first pass and the pull goes now, still live, so the stopped pass stays short.
+      const catchUp = await this.provisioner.step('catch-up pass', () =>
+        syncTree(src, dst, {
+          live: true,
+          modifiedSince: first.sourceStartedAt,
+          onProgress: reportTo(op, 60, 65, 'catch-up pass (live)'),
+        }),
+      );
+
       await op.progress(65, 'stopping the database for the final pass');
       params.stoppedAt ??= Date.now();
       await this.operations.setParams(op.operationId, { ...params });
@@ -91,10 +100,13 @@ export class DatabaseMover {
         (await this.connector.runtime(l.host)).stop(containerName(l.db.id)),
       );
       const final = await this.provisioner.step('final pass', () =>
-        syncTree(src, dst, { onProgress: reportTo(op, 65, 80, 'final pass (stopped)') }),
+        syncTree(src, dst, {
+          modifiedSince: catchUp.sourceStartedAt,
+          onProgress: reportTo(op, 65, 80, 'final pass (stopped)'),
+        }),
       );
       this.logger.log(
-        `move ${databaseId}: first pass ${first.transferredFiles} files/${first.transferredBytes} B, final pass ${final.transferredFiles} files/${final.transferredBytes} B`,
+        `move ${databaseId}: first pass ${first.transferredFiles} files/${first.transferredBytes} B, catch-up ${catchUp.transferredFiles} files/${catchUp.transferredBytes} B, final pass ${final.transferredFiles} files/${final.transferredBytes} B`,
       );
       // The cut-over: the database now lives on the target (a new port there), on the incoming volume.
       Object.assign(params, { oldVolumeId: l.volume.id, oldHostId: l.host.id });

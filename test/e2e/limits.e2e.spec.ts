@@ -98,12 +98,21 @@ describe('plan limits, measured inside the database container', () => {
     }
   }
 
-  function assertShaped(m: { mbit: number; bytes: number; seconds: number }, planMbit: number): void {
-    console.log(
-      `# egress at ${planMbit} Mbit/s: ${m.bytes} B sent by eth0 in ${m.seconds.toFixed(2)} s = ${m.mbit.toFixed(2)} Mbit/s`,
-    );
-    assert.ok(m.mbit <= planMbit * 1.15, `${m.mbit} Mbit/s is above ${planMbit} Mbit/s x 1.15`);
-    assert.ok(m.mbit >= planMbit * 0.5, `${m.mbit} Mbit/s is below half of ${planMbit} Mbit/s`);
+  /**
+   * Measures the egress up to three times: every sample must stay under the cap (the shaping holds), and the best
+   * must reach half of it (the cap is the plan's, not a smaller one). A busy machine can slow one sample's reader.
+   */
+  async function assertShaped(rows: number, planMbit: number): Promise<void> {
+    let best = 0;
+    for (let attempt = 1; attempt <= 3 && best < planMbit * 0.5; attempt++) {
+      const m = await egressMbit(rows);
+      console.log(
+        `# egress at ${planMbit} Mbit/s: ${m.bytes} B sent by eth0 in ${m.seconds.toFixed(2)} s = ${m.mbit.toFixed(2)} Mbit/s`,
+      );
+      assert.ok(m.mbit <= planMbit * 1.15, `${m.mbit} Mbit/s is above ${planMbit} Mbit/s x 1.15`);
+      best = Math.max(best, m.mbit);
+    }
+    assert.ok(best >= planMbit * 0.5, `${best} Mbit/s (the best of 3) is below half of ${planMbit} Mbit/s`);
   }
 
   async function memoryLimit(): Promise<number> {
@@ -184,7 +193,7 @@ describe('plan limits, measured inside the database container', () => {
 
   test(`egress: what the container sends is shaped to the plan's ${EGRESS_MBIT} Mbit/s`, async () => {
     // ~10 MB of rows: ~10 s at the plan's rate.
-    assertShaped(await egressMbit(10_000), EGRESS_MBIT);
+    await assertShaped(10_000, EGRESS_MBIT);
   });
 
   test('restart: the new network namespace is shaped again', async () => {
@@ -192,7 +201,7 @@ describe('plan limits, measured inside the database container', () => {
     assert.equal(res.status, 202);
     const op = await stack.waitOperation(tenant.key, res.body.operationId);
     assert.equal(op.status, 'succeeded', op.error);
-    assertShaped(await egressMbit(4_000), EGRESS_MBIT);
+    await assertShaped(4_000, EGRESS_MBIT);
   });
 
   test('resize: memory and egress change on the running container (same caps: not recreated)', async () => {
@@ -200,7 +209,7 @@ describe('plan limits, measured inside the database container', () => {
     await resize('limited-fast');
     assert.equal((await (await container()).inspect()).State.StartedAt, before);
     assert.equal(await memoryLimit(), 384 * MIB);
-    assertShaped(await egressMbit(8_000), FAST_MBIT);
+    await assertShaped(8_000, FAST_MBIT);
   });
 
   test('a plan without egress_mbit: the shaping is removed and the same measurement is far above the cap', async () => {
@@ -286,6 +295,6 @@ describe('plan limits, measured inside the database container', () => {
     const caps = await readFirst(['/sys/fs/cgroup/io.max', '/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device']);
     assert.match(caps?.text ?? '', new RegExp(`^${disk} (rbps=)?${RECAPPED_READ_MBPS * MIB}\\b`, 'm'));
     assert.equal(await memoryLimit(), 384 * MIB);
-    assertShaped(await egressMbit(4_000), FAST_MBIT);
+    await assertShaped(4_000, FAST_MBIT);
   });
 });

@@ -185,4 +185,48 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
     const placed = await stack.metadata(`SELECT count(*)::int AS n FROM databases WHERE host_id = $1`, [room]);
     assert.equal(placed[0].n, 3);
   });
+  test('a move or a failover in flight holds its room on the target until it ends', async () => {
+    // After the previous test: every host drained or full. One more host, with room for one small database.
+    const dst = await register('incoming', 'r5', { cpus: 8, memoryMb: 8192, diskGb: 1 });
+    const [moving] = await stack.metadata(
+      `SELECT d.id FROM databases d JOIN hosts h ON h.id = d.host_id WHERE h.name = 'last-room' ORDER BY d.name LIMIT 1`,
+    );
+    // No worker runs here: the database is made running by hand, and its create operation finished.
+    await stack.metadata(`UPDATE databases SET status = 'running' WHERE id = $1`, [moving.id]);
+    await stack.metadata(`UPDATE operations SET status = 'succeeded', finished_at = now() WHERE database_id = $1`, [
+      moving.id,
+    ]);
+    const usageOf = async (hostId: string) =>
+      (await stack.request('GET', `/admin/v1/hosts/${hostId}`, op())).body.usage.diskGb as number;
+
+    const move = await stack.request('POST', `/admin/v1/databases/${moving.id}/move`, {
+      ...op(),
+      body: { targetHostId: dst },
+    });
+    assert.equal(move.status, 202, JSON.stringify(move.body));
+    // Queued (no worker): the room on the target is taken already.
+    assert.equal(await usageOf(dst), 1);
+    const during = await create(t1, 'while-moving', 'small');
+    assert.equal(during.status, 503, JSON.stringify(during.body));
+    assert.match(during.body.message, /disk/i);
+
+    // The move ends (here: fails) and the room is free again; a failover running towards the host takes it the same way.
+    await stack.metadata(`UPDATE operations SET status = 'failed', finished_at = now() WHERE id = $1`, [
+      move.body.operationId,
+    ]);
+    assert.equal(await usageOf(dst), 0);
+    const [t] = await stack.metadata(`SELECT tenant_id FROM databases WHERE id = $1`, [moving.id]);
+    await stack.metadata(
+      `INSERT INTO failovers (database_id, tenant_id, ha, reason, status, to_host_id, detected_at)
+       VALUES ($1, $2, 'san', 'host-down', 'running', $3, now())`,
+      [moving.id, t.tenant_id, dst],
+    );
+    assert.equal(await usageOf(dst), 1);
+    assert.equal((await create(t1, 'while-failing-over', 'small')).status, 503);
+    await stack.metadata(`UPDATE failovers SET status = 'failed' WHERE database_id = $1`, [moving.id]);
+
+    const after = await create(t1, 'after-moves', 'small');
+    assert.equal(after.status, 202, JSON.stringify(after.body));
+    assert.equal(await hostOf(after.body.id), 'incoming');
+  });
 });

@@ -414,6 +414,26 @@ describe('placeDatabase: failure domains (DRBD)', () => {
   });
 });
 
+describe('placeDatabase: room reserved for databases on their way (a move or a failover in flight)', () => {
+  test('the target of a move holds the room; it does not count as a database there', () => {
+    const fleet: Fleet = {
+      hosts: [fleetHost('a'), fleetHost('b', {}, { capacity: { memoryMb: 2048, diskGb: 32 } })],
+      databases: [fleetDb('a', { cpus: 1, memoryMb: 7680, diskGb: 120 }, { id: 'moving', tenantId: 't' })],
+      reserved: [{ databaseId: 'moving', hostId: 'b', demand: { cpus: 1, memoryMb: 2048, diskGb: 32 } }],
+    };
+    // The moving database is promised where it is and where it goes.
+    assert.deepEqual(promised(fleet).get('a'), { cpus: 1, memoryMb: 7680, diskGb: 120 });
+    assert.deepEqual(promised(fleet).get('b'), { cpus: 1, memoryMb: 2048, diskGb: 32 });
+    const r = refused(place(fleet, { demand: { cpus: 1, memoryMb: 1024, diskGb: 16 } }));
+    assert.match(r.reason, /memory|disk/i);
+    // Without the reservation, b takes it.
+    assert.equal(
+      placed(place({ ...fleet, reserved: [] }, { demand: { cpus: 1, memoryMb: 1024, diskGb: 16 } })).hostId,
+      'b',
+    );
+  });
+});
+
 describe('placeDatabase: tenant spread', () => {
   // Hypervisors x and y carry one database each of tenant T; z is empty.
   const hosts = [

@@ -4,6 +4,7 @@ import { DatabaseProvisioner } from '../databases/provisioning/database-provisio
 import { containerName } from '../databases/provisioning/container-spec';
 import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
 import { chooseHost, sharesFailureDomain } from '../placement/least-loaded';
+import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS } from '../placement/placement.service';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -17,6 +18,8 @@ import {
   HostRepository,
   PLAN_REPOSITORY,
   PlanRepository,
+  RESOURCE_LOCK,
+  ResourceLock,
   STORAGE_DRIVERS,
   StorageDriver,
   StorageDrivers,
@@ -43,6 +46,7 @@ export class TakeoverService {
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
     private readonly provisioner: DatabaseProvisioner,
   ) {}
 
@@ -169,17 +173,25 @@ export class TakeoverService {
       if (!chosen) throw new StepFailed('placement', 'the target host no longer exists');
       return chosen;
     }
-    const healthy = (await this.hosts.list()).filter((h) => h.status === 'active' && h.id !== from?.id);
-    const candidates = driver.takeoverCandidates ? driver.takeoverCandidates(volume, healthy) : [];
     const db = (await this.databases.get(f.databaseId))!;
     const plan = await this.plans.get(db.planId);
     if (!plan) throw new StepFailed('placement', 'the plan no longer exists');
-    // Another failure domain than the dead host's first; any candidate with room otherwise.
-    const usage = await this.hosts.usage();
-    const apart = from ? candidates.filter((h) => !sharesFailureDomain(h, from)) : candidates;
-    const chosen = chooseHost(apart, usage, { plan }) ?? chooseHost(candidates, usage, { plan }) ?? candidates[0];
-    if (!chosen) throw new StepFailed('placement', 'no healthy host can take this database over');
-    await this.failovers.update(f.id, { toHostId: chosen.id });
-    return chosen;
+    // Read and recorded under the placement lock: the failover row's target holds the room there (see the host
+    // repository's reservations), so a create placed meanwhile does not take it.
+    return this.lock.withLock(
+      PLACEMENT_LOCK_KEY,
+      async () => {
+        const healthy = (await this.hosts.list()).filter((h) => h.status === 'active' && h.id !== from?.id);
+        const candidates = driver.takeoverCandidates ? driver.takeoverCandidates(volume, healthy) : [];
+        // Another failure domain than the dead host's first; any candidate with room otherwise.
+        const usage = await this.hosts.usage();
+        const apart = from ? candidates.filter((h) => !sharesFailureDomain(h, from)) : candidates;
+        const chosen = chooseHost(apart, usage, { plan }) ?? chooseHost(candidates, usage, { plan }) ?? candidates[0];
+        if (!chosen) throw new StepFailed('placement', 'no healthy host can take this database over');
+        await this.failovers.update(f.id, { toHostId: chosen.id });
+        return chosen;
+      },
+      PLACEMENT_LOCK_WAIT_MS,
+    );
   }
 }

@@ -37,14 +37,19 @@ export class FleetReader {
   ) {}
 
   async read(): Promise<FleetSnapshot> {
-    const [hosts, dbs, plans, volumes, settings] = await Promise.all([
+    const [hosts, dbs, plans, volumes, settings, reservations] = await Promise.all([
       this.hosts.list(),
       this.databases.list({}),
       this.plans.list(),
       this.volumes.listLive(),
       this.settings.get(),
+      this.hosts.reservations(),
     ]);
     const plan = new Map(plans.map((p) => [p.id, p]));
+    const demandOf = (planId: string) => {
+      const p = plan.get(planId);
+      return { cpus: p?.cpus ?? 0, memoryMb: p?.memoryMb ?? 0, diskGb: p?.diskGb ?? 0 };
+    };
     // A move's incoming copy is not the database's yet: the DRBD peer comes from its current volume.
     const peer = new Map(volumes.filter((v) => !v.incoming).map((v) => [v.databaseId, v.peerHostId]));
     return {
@@ -59,17 +64,15 @@ export class FleetReader {
         })),
         databases: dbs
           .filter((d) => d.hostId && d.status !== 'deleted')
-          .map((d) => {
-            const p = plan.get(d.planId);
-            return {
-              id: d.id,
-              tenantId: d.tenantId,
-              hostId: d.hostId!,
-              peerHostId: peer.get(d.id) ?? null,
-              demand: { cpus: p?.cpus ?? 0, memoryMb: p?.memoryMb ?? 0, diskGb: p?.diskGb ?? 0 },
-              ha: d.ha,
-            };
-          }),
+          .map((d) => ({
+            id: d.id,
+            tenantId: d.tenantId,
+            hostId: d.hostId!,
+            peerHostId: peer.get(d.id) ?? null,
+            demand: demandOf(d.planId),
+            ha: d.ha,
+          })),
+        reserved: reservations.map((r) => ({ databaseId: r.databaseId, hostId: r.hostId, demand: demandOf(r.planId) })),
       },
       hosts: new Map(hosts.map((h) => [h.id, h])),
       overcommit: {

@@ -38,9 +38,18 @@ export interface FleetDatabase {
   ha: HaMode;
 }
 
+/** Room promised on a host to a database on its way there (a move or a failover in flight). */
+export interface FleetReservation {
+  databaseId: string;
+  hostId: string;
+  demand: Resources;
+}
+
 export interface Fleet {
   hosts: FleetHost[];
   databases: FleetDatabase[];
+  /** Counted in what the host has promised; the database itself is still where `databases` says. */
+  reserved?: FleetReservation[];
 }
 
 /** Measured use (the rebalancer's input), per database: cores busy, resident memory, network Mbit/s. */

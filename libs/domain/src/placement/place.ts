@@ -60,6 +60,7 @@ export function promised(fleet: Fleet): Map<string, Resources> {
     // The secondary must be able to take the primary's load the moment it fails over: its room stays reserved.
     if (db.ha === 'drbd' && db.peerHostId) addInto(on(db.peerHostId), db.demand);
   }
+  for (const r of fleet.reserved ?? []) addInto(on(r.hostId), r.demand);
   return out;
 }
 
@@ -159,6 +160,11 @@ export class Placer {
       }));
     for (const s of this.states) this.byId.set(s.host.id, s);
     for (const db of fleet.databases) this.add(db);
+    // Room promised to a database on its way: taken, though the database does not count there yet.
+    for (const r of fleet.reserved ?? []) {
+      const s = this.byId.get(r.hostId);
+      if (s) addInto(s.promised, r.demand);
+    }
   }
 
   /** Records a database where it is (a placement that was made, or one already in the fleet). */

@@ -66,6 +66,13 @@ export interface HostUsage {
   diskGb: number;
 }
 
+/** Room promised on a host to a database on its way there (a move or a failover in flight). */
+export interface HostReservation {
+  hostId: string;
+  databaseId: string;
+  planId: string;
+}
+
 export const HOST_REPOSITORY = Symbol('HOST_REPOSITORY');
 export interface HostRepository {
   create(host: Omit<HostEntity, 'id' | 'createdAt' | 'updatedAt' | 'lastSeenAt'>): Promise<HostEntity>;
@@ -80,7 +87,10 @@ export interface HostRepository {
   /** Moves the host to `to` only if its status is one of `from` (so two workers never both act on it). */
   transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null): Promise<boolean>;
   delete(id: string): Promise<void>;
+  /** What is promised on each host: its live databases, and those on their way there (see `reservations`). */
   usage(): Promise<HostUsage[]>;
+  /** Databases on their way to a host: the target of a move or a failover that has not finished. */
+  reservations(): Promise<HostReservation[]>;
 }
 
 export interface NewDatabase {

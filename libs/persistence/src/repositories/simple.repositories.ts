@@ -6,6 +6,7 @@ import type {
   ApiKeyRepository,
   EventRepository,
   HostRepository,
+  HostReservation,
   HostUsage,
   OperationRepository,
   PlanRepository,
@@ -120,13 +121,17 @@ export class TypeOrmHostRepository implements HostRepository {
     await this.repo.delete({ id });
   }
   async usage(): Promise<HostUsage[]> {
-    // What is promised on each host: the plans of its live databases.
+    // What is promised on each host: the plans of its live databases and of those on their way there.
     const rows: { host_id: string; n: string; cpus: string; memory_mb: string; disk_gb: string }[] = await this.ds
       .query(`
-      SELECT d.host_id, count(*) AS n, sum(p.cpus) AS cpus, sum(p.memory_mb) AS memory_mb, sum(p.disk_gb) AS disk_gb
-      FROM databases d JOIN plans p ON p.id = d.plan_id
-      WHERE d.deleted_at IS NULL AND d.host_id IS NOT NULL
-      GROUP BY d.host_id`);
+      WITH placed AS (
+        SELECT d.host_id, d.id, d.plan_id FROM databases d WHERE d.deleted_at IS NULL AND d.host_id IS NOT NULL
+        UNION
+        ${RESERVATIONS_SQL}
+      )
+      SELECT x.host_id, count(*) AS n, sum(p.cpus) AS cpus, sum(p.memory_mb) AS memory_mb, sum(p.disk_gb) AS disk_gb
+      FROM placed x JOIN plans p ON p.id = x.plan_id
+      GROUP BY x.host_id`);
     return rows.map((r) => ({
       hostId: r.host_id,
       databases: Number(r.n),
@@ -135,7 +140,24 @@ export class TypeOrmHostRepository implements HostRepository {
       diskGb: Number(r.disk_gb),
     }));
   }
+  async reservations(): Promise<HostReservation[]> {
+    const rows: { host_id: string; id: string; plan_id: string }[] = await this.ds.query(RESERVATIONS_SQL);
+    return rows.map((r) => ({ hostId: r.host_id, databaseId: r.id, planId: r.plan_id }));
+  }
 }
+
+// A database on its way to a host holds room there from the moment the target is chosen (under the placement
+// lock) until it lives there: the target of a move operation, or of a failover, not finished yet.
+const RESERVATIONS_SQL = `
+  SELECT f.to_host_id AS host_id, d.id, d.plan_id
+  FROM failovers f JOIN databases d ON d.id = f.database_id
+  WHERE f.status = 'running' AND f.to_host_id IS NOT NULL AND d.deleted_at IS NULL
+    AND d.host_id IS DISTINCT FROM f.to_host_id
+  UNION
+  SELECT (o.params->>'targetHostId')::uuid AS host_id, d.id, d.plan_id
+  FROM operations o JOIN databases d ON d.id = o.database_id
+  WHERE o.type = 'move-database' AND o.status IN ('queued', 'running') AND o.params ? 'targetHostId'
+    AND d.deleted_at IS NULL AND d.host_id IS DISTINCT FROM (o.params->>'targetHostId')::uuid`;
 
 @Injectable()
 export class TypeOrmVolumeRepository implements VolumeRepository {

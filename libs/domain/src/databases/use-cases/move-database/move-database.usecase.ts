@@ -1,8 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JobName } from '@app/jobs';
 import type { OperationEntity } from '@app/persistence/entities';
-import { PlacementService } from '../../../placement/placement.service';
-import { HOST_REPOSITORY, HostRepository, PLAN_REPOSITORY, PlanRepository } from '../../../ports';
+import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS, PlacementService } from '../../../placement/placement.service';
+import {
+  HOST_REPOSITORY,
+  HostRepository,
+  PLAN_REPOSITORY,
+  PlanRepository,
+  RESOURCE_LOCK,
+  ResourceLock,
+} from '../../../ports';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseException, DatabaseExceptionCode } from '../../database.exception';
 import { MoveDatabaseCommand } from './move-database.command';
@@ -15,6 +22,7 @@ export class MoveDatabaseUseCase {
     private readonly placement: PlacementService,
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(PLAN_REPOSITORY) private readonly plans: PlanRepository,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
   ) {}
 
   async execute(cmd: MoveDatabaseCommand, actor: string): Promise<OperationEntity> {
@@ -33,21 +41,28 @@ export class MoveDatabaseUseCase {
       throw new DatabaseException(DatabaseExceptionCode.NotMovable, 'the database is already on that host');
     if (asked && asked.status !== 'active')
       throw new DatabaseException(DatabaseExceptionCode.NotMovable, `the target host is ${asked.status}`);
-    // The same rules as a new database (room with overcommit, spread), on the asked host or anywhere else.
-    const { host: target } = await this.placement.place({
-      tenantId: db.tenantId,
-      plan,
-      ha: 'none',
-      storageDriver: plan.storageDriver ?? undefined,
-      accept: (h) => (asked ? h.id === asked.id : h.id !== db.hostId),
-    });
-    return this.starter.start({
-      tenantId: null,
-      databaseId: db.id,
-      type: 'move-database',
-      allowedFrom: ['running'],
-      params: { targetHostId: target.id, actor },
-      job: (operationId) => ({ name: JobName.MoveDatabase, data: { operationId, databaseId: db.id } }),
-    });
+    // The same rules as a new database (room with overcommit, spread), on the asked host or anywhere else. The
+    // operation, recorded under the placement lock, holds the room on the target until the move is over.
+    return this.lock.withLock(
+      PLACEMENT_LOCK_KEY,
+      async () => {
+        const { host: target } = await this.placement.place({
+          tenantId: db.tenantId,
+          plan,
+          ha: 'none',
+          storageDriver: plan.storageDriver ?? undefined,
+          accept: (h) => (asked ? h.id === asked.id : h.id !== db.hostId),
+        });
+        return this.starter.start({
+          tenantId: null,
+          databaseId: db.id,
+          type: 'move-database',
+          allowedFrom: ['running'],
+          params: { targetHostId: target.id, actor },
+          job: (operationId) => ({ name: JobName.MoveDatabase, data: { operationId, databaseId: db.id } }),
+        });
+      },
+      PLACEMENT_LOCK_WAIT_MS,
+    );
   }
 }

@@ -283,6 +283,7 @@ describe('fssync', () => {
     );
     assert.equal(timeNs('1700000000.000000001'), 1_700_000_000_000_000_001n);
     assert.equal(timeNs('7'), 7_000_000_000n);
+    assert.equal(timeNs('-1.500000000'), -1_500_000_000n);
     assert.throws(() => timeNs('1e9'), /not a time/);
   });
 

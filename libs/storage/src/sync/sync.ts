@@ -84,9 +84,11 @@ function inodeGroups(entries: Iterable<TreeEntry>): Map<string, TreeEntry[]> {
 
 /** `seconds.nanoseconds` (as find and date print it) in nanoseconds. */
 export function timeNs(t: string): bigint {
-  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(t);
+  // A file can carry a time before 1970: only its order against recent times matters here.
+  const m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(t);
   if (!m) throw new Error(`fssync: not a time: ${JSON.stringify(t)}`);
-  return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+  const ns = BigInt(m[2]) * 1_000_000_000n + BigInt((m[3] ?? '').padEnd(9, '0'));
+  return m[1] ? -ns : ns;
 }
 
 // The margin below `modifiedSince`: mtimes come from the kernel's coarse clock, which trails the one date reads

@@ -49,24 +49,16 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await stack.start();
     // Two hosts that never answer, in two racks: an HA database is placed on them (its provisioning is not
     // the point here, so it is recorded as running), then the failover worker finds its host dead.
-    const register = async (name: string, rack: string) => {
-      const res = await stack.request('POST', '/admin/v1/hosts', {
-        ...op(),
-        body: {
-          name,
-          address: '127.0.0.1',
-          sshPort: 9,
-          sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+    const register = async (name: string, rack: string) =>
+      (
+        await stack.registerUnreachableHost(name, {
           labels: { rack },
           capacity: { cpus: 4, memoryMb: 4096, diskGb: 50 },
           replicationAddress: rack === 'r1' ? '10.250.1.1' : '10.250.1.2',
           vipInterface: 'eth1',
           fencing: { driver: 'command', command: ['/bin/true'] },
-        },
-      });
-      assert.equal(res.status, 201, JSON.stringify(res.body));
-      return res.body.id as string;
-    };
+        })
+      ).id as string;
     deadHostId = await register('rack1-db7', 'r1');
     const peer = await register('rack2-db3', 'r2');
     const ha = await stack.tenant('ha-tenant');

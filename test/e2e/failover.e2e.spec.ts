@@ -25,23 +25,15 @@ describe('failover: operator actions, validation, and a dead host detected and f
   const hosts: Record<string, string> = {};
 
   const register = async (name: string, rack: string, extra: Record<string, unknown> = {}) => {
-    const res = await stack.request('POST', '/admin/v1/hosts', {
-      ...op(),
-      body: {
-        name,
-        address: '127.0.0.1',
-        sshPort: 9,
-        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
-        labels: { rack },
-        capacity: { cpus: 4, memoryMb: 4096, diskGb: 50 },
-        replicationAddress: '10.250.1.1',
-        vipInterface: 'eth1',
-        ...extra,
-      },
+    const host = await stack.registerUnreachableHost(name, {
+      labels: { rack },
+      capacity: { cpus: 4, memoryMb: 4096, diskGb: 50 },
+      replicationAddress: '10.250.1.1',
+      vipInterface: 'eth1',
+      ...extra,
     });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    hosts[name] = res.body.id;
-    return res.body;
+    hosts[name] = host.id;
+    return host;
   };
 
   before(async () => {

@@ -127,18 +127,10 @@ describe('/metrics: per container, per host and per database, with durations as 
 
   test('rebalance from measured use: a busy database makes its host a hotspot; the proposal, applied, starts its move', async () => {
     const op = { key: stack.operatorKey };
-    const spare = await stack.request('POST', '/admin/v1/hosts', {
-      ...op,
-      body: {
-        name: 'spare',
-        address: '127.0.0.1',
-        sshPort: 9,
-        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
-        labels: { rack: 'r9' },
-        capacity: { cpus: 16, memoryMb: 65536, diskGb: 500 },
-      },
+    const spare = await stack.registerUnreachableHost('spare', {
+      labels: { rack: 'r9' },
+      capacity: { cpus: 16, memoryMb: 65536, diskGb: 500 },
     });
-    assert.equal(spare.status, 201, JSON.stringify(spare.body));
     // The small plan's container may use half a core: on this host that is a hotspot above 10 % CPU.
     const put = await stack.request('PUT', '/admin/v1/placement/settings', { ...op, body: { hotspotCpu: 0.1 } });
     assert.equal(put.status, 200);
@@ -177,7 +169,7 @@ describe('/metrics: per container, per host and per database, with durations as 
         applied.body.started[0].operationId,
       ]);
       assert.equal(row.type, 'move-database');
-      assert.equal(row.params.targetHostId, spare.body.id);
+      assert.equal(row.params.targetHostId, spare.id);
       // The spare host does not exist: the move fails, and the database is left running where it was.
       const ended = await (async () => {
         const until = Date.now() + 120_000;

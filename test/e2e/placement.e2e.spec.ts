@@ -22,22 +22,8 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
     );
     return row.name as string;
   };
-  // A registered SSH host that is never contacted (no worker runs here).
-  const register = async (name: string, rack: string, capacity: { cpus: number; memoryMb: number; diskGb: number }) => {
-    const res = await stack.request('POST', '/admin/v1/hosts', {
-      ...op(),
-      body: {
-        name,
-        address: '127.0.0.1',
-        sshPort: 9,
-        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
-        labels: { rack },
-        capacity,
-      },
-    });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return res.body.id as string;
-  };
+  const register = async (name: string, rack: string, capacity: { cpus: number; memoryMb: number; diskGb: number }) =>
+    (await stack.registerUnreachableHost(name, { labels: { rack }, capacity })).id as string;
   const create = (key: string, name: string, plan: string) =>
     stack.request('POST', '/v1/databases', { key, body: { name, engine: 'postgresql', plan } });
 

@@ -140,6 +140,25 @@ export class Stack {
   }
 
   /** Creates a tenant with an API key through the admin API. */
+  /**
+   * Registers an SSH host that is never contacted (port 9, a placeholder key): for placement and failover
+   * decisions made from the metadata alone. `body` adds to or overrides the host's fields. Returns the host.
+   */
+  async registerUnreachableHost(name: string, body: Record<string, unknown>): Promise<any> {
+    const res = await this.request('POST', '/admin/v1/hosts', {
+      key: this.operatorKey,
+      body: {
+        name,
+        address: '127.0.0.1',
+        sshPort: 9,
+        sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+        ...body,
+      },
+    });
+    if (res.status !== 201) throw new Error(`host ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
   async tenant(name: string): Promise<{ id: string; key: string }> {
     const t = await this.request('POST', '/admin/v1/tenants', { key: this.operatorKey, body: { name } });
     if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);

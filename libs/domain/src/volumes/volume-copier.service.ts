@@ -43,8 +43,8 @@ export const tagFor = (operationId: string) => operationId.replace(/-/g, '').sli
  * Copies a running database's data, consistent at one instant, with the file-level sync (only what differs moves).
  * With an LVM snapshot the database never stops. Otherwise (directory and DRBD volumes) a first pass copies the live
  * files (then catches up once), then the container is frozen (docker pause: the processes stop, their connections
- * stay open) while a final pass moves what changed meanwhile: the result is what a power cut at that instant would have left on disk,
- * which every engine recovers from with its own journal (WAL, redo log, AOF), as after a crash.
+ * stay open) while a final pass moves what changed meanwhile: the result is what a power cut at that instant would
+ * have left on disk, which every engine recovers from with its own journal (WAL, redo log, AOF), as after a crash.
  */
 @Injectable()
 export class VolumeCopier {

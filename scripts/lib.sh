@@ -191,7 +191,21 @@ prepare_platform() {
   ensure_node_modules
   bash scripts/services.sh up
   bash scripts/images/build.sh --push "$@"
-  step_begin "building api and worker"
-  run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
-  step_end
+  if build_is_fresh; then
+    log "api, worker and console: build up to date"
+  else
+    step_begin "building api and worker"
+    # The stamp takes the time the build starts: a file saved during the build makes the next run build again.
+    mkdir -p dist && : >dist/.build-started
+    run_logged "$DBAAS_LOG_DIR/build.log" npm run --silent build || step_fail "build failed"
+    mv dist/.build-started dist/.build-stamp
+    step_end
+  fi
+}
+
+# build_is_fresh: dist/ was built from the sources as they are (nothing under apps/, libs/ or the build's
+# configuration changed since the last build began).
+build_is_fresh() {
+  [ -f dist/.build-stamp ] && [ -f dist/apps/api/main.js ] && [ -f dist/apps/worker/main.js ] || return 1
+  [ -z "$(find apps libs package.json package-lock.json nest-cli.json tsconfig.json -newer dist/.build-stamp -print -quit 2>/dev/null)" ]
 }

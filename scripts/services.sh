@@ -14,6 +14,8 @@
 #        scripts/services.sh status            one line per service
 #        scripts/services.sh env               print services.env
 # SERVICE is one of postgres redis docker registry (default: all).
+# A second platform on the same machine (the quickstart test) takes other ports with DBAAS_PG_PORT,
+# DBAAS_REDIS_PORT and DBAAS_REGISTRY_ADDR beside its own DBAAS_STATE_DIR.
 #
 # Works with no systemd: every daemon is started detached (own session, output
 # to $STATE/log) so it outlives this script, and the next run only checks.
@@ -32,13 +34,13 @@ SECRETS=$DBAAS_SECRETS_DIR
 LOGS=$DBAAS_LOG_DIR
 ENV_FILE=$STATE/services.env
 
-PG_PORT=55432
+PG_PORT=${DBAAS_PG_PORT:-55432}
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DATA=$STATE/pg
 PG_SOCK=$STATE/run/pg          # own socket dir: /run/postgresql may not exist
-REDIS_PORT=56379
+REDIS_PORT=${DBAAS_REDIS_PORT:-56379}
 REDIS_DIR=$STATE/redis
-REG_ADDR=127.0.0.1:5000
+REG_ADDR=${DBAAS_REGISTRY_ADDR:-127.0.0.1:5000}
 REG_CONF_DIR=$STATE/registry-conf
 REG_PID=$STATE/run/registry.pid
 DOCKER_SOCK=/var/run/docker.sock

@@ -14,12 +14,16 @@ mkdir -p "$RUN_DIR" "$DBAAS_SECRETS_DIR" "$DBAAS_LOG_DIR"
 prepare_platform
 
 # The platform's own secrets: generated once, kept with the other secrets (mode 600).
+# The umask stays inside the subshell: the API and the worker started below must not inherit it.
 if [ ! -f "$APP_ENV" ]; then
-  umask 077
-  {
-    echo "MASTER_KEY=$(openssl rand -base64 32)"
-    echo "OPERATOR_BOOTSTRAP_KEY=op_$(openssl rand -hex 24)"
-  } >"$APP_ENV"
+  (
+    umask 077
+    {
+      echo "MASTER_KEY=$(openssl rand -base64 32)"
+      echo "OPERATOR_BOOTSTRAP_KEY=op_$(openssl rand -hex 24)"
+    } >"$APP_ENV.tmp"
+    mv "$APP_ENV.tmp" "$APP_ENV"
+  )
 fi
 set -a
 . "$DBAAS_STATE_DIR/services.env"

@@ -198,6 +198,15 @@ build_engine() {
     if run_logged "$BUILD_LOGS/$e-pull.log" docker pull "$image"; then step_end; else step_fail || true; fi
     cur_hash=$(docker image inspect -f '{{index .Config.Labels "dbaas.recipe"}}' "$image" 2>/dev/null || true)
   fi
+  # The same recipe built here for another registry's name (a second platform on this machine): a tag, not a build.
+  if [ -z "$force" ] && [ "$cur_hash" != "$hash" ]; then
+    local same
+    same=$(docker images -q --filter "label=dbaas.recipe=$hash" 2>/dev/null | head -n 1)
+    if [ -n "$same" ] && docker tag "$same" "$image"; then
+      log "$e: tagged $image from the local image of recipe $hash"
+      cur_hash=$hash
+    fi
+  fi
   if [ -z "$force" ] && [ "$cur_hash" = "$hash" ]; then
     log "$e: $image is up to date (recipe $hash)"
   else

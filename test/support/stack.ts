@@ -18,6 +18,8 @@ export interface StackOptions {
   worker?: Record<string, string>;
   /** Start the worker with the stack (default true). */
   startWorker?: boolean;
+  /** The umask the API and worker inherit (e.g. '077', as a shell with a restrictive umask would hand down). */
+  umask?: string;
 }
 
 export interface ApiResponse<T = any> {
@@ -217,7 +219,11 @@ export class Stack {
   private spawn(label: string, args: string[], extra: Record<string, string> = {}): ChildProcess {
     mkdirSync(ARTIFACTS, { recursive: true });
     const log = createWriteStream(join(ARTIFACTS, `${this.opts.name}-${this.id}-${label}.log`));
-    const child = spawn(process.execPath, args, {
+    // Through a shell only to hand down a umask, as a caller's shell would; exec keeps the child's pid node's.
+    const [cmd, argv] = this.opts.umask
+      ? ['/bin/sh', ['-c', 'umask "$0" && exec "$@"', this.opts.umask, process.execPath, ...args]]
+      : [process.execPath, args];
+    const child = spawn(cmd, argv, {
       cwd: ROOT,
       env: { ...process.env, ...this.env, ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],

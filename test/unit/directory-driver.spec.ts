@@ -106,14 +106,14 @@ describe('DirectoryStorageDriver', () => {
     assert.equal(driverWith().driver.name, 'directory');
   });
 
-  test('ensure runs mkdir -p -- <path> on the volume host and returns the path', async () => {
+  test('ensure runs install -d -m 0755 -- <path> on the volume host (a mode of its own, not the umask) and returns the path', async () => {
     const { driver, exec, connector } = driverWith();
     const h = host();
     const res = await driver.ensure(h, volume());
     assert.deepEqual(res, { hostPath: `/var/lib/dbaas/volumes/${VOL_ID}` });
     assert.deepEqual(
       exec.calls.map((c) => c.argv),
-      [['mkdir', '-p', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]],
+      [['install', '-d', '-m', '0755', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]],
     );
     assert.equal(exec.calls[0].opts?.timeoutMs, 120_000);
     assert.equal(connector.hostsAsked[0], h);
@@ -150,11 +150,11 @@ describe('DirectoryStorageDriver', () => {
     const failing = {
       exitCode: 1,
       stdout: '',
-      stderr: 'mkdir: cannot create directory: Permission denied\nmore detail',
+      stderr: 'install: cannot create directory: Permission denied\nmore detail',
     };
     const { driver } = driverWith(failing);
     await assert.rejects(driver.ensure(host(), volume()), (err: Error) => {
-      assert.equal(err.message, 'mkdir exited with 1: mkdir: cannot create directory: Permission denied');
+      assert.equal(err.message, 'install exited with 1: install: cannot create directory: Permission denied');
       return true;
     });
     await assert.rejects(

@@ -714,12 +714,12 @@ describe('DrbdHost: filesystem and mount', () => {
     assert.equal(ex.calls.length, 0);
   });
 
-  test('mount: not mounted (recorded findmnt exit 1) → mkdir -p, mount', async () => {
-    const ex = new FakeExecutor().on(is('findmnt'), rec('findmnt-none')).on(is('mkdir'), ok()).on(is('mount'), ok());
+  test('mount: not mounted (recorded findmnt exit 1) → install -d, mount', async () => {
+    const ex = new FakeExecutor().on(is('findmnt'), rec('findmnt-none')).on(is('install'), ok()).on(is('mount'), ok());
     await new DrbdHost(ex).mount(DEV, MNT);
     assert.deepEqual(ex.argvs, [
       FINDMNT,
-      ['mkdir', '-p', '--', MNT],
+      ['install', '-d', '-m', '0755', '--', MNT],
       ['mount', '-o', 'noatime,noinit_itable', DEV, MNT],
     ]);
   });

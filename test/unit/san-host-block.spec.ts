@@ -237,7 +237,7 @@ describe('HostBlockDevices.ensureVolume', () => {
       .on(is('blkid'), rec('blkid-empty'))
       .on(is('mkfs.ext4'), rec('mkfs'))
       .on(is('findmnt'), rec('findmnt-none'))
-      .on(is('mkdir'), ok())
+      .on(is('install'), ok())
       .on(is('mount'), rec('mount'));
     assert.equal(await new HostBlockDevices(ex).ensureVolume(VG, LV, 10, MNT), DEV);
     assert.deepEqual(ex.argvs, [
@@ -246,7 +246,7 @@ describe('HostBlockDevices.ensureVolume', () => {
       ['blkid', '-o', 'value', '-s', 'TYPE', DEV],
       ['mkfs.ext4', '-q', '-F', '-E', 'lazy_itable_init=1,lazy_journal_init=1', DEV],
       FINDMNT,
-      ['mkdir', '-p', '--', MNT],
+      ['install', '-d', '-m', '0755', '--', MNT],
       ['mount', '-o', 'noatime', DEV, MNT],
     ]);
   });
@@ -257,12 +257,12 @@ describe('HostBlockDevices.ensureVolume', () => {
       .on(is('blkid'), rec('blkid-empty'))
       .on(is('mkfs.ext4'), ok())
       .on(is('findmnt'), rec('findmnt-none'))
-      .on(is('mkdir'), ok())
+      .on(is('install'), ok())
       .on(is('mount'), ok());
     await new HostBlockDevices(ex).ensureVolume(VG, LV, 1, MNT);
     assert.deepEqual(
       ex.argvs.map((a) => a[0]),
-      ['lvs', 'blkid', 'mkfs.ext4', 'findmnt', 'mkdir', 'mount'],
+      ['lvs', 'blkid', 'mkfs.ext4', 'findmnt', 'install', 'mount'],
     );
   });
 
@@ -271,7 +271,7 @@ describe('HostBlockDevices.ensureVolume', () => {
       .on(is('lvs'), rec('lvs-json'))
       .on(is('blkid'), rec('blkid-ext4'))
       .on(is('findmnt'), ok('/var/lib/dbaas/mnt\n'))
-      .on(is('mkdir'), ok())
+      .on(is('install'), ok())
       .on(is('mount'), ok());
     await new HostBlockDevices(ex).ensureVolume(VG, LV, 1, MNT);
     assert.deepEqual(ex.argvs.at(-1), ['mount', '-o', 'noatime', DEV, MNT]);

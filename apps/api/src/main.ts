@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiEnv, EnvValidationError, loadEnv, CommonEnv } from '@app/config';
@@ -25,8 +26,11 @@ async function serve(): Promise<void> {
   const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), adapter, {
     logger: ['error', 'warn', 'log', ...(env.LOG_LEVEL === 'debug' ? (['debug'] as const) : [])],
+    // The JSON parser is ours (acceptEmptyJson); the API takes no other body type.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  acceptEmptyJson(fastify);
   app.get(MetricsService).attach(fastify);
   app.get(AuditRecorder).attach(fastify);
   await serveConsole(fastify);
@@ -46,6 +50,19 @@ async function serve(): Promise<void> {
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(env.API_PORT, env.API_HOST);
   Logger.log(`API listening on http://${env.API_HOST}:${env.API_PORT} (docs at /docs)`, 'Main');
+}
+
+/**
+ * Scripts set `content-type: application/json` on every call, bodiless DELETEs and POSTs included; Fastify's
+ * parser refuses those with a 400. An empty body is an empty body: anything else goes to Fastify's own parser
+ * (kept for its prototype-poisoning checks), so malformed JSON is still a 400.
+ */
+function acceptEmptyJson(fastify: FastifyInstance): void {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : parse(req, body as string, done),
+  );
 }
 
 const run = process.argv[2] === 'migrate' ? migrate : serve;

@@ -31,6 +31,7 @@ export class DatabaseProcessor {
       databaseId: item.data.databaseId,
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
+      discard: () => job.discard(),
     };
     const fail = (message: string) => this.markFailed(item, message);
     try {

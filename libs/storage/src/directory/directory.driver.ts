@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HOST_CONNECTOR, HostConnector, StorageDriver, VolumeUsage } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
+import { mkdirCmd } from '../host-dirs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SAFE_ROOT = /^\/[A-Za-z0-9._/-]+$/;
@@ -24,7 +25,7 @@ export class DirectoryStorageDriver implements StorageDriver {
 
   async ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
     const path = directoryPath(host, volume);
-    await this.check(host, ['mkdir', '-p', '--', path]);
+    await this.check(host, mkdirCmd(path));
     return { hostPath: path };
   }
 

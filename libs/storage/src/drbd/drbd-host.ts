@@ -1,6 +1,7 @@
 import type { CommandExecutor, CommandResult } from '@app/domain/ports';
 import { devicePath, isLvmNotFound, lvmCmd } from '../san-lvm/lvm';
 import { CommandFailed, runChecked } from '../san-lvm/run-checked';
+import { mkdirCmd } from '../host-dirs';
 import {
   type DrbdCstate,
   type DrbdDiskState,
@@ -182,7 +183,7 @@ export class DrbdHost {
     const cur = await this.mountedAt(path);
     if (cur === device) return;
     if (cur !== null) throw new Error(`${path} already has ${cur} mounted`);
-    await runChecked(this.exec, ['mkdir', '-p', '--', path], { timeoutMs: T.fs });
+    await runChecked(this.exec, mkdirCmd(path), { timeoutMs: T.fs });
     await runChecked(this.exec, ['mount', '-o', 'noatime,noinit_itable', device, path], { timeoutMs: T.mount });
   }
 

@@ -2,6 +2,7 @@ import type { CommandExecutor } from '@app/domain/ports';
 import { ISCSI_NO_OBJECTS, ISCSI_SESSION_EXISTS, iscsiCmd, parseInitiatorName, parseSessions } from './iscsi';
 import { devicePath, isLvmNotFound, lvmCmd, parseLvs, parsePvs, parseVgs } from './lvm';
 import { runChecked } from './run-checked';
+import { mkdirCmd } from '../host-dirs';
 
 const MOUNT_PATH = /^\/[A-Za-z0-9._/-]+$/;
 
@@ -103,7 +104,7 @@ export class HostBlockDevices {
     if (fs.stdout.trim() === '')
       await runChecked(this.exec, ['mkfs.ext4', '-q', '-F', '-E', 'lazy_itable_init=1,lazy_journal_init=1', device]);
     if (!(await this.isMounted(mountPath))) {
-      await runChecked(this.exec, ['mkdir', '-p', '--', mountPath]);
+      await runChecked(this.exec, mkdirCmd(mountPath));
       await runChecked(this.exec, ['mount', '-o', 'noatime', device, mountPath]);
     }
     return device;
@@ -132,7 +133,7 @@ export class HostBlockDevices {
   async dataDir(mountPath: string): Promise<string> {
     if (!(await this.isMounted(mountPath))) throw new Error(`${mountPath} is not mounted`);
     const dir = `${mountPath}/data`;
-    await runChecked(this.exec, ['mkdir', '-p', '--', dir]);
+    await runChecked(this.exec, mkdirCmd(dir));
     return dir;
   }
 
@@ -144,7 +145,7 @@ export class HostBlockDevices {
     safeMountPath(mountPath);
     await this.removeSnapshot(vg, snap, mountPath);
     await runChecked(this.exec, lvmCmd.lvcreateSnapshot(vg, lv, snap, cowMb));
-    await runChecked(this.exec, ['mkdir', '-p', '--', mountPath]);
+    await runChecked(this.exec, mkdirCmd(mountPath));
     await runChecked(this.exec, ['mount', '-o', 'noatime', `/dev/${vg}/${snap}`, mountPath]);
   }
 

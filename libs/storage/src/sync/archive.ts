@@ -1,5 +1,6 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { CommandExecutor } from '@app/domain/ports';
+import { mkdirCmd, mkdirKeepCmd } from '../host-dirs';
 import { checkPath, parentDir } from './paths';
 import { ProgressReporter, type SyncProgressFn } from './progress';
 import { ByteCounter, pump, runChecked, stageError } from './run';
@@ -51,7 +52,7 @@ export async function extractArchive(
   keepEarlyError(source);
   const progress = new ProgressReporter(opts.onProgress);
   const total = opts.totalBytes ?? 0;
-  await runChecked(dst.exec, ['mkdir', '-p', '--', root], 'mkdir (target root)', whereOf(dst));
+  await runChecked(dst.exec, mkdirKeepCmd(root), 'mkdir (target root)', whereOf(dst));
   progress.update({ phase: 'transferring', bytesTotal: total }, true);
   const counter = new ByteCounter((bytes) => progress.update({ bytesDone: bytes }));
   const tar = await dst.exec.spawn(['tar', '-C', root, '-xzf', '-', ...TAR_EXTRACT]);
@@ -73,7 +74,8 @@ export async function writeFile(
   const file = checkPath(path);
   keepEarlyError(source);
   const where = `${loc.label ?? 'host'}:${file}`;
-  await runChecked(loc.exec, ['mkdir', '-p', '--', parentDir(file)], 'mkdir', where);
+  // Backups hold tenant data: their directory is root's alone, whatever umask the host's shell has.
+  await runChecked(loc.exec, mkdirCmd(parentDir(file), '0700'), 'mkdir', where);
   const dd = await loc.exec.spawn(['dd', `of=${file}`, 'bs=1M', 'status=none', 'conv=fsync']);
   const counter = new ByteCounter();
   await pump({ from: source as Readable, to: { ...dd, stage: 'dd (write)', where }, counter });

@@ -1,3 +1,4 @@
+import { mkdirKeepCmd } from '../host-dirs';
 import { checkPath } from './paths';
 import { ProgressReporter, type SyncProgressFn } from './progress';
 import { ByteCounter, pump, runChecked, runStreaming, stageError } from './run';
@@ -282,7 +283,7 @@ export async function syncTree(src: TreeLocation, dst: TreeLocation, opts: SyncO
       bytesDone: 0,
       bytesTotal: sendBytes,
     });
-    await runChecked(dst.exec, ['mkdir', '-p', '--', dstRoot], 'mkdir (target root)', whereOf(dst));
+    await runChecked(dst.exec, mkdirKeepCmd(dstRoot), 'mkdir (target root)', whereOf(dst));
     await transfer(src, srcRoot, dst, dstRoot, plan.send, sizes, progress, opts.live ?? false);
   }
 

@@ -34,7 +34,7 @@ import {
 import { buildContainerSpec, containerName, hasDiskCaps } from './container-spec';
 import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
 import { volumeBlockDevice } from './volume-device';
-import { OperationCancelled, OperationContext, StepFailed } from './operation-runner';
+import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from './operation-runner';
 import { VolumeSeeder } from './volume-seeder.service';
 
 export interface Loaded {
@@ -214,7 +214,7 @@ export class DatabaseProvisioner {
   async resize(databaseId: string, planId: string, op: OperationContext): Promise<void> {
     const l = await this.loadLive(databaseId);
     const plan = await this.plans.get(planId);
-    if (!plan) throw new StepFailed('resize', 'the plan no longer exists');
+    if (!plan) throw new StepFailed('resize', 'the plan no longer exists', { permanent: true });
     const runtime = await this.connector.runtime(l.host);
     await op.progress(30, `applying plan ${plan.name}`);
     const next = { ...l, plan };
@@ -252,23 +252,25 @@ export class DatabaseProvisioner {
     const endpoint = await this.endpointOf(l.db, l.host);
     const previous = { ...l.ctx, password: old };
     const deadline = Date.now() + this.readyTimeoutMs;
+    const restartsBefore = (await (await this.connector.runtime(l.host)).inspect(containerName(l.db.id)))?.restartCount;
+    let nextLook = Date.now() + 1000;
+    const answers = (ctx: EngineContext) =>
+      this.clients.ping(l.db.engine, endpoint, ctx).then(
+        () => true,
+        () => false,
+      );
     for (;;) {
-      if (
-        await this.clients.ping(l.db.engine, endpoint, l.ctx).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      if (
-        await this.clients.ping(l.db.engine, endpoint, previous).then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
+      if (await answers(l.ctx)) return;
+      if (await answers(previous)) break;
+      if (Date.now() >= nextLook) {
+        nextLook = Date.now() + 1000;
+        await this.assertStarting(l, restartsBefore ?? 0);
+      }
       if (Date.now() > deadline)
-        throw new StepFailed('readiness', 'the copied database did not accept connections in time; see the logs');
+        throw new StepFailed(
+          'readiness',
+          `the copied database did not accept connections within ${Math.round(this.readyTimeoutMs / 1000)} s (last log line: ${(await this.lastLogs(l, 1)) || 'none'})`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
     await this.step('password change', () => this.clients.setPassword(l.db.engine, endpoint, previous, l.ctx.password));
@@ -385,31 +387,72 @@ export class DatabaseProvisioner {
     return hostPath;
   }
 
+  /**
+   * Waits until the engine accepts connections, watching the container meanwhile: one that exits or restarts (a
+   * crash loop) will not become ready by waiting, so the attempt ends within about a second of it, permanently,
+   * with the container's last log lines; a timeout names what was last seen.
+   */
   async waitReady(l: Loaded): Promise<void> {
     const runtime = await this.connector.runtime(l.host);
+    const name = containerName(l.db.id);
     const deadline = Date.now() + this.readyTimeoutMs;
     const endpoint = await this.endpointOf(l.db, l.host);
-    let checks = 0;
+    let state = await runtime.inspect(name);
+    const restartsBefore = state?.restartCount ?? 0;
+    let lastError = '';
+    let nextLook = Date.now() + 1000;
     for (;;) {
       try {
         await this.clients.ping(l.db.engine, endpoint, l.ctx);
         return;
-      } catch {
-        // Not ready yet; a container that stopped will never be.
+      } catch (err) {
+        lastError = String((err as Error)?.message ?? err).split('\n')[0];
       }
-      if (++checks % 20 === 0) {
-        const state = await runtime.inspect(containerName(l.db.id));
-        if (!state?.running)
-          throw new StepFailed('readiness', `the container stopped (${state?.status ?? 'missing'}); see the logs`);
-        await this.assertLive(l.db.id);
+      if (Date.now() >= nextLook) {
+        nextLook = Date.now() + 1000;
+        state = await this.assertStarting(l, restartsBefore);
       }
       if (Date.now() > deadline) {
+        const seen = state ? `${state.status}, ${state.restartCount - restartsBefore} restart(s)` : 'missing';
         throw new StepFailed(
           'readiness',
-          `the database did not accept connections within ${Math.round(this.readyTimeoutMs / 1000)} s`,
+          `the database did not accept connections on port ${endpoint.port} within ${Math.round(this.readyTimeoutMs / 1000)} s ` +
+            `(container ${seen}; last connection error: ${mask(lastError, l.ctx).slice(0, 200) || 'none'}; ` +
+            `last log line: ${(await this.lastLogs(l, 1)) || 'none'})`,
         );
       }
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * The container as it is now; throws (permanently, with its last log lines) when it stopped, vanished or restarted
+   * since `restartsBefore`, and cancels when the database is being deleted.
+   */
+  private async assertStarting(l: Loaded, restartsBefore: number): Promise<ContainerState> {
+    await this.assertLive(l.db.id);
+    const state = await (await this.connector.runtime(l.host)).inspect(containerName(l.db.id));
+    const restarts = (state?.restartCount ?? 0) - restartsBefore;
+    if (!state?.running || restarts > 0 || state.status === 'restarting') {
+      const what = !state
+        ? 'the container is gone'
+        : restarts > 0 || state.status === 'restarting'
+          ? `the container keeps restarting (${Math.max(restarts, 1)} restart(s) since it started)`
+          : `the container stopped (${state.status})`;
+      throw new StepFailed('readiness', `${what}; its last log lines:\n${await this.lastLogs(l, 12)}`, {
+        permanent: true,
+      });
+    }
+    return state;
+  }
+
+  /** The container's last log lines, each bounded, with the database's secrets masked; never throws. */
+  private async lastLogs(l: Loaded, lines: number): Promise<string> {
+    try {
+      const out = await (await this.connector.runtime(l.host)).logs(containerName(l.db.id), lines);
+      return out.map((line) => mask(line, l.ctx).slice(0, 240)).join('\n');
+    } catch (err) {
+      return `(logs unavailable: ${(err as Error).message.split('\n')[0].slice(0, 120)})`;
     }
   }
 
@@ -436,7 +479,7 @@ export class DatabaseProvisioner {
         .split('\n')[0]
         .slice(0, 200);
       this.logger.warn(`${name}: ${(err as Error)?.stack ?? err}`);
-      throw new StepFailed(name, detail);
+      throw new StepFailed(name, detail, { permanent: isPermanentCause(err) });
     }
   }
 
@@ -462,7 +505,7 @@ export class DatabaseProvisioner {
       this.databases.getSecrets(db.id),
     ]);
     if (!host || !plan || !volume || !secrets.password)
-      throw new StepFailed('load', 'the database record is incomplete');
+      throw new StepFailed('load', 'the database record is incomplete', { permanent: true });
     return {
       db,
       host,
@@ -476,6 +519,13 @@ export class DatabaseProvisioner {
       },
     };
   }
+}
+
+/** `text` without the database's passwords (a log line may echo a connection string or a failed login). */
+function mask(text: string, ctx: EngineContext): string {
+  let out = text;
+  for (const secret of [ctx.password, ctx.adminPassword]) if (secret) out = out.split(secret).join('***');
+  return out;
 }
 
 /** Docker's bind of the namespace when there is one (it cannot name another's later, as a reused pid could). */

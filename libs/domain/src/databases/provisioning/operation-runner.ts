@@ -15,20 +15,52 @@ export interface JobRun {
   databaseId: string;
   attempt: number; // 1-based
   maxAttempts: number;
+  /** Tells the queue not to retry this job (a permanent failure ends the operation at once). */
+  discard?: () => unknown;
 }
 
 /** The job's target went away (e.g. deleted meanwhile): the operation ends without retries. */
 export class OperationCancelled extends Error {}
 
-/** A failure of one named step, with a message fit to show the tenant (no raw driver or shell text). */
+/**
+ * A failure of one named step, with a message fit to show the tenant (no raw driver or shell text).
+ * `permanent`: trying again cannot succeed (a missing image, a limit the host refuses, a crash at start), so the
+ * operation ends at once instead of spending its retries.
+ */
 export class StepFailed extends Error {
+  readonly permanent: boolean;
   constructor(
     readonly step: string,
     readonly detail: string,
+    opts: { permanent?: boolean } = {},
   ) {
     super(`${step} failed: ${detail}`);
+    this.permanent = opts.permanent ?? false;
   }
 }
+
+// What a container engine or registry answers when the request itself is wrong: the same request fails again.
+const PERMANENT_CAUSES = [
+  /manifest unknown/i,
+  /manifest for \S+ not found/i,
+  /repository does not exist/i,
+  /pull access denied/i,
+  /invalid reference format/i,
+  /range of cpus is from/i,
+  /minimum memory limit allowed is/i,
+];
+
+/** Whether a raw error (Docker's, a registry's) says that retrying the same request cannot help. */
+export function isPermanentCause(err: unknown): boolean {
+  if (err instanceof StepFailed) return err.permanent;
+  const e = err as { statusCode?: number; json?: { message?: string }; message?: string } | null;
+  const text = `${e?.json?.message ?? ''} ${e?.message ?? ''}`;
+  // Docker's 400 is its "invalid parameter": the spec is refused as such, not the moment.
+  return PERMANENT_CAUSES.some((re) => re.test(text)) || (e?.statusCode === 400 && e?.json !== undefined);
+}
+
+// Long enough for a container's last log lines (a crash at start is told by them), short enough for a row.
+const MAX_ERROR = 2000;
 
 export function readableError(err: unknown, secrets: string[] = []): string {
   let msg =
@@ -36,7 +68,7 @@ export function readableError(err: unknown, secrets: string[] = []): string {
       ? err.message
       : `internal error (${(err as Error)?.name ?? 'Error'}); see the worker log`;
   for (const s of secrets) if (s) msg = msg.split(s).join('***');
-  return msg.slice(0, 500);
+  return msg.slice(0, MAX_ERROR);
 }
 
 /**
@@ -79,7 +111,9 @@ export class OperationRunner {
       this.logger.warn(
         `${op.type} ${op.id} attempt ${job.attempt}/${job.maxAttempts}: ${(err as Error)?.stack ?? err}`,
       );
-      if (job.attempt >= job.maxAttempts) {
+      const permanent = err instanceof StepFailed && err.permanent;
+      if (permanent || job.attempt >= job.maxAttempts) {
+        if (permanent) job.discard?.();
         await this.operations.fail(op.id, message);
         await onFinalFailure(message);
       } else {

@@ -1,12 +1,19 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { servicesEnv } from '../support/services';
 import { Stack } from '../support/stack';
 
 /** When retries are spent, the operation ends `failed` with a readable error, and nothing is left running. */
 describe('a job that keeps failing', () => {
-  // Two attempts, short backoff: the failure is reached in seconds.
-  const stack = new Stack({ name: 'failures', env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '200' } });
+  // Two attempts, short backoff: the failure is reached in seconds. The API cannot read the registry (a wrong
+  // password), so it cannot tell that an image is missing and lets the request through, as when the registry is
+  // down; the worker has the right password, and its pull is what fails.
+  const stack = new Stack({
+    name: 'failures',
+    env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '200', IMAGE_REGISTRY_PASSWORD: 'not-the-password' },
+    worker: { IMAGE_REGISTRY_PASSWORD: servicesEnv().IMAGE_REGISTRY_PASSWORD },
+  });
   let key = '';
 
   before(async () => {
@@ -16,7 +23,8 @@ describe('a job that keeps failing', () => {
   after(() => stack.stop());
 
   test('an image the registry does not have: failed, readable error, database in error, then deletable', async () => {
-    // PostgreSQL 17 is in the catalogue but the local registry only carries 15.
+    // PostgreSQL 17 is in the catalogue but the local registry only carries 15 (an API that can read the registry
+    // refuses it at once: admission.e2e).
     const res = await stack.request('POST', '/v1/databases', {
       key,
       body: { name: 'no-image', engine: 'postgresql', version: '17', plan: 'small' },

@@ -36,7 +36,8 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
       ['big-b', 'r2'],
       ['big-c', 'r3'],
     ])
-      hosts[name] = await register(name, rack, { cpus: 2, memoryMb: 4096, diskGb: 100 });
+      // 4 cores: one xlarge container gets its 4 CPUs (overcommit shares cores, it cannot add any).
+      hosts[name] = await register(name, rack, { cpus: 4, memoryMb: 4096, diskGb: 100 });
     // The control plane's own host takes nothing here: only the three registered hosts are in play.
     const local = (await stack.request('GET', '/admin/v1/hosts', op())).body.find((h: any) => h.name === 'local');
     assert.equal((await stack.request('POST', `/admin/v1/hosts/${local.id}/drain`, op())).status, 202);
@@ -73,10 +74,11 @@ describe('placement, overcommit, N+1 and rebalancing through the admin API', () 
     assert.equal(await hostOf(b.body.id), 'big-a');
   });
 
-  test('nothing fits: 503 naming the short resource; raising the overcommit makes room', async () => {
-    // xlarge: 4 CPUs, 8 GiB, 200 GB. Memory and disk are not overcommitted by default (4 GiB and 100 GB a host).
+  test('no host could hold it even empty: 422 naming the short resource; raising the overcommit makes room', async () => {
+    // xlarge: 4 CPUs, 8 GiB, 200 GB. Memory and disk are not overcommitted by default (4 GiB and 100 GB a host):
+    // no host will ever take it as things stand, so it is refused (422), not told to come back later (503).
     const refused = await create(t1, 'warehouse', 'xlarge');
-    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
     assert.match(refused.body.message, /xlarge/);
     assert.match(refused.body.message, /memory|disk/i);
     assert.equal((await stack.metadata(`SELECT 1 FROM databases WHERE name = 'warehouse'`)).length, 0);

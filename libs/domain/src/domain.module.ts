@@ -23,6 +23,8 @@ import { HostUseCases } from './hosts/use-cases/host.usecases';
 import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
+import { Admission } from './admission/admission.service';
+import { ListEnginesUseCase } from './engines/list-engines.usecase';
 import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
 import { VolumeCopier } from './volumes/volume-copier.service';
 import { VolumeSeeder } from './databases/provisioning/volume-seeder.service';
@@ -79,6 +81,8 @@ const PROVIDERS = [
   OperationReconciler,
   OperationUseCases,
   ListPlansUseCase,
+  Admission,
+  ListEnginesUseCase,
   MeasureVolumesUseCase,
   StorageBackendUseCases,
   CreateTenantUseCase,

@@ -30,6 +30,8 @@ export * from './hosts/use-cases/host.usecases';
 export * from './operations/operation-reconciler.service';
 export * from './operations/operation.usecases';
 export * from './plans/list-plans.usecase';
+export * from './admission/admission.service';
+export * from './engines/list-engines.usecase';
 export * from './tenants/tenant.exception';
 export * from './tenants/use-cases/create-tenant.command';
 export * from './tenants/use-cases/tenant.usecases';

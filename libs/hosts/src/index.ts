@@ -7,3 +7,4 @@ export * from './engine-clients/engine-client';
 export * from './executors/ssh-executor';
 export * from './fencing/host-fencer';
 export * from './network';
+export * from './registry/registry-image-catalog';

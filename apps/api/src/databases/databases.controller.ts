@@ -10,6 +10,7 @@ import {
   GetDatabaseUseCase,
   GetLogsUseCase,
   ListDatabasesUseCase,
+  ListEnginesUseCase,
   ListPlansUseCase,
   OperationUseCases,
   ResizeDatabaseCommand,
@@ -48,11 +49,19 @@ export class DatabasesController {
     private readonly operations: OperationUseCases,
     private readonly plans: ListPlansUseCase,
     private readonly cloneDb: CloneDatabaseUseCase,
+    private readonly engines: ListEnginesUseCase,
   ) {}
 
+  /** The plans a database can be created on: those at least one active host can hold. */
   @Get('plans')
   listPlans() {
     return this.plans.execute();
+  }
+
+  /** The engines and versions this platform can run now: those whose image is in the registry. */
+  @Get('engines')
+  listEngines() {
+    return this.engines.execute();
   }
 
   @Post('databases')

@@ -5,6 +5,8 @@ export enum DatabaseExceptionCode {
   NameTaken = 'database-name-taken',
   PlanNotFound = 'plan-not-found',
   VersionUnsupported = 'engine-version-unsupported',
+  ImageUnavailable = 'engine-image-unavailable',
+  PlanTooLarge = 'plan-too-large',
   HaUnavailable = 'ha-mode-unavailable',
   Busy = 'database-busy',
   InvalidState = 'database-invalid-state',
@@ -19,6 +21,9 @@ const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
   [DatabaseExceptionCode.NameTaken]: ErrorKind.Conflict,
   [DatabaseExceptionCode.PlanNotFound]: ErrorKind.Invalid,
   [DatabaseExceptionCode.VersionUnsupported]: ErrorKind.Invalid,
+  // Well-formed requests this platform can never carry out as it stands: no retry helps, unlike a 503.
+  [DatabaseExceptionCode.ImageUnavailable]: ErrorKind.Unprocessable,
+  [DatabaseExceptionCode.PlanTooLarge]: ErrorKind.Unprocessable,
   [DatabaseExceptionCode.HaUnavailable]: ErrorKind.Unprocessable,
   [DatabaseExceptionCode.Busy]: ErrorKind.Conflict,
   [DatabaseExceptionCode.InvalidState]: ErrorKind.Conflict,

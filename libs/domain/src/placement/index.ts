@@ -37,4 +37,5 @@ export {
   type RebalanceOptions,
   type RebalancePlan,
 } from './rebalance';
+export { containerRoom, holdsOne, hostShortfall, planFit, type PlanDemand, type PlanFit } from './plan-fit';
 export { nPlusOne, simulateHostLoss, type HostLoss, type LossPlacement } from './n-plus-one';

@@ -120,11 +120,12 @@ function compareCandidates(a: Candidate, b: Candidate): number {
   return a.tier - b.tier || a.score - b.score || byString(a.s.host.name, b.s.host.name);
 }
 
-function num(v: number): string {
+export function num(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 
-const AMOUNT: Record<Resource, (v: number) => string> = {
+/** A resource amount in words, for reasons shown to people. */
+export const AMOUNT: Record<Resource, (v: number) => string> = {
   cpus: (v) => `${num(v)} CPU${v === 1 ? '' : 's'}`,
   memoryMb: (v) => `${num(v)} MB of memory`,
   diskGb: (v) => `${num(v)} GB of disk`,

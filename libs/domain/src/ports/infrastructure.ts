@@ -260,6 +260,20 @@ export interface EngineClient {
   setPassword(engine: string, endpoint: EngineEndpoint, creds: EngineCredentials, newPassword: string): Promise<void>;
 }
 
+/**
+ * Which engine images the platform's registry holds (IMAGE_REGISTRY), so that a request whose image cannot be
+ * pulled is refused before anything is created. Answers may be up to half a minute old.
+ */
+export const IMAGE_CATALOG = Symbol('IMAGE_CATALOG');
+export interface ImageCatalog {
+  /**
+   * The tags of an image repository, named as in the engine catalogue (`library/postgres`): empty when the
+   * registry says it has no such repository; null when that cannot be known (no registry configured, no answer,
+   * credentials refused), and then nothing is refused on its account (the worker's pull reports what fails).
+   */
+  tags(repository: string): Promise<string[] | null>;
+}
+
 /** Serialises work on one resource across worker replicas (a PostgreSQL advisory lock; released if the worker dies). */
 export const RESOURCE_LOCK = Symbol('RESOURCE_LOCK');
 export interface ResourceLock {

@@ -11,6 +11,7 @@ import type {
   OperationType,
   PlanEntity,
 } from '@app/persistence/entities';
+import { Admission } from '../../../admission/admission.service';
 import { ENGINES, identifierFor } from '../../../engines';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS, PlacementService } from '../../../placement/placement.service';
 import {
@@ -41,6 +42,7 @@ export class CreateDatabaseUseCase {
     @Inject(ENV) private readonly env: CommonEnv,
     private readonly placement: PlacementService,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
+    private readonly admission: Admission,
   ) {}
 
   async execute(cmd: CreateDatabaseCommand): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
@@ -84,6 +86,8 @@ export class CreateDatabaseUseCase {
         DatabaseExceptionCode.PlanNotFound,
         `plan "${cmd.plan}" does not exist; see GET /v1/plans`,
       );
+    // What can never start is refused here, before a row, an operation or a job exists (clones and restores too).
+    await Promise.all([this.admission.requireImage(cmd.engine, version), this.admission.requirePlan(plan)]);
 
     // Placement reads the fleet, then the new row takes its room: two requests at once (on any API replica)
     // must not both take the last room on a host, so the two steps run one request at a time.

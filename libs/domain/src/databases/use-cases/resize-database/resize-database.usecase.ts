@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JobName } from '@app/jobs';
 import type { OperationEntity } from '@app/persistence/entities';
+import { Admission } from '../../../admission/admission.service';
 import { PLAN_REPOSITORY, PlanRepository } from '../../../ports';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseException, DatabaseExceptionCode } from '../../database.exception';
@@ -11,6 +12,7 @@ export class ResizeDatabaseUseCase {
   constructor(
     private readonly starter: DatabaseOperationStarter,
     @Inject(PLAN_REPOSITORY) private readonly plans: PlanRepository,
+    private readonly admission: Admission,
   ) {}
 
   async execute(cmd: ResizeDatabaseCommand): Promise<OperationEntity> {
@@ -29,6 +31,8 @@ export class ResizeDatabaseUseCase {
         `plan "${plan.name}" has less disk (${plan.diskGb} GB) than the current one (${current.diskGb} GB); volumes do not shrink`,
       );
     }
+    // The container stays where it is: its host must be able to give it the plan (else it fails in the worker).
+    await this.admission.requirePlan(plan, db.hostId);
     return this.starter.start({
       tenantId: cmd.tenantId,
       databaseId: cmd.databaseId,

@@ -10,6 +10,7 @@ import {
   OperationCancelled,
   OperationContext,
   OperationRunner,
+  isPermanentCause,
   readableError,
   StepFailed,
 } from '../../libs/domain/src/databases/provisioning/operation-runner';
@@ -284,9 +285,68 @@ describe('readableError', () => {
     );
   });
 
-  test('is capped at 500 characters', () => {
-    const msg = readableError(new StepFailed('s', 'x'.repeat(1000)));
-    assert.equal(msg.length, 500);
+  test('is capped at 2000 characters (room for the last log lines of a container)', () => {
+    const msg = readableError(new StepFailed('s', 'x'.repeat(3000)));
+    assert.equal(msg.length, 2000);
     assert.ok(msg.startsWith('s failed: xxx'));
+  });
+});
+
+describe('permanent failures', () => {
+  test('end the operation at the first attempt and tell the queue not to retry', async () => {
+    const { ops, runner, finalFailures, onFinalFailure } = setup();
+    let discarded = 0;
+    const err = new StepFailed('image pull', 'manifest unknown', { permanent: true });
+    await assert.rejects(
+      runner.run(
+        { ...job(1, 5), discard: () => discarded++ },
+        async () => {
+          throw err;
+        },
+        onFinalFailure,
+      ),
+      err,
+    );
+    assert.equal(discarded, 1);
+    assert.deepEqual(ops.names(), ['get', 'markRunning', 'fail']);
+    assert.deepEqual(finalFailures, ['image pull failed: manifest unknown']);
+  });
+
+  test('a transient failure with attempts left is retried, not discarded', async () => {
+    const { ops, runner, finalFailures, onFinalFailure } = setup();
+    let discarded = 0;
+    await assert.rejects(
+      runner.run(
+        { ...job(1, 5), discard: () => discarded++ },
+        async () => {
+          throw new StepFailed('container start', 'connect ECONNREFUSED');
+        },
+        onFinalFailure,
+      ),
+    );
+    assert.equal(discarded, 0);
+    assert.deepEqual(ops.names(), ['get', 'markRunning', 'progress']);
+    assert.deepEqual(finalFailures, []);
+  });
+
+  test("Docker's and the registry's refusals of the request itself are permanent; the moment's failures are not", () => {
+    const docker = (statusCode: number, message: string) =>
+      Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode, json: { message } });
+    for (const permanent of [
+      docker(404, 'manifest for 127.0.0.1:5000/library/postgres:17 not found: manifest unknown: manifest unknown'),
+      docker(500, 'Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available'),
+      docker(400, 'invalid mount config for type "bind": bind source path does not exist'),
+      docker(500, 'pull access denied for nothing, repository does not exist or may require docker login'),
+      new StepFailed('load', 'the database record is incomplete', { permanent: true }),
+    ])
+      assert.equal(isPermanentCause(permanent), true, permanent.message);
+    for (const transient of [
+      docker(500, 'Get "http://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'),
+      docker(404, 'No such container: dbaas-x'),
+      docker(409, 'Conflict. The container name "/dbaas-x" is already in use'),
+      new Error('socket hang up'),
+      new StepFailed('readiness', 'the database did not accept connections within 180 s'),
+    ])
+      assert.equal(isPermanentCause(transient), false, transient.message);
   });
 });

@@ -22,6 +22,7 @@ export * from './databases/use-cases/resize-database/resize-database.usecase';
 export * from './databases/use-cases/restart-database/restart-database.usecase';
 export * from './databases/use-cases/rotate-password/rotate-password.usecase';
 export * from './hosts/host.exception';
+export * from './hosts/host-checks';
 export * from './placement/least-loaded';
 export * from './placement/placement.service';
 export * from './placement/fleet-reader.service';

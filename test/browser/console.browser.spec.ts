@@ -226,6 +226,19 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await shot('07-failovers');
   });
 
+  test('hosts: a host never reached shows ssh and docker unknown, not a green check; the local host ✓', async () => {
+    await tid('nav-hosts').click();
+    await tid('page-hosts').waitFor();
+    // The dead host was probed (and failed) several times, but never answered: nothing is known of it.
+    const dead = await tid('host-row-rack1-db7').innerText();
+    assert.match(dead, /failure/, dead);
+    assert.match(dead, /ssh unknown/, dead);
+    assert.match(dead, /docker unknown/, dead);
+    await until('the local host checked', async () => /docker ✓/.test(await tid('host-row-local').innerText()));
+    assert.match(await tid('host-row-local').innerText(), /ssh ✓/);
+    await shot('07b-host-health');
+  });
+
   test('hosts: drain needs a confirmation that names the consequence; cancel changes nothing', async () => {
     await tid('nav-hosts').click();
     await tid('page-hosts').waitFor();

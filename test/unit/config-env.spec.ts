@@ -44,6 +44,9 @@ describe('loadEnv', () => {
     assert.equal(env.JOB_ATTEMPTS, 5);
     assert.equal(env.JOB_BACKOFF_MS, 2000);
     assert.equal(env.JOB_LOCK_MS, 15000);
+    assert.equal(env.JOB_MAX_STALLED_COUNT, 3);
+    assert.equal(env.RECONCILE_INTERVAL_MS, 30000);
+    assert.equal(env.RECONCILE_STALE_AFTER_MS, 60000);
     assert.equal(env.READY_TIMEOUT_MS, 180000);
   });
 

@@ -50,6 +50,9 @@ class FakeOperations implements OperationRepository {
   async setParams(): Promise<void> {
     throw new Error('unused');
   }
+  async failUnfinished(): Promise<boolean> {
+    throw new Error('unused');
+  }
   async listUnfinished(): Promise<OperationEntity[]> {
     throw new Error('unused');
   }

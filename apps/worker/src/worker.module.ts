@@ -19,7 +19,12 @@ export function workerModule(env: WorkerEnv) {
       ConfigModule.forRoot(WorkerEnv, env),
       // Each running job holds one connection for its advisory lock, plus a few for its queries.
       PersistenceModule.forRoot(env.WORKER_CONCURRENCY * 2 + 5),
-      JobsModule.forRoot({ attempts: env.JOB_ATTEMPTS, backoffMs: env.JOB_BACKOFF_MS, lockMs: env.JOB_LOCK_MS }),
+      JobsModule.forRoot({
+        attempts: env.JOB_ATTEMPTS,
+        backoffMs: env.JOB_BACKOFF_MS,
+        lockMs: env.JOB_LOCK_MS,
+        maxStalledCount: env.JOB_MAX_STALLED_COUNT,
+      }),
       SecurityModule,
       HostsModule,
       StorageModule,

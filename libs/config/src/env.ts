@@ -110,6 +110,22 @@ export class WorkerEnv extends CommonEnv {
   @Min(2000)
   JOB_LOCK_MS: number = 15000;
 
+  // How many times such a job is taken back before Bull fails it for good (its operation then ends failed).
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  JOB_MAX_STALLED_COUNT: number = 3;
+
+  // The reconciler: how often it compares unfinished operations with their jobs, and how old an operation with
+  // no job must be before its job is enqueued again (younger ones may be between their insert and enqueue).
+  @IsInt()
+  @Min(200)
+  RECONCILE_INTERVAL_MS: number = 30000;
+
+  @IsInt()
+  @Min(1000)
+  RECONCILE_STALE_AFTER_MS: number = 60000;
+
   @IsInt()
   @Min(1000)
   READY_TIMEOUT_MS: number = 180000;

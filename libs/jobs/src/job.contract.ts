@@ -34,11 +34,19 @@ export type JobItem =
 
 export const JOB_QUEUE = Symbol('JOB_QUEUE');
 
+/**
+ * Where an operation's job is in Bull: `pending` (waiting, delayed, active, paused: it will run), `failed` (Bull
+ * gave up for good: retries spent, stall limit reached), `completed`, `missing` (no such job: never enqueued, or
+ * removed), `lost` (its record exists but it is in none of Bull's lists: it will never run).
+ */
+export type JobStatus =
+  { state: 'pending' | 'completed' | 'missing' | 'lost' } | { state: 'failed'; reason: string | null };
+
 export interface JobQueue {
   /** Enqueues a job; its operation id is the Bull jobId, so enqueueing twice runs it once. */
   enqueue(item: JobItem): Promise<void>;
-  /** Whether Bull still holds a live (waiting, delayed, active) job for this operation. */
-  isPending(operationId: string): Promise<boolean>;
+  /** Where Bull holds this operation's job. */
+  status(operationId: string): Promise<JobStatus>;
 }
 
 /** Redis hash where workers count finished job attempts (`<job>|<result>` → n), read by the API's /metrics. */

@@ -8,6 +8,8 @@ export interface JobsOptions {
   attempts: number;
   backoffMs: number;
   lockMs?: number;
+  /** How many times a job whose worker died is taken back before Bull fails it for good. */
+  maxStalledCount?: number;
 }
 
 /** Bull on Redis, with the retry policy every job shares. */
@@ -33,7 +35,7 @@ export class JobsModule {
               // A job whose worker died is taken back after the lock expires (crash recovery).
               lockDuration: opts.lockMs ?? 15000,
               stalledInterval: Math.max(1000, Math.floor((opts.lockMs ?? 15000) / 3)),
-              maxStalledCount: 3,
+              maxStalledCount: opts.maxStalledCount ?? 3,
             },
           }),
         }),

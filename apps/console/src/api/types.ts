@@ -21,6 +21,7 @@ export interface CapacityRow {
   hostId: string;
   name: string;
   status: HostStatus;
+  checks: HostChecks;
   databases: number;
   cpus: Used;
   memoryMb: Used;
@@ -39,11 +40,20 @@ export interface Overview {
 export interface HostHealth {
   checkedAt: string;
   ssh: boolean;
-  docker: boolean;
+  /** null: not known (never checked, or SSH does not answer now). */
+  docker: boolean | null;
   failures: number;
   detail?: string;
   /** Per database id: whether its container answered. */
   databases?: Record<string, boolean>;
+}
+
+/** One health check as shown to operators: `unknown` when nothing was learnt (never checked, never reached). */
+export type CheckState = 'ok' | 'failed' | 'unknown';
+
+export interface HostChecks {
+  ssh: CheckState;
+  docker: CheckState;
 }
 
 export interface HostCapacity {
@@ -73,6 +83,8 @@ interface HostBase {
   vipInterface: string | null;
   fencing: FencingConfig | null;
   health: HostHealth | null;
+  /** SSH and Docker as last checked (derived from `health`); the console shows these, not `health`'s flags. */
+  checks: HostChecks;
   status: HostStatus;
   statusReason: string | null;
   lastSeenAt: string | null;

@@ -2,7 +2,14 @@ import { InjectQueue, OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { CommonEnv, ENV } from '@app/config';
-import { BackupRunner, DatabaseMover, DatabaseProvisioner, OperationRunner, TakeoverService } from '@app/domain';
+import {
+  BackupRunner,
+  DatabaseMover,
+  DatabaseProvisioner,
+  FinalFailurePolicy,
+  OperationRunner,
+  TakeoverService,
+} from '@app/domain';
 import { JobItem, JobName, QueueName, jobCounterKey } from '@app/jobs';
 
 // Bull takes the concurrency when the decorator runs, before Nest's config exists.
@@ -19,6 +26,7 @@ export class DatabaseProcessor {
     private readonly takeover: TakeoverService,
     private readonly backups: BackupRunner,
     private readonly mover: DatabaseMover,
+    private readonly finalFailure: FinalFailurePolicy,
     @Inject(ENV) private readonly env: CommonEnv,
     @InjectQueue(QueueName.Databases) private readonly queue: Queue,
   ) {}
@@ -33,7 +41,7 @@ export class DatabaseProcessor {
       maxAttempts: job.opts.attempts ?? 1,
       discard: () => job.discard(),
     };
-    const fail = (message: string) => this.markFailed(item, message);
+    const fail = (message: string) => this.finalFailure.apply(item, message);
     try {
       await this.runner.run(run, (op) => this.dispatch(item, op), fail);
       await this.count(item.name, 'succeeded');
@@ -61,21 +69,6 @@ export class DatabaseProcessor {
         return this.backups.run(item.data.databaseId, op);
       case JobName.MoveDatabase:
         return this.mover.run(item.data.databaseId, op);
-    }
-  }
-
-  private async markFailed(item: JobItem, message: string): Promise<void> {
-    const { operationId, databaseId } = item.data;
-    switch (item.name) {
-      case JobName.FailoverDatabase:
-        return this.takeover.markFailed(operationId, databaseId, message);
-      case JobName.BackupDatabase:
-        return this.backups.markFailed(operationId, message);
-      case JobName.MoveDatabase:
-        await this.mover.markFailed(operationId, databaseId);
-        return this.provisioner.markFailed(databaseId, item.name, message);
-      default:
-        return this.provisioner.markFailed(databaseId, item.name, message);
     }
   }
 

@@ -29,7 +29,7 @@ interface Tracked {
   firstFailureAt: Date | null;
   ticks: number;
   lastWrite: number;
-  docker: boolean;
+  docker: boolean | null;
   databases: Record<string, boolean>;
   lastFenceTry: number;
   mirrorsInFlight?: boolean;
@@ -73,7 +73,8 @@ export class HostMonitorService {
   }
 
   async tick(s: MonitorSettings): Promise<void> {
-    const hosts = (await this.hosts.list()).filter((h) => h.connection === 'ssh');
+    // The local host too: its probe always passes (no SSH), but its Docker and databases are checked like others'.
+    const hosts = await this.hosts.list();
     // Each host at its own pace: one slow host (a banner that takes seconds) never delays the others' probes.
     const launched = hosts
       .filter((h) => !this.inFlight.has(h.id))
@@ -92,7 +93,8 @@ export class HostMonitorService {
       firstFailureAt: null,
       ticks: 0,
       lastWrite: 0,
-      docker: true,
+      // Unknown until Docker answered (or not) a check of its own.
+      docker: null,
       databases: {},
       lastFenceTry: 0,
     };
@@ -141,7 +143,8 @@ export class HostMonitorService {
       const health: HostHealth = {
         checkedAt: now.toISOString(),
         ssh: t.failures === 0,
-        docker: t.docker,
+        // With SSH not answering, Docker cannot be checked: its last result is not reported as current.
+        docker: t.failures === 0 ? t.docker : null,
         failures: t.failures,
         ...(detail ? { detail } : {}),
         databases: t.databases,

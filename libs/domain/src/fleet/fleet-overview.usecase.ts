@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HostStatus } from '@app/persistence/entities';
 import { FLEET_QUERIES, FleetQueries, HOST_REPOSITORY, HostRepository } from '../ports';
+import { HostChecks, hostChecks } from '../hosts/host-checks';
 
 export interface Gauge {
   used: number;
@@ -11,6 +12,8 @@ export interface HostCapacityView {
   hostId: string;
   name: string;
   status: HostStatus;
+  /** SSH and Docker as last checked; `unknown` for a host never reached or not checked yet. */
+  checks: HostChecks;
   databases: number;
   cpus: Gauge;
   memoryMb: Gauge;
@@ -61,6 +64,7 @@ export class FleetOverviewUseCase {
           hostId: h.id,
           name: h.name,
           status: h.status,
+          checks: hostChecks(h),
           databases: u?.databases ?? 0,
           // What the plans of its databases promise, against what the host offers (placement's own measure).
           cpus: { used: u?.cpus ?? 0, allocatable: h.capacity.cpus },

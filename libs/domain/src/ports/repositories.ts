@@ -207,7 +207,9 @@ export interface OperationRepository {
   setParams(id: string, params: Record<string, unknown>): Promise<void>;
   succeed(id: string): Promise<void>;
   fail(id: string, error: string): Promise<void>;
-  /** Operations still queued or running whose last update is older than the given age (for the reconciler). */
+  /** Fails it only if still queued or running; false when something else ended it first (exactly one wins). */
+  failUnfinished(id: string, error: string): Promise<boolean>;
+  /** Operations still queued or running created longer ago than the given age (for the reconciler). */
   listUnfinished(olderThanMs: number): Promise<OperationEntity[]>;
   countByTypeAndStatus(): Promise<{ type: string; status: string; count: number }[]>;
 }

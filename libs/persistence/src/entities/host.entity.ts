@@ -13,7 +13,8 @@ export type FencingConfig =
 export interface HostHealth {
   checkedAt: string;
   ssh: boolean;
-  docker: boolean;
+  /** null: not known (never checked, or SSH does not answer now). */
+  docker: boolean | null;
   failures: number;
   detail?: string;
   databases?: Record<string, boolean>;

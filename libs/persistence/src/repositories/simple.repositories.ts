@@ -236,6 +236,13 @@ export class TypeOrmOperationRepository implements OperationRepository {
   async fail(id: string, error: string) {
     await this.repo.update({ id }, { status: 'failed', error, finishedAt: new Date() });
   }
+  async failUnfinished(id: string, error: string) {
+    const res = await this.repo.update(
+      { id, status: In(['queued', 'running']) },
+      { status: 'failed', error, finishedAt: new Date() },
+    );
+    return (res.affected ?? 0) > 0;
+  }
   listUnfinished(olderThanMs: number) {
     return this.repo.find({
       where: { status: In(['queued', 'running']), createdAt: LessThan(new Date(Date.now() - olderThanMs)) },

@@ -105,7 +105,7 @@ function HostBody({ host, onChanged }: { host: HostDetail; onChanged: () => void
           Health
         </h2>
         <p>
-          <HealthFlags health={host.health} />
+          <HealthFlags health={host.health} checks={host.checks} />
         </p>
         {host.health?.detail && <pre className="detail">{host.health.detail}</pre>}
         {containerHealth.length > 0 && (

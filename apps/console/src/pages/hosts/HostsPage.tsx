@@ -51,7 +51,7 @@ export function HostsPage() {
                 <td className="num">{h.databases}</td>
                 <td className="num">{h.luns}</td>
                 <td>
-                  <HealthFlags health={h.health} />
+                  <HealthFlags health={h.health} checks={h.checks} />
                 </td>
                 <td className="mono">{h.address}</td>
                 <td>{h.storageDriver}</td>

@@ -6,6 +6,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { StatusCounts } from '../../components/StatusCounts';
 import { usePoll } from '../../hooks/usePoll';
 import { href } from '../../hooks/useHashRoute';
+import { CheckFlags } from '../hosts/HealthFlags';
 import { StatCard } from './StatCard';
 
 export function OverviewPage() {
@@ -72,7 +73,8 @@ export function OverviewPage() {
               {o.capacity.map((c) => (
                 <section key={c.hostId} className="card capacity-card" aria-label={`Capacity of ${c.name}`}>
                   <h3 className="capacity-title">
-                    <a href={href('hosts', c.hostId)}>{c.name}</a> <StatusBadge status={c.status} />
+                    <a href={href('hosts', c.hostId)}>{c.name}</a> <StatusBadge status={c.status} />{' '}
+                    <CheckFlags checks={c.checks} />
                     <span className="muted small">
                       {c.databases} database{c.databases === 1 ? '' : 's'}
                     </span>

@@ -22,9 +22,16 @@ import {
   VolumeRepository,
 } from '../../ports';
 import { HostException, HostExceptionCode } from '../host.exception';
+import { HostChecks, hostChecks } from '../host-checks';
 import { RegisterHostCommand } from './register-host.command';
 
-export type HostView = Omit<HostEntity, 'sshPrivateKey'> & { hasSshKey: boolean; databases?: number; luns?: number };
+export type HostView = Omit<HostEntity, 'sshPrivateKey'> & {
+  hasSshKey: boolean;
+  /** SSH and Docker as last checked, `unknown` when not known (the raw record is `health`). */
+  checks: HostChecks;
+  databases?: number;
+  luns?: number;
+};
 
 /** One host in depth, for the console: what runs there, what is attached, what is promised. */
 export type HostDetailView = HostView & {
@@ -53,7 +60,7 @@ export type HostDetailView = HostView & {
 export const toHostView = (h: HostEntity, hasSshKey: boolean): HostView => {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { sshPrivateKey, ...rest } = h;
-  return { ...rest, hasSshKey };
+  return { ...rest, hasSshKey, checks: hostChecks(h) };
 };
 
 @Injectable()

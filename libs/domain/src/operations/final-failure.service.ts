@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { JobItem, JobName } from '@app/jobs';
+import { BackupRunner } from '../backups/backup-runner.service';
+import { DatabaseMover } from '../databases/moving/database-mover.service';
+import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
+import { TakeoverService } from '../failover/takeover.service';
+
+type Handler = (data: JobItem['data'], message: string) => Promise<void>;
+
+/**
+ * What an operation leaves behind when it ends failed for good, per job: the database, failover, backup or move
+ * record is closed so nothing stays busy. Used after the last failed attempt (the worker) and when Bull gave up
+ * on a job without its operation being marked (the reconciler).
+ */
+@Injectable()
+export class FinalFailurePolicy {
+  // A Record over every JobName: a new job does not compile until it says what its final failure does.
+  private readonly handlers: Record<JobName, Handler>;
+
+  constructor(
+    provisioner: DatabaseProvisioner,
+    takeover: TakeoverService,
+    backups: BackupRunner,
+    mover: DatabaseMover,
+  ) {
+    const database =
+      (name: JobName): Handler =>
+      ({ databaseId }, message) =>
+        provisioner.markFailed(databaseId, name, message);
+    this.handlers = {
+      [JobName.CreateDatabase]: database(JobName.CreateDatabase),
+      [JobName.DeleteDatabase]: database(JobName.DeleteDatabase),
+      [JobName.RestartDatabase]: database(JobName.RestartDatabase),
+      [JobName.RotatePassword]: database(JobName.RotatePassword),
+      [JobName.ResizeDatabase]: database(JobName.ResizeDatabase),
+      [JobName.FailoverDatabase]: ({ operationId, databaseId }, message) =>
+        takeover.markFailed(operationId, databaseId, message),
+      [JobName.BackupDatabase]: ({ operationId }, message) => backups.markFailed(operationId, message),
+      [JobName.MoveDatabase]: async ({ operationId, databaseId }, message) => {
+        await mover.markFailed(operationId, databaseId);
+        await provisioner.markFailed(databaseId, JobName.MoveDatabase, message);
+      },
+    };
+  }
+
+  apply(item: JobItem, message: string): Promise<void> {
+    return this.handlers[item.name](item.data, message);
+  }
+}

@@ -352,4 +352,21 @@ describe('permanent failures', () => {
     ])
       assert.equal(isPermanentCause(transient), false, transient.message);
   });
+
+  test('a final-failure policy that throws leaves the operation unfinished, for the reconciler to end', async () => {
+    const { ops, runner } = setup();
+    await assert.rejects(
+      runner.run(
+        { ...job(1, 5), discard: () => undefined },
+        async () => {
+          throw new StepFailed('image pull', 'manifest unknown', { permanent: true });
+        },
+        async () => {
+          throw new Error('metadata database unreachable');
+        },
+      ),
+      /metadata database unreachable/,
+    );
+    assert.ok(!ops.names().includes('fail'));
+  });
 });

@@ -231,7 +231,11 @@ export class TypeOrmOperationRepository implements OperationRepository {
     await this.repo.update({ id }, { params } as QueryDeepPartialEntity<OperationEntity>);
   }
   async succeed(id: string) {
-    await this.repo.update({ id }, { status: 'succeeded', progress: 100, error: null, finishedAt: new Date() });
+    // An operation the reconciler already ended (its job was given up on) stays ended.
+    await this.repo.update(
+      { id, status: In(['queued', 'running']) },
+      { status: 'succeeded', progress: 100, error: null, finishedAt: new Date() },
+    );
   }
   async fail(id: string, error: string) {
     await this.repo.update({ id }, { status: 'failed', error, finishedAt: new Date() });

@@ -114,8 +114,10 @@ export class OperationRunner {
       const permanent = err instanceof StepFailed && err.permanent;
       if (permanent || job.attempt >= job.maxAttempts) {
         if (permanent) job.discard?.();
-        await this.operations.fail(op.id, message);
+        // The database's state first: should that throw, the operation stays unfinished and the reconciler, which
+        // sees the job failed, applies the policy again and ends it.
         await onFinalFailure(message);
+        await this.operations.fail(op.id, message);
       } else {
         await this.operations.progress(op.id, op.progress, `attempt ${job.attempt} failed (${message}); retrying`);
       }

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { Stack } from '../support/stack';
 
 describe('MariaDB and Redis: create, connect, delete', () => {
-  const stack = new Stack({ name: 'engines' });
+  // Umask 077 handed down to the API and worker (a new user's restrictive shell): the engines must not care.
+  const stack = new Stack({ name: 'engines', umask: '077' });
   let key = '';
 
   before(async () => {
@@ -22,6 +23,8 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     const op = await stack.waitOperation(key, res.body.operationId, 180_000);
     assert.equal(op.status, 'succeeded', op.error);
     const creds = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key })).body;
+    const [vol] = await stack.metadata('SELECT path FROM volumes WHERE database_id = $1', [res.body.id]);
+    assert.equal((statSync(vol.path).mode & 0o777).toString(8), '755', "the volume root's mode is the platform's");
     return { id: res.body.id as string, creds };
   }
 

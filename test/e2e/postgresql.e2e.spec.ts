@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
@@ -17,7 +17,8 @@ async function query(uri: string, sql: string, params: unknown[] = []) {
 }
 
 describe('PostgreSQL through the tenant API, end to end', () => {
-  const stack = new Stack({ name: 'postgresql' });
+  // The API and worker inherit umask 077, as from a new user's restrictive shell: nothing may depend on it.
+  const stack = new Stack({ name: 'postgresql', umask: '077' });
   let tenant: { id: string; key: string };
   let dbId = '';
   let creds: { uri: string; password: string; username: string; host: string; port: number };
@@ -53,6 +54,8 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.equal(info.HostConfig.Memory, 512 * 2 ** 20);
     const vol = await stack.metadata('SELECT path FROM volumes WHERE database_id = $1', [dbId]);
     assert.ok(existsSync(join(vol[0].path, 'pgdata', 'PG_VERSION')), 'the data lives on the volume');
+    // The volume's root has the platform's mode, not the umask's: the engine drops to its own user in it.
+    assert.equal((statSync(vol[0].path).mode & 0o777).toString(8), '755');
   });
 
   test('credentials: connect with the returned URI, write a row', async () => {

@@ -53,3 +53,29 @@ describe('a database that crash-loops', () => {
     assert.ok(!failed.message.includes(password));
   });
 });
+
+describe('a database that is not ready in time', () => {
+  // A readiness timeout far below PostgreSQL's first start (initdb): the timeout is what is under test.
+  const stack = new Stack({ name: 'ready-timeout', env: { READY_TIMEOUT_MS: '1500', JOB_ATTEMPTS: '1' } });
+  let key = '';
+
+  before(async () => {
+    await stack.start();
+    key = (await stack.tenant('slow')).key;
+  });
+  after(() => stack.stop());
+
+  test('the timeout names what was last seen: container state, port, last connection error, last log line', async () => {
+    const res = await stack.request('POST', '/v1/databases', {
+      key,
+      body: { name: 'slow-start', engine: 'postgresql', plan: 'small' },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const op = await stack.waitOperation(key, res.body.operationId, 60_000);
+    assert.equal(op.status, 'failed');
+    assert.match(
+      op.error,
+      /^readiness failed: the database did not accept connections on port \d+ within 2 s \(container running, 0 restart\(s\); last connection error: .+; last log line: .+\)$/s,
+    );
+  });
+});

@@ -338,7 +338,6 @@ describe('permanent failures', () => {
     for (const permanent of [
       docker(404, 'manifest for 127.0.0.1:5000/library/postgres:17 not found: manifest unknown: manifest unknown'),
       docker(500, 'Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available'),
-      docker(400, 'invalid mount config for type "bind": bind source path does not exist'),
       docker(500, 'pull access denied for nothing, repository does not exist or may require docker login'),
       new StepFailed('load', 'the database record is incomplete', { permanent: true }),
     ])
@@ -347,6 +346,7 @@ describe('permanent failures', () => {
       docker(500, 'Get "http://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'),
       docker(404, 'No such container: dbaas-x'),
       docker(409, 'Conflict. The container name "/dbaas-x" is already in use'),
+      docker(400, 'invalid mount config for type "bind": bind source path does not exist: /srv/dbaas/x/data'),
       new Error('socket hang up'),
       new StepFailed('readiness', 'the database did not accept connections within 180 s'),
     ])

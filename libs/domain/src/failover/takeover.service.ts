@@ -106,7 +106,7 @@ export class TakeoverService {
 
     // 5. Reachable again on the same endpoint.
     await op.progress(75, 'waiting for the database to accept connections');
-    await this.provisioner.waitReady(l);
+    await this.provisioner.waitReady(l, { retryCrash: true });
     await this.provisioner.applyLimits(l, (m) => op.progress(80, m));
     await this.failovers.mark(f.id, 'reachableAt');
     await this.databases.update(db.id, { status: 'running' });

@@ -120,7 +120,7 @@ export class DatabaseMover {
     const runtime = await this.connector.runtime(l.host);
     const spec = await this.provisioner.spec(l, l.volume.path!, (m) => op.progress(85, m));
     await this.provisioner.step('container start', () => runtime.ensureRunning(spec));
-    await this.provisioner.waitReady(l);
+    await this.provisioner.waitReady(l, { retryCrash: true });
     await this.provisioner.applyLimits(l, (m) => op.progress(95, m));
     // Kept from the first attempt that got here: a re-run after the start does not stretch it.
     if (params.stoppedAt) params.downtimeMs ??= Date.now() - params.stoppedAt;

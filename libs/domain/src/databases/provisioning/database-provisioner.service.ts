@@ -389,10 +389,11 @@ export class DatabaseProvisioner {
 
   /**
    * Waits until the engine accepts connections, watching the container meanwhile: one that exits or restarts (a
-   * crash loop) will not become ready by waiting, so the attempt ends within about a second of it, permanently,
-   * with the container's last log lines; a timeout names what was last seen.
+   * crash loop) will not become ready by waiting, so the attempt ends within about a second of it with the
+   * container's last log lines; a timeout names what was last seen. The crash ends the operation at once unless
+   * `retryCrash`: a takeover or a move retries it, since the storage it just attached may still be settling.
    */
-  async waitReady(l: Loaded): Promise<void> {
+  async waitReady(l: Loaded, opts: { retryCrash?: boolean } = {}): Promise<void> {
     const runtime = await this.connector.runtime(l.host);
     const name = containerName(l.db.id);
     const deadline = Date.now() + this.readyTimeoutMs;
@@ -410,7 +411,7 @@ export class DatabaseProvisioner {
       }
       if (Date.now() >= nextLook) {
         nextLook = Date.now() + 1000;
-        state = await this.assertStarting(l, restartsBefore);
+        state = await this.assertStarting(l, restartsBefore, !opts.retryCrash);
       }
       if (Date.now() > deadline) {
         const seen = state ? `${state.status}, ${state.restartCount - restartsBefore} restart(s)` : 'missing';
@@ -426,10 +427,10 @@ export class DatabaseProvisioner {
   }
 
   /**
-   * The container as it is now; throws (permanently, with its last log lines) when it stopped, vanished or restarted
-   * since `restartsBefore`, and cancels when the database is being deleted.
+   * The container as it is now; throws (with its last log lines) when it stopped, vanished or restarted since
+   * `restartsBefore`, and cancels when the database is being deleted.
    */
-  private async assertStarting(l: Loaded, restartsBefore: number): Promise<ContainerState> {
+  private async assertStarting(l: Loaded, restartsBefore: number, permanent = true): Promise<ContainerState> {
     await this.assertLive(l.db.id);
     const state = await (await this.connector.runtime(l.host)).inspect(containerName(l.db.id));
     const restarts = (state?.restartCount ?? 0) - restartsBefore;
@@ -440,7 +441,7 @@ export class DatabaseProvisioner {
           ? `the container keeps restarting (${Math.max(restarts, 1)} restart(s) since it started)`
           : `the container stopped (${state.status})`;
       throw new StepFailed('readiness', `${what}; its last log lines:\n${await this.lastLogs(l, 12)}`, {
-        permanent: true,
+        permanent,
       });
     }
     return state;

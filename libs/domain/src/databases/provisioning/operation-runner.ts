@@ -53,10 +53,11 @@ const PERMANENT_CAUSES = [
 /** Whether a raw error (Docker's, a registry's) says that retrying the same request cannot help. */
 export function isPermanentCause(err: unknown): boolean {
   if (err instanceof StepFailed) return err.permanent;
-  const e = err as { statusCode?: number; json?: { message?: string }; message?: string } | null;
+  // Named causes only, not Docker's 400 as such: a bind source that is not there yet (storage still being
+  // attached during a takeover) is a 400 too, and a retry mends it.
+  const e = err as { json?: { message?: string }; message?: string } | null;
   const text = `${e?.json?.message ?? ''} ${e?.message ?? ''}`;
-  // Docker's 400 is its "invalid parameter": the spec is refused as such, not the moment.
-  return PERMANENT_CAUSES.some((re) => re.test(text)) || (e?.statusCode === 400 && e?.json !== undefined);
+  return PERMANENT_CAUSES.some((re) => re.test(text));
 }
 
 // Long enough for a container's last log lines (a crash at start is told by them), short enough for a row.

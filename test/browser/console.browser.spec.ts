@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { Stack } from '../support/stack';
+import { Stack, until as waitUntil } from '../support/stack';
 
 const SHOTS = resolve(__dirname, '../../test-artifacts/console');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,15 +34,8 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
   const shot = async (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const tid = (id: string) => page.getByTestId(id);
   const hostStatus = async (id: string) => (await stack.request('GET', `/admin/v1/hosts/${id}`, op())).body.status;
-  const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000) =>
+    waitUntil(what, fn, ms);
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });

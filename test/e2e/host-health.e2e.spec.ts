@@ -1,21 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Stack } from '../support/stack';
+import { Stack, until } from '../support/stack';
 
 /** Health that does not lie: what was never checked, or could not be, reads `unknown`, never a green check. */
 describe('host health checks in the admin API', () => {
   const stack = new Stack({ name: 'host-health', worker: { FAILOVER_PROBE_INTERVAL_MS: '300' } });
   const op = () => ({ key: stack.operatorKey });
-  const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
   /** The host as the three admin reads show it: the list, the detail and the overview's capacity entry. */
   const views = async (id: string) => {
     const list = (await stack.request('GET', '/admin/v1/hosts', op())).body.find((h: any) => h.id === id);

@@ -27,7 +27,8 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -36,6 +37,17 @@ async function freePort(): Promise<number> {
     });
     srv.on('error', rej);
   });
+}
+
+/** Polls `fn` every 200 ms until it returns something truthy (returned), failing the test after `ms`. */
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**

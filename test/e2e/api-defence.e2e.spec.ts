@@ -147,7 +147,7 @@ describe('the API defends itself', () => {
     assert.equal((await stack.request('GET', '/admin/v1/tenants', op())).status, 200);
   });
 
-  test('200 wrong keys from one address reach 429 with Retry-After, and only refusals are audited', async () => {
+  test('200 wrong keys from one address reach 429 with Retry-After, and only refusals are audited', async (t) => {
     const before = (await audit()).length;
     const statuses: number[] = [];
     let retryAfter: string | null = null;
@@ -162,6 +162,7 @@ describe('the API defends itself', () => {
       if (res.status === 429) retryAfter ??= res.headers.get('retry-after');
     }
     const first429 = statuses.indexOf(429);
+    t.diagnostic(`wrong keys: ${first429} × 401, then ${200 - first429} × 429 (Retry-After: ${retryAfter} s)`);
     assert.ok(first429 > 0 && first429 < 199, `first 429 at ${first429}: ${statuses.join(',')}`);
     assert.ok(
       statuses.slice(first429).every((s) => s === 429),

@@ -18,6 +18,8 @@ import {
   AdminTenantsController,
 } from './admin/admin.controller';
 import { ApiKeyGuard } from './auth/auth.guard';
+import { rateLimitModule, RateLimitGuard } from './auth/rate-limit';
+import { AdminOperatorKeysController } from './admin/operator-keys.controller';
 import { BootService } from './bootstrap/boot.service';
 import { AllExceptionsFilter } from './common/exception.filter';
 import { BackupsController } from './backups/backups.controller';
@@ -36,11 +38,13 @@ export function apiModule(env: ApiEnv) {
       HostsModule,
       StorageModule,
       DomainModule,
+      rateLimitModule(env),
     ],
     controllers: [
       DatabasesController,
       BackupsController,
       AdminTenantsController,
+      AdminOperatorKeysController,
       AdminHostsController,
       AdminStorageController,
       AdminFailoverController,
@@ -54,6 +58,8 @@ export function apiModule(env: ApiEnv) {
       BootService,
       MetricsService,
       AuditRecorder,
+      // In this order: the rate limit counts a request before its key is checked (wrong keys are counted too).
+      { provide: APP_GUARD, useClass: RateLimitGuard },
       { provide: APP_GUARD, useClass: ApiKeyGuard },
       { provide: APP_FILTER, useClass: AllExceptionsFilter },
     ],

@@ -97,6 +97,20 @@ export class ApiEnv extends CommonEnv {
 
   @IsString()
   LOCAL_HOST_ADDRESS: string = '127.0.0.1';
+
+  // Rate limits, counted in Redis (shared by every replica) over a fixed window: requests per API key, and
+  // requests per caller address for those without a valid key (no key, a wrong key: the guessing flood).
+  @IsInt()
+  @Min(1000)
+  RATE_LIMIT_WINDOW_MS: number = 60_000;
+
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_KEY: number = 1200;
+
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_ADDRESS: number = 120;
 }
 
 export class WorkerEnv extends CommonEnv {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthenticateUseCase } from './auth/authenticate.usecase';
+import { OperatorKeysUseCase } from './auth/operator-keys.usecase';
 import { DatabaseOperationStarter } from './databases/database-operation-starter';
 import { DatabaseProvisioner } from './databases/provisioning/database-provisioner.service';
 import { OperationRunner } from './databases/provisioning/operation-runner';
@@ -58,6 +59,7 @@ import {
 
 const PROVIDERS = [
   AuthenticateUseCase,
+  OperatorKeysUseCase,
   DatabaseOperationStarter,
   DatabaseProvisioner,
   DatabaseViewer,

@@ -4,6 +4,7 @@ export * from './engines';
 export * from './shared';
 export * from './domain.module';
 export * from './auth/authenticate.usecase';
+export * from './auth/operator-keys.usecase';
 export * from './databases/database.exception';
 export * from './databases/database.view';
 export * from './databases/database-operation-starter';

@@ -5,9 +5,9 @@ import { AuditLog, Principal } from '@app/domain';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Writes one audit entry per operator action on the admin API, after the response is sent, with the status
- * the caller really got (validation errors and refusals included). Refused attempts (no key, a wrong key,
- * a tenant key) are recorded too: they are what an audit is for.
+ * Writes one audit entry per write (POST, PUT, PATCH, DELETE) on the admin and tenant APIs, after the response is
+ * sent, with the status the caller really got (validation errors and refusals included). A refused attempt (no
+ * key, a wrong key, the wrong kind of key) is recorded as a refusal: who, what, where from, never its body.
  */
 @Injectable()
 export class AuditRecorder {
@@ -15,7 +15,9 @@ export class AuditRecorder {
 
   attach(app: FastifyInstance): void {
     app.addHook('onResponse', async (req, reply) => {
-      if (!MUTATING.has(req.method) || !req.url.startsWith('/admin/')) return;
+      if (!MUTATING.has(req.method) || !/^\/(admin\/)?v1\//.test(req.url)) return;
+      // Shed by the rate limit: a row for each would let a flood write to the database at will.
+      if (reply.statusCode === 429) return;
       const principal = (req as FastifyRequest & { principal?: Principal }).principal;
       const params = (req.params ?? {}) as Record<string, string>;
       await this.audit.record({
@@ -30,6 +32,8 @@ export class AuditRecorder {
         // The resource acted on: the innermost id of the route (an API key under its tenant, say).
         target: params.keyId ?? params.backupId ?? params.id ?? null,
         statusCode: reply.statusCode,
+        address: req.ip,
+        refused: !principal || reply.statusCode === 401 || reply.statusCode === 403,
         body: req.body,
       });
     });

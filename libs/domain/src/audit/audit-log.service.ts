@@ -21,8 +21,15 @@ export interface AuditRecord {
   action: string;
   target: string | null;
   statusCode: number;
+  /** The caller's address. */
+  address: string;
+  /** Refused (no key, a wrong key, the wrong kind): the refusal is recorded, not what was sent. */
+  refused: boolean;
   body: unknown;
 }
+
+// The most of a request body an entry keeps (its JSON, in characters).
+const MAX_DETAIL = 4096;
 
 // Keys whose values never reach the log: keys, passwords, private keys, tokens.
 const SECRET = /key|password|secret|token|credential/i;
@@ -41,7 +48,15 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
-/** Who did what, when, and how it ended: every operator action on the admin API. */
+/** A redacted body, or its outline when it is larger than an entry keeps. */
+function bounded(detail: unknown): unknown {
+  const size = JSON.stringify(detail ?? null).length;
+  if (size <= MAX_DETAIL) return detail;
+  const keys = detail && typeof detail === 'object' && !Array.isArray(detail) ? Object.keys(detail).slice(0, 20) : [];
+  return { truncated: true, size, keys };
+}
+
+/** Who did what, when, and how it ended: every write on the admin and tenant APIs, and every refused one. */
 @Injectable()
 export class AuditLog {
   private readonly logger = new Logger(AuditLog.name);
@@ -50,7 +65,7 @@ export class AuditLog {
 
   async record(r: AuditRecord): Promise<void> {
     try {
-      const detail = redact(r.body ?? {});
+      const detail = r.refused ? { address: r.address } : bounded(redact(r.body ?? {}));
       await this.entries.record({
         actor: r.actor,
         method: r.method,

@@ -29,4 +29,9 @@ export class AuthenticateUseCase {
     this.cache.set(hash, { at: Date.now(), principal });
     return principal;
   }
+
+  /** Drops a revoked key from this replica's cache: refused at once here (other replicas within CACHE_MS). */
+  forget(keyId: string): void {
+    for (const [hash, hit] of this.cache) if (hit.principal?.keyId === keyId) this.cache.delete(hash);
+  }
 }

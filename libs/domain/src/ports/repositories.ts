@@ -47,7 +47,9 @@ export interface ApiKeyRepository {
   }): Promise<ApiKeyEntity>;
   findActiveByHash(hash: string): Promise<ApiKeyEntity | null>;
   listForTenant(tenantId: string): Promise<ApiKeyEntity[]>;
-  revoke(id: string, tenantId: string): Promise<boolean>;
+  listOperators(): Promise<ApiKeyEntity[]>;
+  /** Revokes a tenant's key, or an operator key (`tenantId` null); false if no such active key. */
+  revoke(id: string, tenantId: string | null): Promise<boolean>;
   ensureOperatorKey(name: string, prefix: string, keyHash: string): Promise<void>;
 }
 

@@ -1,10 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One operator action on the admin API: who did what to which resource, and how it ended. Append-only. */
+/** One write on the admin or tenant API: who did what to which resource, and how it ended. Append-only. */
 @Entity('audit_entries')
 export class AuditEntryEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
-  /** `operator:<name>`, or `anonymous` for a refused attempt. */
+  /** `operator:<name>`, `tenant-key:<key id>`, or `anonymous` for a refused attempt. */
   @Column({ type: 'text' }) actor!: string;
   @Column({ type: 'text' }) method!: string;
   /** The concrete path that was called. */

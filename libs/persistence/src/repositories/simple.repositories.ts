@@ -57,8 +57,14 @@ export class TypeOrmApiKeyRepository implements ApiKeyRepository {
   listForTenant(tenantId: string) {
     return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
-  async revoke(id: string, tenantId: string) {
-    const res = await this.repo.update({ id, tenantId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  listOperators() {
+    return this.repo.find({ where: { kind: 'operator' }, order: { createdAt: 'ASC' } });
+  }
+  async revoke(id: string, tenantId: string | null) {
+    // An operator key has no tenant: `tenant_id = NULL` would match nothing, IS NULL does.
+    const owner =
+      tenantId === null ? { kind: 'operator' as const, tenantId: IsNull() } : { kind: 'tenant' as const, tenantId };
+    const res = await this.repo.update({ id, ...owner, revokedAt: IsNull() }, { revokedAt: new Date() });
     return (res.affected ?? 0) > 0;
   }
   async ensureOperatorKey(name: string, prefix: string, keyHash: string) {

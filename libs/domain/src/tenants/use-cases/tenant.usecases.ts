@@ -9,6 +9,7 @@ import {
   TENANT_REPOSITORY,
   TenantRepository,
 } from '../../ports';
+import { AuthenticateUseCase } from '../../auth/authenticate.usecase';
 import { TenantException, TenantExceptionCode } from '../tenant.exception';
 import { CreateTenantCommand, IssueApiKeyCommand } from './create-tenant.command';
 
@@ -82,6 +83,7 @@ export class ManageApiKeysUseCase {
     @Inject(TENANT_REPOSITORY) private readonly tenants: TenantRepository,
     @Inject(API_KEY_REPOSITORY) private readonly keys: ApiKeyRepository,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
+    private readonly authenticate: AuthenticateUseCase,
   ) {}
 
   async list(tenantId: string): Promise<ApiKeyView[]> {
@@ -93,6 +95,7 @@ export class ManageApiKeysUseCase {
   async revoke(tenantId: string, keyId: string, actor: string): Promise<void> {
     if (!(await this.keys.revoke(keyId, tenantId)))
       throw new TenantException(TenantExceptionCode.KeyNotFound, 'API key not found');
+    this.authenticate.forget(keyId);
     await this.events.record({ type: 'api-key.revoked', message: `key ${keyId} revoked by ${actor}`, tenantId });
   }
 }

@@ -8,6 +8,7 @@ import {
   IssueApiKeyCommand,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  SetHostKeyCommand,
   UpdatePlacementSettingsCommand,
 } from '@app/domain';
 
@@ -15,6 +16,7 @@ export class CreateTenantDto extends OmitType(CreateTenantCommand, [] as const) 
 export class IssueApiKeyDto extends OmitType(IssueApiKeyCommand, [] as const) {}
 export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) {}
 export class RegisterStorageBackendDto extends OmitType(RegisterStorageBackendCommand, [] as const) {}
+export class SetHostKeyDto extends OmitType(SetHostKeyCommand, [] as const) {}
 
 export class AdminDatabasesQueryDto {
   @IsOptional()

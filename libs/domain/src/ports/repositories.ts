@@ -84,6 +84,11 @@ export interface HostRepository {
   /** Ids of the hosts that have an SSH key registered (without reading the keys). */
   idsWithKey(): Promise<Set<string>>;
   update(id: string, patch: Partial<HostEntity>): Promise<void>;
+  /**
+   * Pins the SSH host key. `firstContact`: only if none is pinned yet (trust on first use; two workers racing
+   * both see one winner), else it replaces the pin (the operator's word). True when written.
+   */
+  pinHostKey(id: string, fingerprint: string, firstContact: boolean): Promise<boolean>;
   /** Moves the host to `to` only if its status is one of `from` (so two workers never both act on it). */
   transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null): Promise<boolean>;
   delete(id: string): Promise<void>;
@@ -227,6 +232,11 @@ export interface StorageBackendRepository {
   get(id: string): Promise<StorageBackendEntity | null>;
   findByName(name: string): Promise<StorageBackendEntity | null>;
   getSealedKey(id: string): Promise<string | null>;
+  /**
+   * Pins the SSH host key. `firstContact`: only if none is pinned yet (trust on first use; two workers racing
+   * both see one winner), else it replaces the pin (the operator's word). True when written.
+   */
+  pinHostKey(id: string, fingerprint: string, firstContact: boolean): Promise<boolean>;
 }
 
 export const LUN_REPOSITORY = Symbol('LUN_REPOSITORY');

@@ -113,6 +113,13 @@ export class TypeOrmHostRepository implements HostRepository {
   async update(id: string, patch: Partial<HostEntity>) {
     await this.repo.update({ id }, patch);
   }
+  async pinHostKey(id: string, fingerprint: string, firstContact: boolean) {
+    const res = await this.repo.update(firstContact ? { id, hostKeyFingerprint: IsNull() } : { id }, {
+      hostKeyFingerprint: fingerprint,
+      hostKeyPinnedBy: firstContact ? 'first-contact' : 'operator',
+    });
+    return (res.affected ?? 0) > 0;
+  }
   async transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null) {
     const res = await this.repo.update({ id, status: In(from) }, { status: to, statusReason: reason });
     return (res.affected ?? 0) > 0;

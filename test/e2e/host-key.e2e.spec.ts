@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { HostEntity, StorageBackendEntity } from '../../libs/persistence/src/entities';
 import { DockerHostConnector } from '../../libs/hosts/src/host-connector';
 import { AUTH_ATTEMPT, TestSshd } from '../support/sshd';
+import { Stack } from '../support/stack';
 
 /** The connector's stores, in memory: the SSH side (sshd, keys, the client) is all real. */
 function fakeStores() {
@@ -131,5 +132,115 @@ describe('SSH host keys pinned (real sshd on 127.0.0.1)', () => {
     const ev = stores.events.find((e) => e.type === 'host.key-mismatch');
     assert.equal(ev?.data.storageBackendId, b.id);
     await stores.connector.onApplicationShutdown();
+  });
+});
+
+describe('SSH host keys through the admin API (real stack, real sshd)', () => {
+  const sshd = new TestSshd();
+  const stack = new Stack({ name: 'host-key', worker: { FAILOVER_PROBE_INTERVAL_MS: '300' } });
+  const op = (body?: unknown) => ({ key: stack.operatorKey, body });
+  const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const register = (name: string, extra: Record<string, unknown>) =>
+    stack.request(
+      'POST',
+      '/admin/v1/hosts',
+      op({
+        name,
+        address: '127.0.0.1',
+        sshPort: sshd.port,
+        sshPrivateKey: sshd.clientKey,
+        capacity: { cpus: 1, memoryMb: 1024, diskGb: 10 },
+        ...extra,
+      }),
+    );
+
+  before(async () => {
+    await sshd.start('a');
+    await stack.start();
+  });
+  after(async () => {
+    await stack.stop();
+    await sshd.destroy();
+  });
+
+  test('a fingerprint that is not an OpenSSH SHA256 one: 400, nothing registered', async () => {
+    const res = await register('bad-key', { hostKeyFingerprint: 'MD5:9d:2f:61' });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.match(JSON.stringify(res.body), /hostKeyFingerprint must be an OpenSSH SHA256 fingerprint/);
+    const hosts = (await stack.request('GET', '/admin/v1/hosts', op())).body;
+    assert.ok(!hosts.some((h: any) => h.name === 'bad-key'));
+  });
+
+  test('another key at the address than the one registered: refused, no auth sent, event and metric', async () => {
+    // The operator registered the real host's key (b); the server answering at its address has key a.
+    const res = await register('pinned', { hostKeyFingerprint: `${sshd.fingerprints.b}=` });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.hostKeyFingerprint, sshd.fingerprints.b, 'stored in canonical form');
+    assert.equal(res.body.hostKeyPinnedBy, 'operator');
+    const id = res.body.id;
+    // The worker's health checks connect to it.
+    const [ev] = await until('a host.key-mismatch event', async () => {
+      const r = await stack.request('GET', `/admin/v1/events?type=host.key-mismatch&hostId=${id}`, op());
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.length > 0 && r.body;
+    });
+    assert.deepEqual([ev.data.expected, ev.data.presented], [sshd.fingerprints.b, sshd.fingerprints.a]);
+    assert.ok(ev.message.includes(sshd.fingerprints.a) && ev.message.includes(sshd.fingerprints.b), ev.message);
+    const health = await until('a Docker check', async () => {
+      const h = (await stack.request('GET', `/admin/v1/hosts/${id}`, op())).body;
+      return h.health?.docker === false && h;
+    });
+    assert.equal(health.hostKeyFingerprint, sshd.fingerprints.b, 'the pin is unchanged');
+    assert.match(sshd.logText, /Connection from 127\.0\.0\.1/, 'the impostor was contacted');
+    assert.deepEqual(
+      sshd.logText.split('\n').filter((l) => AUTH_ATTEMPT.test(l)),
+      [],
+      'no authentication attempt',
+    );
+    const metrics = (await stack.request('GET', '/metrics')).body as string;
+    const n = Number(/^dbaas_host_key_mismatches_total (\d+)/m.exec(metrics)?.[1]);
+    assert.ok(n >= 1, `dbaas_host_key_mismatches_total: ${n}`);
+  });
+
+  test('no fingerprint given: recorded on first contact, shown, then confirmed by the operator (audited)', async () => {
+    const res = await register('tofu', {});
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.hostKeyFingerprint, null);
+    const id = res.body.id;
+    const seen = await until('the key recorded on first contact', async () => {
+      const h = (await stack.request('GET', `/admin/v1/hosts/${id}`, op())).body;
+      return h.hostKeyFingerprint && h;
+    });
+    assert.equal(seen.hostKeyFingerprint, sshd.fingerprints.a);
+    assert.equal(seen.hostKeyPinnedBy, 'first-contact');
+    const recorded = (await stack.request('GET', `/admin/v1/events?type=host.key-recorded&hostId=${id}`, op())).body;
+    assert.equal(recorded.length, 1);
+
+    const bad = await stack.request('PUT', `/admin/v1/hosts/${id}/host-key`, op({ hostKeyFingerprint: 'nope' }));
+    assert.equal(bad.status, 400);
+    const ok = await stack.request(
+      'PUT',
+      `/admin/v1/hosts/${id}/host-key`,
+      op({ hostKeyFingerprint: sshd.fingerprints.a }),
+    );
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.hostKeyPinnedBy, 'operator');
+    assert.equal(ok.body.hostKeyFingerprint, sshd.fingerprints.a);
+    await new Promise((r) => setTimeout(r, 300));
+    const audit = (await stack.request('GET', `/admin/v1/audit?target=${id}`, op())).body;
+    const puts = audit.filter((a: any) => a.action === 'PUT /admin/v1/hosts/:id/host-key');
+    assert.deepEqual(
+      puts.map((a: any) => a.statusCode),
+      [200, 400],
+      JSON.stringify(audit),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   ApplyRebalanceCommand,
   CreateTenantCommand,
@@ -68,6 +68,24 @@ export class AdminBackupsQueryDto {
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+}
+
+export class EventsQueryDto {
+  @ApiPropertyOptional({ description: 'e.g. host.key-mismatch' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9.-]{0,99}$/, { message: 'type must be an event type like host.key-mismatch' })
+  type?: string;
+
+  @IsOptional()
+  @IsUUID()
+  hostId?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
 }
 
 export class AuditQueryDto {

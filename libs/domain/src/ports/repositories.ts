@@ -222,7 +222,8 @@ export interface OperationRepository {
 export const EVENT_REPOSITORY = Symbol('EVENT_REPOSITORY');
 export interface EventRepository {
   record(event: Partial<EventEntity> & { type: string; message: string }): Promise<void>;
-  list(filter: { databaseId?: string; limit: number }): Promise<EventEntity[]>;
+  list(filter: { databaseId?: string; hostId?: string; type?: string; limit: number }): Promise<EventEntity[]>;
+  countByType(type: string): Promise<number>;
 }
 
 export const STORAGE_BACKEND_REPOSITORY = Symbol('STORAGE_BACKEND_REPOSITORY');

@@ -280,11 +280,18 @@ export class TypeOrmEventRepository implements EventRepository {
   async record(event: Partial<EventEntity> & { type: string; message: string }) {
     await this.repo.insert(event as QueryDeepPartialEntity<EventEntity>);
   }
-  list(filter: { databaseId?: string; limit: number }) {
+  list(filter: { databaseId?: string; hostId?: string; type?: string; limit: number }) {
     return this.repo.find({
-      where: filter.databaseId ? { databaseId: filter.databaseId } : {},
+      where: {
+        ...(filter.databaseId ? { databaseId: filter.databaseId } : {}),
+        ...(filter.hostId ? { hostId: filter.hostId } : {}),
+        ...(filter.type ? { type: filter.type } : {}),
+      },
       order: { createdAt: 'DESC' },
       take: filter.limit,
     });
+  }
+  countByType(type: string) {
+    return this.repo.countBy({ type });
   }
 }

@@ -243,4 +243,28 @@ describe('SSH host keys through the admin API (real stack, real sshd)', () => {
       JSON.stringify(audit),
     );
   });
+
+  test('storage backends: the fingerprint at registration is validated, and confirmed or replaced later', async () => {
+    const backend = {
+      name: 'san-keyed',
+      portalAddress: '127.0.0.1',
+      sshAddress: '127.0.0.1',
+      sshPort: sshd.port,
+      sshPrivateKey: sshd.clientKey,
+      volumeGroup: 'vg0',
+    };
+    const bad = await stack.request('POST', '/admin/v1/storage-backends', op({ ...backend, hostKeyFingerprint: 'x' }));
+    assert.equal(bad.status, 400, JSON.stringify(bad.body));
+    const res = await stack.request('POST', '/admin/v1/storage-backends', op(backend));
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.deepEqual([res.body.hostKeyFingerprint, res.body.hostKeyPinnedBy], [null, null]);
+    const put = await stack.request(
+      'PUT',
+      `/admin/v1/storage-backends/${res.body.id}/host-key`,
+      op({ hostKeyFingerprint: sshd.fingerprints.b }),
+    );
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const got = (await stack.request('GET', `/admin/v1/storage-backends/${res.body.id}`, op())).body;
+    assert.deepEqual([got.hostKeyFingerprint, got.hostKeyPinnedBy], [sshd.fingerprints.b, 'operator']);
+  });
 });

@@ -45,6 +45,7 @@ import {
 import { StorageBackendUseCases } from './storage/use-cases/storage-backend.usecases';
 import { AuditLog } from './audit/audit-log.service';
 import { FleetOverviewUseCase } from './fleet/fleet-overview.usecase';
+import { ListEventsUseCase } from './fleet/list-events.usecase';
 import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
 import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
@@ -107,6 +108,7 @@ const PROVIDERS = [
   DeleteBackupUseCase,
   AuditLog,
   FleetOverviewUseCase,
+  ListEventsUseCase,
   StorageInventoryUseCase,
   InspectDatabasesUseCase,
   RetryOperationUseCase,

@@ -63,6 +63,7 @@ export * from './backups/backup-scheduler.service';
 export * from './backups/use-cases/backup.commands';
 export * from './backups/use-cases/backup.usecases';
 export * from './audit/audit-log.service';
+export * from './fleet/list-events.usecase';
 export * from './fleet/fleet-overview.usecase';
 export * from './fleet/storage-inventory.usecase';
 export * from './databases/use-cases/inspect-databases/inspect-databases.usecase';

@@ -5,6 +5,8 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Docker from 'dockerode';
 import { CommonEnv, ENV } from '@app/config';
 import {
+  EVENT_REPOSITORY,
+  EventRepository,
   HOST_REPOSITORY,
   HostRepository,
   SECRET_BOX,
@@ -22,6 +24,7 @@ import type { HostEntity, StorageBackendEntity } from '@app/persistence/entities
 import { DockerStatsReader } from './docker/container-stats';
 import { DockerRuntime, RegistryAuth } from './docker/docker-runtime';
 import { LocalExecutor } from './executors/local-executor';
+import { HostKeyCheck } from './executors/host-key';
 import { SshExecutor } from './executors/ssh-executor';
 import { HostVip } from './network/vip';
 
@@ -103,12 +106,14 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
   private readonly auth?: RegistryAuth;
   private readonly remotes = new Map<string, Remote>();
   private readonly storage = new Map<string, { version: string; executor: SshExecutor }>();
+  private readonly mismatchesRecorded = new Map<string, number>();
 
   constructor(
     @Inject(ENV) env: CommonEnv,
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
   ) {
     this.auth =
       env.IMAGE_REGISTRY && env.IMAGE_REGISTRY_USERNAME
@@ -185,13 +190,16 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     await cached?.executor.close();
     const sealed = await this.backends.getSealedKey(backend.id);
     if (!sealed) throw new HostUnreachable(`storage backend ${backend.name} has no SSH key registered`);
-    const executor = new SshExecutor({
-      host: backend.sshAddress,
-      port: backend.sshPort,
-      username: backend.sshUser,
-      privateKey: this.secrets.open(sealed),
-      label: backend.name,
-    });
+    const executor = new SshExecutor(
+      {
+        host: backend.sshAddress,
+        port: backend.sshPort,
+        username: backend.sshUser,
+        privateKey: this.secrets.open(sealed),
+        label: backend.name,
+      },
+      this.hostKeyCheck('storage-backend', backend.id, backend.name),
+    );
     this.storage.set(backend.id, { version, executor });
     return executor;
   }
@@ -199,6 +207,52 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.remotes.values()].map((r) => this.closeRemote(r)));
     await Promise.all([...this.storage.values()].map((r) => r.executor.close()));
+  }
+
+  /**
+   * The pinned host key decides, read at each connection (so a key the operator confirms or replaces counts at
+   * once). None pinned yet: the first key seen is recorded (trust on first use) for the operator to confirm.
+   * A mismatch is refused before any credential is sent, and recorded as a `host.key-mismatch` event.
+   */
+  private hostKeyCheck(kind: 'host' | 'storage-backend', id: string, name: string): HostKeyCheck {
+    const repo = kind === 'host' ? this.hosts : this.backends;
+    const ids = kind === 'host' ? { hostId: id } : {};
+    return async (presented) => {
+      let pinned = (await repo.get(id))?.hostKeyFingerprint;
+      if (!pinned) {
+        if (await repo.pinHostKey(id, presented, true)) {
+          await this.events.record({
+            type: `${kind}.key-recorded`,
+            message: `${kind} ${name}: SSH host key ${presented} recorded on first contact; confirm it`,
+            ...ids,
+            data: { [kind === 'host' ? 'hostId' : 'storageBackendId']: id, fingerprint: presented },
+          });
+          return { accepted: true };
+        }
+        // Another connection pinned one first: that one decides.
+        pinned = (await repo.get(id))?.hostKeyFingerprint;
+        if (!pinned) throw new Error(`${kind} ${name} is gone`);
+      }
+      if (pinned === presented) return { accepted: true };
+      await this.recordMismatch(kind, id, name, pinned, presented);
+      return { accepted: false, expected: pinned };
+    };
+  }
+
+  /** Once per key presented and per quarter hour: a monitor retrying every few seconds does not flood events. */
+  private async recordMismatch(kind: string, id: string, name: string, expected: string, presented: string) {
+    const key = `${id}|${presented}`;
+    const last = this.mismatchesRecorded.get(key) ?? 0;
+    if (Date.now() - last < 15 * 60_000) return;
+    this.mismatchesRecorded.set(key, Date.now());
+    await this.events.record({
+      type: 'host.key-mismatch',
+      message:
+        `${kind} ${name}: SSH host key mismatch, expected ${expected}, the server presented ${presented}; ` +
+        'connection refused, no credentials sent',
+      ...(kind === 'host' ? { hostId: id } : {}),
+      data: { target: kind, [kind === 'host' ? 'hostId' : 'storageBackendId']: id, expected, presented },
+    });
   }
 
   private async closeRemote(r: Remote): Promise<void> {
@@ -217,13 +271,16 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     if (!sealed) throw new HostUnreachable(`host ${host.name} has no SSH key registered`);
     const privateKey = this.secrets.open(sealed);
     const sshHost = host.sshAddress ?? host.address;
-    const executor = new SshExecutor({
-      host: sshHost,
-      port: host.sshPort,
-      username: host.sshUser,
-      privateKey,
-      label: host.name,
-    });
+    const executor = new SshExecutor(
+      {
+        host: sshHost,
+        port: host.sshPort,
+        username: host.sshUser,
+        privateKey,
+        label: host.name,
+      },
+      this.hostKeyCheck('host', host.id, host.name),
+    );
     const docker = new Docker({
       protocol: 'http',
       host: 'docker',

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CreateTenantCommand,
@@ -19,6 +19,7 @@ import {
   RegisterHostCommand,
   RegisterStorageBackendCommand,
   RetryOperationUseCase,
+  SetHostKeyCommand,
   StorageBackendUseCases,
   toBackupView,
 } from '@app/domain';
@@ -33,6 +34,7 @@ import {
   IssueApiKeyDto,
   MoveDatabaseDto,
   RegisterHostDto,
+  SetHostKeyDto,
   RegisterStorageBackendDto,
 } from './admin.dto';
 
@@ -105,6 +107,12 @@ export class AdminHostsController {
   @Get(':id')
   get(@Param('id', UuidOr404) id: string) {
     return this.hosts.get(id);
+  }
+
+  /** Confirms the key recorded on first contact, or replaces the pinned one. */
+  @Put(':id/host-key')
+  setHostKey(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetHostKeyDto) {
+    return this.hosts.setHostKey(id, SetHostKeyCommand.create({ ...body }), actorOf(p));
   }
 
   @Delete(':id')
@@ -205,5 +213,11 @@ export class AdminStorageController {
   @Get(':id')
   get(@Param('id', UuidOr404) id: string) {
     return this.backends.get(id);
+  }
+
+  /** Confirms the key recorded on first contact, or replaces the pinned one. */
+  @Put(':id/host-key')
+  setHostKey(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetHostKeyDto) {
+    return this.backends.setHostKey(id, SetHostKeyCommand.create({ ...body }), actorOf(p));
   }
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   ApplyRebalanceCommand,
   CreateTenantCommand,
@@ -8,6 +8,7 @@ import {
   IssueApiKeyCommand,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  SetHostKeyCommand,
   UpdatePlacementSettingsCommand,
 } from '@app/domain';
 
@@ -15,6 +16,7 @@ export class CreateTenantDto extends OmitType(CreateTenantCommand, [] as const) 
 export class IssueApiKeyDto extends OmitType(IssueApiKeyCommand, [] as const) {}
 export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) {}
 export class RegisterStorageBackendDto extends OmitType(RegisterStorageBackendCommand, [] as const) {}
+export class SetHostKeyDto extends OmitType(SetHostKeyCommand, [] as const) {}
 
 export class AdminDatabasesQueryDto {
   @IsOptional()
@@ -66,6 +68,24 @@ export class AdminBackupsQueryDto {
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+}
+
+export class EventsQueryDto {
+  @ApiPropertyOptional({ description: 'e.g. host.key-mismatch' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9.-]{0,99}$/, { message: 'type must be an event type like host.key-mismatch' })
+  type?: string;
+
+  @IsOptional()
+  @IsUUID()
+  hostId?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
 }
 
 export class AuditQueryDto {

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AuditLog, FleetOverviewUseCase, StorageInventoryUseCase } from '@app/domain';
+import { AuditLog, FleetOverviewUseCase, ListEventsUseCase, StorageInventoryUseCase } from '@app/domain';
 import { OperatorOnly } from '../auth/auth.decorators';
-import { AuditQueryDto } from './admin.dto';
+import { AuditQueryDto, EventsQueryDto } from './admin.dto';
 
 @ApiTags('admin: fleet')
 @ApiBearerAuth()
@@ -13,6 +13,7 @@ export class AdminFleetController {
     private readonly overview: FleetOverviewUseCase,
     private readonly storage: StorageInventoryUseCase,
     private readonly audit: AuditLog,
+    private readonly events: ListEventsUseCase,
   ) {}
 
   /** Hosts up/down, databases by status, failovers of the last 24 h, capacity per host. */
@@ -31,5 +32,11 @@ export class AdminFleetController {
   @Get('audit')
   listAudit(@Query() q: AuditQueryDto) {
     return this.audit.list(q);
+  }
+
+  /** Fleet events, newest first (e.g. ?type=host.key-mismatch: impostors refused at a host's address). */
+  @Get('events')
+  listEvents(@Query() q: EventsQueryDto) {
+    return this.events.execute(q);
   }
 }

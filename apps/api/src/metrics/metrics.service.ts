@@ -7,6 +7,8 @@ import { CommonEnv, ENV } from '@app/config';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
+  EVENT_REPOSITORY,
+  EventRepository,
   FLEET_QUERIES,
   FleetQueries,
   HOST_REPOSITORY,
@@ -76,6 +78,7 @@ export class MetricsService {
     @Inject(ENV) private readonly env: CommonEnv,
     @Inject(FLEET_QUERIES) private readonly fleet: FleetQueries,
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbaas_api_' });
     this.fleetMetrics();
@@ -86,6 +89,16 @@ export class MetricsService {
       this.databases,
       this.env.QUEUE_PREFIX,
     ];
+    const eventRepo = this.events;
+    new Counter({
+      name: 'dbaas_host_key_mismatches_total',
+      help: 'SSH connections refused because the server presented another key than the pinned one (host.key-mismatch events)',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        this.inc(await eventRepo.countByType('host.key-mismatch'));
+      },
+    });
     new Gauge({
       name: 'dbaas_queue_jobs',
       help: 'Jobs in the queue by state',

@@ -73,6 +73,10 @@ interface HostBase {
   sshAddress: string | null;
   sshPort: number;
   sshUser: string;
+  /** The SSH server's pinned key (OpenSSH SHA256 fingerprint); null until given or first seen. */
+  hostKeyFingerprint: string | null;
+  /** 'first-contact': recorded on the first connection, for the operator to confirm. */
+  hostKeyPinnedBy: 'operator' | 'first-contact' | null;
   labels: Record<string, string>;
   capacity: HostCapacity;
   storageDriver: string;

@@ -86,6 +86,11 @@ export interface HostRepository {
   /** Ids of the hosts that have an SSH key registered (without reading the keys). */
   idsWithKey(): Promise<Set<string>>;
   update(id: string, patch: Partial<HostEntity>): Promise<void>;
+  /**
+   * Pins the SSH host key. `firstContact`: only if none is pinned yet (trust on first use; two workers racing
+   * both see one winner), else it replaces the pin (the operator's word). True when written.
+   */
+  pinHostKey(id: string, fingerprint: string, firstContact: boolean): Promise<boolean>;
   /** Moves the host to `to` only if its status is one of `from` (so two workers never both act on it). */
   transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null): Promise<boolean>;
   delete(id: string): Promise<void>;
@@ -219,7 +224,8 @@ export interface OperationRepository {
 export const EVENT_REPOSITORY = Symbol('EVENT_REPOSITORY');
 export interface EventRepository {
   record(event: Partial<EventEntity> & { type: string; message: string }): Promise<void>;
-  list(filter: { databaseId?: string; limit: number }): Promise<EventEntity[]>;
+  list(filter: { databaseId?: string; hostId?: string; type?: string; limit: number }): Promise<EventEntity[]>;
+  countByType(type: string): Promise<number>;
 }
 
 export const STORAGE_BACKEND_REPOSITORY = Symbol('STORAGE_BACKEND_REPOSITORY');
@@ -229,6 +235,11 @@ export interface StorageBackendRepository {
   get(id: string): Promise<StorageBackendEntity | null>;
   findByName(name: string): Promise<StorageBackendEntity | null>;
   getSealedKey(id: string): Promise<string | null>;
+  /**
+   * Pins the SSH host key. `firstContact`: only if none is pinned yet (trust on first use; two workers racing
+   * both see one winner), else it replaces the pin (the operator's word). True when written.
+   */
+  pinHostKey(id: string, fingerprint: string, firstContact: boolean): Promise<boolean>;
 }
 
 export const LUN_REPOSITORY = Symbol('LUN_REPOSITORY');

@@ -2,3 +2,4 @@ export * from './command';
 export * from './patterns';
 export * from './validators';
 export * from './timeout';
+export * from './host-key';

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Length, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { HOST_KEY_FINGERPRINT_MESSAGE, parseHostKeyFingerprint } from './host-key';
 import { NAME_MESSAGE, NAME_PATTERN } from './patterns';
 
 // Field validators shared by the commands that take network and SSH access details (hosts, storage
@@ -23,6 +24,16 @@ export const IsPrivateKey = () =>
     MaxLength(16384),
     Matches(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'sshPrivateKey must be a PEM/OpenSSH private key' }),
   );
+
+/** The SSH server's host key fingerprint (SHA256:…), pinned so an impostor at the address gets no credentials. */
+export const IsHostKeyFingerprint = () =>
+  ValidateBy({
+    name: 'isHostKeyFingerprint',
+    validator: {
+      validate: (v: unknown) => parseHostKeyFingerprint(v) !== null,
+      defaultMessage: () => HOST_KEY_FINGERPRINT_MESSAGE,
+    },
+  });
 
 /** A resource name (database, tenant, host, backend): 3-40 chars of [a-z0-9-], starting with a letter. */
 export const IsResourceName = () =>

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
+import { HostKeyCheck, hostKeyVerifier } from './host-key';
 import { maskSecrets, TailBuffer } from './local-executor';
 
 export interface SshTarget {
@@ -41,7 +42,11 @@ export class SshExecutor implements CommandExecutor {
   /** The last command lines sent, for tests and debugging (bounded). */
   readonly sent: string[] = [];
 
-  constructor(private readonly target: SshTarget) {}
+  /** `hostKey`: checks the server's key before authenticating (without it, any key is accepted: tests only). */
+  constructor(
+    private readonly target: SshTarget,
+    private readonly hostKey?: HostKeyCheck,
+  ) {}
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     const line = sshCommandLine(argv);
@@ -177,8 +182,11 @@ export class SshExecutor implements CommandExecutor {
 
   private async connection(): Promise<NodeSSH> {
     if (this.ssh?.isConnected()) return this.ssh;
+    // Checked before authentication: an impostor at the address never sees a signature, password or command.
+    const hostKey = this.hostKey && hostKeyVerifier(this.target.label, this.hostKey);
     this.connecting ??= new NodeSSH()
       .connect({
+        hostVerifier: hostKey?.verify,
         host: this.target.host,
         port: this.target.port,
         username: this.target.username,
@@ -193,6 +201,9 @@ export class SshExecutor implements CommandExecutor {
           if (this.ssh === ssh) this.ssh = undefined;
         });
         return ssh;
+      })
+      .catch((err: Error) => {
+        throw hostKey?.refusal() ?? err;
       })
       .finally(() => (this.connecting = undefined));
     return this.connecting;

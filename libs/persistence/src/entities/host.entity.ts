@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
+export type HostKeyPinnedBy = 'operator' | 'first-contact';
 export type HostConnection = 'local' | 'ssh';
 export type HostStatus = 'active' | 'draining' | 'down' | 'fenced';
 /** How the control plane powers a host off before taking its databases over. */
@@ -39,6 +40,10 @@ export class HostEntity {
   @Column({ name: 'ssh_user', type: 'text', default: 'root' }) sshUser!: string;
   // Sealed with the master key; never returned by the API.
   @Column({ name: 'ssh_private_key', type: 'text', nullable: true, select: false }) sshPrivateKey!: string | null;
+  // The SSH server's host key (OpenSSH SHA256 fingerprint): every connection checks it before sending credentials.
+  @Column({ name: 'host_key_fingerprint', type: 'text', nullable: true }) hostKeyFingerprint!: string | null;
+  // 'operator': given at registration or confirmed since; 'first-contact': recorded on first use, to confirm.
+  @Column({ name: 'host_key_pinned_by', type: 'text', nullable: true }) hostKeyPinnedBy!: HostKeyPinnedBy | null;
   @Column({ type: 'jsonb', default: {} }) labels!: Record<string, string>;
   @Column({ type: 'jsonb' }) capacity!: HostCapacity;
   @Column({ name: 'storage_driver', type: 'text', default: 'directory' }) storageDriver!: string;

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { HostKeyPinnedBy } from './host.entity';
 
 /** A storage server: LVM volume group carved into LUNs, exported over iSCSI (LIO). */
 @Entity('storage_backends')
@@ -13,6 +14,10 @@ export class StorageBackendEntity {
   @Column({ name: 'ssh_port', type: 'int', default: 22 }) sshPort!: number;
   @Column({ name: 'ssh_user', type: 'text', default: 'root' }) sshUser!: string;
   @Column({ name: 'ssh_private_key', type: 'text', nullable: true, select: false }) sshPrivateKey!: string | null;
+  // The SSH server's host key (OpenSSH SHA256 fingerprint): every connection checks it before sending credentials.
+  @Column({ name: 'host_key_fingerprint', type: 'text', nullable: true }) hostKeyFingerprint!: string | null;
+  // 'operator': given at registration or confirmed since; 'first-contact': recorded on first use, to confirm.
+  @Column({ name: 'host_key_pinned_by', type: 'text', nullable: true }) hostKeyPinnedBy!: HostKeyPinnedBy | null;
   @Column({ name: 'volume_group', type: 'text' }) volumeGroup!: string;
   // When set, LUNs are thin volumes of this pool: space is used as written, so LUNs can be over-provisioned.
   @Column({ name: 'thin_pool', type: 'text', nullable: true }) thinPool!: string | null;

@@ -4,6 +4,7 @@ import { HighAvailability1795500000000 } from './1795500000000-HighAvailability'
 import { DataMobility1795600000000 } from './1795600000000-DataMobility';
 import { AdminConsole1795700000000 } from './1795700000000-AdminConsole';
 import { PlacementAndLimits1795800000000 } from './1795800000000-PlacementAndLimits';
+import { HostKeys1795870000000 } from './1795870000000-HostKeys';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   DataMobility1795600000000,
   AdminConsole1795700000000,
   PlacementAndLimits1795800000000,
+  HostKeys1795870000000,
 ];

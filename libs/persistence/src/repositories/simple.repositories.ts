@@ -119,6 +119,13 @@ export class TypeOrmHostRepository implements HostRepository {
   async update(id: string, patch: Partial<HostEntity>) {
     await this.repo.update({ id }, patch);
   }
+  async pinHostKey(id: string, fingerprint: string, firstContact: boolean) {
+    const res = await this.repo.update(firstContact ? { id, hostKeyFingerprint: IsNull() } : { id }, {
+      hostKeyFingerprint: fingerprint,
+      hostKeyPinnedBy: firstContact ? 'first-contact' : 'operator',
+    });
+    return (res.affected ?? 0) > 0;
+  }
   async transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null) {
     const res = await this.repo.update({ id, status: In(from) }, { status: to, statusReason: reason });
     return (res.affected ?? 0) > 0;
@@ -279,11 +286,18 @@ export class TypeOrmEventRepository implements EventRepository {
   async record(event: Partial<EventEntity> & { type: string; message: string }) {
     await this.repo.insert(event as QueryDeepPartialEntity<EventEntity>);
   }
-  list(filter: { databaseId?: string; limit: number }) {
+  list(filter: { databaseId?: string; hostId?: string; type?: string; limit: number }) {
     return this.repo.find({
-      where: filter.databaseId ? { databaseId: filter.databaseId } : {},
+      where: {
+        ...(filter.databaseId ? { databaseId: filter.databaseId } : {}),
+        ...(filter.hostId ? { hostId: filter.hostId } : {}),
+        ...(filter.type ? { type: filter.type } : {}),
+      },
       order: { createdAt: 'DESC' },
       take: filter.limit,
     });
+  }
+  countByType(type: string) {
+    return this.repo.countBy({ type });
   }
 }

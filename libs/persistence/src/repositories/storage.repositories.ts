@@ -23,6 +23,13 @@ export class TypeOrmStorageBackendRepository implements StorageBackendRepository
   getSealedKey(id: string) {
     return readHidden(this.repo, id, 'sshPrivateKey');
   }
+  async pinHostKey(id: string, fingerprint: string, firstContact: boolean) {
+    const res = await this.repo.update(firstContact ? { id, hostKeyFingerprint: IsNull() } : { id }, {
+      hostKeyFingerprint: fingerprint,
+      hostKeyPinnedBy: firstContact ? 'first-contact' : 'operator',
+    });
+    return (res.affected ?? 0) > 0;
+  }
 }
 
 @Injectable()

@@ -63,6 +63,24 @@ function HostBody({ host, onChanged }: { host: HostDetail; onChanged: () => void
                 </span>
               )}
             </dd>
+            {host.connection === 'ssh' && (
+              <>
+                <dt>Host key</dt>
+                <dd>
+                  {host.hostKeyFingerprint ? (
+                    <span className="mono">{host.hostKeyFingerprint}</span>
+                  ) : (
+                    <span className="muted">not seen yet</span>
+                  )}
+                  {host.hostKeyPinnedBy === 'first-contact' && (
+                    <span className="muted">
+                      {' '}
+                      recorded on first contact: confirm it (PUT /admin/v1/hosts/:id/host-key)
+                    </span>
+                  )}
+                </dd>
+              </>
+            )}
             <dt>Storage</dt>
             <dd>
               {host.storageDriver} <span className="mono muted">{host.dataRoot}</span>

@@ -23,7 +23,8 @@ import {
 } from '../../ports';
 import { HostException, HostExceptionCode } from '../host.exception';
 import { HostChecks, hostChecks } from '../host-checks';
-import { RegisterHostCommand } from './register-host.command';
+import { parseHostKeyFingerprint } from '../../shared';
+import { RegisterHostCommand, SetHostKeyCommand } from './register-host.command';
 
 export type HostView = Omit<HostEntity, 'sshPrivateKey'> & {
   hasSshKey: boolean;
@@ -96,6 +97,8 @@ export class HostUseCases {
       sshPort: cmd.sshPort ?? 22,
       sshUser: cmd.sshUser ?? 'root',
       sshPrivateKey: cmd.sshPrivateKey ? this.secrets.seal(cmd.sshPrivateKey) : null,
+      hostKeyFingerprint: cmd.hostKeyFingerprint ? parseHostKeyFingerprint(cmd.hostKeyFingerprint) : null,
+      hostKeyPinnedBy: cmd.hostKeyFingerprint ? 'operator' : null,
       labels: cmd.labels ?? {},
       capacity: { cpus: cmd.capacity.cpus, memoryMb: cmd.capacity.memoryMb, diskGb: cmd.capacity.diskGb },
       storageDriver,
@@ -170,6 +173,22 @@ export class HostUseCases {
     };
   }
 
+  /** The operator confirms the key recorded on first contact, or replaces it (a host reinstalled, its key rotated). */
+  async setHostKey(id: string, cmd: SetHostKeyCommand, actor: string): Promise<HostView> {
+    const host = await this.hosts.get(id);
+    if (!host) throw new HostException(HostExceptionCode.NotFound, 'host not found');
+    const fingerprint = parseHostKeyFingerprint(cmd.hostKeyFingerprint)!;
+    await this.hosts.pinHostKey(id, fingerprint, false);
+    await this.events.record({
+      type: 'host.key-pinned',
+      message: `host ${host.name}: SSH host key ${fingerprint} pinned by ${actor} (was ${host.hostKeyFingerprint ?? 'none'})`,
+      hostId: id,
+      data: { previous: host.hostKeyFingerprint, fingerprint },
+    });
+    const updated = (await this.hosts.get(id))!;
+    return toHostView(updated, !!(await this.hosts.getSealedKey(id)));
+  }
+
   async remove(id: string, actor: string): Promise<void> {
     const host = await this.hosts.get(id);
     if (!host) throw new HostException(HostExceptionCode.NotFound, 'host not found');
@@ -203,6 +222,8 @@ export class HostUseCases {
       sshPort: 22,
       sshUser: 'root',
       sshPrivateKey: null,
+      hostKeyFingerprint: null,
+      hostKeyPinnedBy: null,
       labels: { hypervisor: 'local' },
       capacity: { cpus: cpus().length, memoryMb: Math.floor(totalmem() / 2 ** 20), diskGb },
       storageDriver: 'directory',

@@ -13,7 +13,16 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { FencingConfig } from '@app/persistence/entities';
-import { Command, IsAddress, IsPort, IsPrivateKey, IsSshUser, IsResourceName, LABEL_PATTERN } from '../../shared';
+import {
+  Command,
+  IsAddress,
+  IsHostKeyFingerprint,
+  IsPort,
+  IsPrivateKey,
+  IsSshUser,
+  IsResourceName,
+  LABEL_PATTERN,
+} from '../../shared';
 
 export class HostCapacityInput {
   @IsNumber()
@@ -79,6 +88,12 @@ const IsFencing = () =>
     },
   });
 
+/** Confirms or replaces a host's (or storage backend's) pinned SSH host key. */
+export class SetHostKeyCommand extends Command {
+  @IsHostKeyFingerprint()
+  hostKeyFingerprint!: string;
+}
+
 export class RegisterHostCommand extends Command {
   @IsResourceName()
   name!: string;
@@ -108,6 +123,12 @@ export class RegisterHostCommand extends Command {
   @IsOptional()
   @IsPrivateKey()
   sshPrivateKey?: string;
+
+  // The SSH server's key (`ssh-keygen -lf` of its host key). Without it, the first connection records the key
+  // presented (trust on first use) and the view shows it for the operator to confirm.
+  @IsOptional()
+  @IsHostKeyFingerprint()
+  hostKeyFingerprint?: string;
 
   @IsOptional()
   @IsLabels()

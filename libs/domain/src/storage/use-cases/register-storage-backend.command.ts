@@ -1,5 +1,13 @@
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { Command, IsAddress, IsPort, IsPrivateKey, IsResourceName, IsSshUser } from '../../shared';
+import {
+  Command,
+  IsAddress,
+  IsHostKeyFingerprint,
+  IsPort,
+  IsPrivateKey,
+  IsResourceName,
+  IsSshUser,
+} from '../../shared';
 
 export class RegisterStorageBackendCommand extends Command {
   @IsResourceName()
@@ -26,6 +34,12 @@ export class RegisterStorageBackendCommand extends Command {
 
   @IsPrivateKey()
   sshPrivateKey!: string;
+
+  // The SSH server's key (`ssh-keygen -lf` of its host key). Without it, the first connection records the key
+  // presented (trust on first use) and the view shows it for the operator to confirm.
+  @IsOptional()
+  @IsHostKeyFingerprint()
+  hostKeyFingerprint?: string;
 
   @Matches(/^[a-z0-9][a-z0-9_.+-]{0,62}$/, { message: 'volumeGroup must be an LVM volume group name' })
   volumeGroup!: string;

@@ -11,6 +11,8 @@ import {
   STORAGE_BACKEND_REPOSITORY,
   StorageBackendRepository,
 } from '../../ports';
+import { parseHostKeyFingerprint } from '../../shared';
+import { SetHostKeyCommand } from '../../hosts/use-cases/register-host.command';
 import { RegisterStorageBackendCommand } from './register-storage-backend.command';
 
 export enum StorageExceptionCode {
@@ -60,6 +62,8 @@ export class StorageBackendUseCases {
       sshPort: cmd.sshPort ?? 22,
       sshUser: cmd.sshUser ?? 'root',
       sshPrivateKey: this.secrets.seal(cmd.sshPrivateKey),
+      hostKeyFingerprint: cmd.hostKeyFingerprint ? parseHostKeyFingerprint(cmd.hostKeyFingerprint) : null,
+      hostKeyPinnedBy: cmd.hostKeyFingerprint ? 'operator' : null,
       volumeGroup: cmd.volumeGroup,
       thinPool: cmd.thinPool ?? null,
       iqnPrefix: cmd.iqnPrefix ?? `iqn.2026-11.io.dbaas.${cmd.name.replace(/[^a-z0-9]/g, '')}`,
@@ -70,6 +74,20 @@ export class StorageBackendUseCases {
       message: `storage backend ${b.name} registered by ${actor}`,
     });
     return view(b);
+  }
+
+  /** The operator confirms the key recorded on first contact, or replaces it. */
+  async setHostKey(id: string, cmd: SetHostKeyCommand, actor: string): Promise<StorageBackendView> {
+    const b = await this.backends.get(id);
+    if (!b) throw new StorageException(StorageExceptionCode.NotFound, 'storage backend not found');
+    const fingerprint = parseHostKeyFingerprint(cmd.hostKeyFingerprint)!;
+    await this.backends.pinHostKey(id, fingerprint, false);
+    await this.events.record({
+      type: 'storage-backend.key-pinned',
+      message: `storage backend ${b.name}: SSH host key ${fingerprint} pinned by ${actor} (was ${b.hostKeyFingerprint ?? 'none'})`,
+      data: { storageBackendId: id, previous: b.hostKeyFingerprint, fingerprint },
+    });
+    return view((await this.backends.get(id))!);
   }
 
   async list(): Promise<StorageBackendView[]> {

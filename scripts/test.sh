@@ -10,6 +10,8 @@ LOG_TAG=test
 prepare_platform
 # The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
 need_pkg chromium fonts-dejavu-core
+# The SSH session tests break a real OpenSSH server on 127.0.0.1 (test/support/sshd.ts).
+need_pkg openssh-server
 
 mkdir -p test-artifacts
 tap=test-artifacts/results.tap

@@ -36,15 +36,28 @@ step_begin "migrating the metadata database"
 run_logged "$DBAAS_LOG_DIR/migrate.log" node dist/apps/api/main.js migrate || step_fail "migration failed"
 step_end
 
-# (Re)start the two processes in the background; the pid files let scripts/down.sh stop them.
+# (Re)start the two processes, each under scripts/supervise.sh: started again within seconds when it dies (or,
+# for the API, stops answering /healthz), restarts counted in $RUN_DIR/NAME.restarts. The pid files hold the
+# supervisors' pids: scripts/down.sh stops them, and they stop their program.
+stop_proc() {
+  local pidf=$RUN_DIR/$1.pid pid
+  [ -f "$pidf" ] || return 0
+  pid=$(cat "$pidf")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$pidf"
+}
 start_proc() {
-  local name=$1 script=$2 pidf=$RUN_DIR/$1.pid
-  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then kill "$(cat "$pidf")"; sleep 1; fi
-  setsid nohup node "$script" >>"$DBAAS_LOG_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$pidf"
+  local name=$1 script=$2
+  shift 2
+  stop_proc "$name"
+  setsid nohup bash scripts/supervise.sh --name "$name" --restarts "$RUN_DIR/$name.restarts" "$@" \
+    -- "$(command -v node)" "$script" >>"$DBAAS_LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
 }
 step_begin "starting the API on 127.0.0.1:$API_PORT and the worker"
-start_proc api dist/apps/api/main.js
+start_proc api dist/apps/api/main.js --health "curl -fsS -m 4 http://127.0.0.1:$API_PORT/healthz"
 start_proc worker dist/apps/worker/main.js
 wait_for -t 60 curl -fsS "http://127.0.0.1:$API_PORT/healthz" || step_fail "the API did not come up; see $DBAAS_LOG_DIR/api.log"
 step_end

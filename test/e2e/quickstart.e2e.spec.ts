@@ -10,6 +10,17 @@ import { freePort } from '../support/stack';
 
 const ROOT = resolve(__dirname, '../..');
 
+/** The programs a supervisor (scripts/supervise.sh, pid in run/NAME.pid) runs now. */
+function supervised(state: string, name: string): number[] {
+  const sup = readFileSync(join(state, 'run', `${name}.pid`), 'utf8').trim();
+  return readFileSync(`/proc/${sup}/task/${sup}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`apps/${name}/main.js`));
+}
+
 /** Runs a bash script with `env`; resolves with its output, whatever its exit code. */
 function bash(
   script: string,
@@ -92,7 +103,8 @@ describe('the quickstart on a fresh state directory, umask 077', () => {
     assert.equal(up.code, 0, `up.sh exited ${up.code}:\n${up.err.slice(-4000)}`);
     console.log(`quickstart: up.sh on a fresh state directory in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // The condition under test: the platform's processes did inherit the restrictive umask.
-    const workerPid = readFileSync(join(state, 'run', 'worker.pid'), 'utf8').trim();
+    const [workerPid] = supervised(state, 'worker');
+    assert.ok(workerPid, 'the worker runs under its supervisor');
     assert.match(readFileSync(`/proc/${workerPid}/status`, 'utf8'), /^Umask:\s+0077$/m);
 
     const t1 = Date.now();
@@ -146,5 +158,24 @@ describe('the quickstart on a fresh state directory, umask 077', () => {
       execFile('docker', ['ps', '-aq', '--filter', `label=dbaas.database=${db.id}`], (_e, out) => res(out.trim())),
     );
     assert.equal(left, '', 'no container left');
+  });
+
+  test('a killed worker is running again within 10 s (scripts/supervise.sh)', async () => {
+    const [before] = supervised(state, 'worker');
+    assert.ok(before, 'a worker runs');
+    const log = join(state, 'log', 'worker.log');
+    const readyBefore = readFileSync(log, 'utf8').split('worker running').length;
+    const killedAt = Date.now();
+    process.kill(before, 'SIGKILL');
+    let after: number | undefined;
+    while (Date.now() - killedAt < 10_000) {
+      [after] = supervised(state, 'worker');
+      if (after && after !== before && readFileSync(log, 'utf8').split('worker running').length > readyBefore) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(after && after !== before, 'a new worker process');
+    assert.ok(readFileSync(log, 'utf8').split('worker running').length > readyBefore, 'and it is running its queue');
+    console.log(`quickstart: worker killed, back and running in ${Date.now() - killedAt} ms`);
+    assert.equal(readFileSync(join(state, 'run', 'worker.restarts'), 'utf8').trim(), '1');
   });
 });

@@ -120,6 +120,25 @@ export class Stack {
     return w;
   }
 
+  /** A worker run by the quickstart's supervisor (scripts/supervise.sh), restarts counted in `restartsFile`. */
+  startSupervisedWorker(restartsFile: string): ChildProcess {
+    const w = this.spawn(`worker-supervised-${this.workers.length}`, [], { ...this.opts.worker }, [
+      'bash',
+      [
+        'scripts/supervise.sh',
+        '--name',
+        'worker',
+        '--restarts',
+        restartsFile,
+        '--',
+        process.execPath,
+        'dist/apps/worker/main.js',
+      ],
+    ]);
+    this.workers.push(w);
+    return w;
+  }
+
   killWorker(w: ChildProcess): void {
     w.kill('SIGKILL');
   }
@@ -228,13 +247,20 @@ export class Stack {
     rmSync(this.dataRoot, { recursive: true, force: true });
   }
 
-  private spawn(label: string, args: string[], extra: Record<string, string> = {}): ChildProcess {
+  private spawn(
+    label: string,
+    args: string[],
+    extra: Record<string, string> = {},
+    command?: [string, string[]],
+  ): ChildProcess {
     mkdirSync(ARTIFACTS, { recursive: true });
     const log = createWriteStream(join(ARTIFACTS, `${this.opts.name}-${this.id}-${label}.log`));
     // Through a shell only to hand down a umask, as a caller's shell would; exec keeps the child's pid node's.
-    const [cmd, argv] = this.opts.umask
-      ? ['/bin/sh', ['-c', 'umask "$0" && exec "$@"', this.opts.umask, process.execPath, ...args]]
-      : [process.execPath, args];
+    const [cmd, argv] =
+      command ??
+      (this.opts.umask
+        ? ['/bin/sh', ['-c', 'umask "$0" && exec "$@"', this.opts.umask, process.execPath, ...args]]
+        : [process.execPath, args]);
     const child = spawn(cmd, argv, {
       cwd: ROOT,
       env: { ...process.env, ...this.env, ...extra },

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiEnv, EnvValidationError, loadEnv, CommonEnv } from '@app/config';
+import { keepRunningOnStrayRejections, recordProcessStart } from '@app/jobs';
 import { dataSourceOptions } from '@app/persistence';
 import { apiModule } from './app.module';
 import { AuditRecorder } from './audit/audit-recorder.service';
@@ -23,6 +24,7 @@ async function migrate(): Promise<void> {
 
 async function serve(): Promise<void> {
   const env = loadEnv(ApiEnv);
+  keepRunningOnStrayRejections('Api');
   const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), adapter, {
     logger: ['error', 'warn', 'log', ...(env.LOG_LEVEL === 'debug' ? (['debug'] as const) : [])],
@@ -49,6 +51,7 @@ async function serve(): Promise<void> {
   );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(env.API_PORT, env.API_HOST);
+  await recordProcessStart(app, 'api', env.QUEUE_PREFIX);
   Logger.log(`API listening on http://${env.API_HOST}:${env.API_PORT} (docs at /docs)`, 'Main');
 }
 

@@ -1,2 +1,3 @@
 export * from './job.contract';
 export * from './jobs.module';
+export * from './process-policy';

@@ -51,3 +51,9 @@ export interface JobQueue {
 
 /** Redis hash where workers count finished job attempts (`<job>|<result>` → n), read by the API's /metrics. */
 export const jobCounterKey = (prefix: string) => `${prefix}:metrics:jobs`;
+
+/**
+ * Redis hash where the API and worker processes count their starts (`api`/`worker` → n), read by /metrics: a
+ * start after the first is a restart by the supervisor (systemd or scripts/supervise.sh), whichever it is.
+ */
+export const processStartsKey = (prefix: string) => `${prefix}:metrics:starts`;

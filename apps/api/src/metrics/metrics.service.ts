@@ -16,7 +16,7 @@ import {
   OPERATION_REPOSITORY,
   OperationRepository,
 } from '@app/domain';
-import { QueueName, jobCounterKey } from '@app/jobs';
+import { QueueName, jobCounterKey, processStartsKey } from '@app/jobs';
 import type { ContainerSeries, DatabaseSeries, DurationSeries } from '@app/domain';
 
 interface HostRow {
@@ -121,6 +121,17 @@ export class MetricsService {
           const [job, result] = field.split('|');
           this.inc({ job, result }, Number(n));
         }
+      },
+    });
+    new Counter({
+      name: 'dbaas_process_starts_total',
+      help: 'Starts of the API and worker processes (all replicas); each after the first is a supervisor restart',
+      labelNames: ['process'],
+      registers: [this.registry],
+      async collect() {
+        const all = await jobQueue.client.hgetall(processStartsKey(prefix));
+        this.reset();
+        for (const [name, n] of Object.entries(all)) this.inc({ process: name }, Number(n));
       },
     });
     new Gauge({

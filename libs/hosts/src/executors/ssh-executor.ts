@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
-import type { ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
 import { HostKeyCheck, hostKeyVerifier } from './host-key';
 import { maskSecrets, TailBuffer } from './local-executor';
@@ -14,6 +14,15 @@ export interface SshTarget {
   /** For logs and errors: never the key. */
   label: string;
 }
+
+/** How a silent host is detected: no answer to this many keepalives sent this often ends the session. */
+export interface SshSessionOptions {
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+}
+
+/** A call cut off because its SSH session went down (reset, keepalive timeout, host gone): the next call reconnects. */
+export class SshSessionLost extends Error {}
 
 const SAFE = /^[A-Za-z0-9_/.,:=@%+-]+$/;
 
@@ -41,11 +50,14 @@ export class SshExecutor implements CommandExecutor {
   private connecting?: Promise<NodeSSH>;
   /** The last command lines sent, for tests and debugging (bounded). */
   readonly sent: string[] = [];
+  /** Why each connection ended ('error' comes before 'close'): the reason calls cut off by it report. */
+  private readonly lost = new WeakMap<Client, Error>();
 
   /** `hostKey`: checks the server's key before authenticating (without it, any key is accepted: tests only). */
   constructor(
     private readonly target: SshTarget,
     private readonly hostKey?: HostKeyCheck,
+    private readonly session: SshSessionOptions = {},
   ) {}
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
@@ -54,24 +66,34 @@ export class SshExecutor implements CommandExecutor {
     this.sent.push(sshCommandLine(argv.map((a) => maskSecrets(a, opts.secrets))));
     if (this.sent.length > 50) this.sent.shift();
     const ssh = await this.connection();
+    const conn = this.client(ssh, argv[0]);
     const timeoutMs = opts.timeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     let channel: { close(): void } | undefined;
+    let timedOut = false;
     try {
       const res = await Promise.race([
         ssh.execCommand(line, { stdin: opts.input, onChannel: (c) => (channel = c) }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`${argv[0]} timed out after ${timeoutMs} ms on ${this.target.label}`)),
-            timeoutMs,
-          );
+          timer = setTimeout(() => {
+            timedOut = true;
+            reject(new Error(`${argv[0]} timed out after ${timeoutMs} ms on ${this.target.label}`));
+          }, timeoutMs);
         }),
       ]);
+      // A channel closed with neither exit status nor signal: the connection went down under the command.
+      const cause = this.lost.get(conn);
+      if (res.code === null && res.signal === null && cause) throw this.cutOff(argv[0], cause);
       return { exitCode: res.code ?? -1, stdout: res.stdout, stderr: maskSecrets(res.stderr, opts.secrets) };
     } catch (err) {
       channel?.close();
       if (!ssh.isConnected()) this.ssh = undefined;
-      throw err;
+      if (timedOut || err instanceof SshSessionLost) throw err;
+      const lost = this.lost.get(conn);
+      if (lost) throw this.cutOff(argv[0], lost);
+      throw new Error(`${argv[0]} on ${this.target.label}: ${maskSecrets((err as Error).message, opts.secrets)}`, {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -86,7 +108,7 @@ export class SshExecutor implements CommandExecutor {
     this.sent.push(sshCommandLine(argv.map((a) => maskSecrets(a, opts.secrets))));
     if (this.sent.length > 50) this.sent.shift();
     const ssh = await this.connection();
-    const conn = ssh.connection!;
+    const conn = this.client(ssh, argv[0]);
     let channel: ClientChannel;
     try {
       channel = await new Promise<ClientChannel>((resolve, reject) =>
@@ -119,7 +141,8 @@ export class SshExecutor implements CommandExecutor {
       // ssh2 emits 'close' (with the exit code) after the channel closed and its stdout was read to the end.
       const onConnClose = () => {
         channel.resume();
-        finish(exitCode === null ? `connection to ${label} lost` : undefined);
+        const why = this.lost.get(conn);
+        finish(exitCode === null ? `connection to ${label} lost${why ? ` (${why.message})` : ''}` : undefined);
       };
       channel.once('close', (code: number | null) => {
         if (typeof code === 'number') exitCode = code;
@@ -151,7 +174,7 @@ export class SshExecutor implements CommandExecutor {
       socket.on('error', () => socket.destroy());
       this.connection()
         .then((ssh) => {
-          ssh.connection!.forwardOut('127.0.0.1', 0, targetHost, targetPort, (err, stream) => {
+          this.client(ssh, 'forward').forwardOut('127.0.0.1', 0, targetHost, targetPort, (err, stream) => {
             if (err) return socket.destroy();
             stream.on('error', () => socket.destroy());
             socket.pipe(stream).pipe(socket);
@@ -169,13 +192,15 @@ export class SshExecutor implements CommandExecutor {
    * (direct-streamlocal): one round trip, no process started on the host, no new SSH handshake.
    */
   async openUnixSocket(path: string): Promise<Duplex> {
-    const ssh = await this.connection();
+    const conn = this.client(await this.connection(), path);
     return new Promise((resolve, reject) =>
-      ssh.connection!.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(err) : resolve(stream))),
+      conn.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(err) : resolve(stream))),
     );
   }
 
   async close(): Promise<void> {
+    const conn = this.ssh?.connection;
+    if (conn && !this.lost.has(conn)) this.lost.set(conn, new Error('session closed here'));
     this.ssh?.dispose();
     this.ssh = undefined;
   }
@@ -192,13 +217,26 @@ export class SshExecutor implements CommandExecutor {
         username: this.target.username,
         privateKey: this.target.privateKey,
         readyTimeout: 10_000,
-        keepaliveInterval: 5_000,
-        keepaliveCountMax: 3,
+        keepaliveInterval: this.session.keepaliveIntervalMs ?? 5_000,
+        keepaliveCountMax: this.session.keepaliveCountMax ?? 3,
       })
       .then((ssh) => {
         this.ssh = ssh;
-        ssh.connection?.on('close', () => {
+        const conn = ssh.connection!;
+        const drop = () => {
           if (this.ssh === ssh) this.ssh = undefined;
+        };
+        // node-ssh listens for 'error' only while connecting. A reset, a keepalive timeout or a protocol error
+        // after that is emitted on the client: unheard, it would kill the process. It ends this session only:
+        // the calls on it fail (their channels close), the next call reconnects.
+        conn.on('error', (err: Error) => {
+          if (!this.lost.has(conn)) this.lost.set(conn, err);
+          drop();
+          conn.destroy();
+        });
+        conn.on('close', () => {
+          if (!this.lost.has(conn)) this.lost.set(conn, new Error('connection closed by the host'));
+          drop();
         });
         return ssh;
       })
@@ -207,5 +245,16 @@ export class SshExecutor implements CommandExecutor {
       })
       .finally(() => (this.connecting = undefined));
     return this.connecting;
+  }
+
+  /** The live ssh2 client of a session, or a clear error when it went down meanwhile. */
+  private client(ssh: NodeSSH, what: string): Client {
+    const conn = ssh.connection;
+    if (!conn) throw new Error(`${what} on ${this.target.label}: connection lost`);
+    return conn;
+  }
+
+  private cutOff(what: string, cause: Error): Error {
+    return new SshSessionLost(`${what} on ${this.target.label}: connection lost (${cause.message})`, { cause });
   }
 }

@@ -69,6 +69,11 @@ export class Stack {
 
   constructor(private readonly opts: StackOptions) {}
 
+  /** The API process's pid (benchmarks read its CPU time); undefined before start. */
+  get apiPid(): number | undefined {
+    return this.api?.pid;
+  }
+
   async start(): Promise<this> {
     const services = servicesEnv();
     this.dbName = `dbaas_e2e_${this.id}`;

@@ -229,6 +229,11 @@ describe('admin console API, end to end on the local host', () => {
     const mine = (await stack.request('GET', `/admin/v1/audit?target=${t.body.id}`, op())).body;
     assert.equal(mine.length, 1);
     assert.equal((await stack.request('GET', '/admin/v1/audit?limit=0', op())).status, 400);
+    // Every admin list takes the same ?limit= (1 to 1000).
+    for (const list of ['operations', 'events', 'failovers']) {
+      assert.equal((await stack.request('GET', `/admin/v1/${list}?limit=1001`, op())).status, 400, list);
+      assert.equal((await stack.request('GET', `/admin/v1/${list}?limit=2`, op())).status, 200, list);
+    }
   });
 
   test('the console is served at /console/, locked to its own origin', async () => {

@@ -18,6 +18,16 @@ export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) 
 export class RegisterStorageBackendDto extends OmitType(RegisterStorageBackendCommand, [] as const) {}
 export class SetHostKeyDto extends OmitType(SetHostKeyCommand, [] as const) {}
 
+/** `?limit=` of the admin lists: 1 to 1000. */
+export class LimitQueryDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
 export class AdminDatabasesQueryDto {
   @IsOptional()
   @IsUUID()
@@ -36,7 +46,7 @@ export class AdminDatabasesQueryDto {
   engine?: string;
 }
 
-export class AdminOperationsQueryDto {
+export class AdminOperationsQueryDto extends LimitQueryDto {
   @IsOptional()
   @IsIn(['queued', 'running', 'succeeded', 'failed'])
   status?: 'queued' | 'running' | 'succeeded' | 'failed';
@@ -44,13 +54,6 @@ export class AdminOperationsQueryDto {
   @IsOptional()
   @IsUUID()
   databaseId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
 }
 
 export class MoveDatabaseDto {
@@ -70,7 +73,7 @@ export class AdminBackupsQueryDto {
   tenantId?: string;
 }
 
-export class EventsQueryDto {
+export class EventsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'e.g. host.key-mismatch' })
   @IsOptional()
   @Matches(/^[a-z][a-z0-9.-]{0,99}$/, { message: 'type must be an event type like host.key-mismatch' })
@@ -79,16 +82,9 @@ export class EventsQueryDto {
   @IsOptional()
   @IsUUID()
   hostId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
 }
 
-export class AuditQueryDto {
+export class AuditQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'e.g. operator:alice, or anonymous for refused attempts' })
   @IsOptional()
   @IsString()
@@ -100,13 +96,6 @@ export class AuditQueryDto {
   @IsString()
   @MaxLength(200)
   target?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
 }
 
 export class AdminLogsQueryDto {

@@ -1,7 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags, OmitType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiBearerAuth, ApiTags, IntersectionType, OmitType } from '@nestjs/swagger';
 import {
   FailoverDatabaseCommand,
   FailoverUseCases,
@@ -11,17 +9,14 @@ import {
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
+import { LimitQueryDto } from './admin.dto';
 
 export class FailoverDatabaseDto extends OmitType(FailoverDatabaseCommand, [] as const) {}
 export class FenceHostDto extends OmitType(FenceHostCommand, [] as const) {}
-export class ListFailoversDto extends OmitType(ListFailoversQuery, ['limit'] as const) {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-}
+export class ListFailoversDto extends IntersectionType(
+  OmitType(ListFailoversQuery, ['limit'] as const),
+  LimitQueryDto,
+) {}
 
 @ApiTags('admin: failover')
 @ApiBearerAuth()

@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,8 @@ export class TestSshd {
         '',
       ].join('\n'),
     );
+    // sshd's privilege separation directory: made by the package's init script, which never ran on a fresh machine.
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     proc.stderr!.on('data', (c: Buffer) => (this.logText += c.toString()));

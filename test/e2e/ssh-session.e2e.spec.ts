@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { signalAll, KillableSshd as TestSshd } from '../support/sshd-killable';
+import { signalAll, TestSshd } from '../support/sshd';
 
 /**
  * A real sshd on 127.0.0.1 under an SshExecutor held by a separate process: the session is reset, killed mid-command
@@ -83,7 +83,7 @@ describe('an SSH session that breaks never takes the process down', () => {
     child = new ExecutorProcess();
     const init = await child.call({
       op: 'init',
-      target: { host: '127.0.0.1', port: sshd.port, username: sshd.username, privateKey: sshd.privateKey, label: 'h1' },
+      target: { host: '127.0.0.1', port: sshd.port, username: sshd.username, privateKey: sshd.clientKey, label: 'h1' },
       // Short keepalive so the silent-host case takes seconds, not the production 15 s.
       options: { keepaliveIntervalMs: 500, keepaliveCountMax: 2 },
     });
@@ -92,7 +92,7 @@ describe('an SSH session that breaks never takes the process down', () => {
 
   after(async () => {
     child?.proc.kill('SIGKILL');
-    await sshd?.dispose();
+    await sshd?.destroy();
   });
 
   async function assertReconnects(): Promise<void> {

@@ -7,11 +7,14 @@ import {
   HOST_REPOSITORY,
   HostConnector,
   HostRepository,
+  RESOURCE_LOCK,
+  ResourceLock,
   SAMPLE_REPOSITORY,
   SampleRepository,
 } from '../ports';
 import { containerName } from '../databases/provisioning/container-spec';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
+import { databaseLockKey } from '../databases/provisioning/operation-runner';
 import { withTimeout } from '../shared';
 
 // One host that does not answer must not hold up the round: each host is bounded on its own.
@@ -31,6 +34,7 @@ export class SampleContainersUseCase {
     @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(SAMPLE_REPOSITORY) private readonly samples: SampleRepository,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
     private readonly provisioner: DatabaseProvisioner,
   ) {}
 
@@ -65,10 +69,27 @@ export class SampleContainersUseCase {
       const s = await stats.read(containerName(db.id));
       if (!s) continue; // not running right now: the next round will see it
       rows.push({ databaseId: db.id, hostId: host.id, ...s, sampledAt: new Date() });
-      await this.provisioner.ensureEgress(host, db).catch((err: Error) => {
+      await this.ensureEgress(host, db).catch((err: Error) => {
         this.logger.warn(`egress check of ${db.id} on ${host.name} failed: ${err.message}`);
       });
     }
     return rows;
+  }
+
+  /**
+   * Puts the plan's egress back, unless a job holds the database: a resize or a restart shapes the container
+   * itself, and read meanwhile the database still names the plan it is leaving (the check would undo the job's
+   * shaping). The next round checks it.
+   */
+  private async ensureEgress(host: HostEntity, db: DatabaseEntity): Promise<void> {
+    const held = await this.lock.tryHold(databaseLockKey(db.id));
+    if (!held) return;
+    try {
+      // Read again under the lock: a job that ended since the round began may have changed its plan.
+      const now = await this.databases.get(db.id);
+      if (now?.status === 'running' && now.hostId === host.id) await this.provisioner.ensureEgress(host, now);
+    } finally {
+      await held.release();
+    }
   }
 }

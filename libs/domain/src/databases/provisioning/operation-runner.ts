@@ -19,6 +19,9 @@ export interface JobRun {
   discard?: () => unknown;
 }
 
+/** The lock a job holds on its database while it runs: whoever else changes the database's container takes it too. */
+export const databaseLockKey = (databaseId: string) => `database:${databaseId}`;
+
 /** The job's target went away (e.g. deleted meanwhile): the operation ends without retries. */
 export class OperationCancelled extends Error {}
 
@@ -101,7 +104,7 @@ export class OperationRunner {
         this.operations.progress(op.id, Math.max(0, Math.min(100, Math.round(pct))), message, transfer),
     };
     try {
-      await this.lock.withLock(`database:${job.databaseId}`, () => body(ctx));
+      await this.lock.withLock(databaseLockKey(job.databaseId), () => body(ctx));
       await this.operations.succeed(op.id);
     } catch (err) {
       if (err instanceof OperationCancelled) {

@@ -3,7 +3,7 @@ import { CommonEnv, ENV } from '@app/config';
 import type { EngineName, HostEntity, PlanEntity } from '@app/persistence/entities';
 import { DatabaseException, DatabaseExceptionCode } from '../databases/database.exception';
 import { ENGINES, imageRef } from '../engines';
-import type { Overcommit } from '../placement/fleet';
+import { overcommitOf, type Overcommit } from '../placement/fleet';
 import { hostShortfall, planFit, type PlanDemand, type PlanFit } from '../placement/plan-fit';
 import {
   HOST_REPOSITORY,
@@ -85,7 +85,7 @@ export class Admission {
     const [hosts, s] = await Promise.all([this.hosts.list(), this.settings.get()]);
     return {
       hosts,
-      overcommit: { cpus: s.cpuOvercommit, memoryMb: s.memoryOvercommit, diskGb: s.diskOvercommit },
+      overcommit: overcommitOf(s),
     };
   }
 }

@@ -14,7 +14,7 @@ import {
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../ports';
-import type { Fleet, Measured, Overcommit } from './fleet';
+import { overcommitOf, type Fleet, type Measured, type Overcommit } from './fleet';
 import type { HotspotThresholds } from './rebalance';
 
 export interface FleetSnapshot {
@@ -75,11 +75,7 @@ export class FleetReader {
         reserved: reservations.map((r) => ({ databaseId: r.databaseId, hostId: r.hostId, demand: demandOf(r.planId) })),
       },
       hosts: new Map(hosts.map((h) => [h.id, h])),
-      overcommit: {
-        cpus: settings.cpuOvercommit,
-        memoryMb: settings.memoryOvercommit,
-        diskGb: settings.diskOvercommit,
-      },
+      overcommit: overcommitOf(settings),
       thresholds: { cpu: settings.hotspotCpu, memory: settings.hotspotMemory },
     };
   }

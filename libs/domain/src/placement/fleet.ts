@@ -1,4 +1,4 @@
-import type { HaMode, HostStatus } from '@app/persistence/entities';
+import type { HaMode, HostStatus, PlacementSettingsEntity } from '@app/persistence/entities';
 
 /**
  * The fleet as the placement logic sees it: plain data, no entities, no I/O. Callers build it from the host and
@@ -16,6 +16,13 @@ export interface Overcommit {
   memoryMb: number;
   diskGb: number;
 }
+
+/** The operators' overcommit ratios as the placement logic takes them. */
+export const overcommitOf = (s: PlacementSettingsEntity): Overcommit => ({
+  cpus: s.cpuOvercommit,
+  memoryMb: s.memoryOvercommit,
+  diskGb: s.diskOvercommit,
+});
 
 export interface FleetHost {
   id: string;

@@ -6,6 +6,7 @@ import {
   PLACEMENT_SETTINGS_REPOSITORY,
   PlacementSettingsRepository,
 } from '../ports';
+import { overcommitOf } from './fleet';
 import { UpdatePlacementSettingsCommand } from './placement-settings.command';
 
 export interface PlacementSettingsView {
@@ -16,7 +17,7 @@ export interface PlacementSettingsView {
 }
 
 export const toPlacementSettingsView = (s: PlacementSettingsEntity): PlacementSettingsView => ({
-  overcommit: { cpus: s.cpuOvercommit, memoryMb: s.memoryOvercommit, diskGb: s.diskOvercommit },
+  overcommit: overcommitOf(s),
   hotspot: { cpu: s.hotspotCpu, memory: s.hotspotMemory },
   updatedBy: s.updatedBy,
   updatedAt: s.updatedAt.toISOString(),

@@ -81,7 +81,8 @@ export class Stack {
     await this.sql(this.adminUrl, `CREATE DATABASE ${this.dbName}`);
     const apiPort = await freePort();
     // A port range of its own (derived from the stack id) so parallel stacks never publish the same port.
-    const base = 30000 + (parseInt(this.id, 16) % 300) * 100;
+    // Under the kernel's ephemeral range (32768-60999): a client's outgoing connection never holds one of these.
+    const base = 20000 + (parseInt(this.id, 16) % 120) * 100;
     this.env = {
       ...services,
       DATABASE_URL: services.DATABASE_URL.replace(/\/[^/]+$/, `/${this.dbName}`),

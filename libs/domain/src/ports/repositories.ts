@@ -149,6 +149,8 @@ export interface DatabaseRepository {
   update(id: string, patch: Partial<DatabaseEntity>): Promise<void>;
   /** Moves the database to another host with a free port there (a move's cut-over); returns the port. */
   moveTo(databaseId: string, hostId: string, portRange: { from: number; to: number }): Promise<number>;
+  /** Gives it another free port on its host, none of `avoid` (ports another program holds there). */
+  repickPort(databaseId: string, portRange: { from: number; to: number }, avoid: number[]): Promise<number>;
   /** Marks it deleted, drops its secrets and frees its name and port. */
   markDeleted(id: string): Promise<void>;
 }

@@ -104,12 +104,34 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
     throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the target host');
   }
 
-  private async freePort(tx: EntityManager, hostId: string, range: { from: number; to: number }): Promise<number> {
+  async repickPort(databaseId: string, portRange: { from: number; to: number }, avoid: number[]): Promise<number> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        return await this.ds.transaction(async (tx) => {
+          const db = await tx.findOneOrFail(DatabaseEntity, { where: { id: databaseId } });
+          const port = await this.freePort(tx, db.hostId!, portRange, avoid);
+          await tx.update(DatabaseEntity, { id: databaseId }, { port });
+          return port;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, 'databases_host_port_live')) continue;
+        throw err;
+      }
+    }
+    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the host');
+  }
+
+  private async freePort(
+    tx: EntityManager,
+    hostId: string,
+    range: { from: number; to: number },
+    avoid: number[] = [],
+  ): Promise<number> {
     const rows: { port: number }[] = await tx.query(
       `SELECT port FROM databases WHERE host_id = $1 AND deleted_at IS NULL AND port IS NOT NULL ORDER BY port`,
       [hostId],
     );
-    const used = new Set(rows.map((r) => r.port));
+    const used = new Set([...rows.map((r) => r.port), ...avoid]);
     // Start at a random offset so concurrent creations rarely collide on the same port.
     const span = range.to - range.from + 1;
     const start = Math.floor(Math.random() * Math.min(span, 64));

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CommonEnv, ENV, vipRange } from '@app/config';
+import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { generatePassword } from '@app/security';
 import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
 import { EngineContext, ENGINES } from '../../engines';
@@ -28,12 +28,14 @@ import {
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
+  type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
 } from '../../ports';
 import { buildContainerSpec, containerName, hasDiskCaps } from './container-spec';
 import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
 import { volumeBlockDevice } from './volume-device';
+import { PORT_TRIES, takenPort } from './host-port';
 import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from './operation-runner';
 import { VolumeSeeder } from './volume-seeder.service';
 
@@ -94,7 +96,7 @@ export class DatabaseProvisioner {
     );
     await this.assertLive(databaseId);
     await op.progress(60, 'starting the container');
-    await this.step('container start', () => runtime.ensureRunning(spec));
+    l = await this.startOnFreePort(l, runtime, spec, hostPath, op);
     await op.progress(70, 'waiting for the database to accept connections');
     if (l.db.origin) await this.adoptCredentials(l);
     await this.waitReady(l);
@@ -106,6 +108,43 @@ export class DatabaseProvisioner {
       `ready on ${l.db.vip ?? l.host.address}:${l.db.port}`,
       op,
     );
+  }
+
+  /**
+   * A new database's first start: a port that another program holds on the host (the metadata knows only our
+   * databases) is given up for another, as the tenant has not seen it yet. Returns the database as it started.
+   */
+  private async startOnFreePort(
+    l: Loaded,
+    runtime: ContainerRuntime,
+    spec: ContainerSpec,
+    hostPath: string,
+    op: OperationContext,
+  ): Promise<Loaded> {
+    const taken: number[] = [];
+    for (;;) {
+      try {
+        await runtime.ensureRunning(spec);
+        return l;
+      } catch (err) {
+        const port = takenPort(err);
+        if (port === null || port !== l.db.port || taken.length >= PORT_TRIES)
+          return this.step('container start', () => Promise.reject(err));
+        taken.push(port);
+        // The container holds the refused binding: it goes, and comes back on the next port.
+        await this.step('container removal', () => runtime.remove(spec.name));
+        const next = await this.databases.repickPort(l.db.id, portRange(this.env), taken).catch((e: unknown) => {
+          throw new StepFailed(
+            'container start',
+            `no free port: ${taken.join(', ')} in use on the host by other programs, and no other port left (${e instanceof Error ? e.message : e})`,
+            { permanent: true },
+          );
+        });
+        await op.progress(60, `port ${port} is in use on the host by another program: starting on ${next}`);
+        l = await this.loadLive(l.db.id);
+        spec = await this.spec(l, hostPath);
+      }
+    }
   }
 
   async delete(databaseId: string, op: OperationContext): Promise<void> {
@@ -480,6 +519,10 @@ export class DatabaseProvisioner {
       return await fn();
     } catch (err) {
       if (err instanceof StepFailed || err instanceof OperationCancelled) throw err;
+      const port = takenPort(err);
+      // Another program took a port the tenant already connects to: retrying does not free it, an operator must.
+      if (port !== null)
+        throw new StepFailed(name, `port ${port} is in use on the host by another program`, { permanent: true });
       const detail = String((err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? err)
         .split('\n')[0]
         .slice(0, 200);

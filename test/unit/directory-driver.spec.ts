@@ -56,6 +56,9 @@ class FakeConnector implements HostConnector {
     throw new Error('not used here');
   }
   async probe(): Promise<void> {}
+  async witnessProbe(): Promise<boolean> {
+    return true;
+  }
 }
 
 function driverWith(result?: CommandResult) {

@@ -4,7 +4,6 @@ import { describe, test } from 'node:test';
 import type { FailoverEntity, HostEntity } from '../../libs/persistence/src/entities';
 import { chooseHost, sharesFailureDomain } from '../../libs/domain/src/placement/least-loaded';
 import { toFailoverView } from '../../libs/domain/src/failover/use-cases/failover.usecases';
-import { HostMonitorService } from '../../libs/domain/src/failover/host-monitor.service';
 import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/proc-drbd';
 import { intToIp, vipRange } from '../../libs/config/src/env';
 import { HostFencer } from '../../libs/hosts/src/fencing/host-fencer';
@@ -203,61 +202,6 @@ describe('SSH banner probe', () => {
     } finally {
       for (const s of [ssh, silent, http]) s.close();
     }
-  });
-});
-
-describe('host monitor', () => {
-  function monitorWith(probe: () => Promise<void>) {
-    const declared: { host: string; detail: string }[] = [];
-    const h = host('h1', {}, { replicationAddress: null });
-    const updates: unknown[] = [];
-    const svc = new HostMonitorService(
-      { list: async () => [h], update: async (_: string, p: unknown) => void updates.push(p) } as never,
-      { list: async () => [] } as never,
-      { listLive: async () => [] } as never,
-      {
-        probe: (_h: HostEntity, _c: number, ms: number) =>
-          Promise.race([
-            probe(),
-            new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no SSH banner within ${ms} ms`)), ms)),
-          ]),
-        reset: async () => undefined,
-        runtime: async () => ({ ping: async () => undefined }),
-      } as never,
-      {} as never,
-      {
-        declareDown: async (x: HostEntity, _at: Date, detail: string) => void declared.push({ host: x.name, detail }),
-      } as never,
-    );
-    return { svc, declared, updates };
-  }
-  const settings = { probeTimeoutMs: 50, bannerTimeoutMs: 50, failuresBeforeDown: 3, deepEvery: 5 };
-
-  test('declared down only after N failures in a row; one success resets the count', async () => {
-    let fail = true;
-    const { svc, declared } = monitorWith(async () => {
-      if (fail) throw new Error('ECONNREFUSED');
-    });
-    await svc.tick(settings);
-    await svc.tick(settings);
-    fail = false;
-    await svc.tick(settings);
-    fail = true;
-    await svc.tick(settings);
-    await svc.tick(settings);
-    assert.equal(declared.length, 0);
-    await svc.tick(settings);
-    assert.equal(declared.length, 1);
-    assert.match(declared[0].detail, /^3 failed probes since \S+: ECONNREFUSED$/);
-  });
-
-  test('a probe that hangs counts as a failure after its timeout', async () => {
-    const { svc, declared } = monitorWith(() => new Promise(() => undefined));
-    const t0 = Date.now();
-    for (let i = 0; i < 3; i++) await svc.tick(settings);
-    assert.equal(declared.length, 1);
-    assert.match(declared[0].detail, /no SSH banner within 50 ms/);
-    assert.ok(Date.now() - t0 < 1000);
   });
 });
 

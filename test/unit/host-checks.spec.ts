@@ -66,14 +66,25 @@ describe('host monitor: what it records', () => {
         }),
       } as never,
       {} as never,
+      { record: async () => undefined } as never,
+      { get: async () => null } as never,
       { declareDown: async () => undefined } as never,
     );
     return { svc, written };
   }
-  const settings = { probeTimeoutMs: 50, bannerTimeoutMs: 50, failuresBeforeDown: 3, deepEvery: 5 };
+  const settings = {
+    probeTimeoutMs: 50,
+    bannerTimeoutMs: 50,
+    failuresBeforeDown: 3,
+    deepEvery: 5,
+    witnessTimeoutMs: 100,
+    graceMs: 0,
+    brakeShare: 0.55,
+    fencesPerMinute: 3,
+  };
 
   test('a host that never answers: its Docker is not reported (it was never checked)', async () => {
-    const { svc, written } = monitor([{ id: 'h', name: 'h', status: 'active', connection: 'ssh' }], {
+    const { svc, written } = monitor([{ id: 'h', name: 'h', status: 'active', connection: 'ssh', labels: {} }], {
       probe: async () => Promise.reject(new Error('connect ECONNREFUSED')),
       docker: true,
     });

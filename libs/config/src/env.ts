@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 // Reads the raw string: implicit conversion would already have turned 'false' into true.
 const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }) =>
@@ -176,6 +176,31 @@ export class WorkerEnv extends CommonEnv {
   @Min(1)
   @Max(20)
   FAILOVER_FAILURES: number = 3;
+
+  // No host is fenced within this long after it was registered or activated, nor before it was once seen healthy
+  // (a wrong port typed at registration). Kubernetes' node-startup grace period is 60 s too.
+  @IsInt()
+  @Min(0)
+  FAILOVER_GRACE_MS: number = 60000;
+
+  // The brake: when more than this share of the hosts is unreachable at once (or hosts in every failure domain),
+  // nothing is fenced automatically; an alarm is raised and operators fence host by host. Kubernetes' default
+  // unhealthy-zone threshold is 0.55.
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  FAILOVER_BRAKE_SHARE: number = 0.55;
+
+  // At most this many hosts are declared down automatically per minute.
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  FAILOVER_FENCES_PER_MINUTE: number = 3;
+
+  // How long a witness (another host, the storage server) gets to look at a host the control plane cannot reach.
+  @IsInt()
+  @Min(200)
+  FAILOVER_WITNESS_TIMEOUT_MS: number = 1500;
 
   // Scheduled backups: how often the scheduler looks (leader only), and how old a database's last scheduled
   // backup may get before the next one is taken. Retention is per plan.

@@ -45,6 +45,8 @@ export * from './failover/failover.exception';
 export * from './failover/host-failure.service';
 export * from './failover/host-monitor.service';
 export * from './failover/takeover.service';
+export * from './failover/fleet-alarm';
+export * from './failover/failover-guard';
 export * from './failover/use-cases/failover.commands';
 export * from './failover/use-cases/failover.usecases';
 export * from './volumes/volume-copier.service';

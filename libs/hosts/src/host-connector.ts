@@ -27,6 +27,8 @@ import { LocalExecutor } from './executors/local-executor';
 import { HostKeyCheck } from './executors/host-key';
 import { SshExecutor } from './executors/ssh-executor';
 import { HostVip } from './network/vip';
+import { probeFrom } from './witness/witness-probe';
+import { withTimeout } from '@app/domain/shared/timeout';
 
 export class HostUnreachable extends Error {}
 
@@ -174,6 +176,17 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
   async probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void> {
     if (host.connection === 'local') return;
     await sshBanner(host.sshAddress ?? host.address, host.sshPort, connectMs, bannerMs);
+  }
+
+  async witnessProbe(
+    witness: { host: HostEntity } | { backend: StorageBackendEntity },
+    targets: { address: string; port: number }[],
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const session = 'host' in witness ? this.executor(witness.host) : this.storageExecutor(witness.backend);
+    // A witness whose own session is not up at once is no witness: its vote would come too late to matter.
+    const exec = await withTimeout(session, timeoutMs, 'the witness does not answer');
+    return withTimeout(probeFrom(exec, targets, timeoutMs), timeoutMs + 2000, 'the witness did not answer in time');
   }
 
   async reset(host: HostEntity): Promise<void> {

@@ -17,7 +17,7 @@ import {
   OperationRepository,
 } from '@app/domain';
 import { QueueName, jobCounterKey, processStartsKey } from '@app/jobs';
-import type { ContainerSeries, DatabaseSeries, DurationSeries } from '@app/domain';
+import { readFleetAlarm, type ContainerSeries, type DatabaseSeries, type DurationSeries } from '@app/domain';
 
 interface HostRow {
   name: string;
@@ -97,6 +97,27 @@ export class MetricsService {
       async collect() {
         this.reset();
         this.inc(await eventRepo.countByType('host.key-mismatch'));
+      },
+    });
+    const hostRepo = this.hosts;
+    new Gauge({
+      name: 'dbaas_fleet_alarm',
+      help: "1 while the failover worker's brake is on: automatic fencing stopped, operators fence host by host",
+      registers: [this.registry],
+      async collect() {
+        this.set((await readFleetAlarm(eventRepo, await hostRepo.list())).raised ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'dbaas_hosts_unreachable',
+      help: 'Hosts the control plane cannot reach but has not declared down (grace, brake, or witnesses disagree)',
+      registers: [this.registry],
+      async collect() {
+        const hosts = await hostRepo.list();
+        this.set(
+          hosts.filter((h) => h.health?.verdict === 'unreachable' && h.status !== 'down' && h.status !== 'fenced')
+            .length,
+        );
       },
     });
     new Gauge({

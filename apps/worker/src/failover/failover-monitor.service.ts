@@ -52,6 +52,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
           bannerTimeoutMs: this.env.FAILOVER_BANNER_TIMEOUT_MS,
           failuresBeforeDown: this.env.FAILOVER_FAILURES,
           deepEvery: 5,
+          witnessTimeoutMs: this.env.FAILOVER_WITNESS_TIMEOUT_MS,
+          graceMs: this.env.FAILOVER_GRACE_MS,
+          brakeShare: this.env.FAILOVER_BRAKE_SHARE,
+          fencesPerMinute: this.env.FAILOVER_FENCES_PER_MINUTE,
         })
         .catch((err) => this.logger.error(`failover monitor tick: ${(err as Error).stack ?? err}`));
     } catch (err) {

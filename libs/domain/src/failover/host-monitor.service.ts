@@ -12,16 +12,22 @@ import {
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
+  EVENT_REPOSITORY,
+  EventRepository,
+  STORAGE_BACKEND_REPOSITORY,
+  StorageBackendRepository,
 } from '../ports';
 import { withTimeout } from '../shared/timeout';
 import { HostFailureService } from './host-failure.service';
+import { Brake, brake, fenceBudget, grace, GuardSettings, Vote, WatchedHost, witnessVerdict } from './failover-guard';
 
-export interface MonitorSettings {
+export interface MonitorSettings extends GuardSettings {
   probeTimeoutMs: number;
   bannerTimeoutMs: number;
   failuresBeforeDown: number;
   /** Docker and database ports are checked every this many ticks (they cost more than an SSH round trip). */
   deepEvery: number;
+  witnessTimeoutMs: number;
 }
 
 interface Tracked {
@@ -33,6 +39,12 @@ interface Tracked {
   databases: Record<string, boolean>;
   lastFenceTry: number;
   mirrorsInFlight?: boolean;
+  detail?: string;
+  /** The witnesses' last look, taken after the first failed probe of this run of failures. */
+  votes?: { at: number; votes: Record<string, Vote | null> };
+  votesInFlight?: boolean;
+  /** The last verdict note written, so that a repeated one raises no new event. */
+  note?: string;
 }
 
 const tcpOpen = (host: string, port: number, ms: number) =>
@@ -49,14 +61,20 @@ const tcpOpen = (host: string, port: number, ms: number) =>
 
 /**
  * One tick of the failover worker (run by the elected leader only): every remote host gets an SSH round trip
- * (which also reads its DRBD mirrors' state); Docker and each database's port are checked less often. A host
- * that fails `failuresBeforeDown` ticks in a row is declared down and handed to HostFailureService.
+ * (which also reads its DRBD mirrors' state); Docker and each database's port are checked less often. A host the
+ * control plane cannot reach is only a suspect: it is declared down (and handed to HostFailureService) when it
+ * failed `failuresBeforeDown` probes in a row, is past its grace period, the brake is off, and a majority of the
+ * witnesses that answered (the other hosts, its storage server) cannot reach it either.
  */
 @Injectable()
 export class HostMonitorService {
   private readonly logger = new Logger(HostMonitorService.name);
   private readonly tracked = new Map<string, Tracked>();
   private readonly inFlight = new Set<string>();
+  /** When hosts were last declared down automatically (the rate limit). */
+  private readonly declaredAt: number[] = [];
+  /** The fleet alarm now raised (brake or control plane cut off), or null. */
+  private alarm: string | null = null;
 
   constructor(
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
@@ -64,12 +82,20 @@ export class HostMonitorService {
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
+    @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
     private readonly failure: HostFailureService,
   ) {}
 
   /** Forget in-memory counters (a new leader starts from zero: it needs its own consecutive failures). */
   reset(): void {
     this.tracked.clear();
+    this.alarm = null;
+  }
+
+  /** The fleet alarm this leader has raised, if any. */
+  currentAlarm(): string | null {
+    return this.alarm;
   }
 
   async tick(s: MonitorSettings): Promise<void> {
@@ -85,6 +111,171 @@ export class HostMonitorService {
           .finally(() => this.inFlight.delete(h.id));
       });
     await Promise.all(launched);
+    await this.judge(hosts, s);
+  }
+
+  /** The decisions, made with the whole fleet in view once this tick's probes are in. */
+  private async judge(hosts: HostEntity[], s: MonitorSettings): Promise<void> {
+    const now = new Date();
+    const watched: WatchedHost[] = hosts
+      .filter((h) => h.connection === 'ssh' && (h.status === 'active' || h.status === 'draining'))
+      .map((h) => ({
+        id: h.id,
+        name: h.name,
+        domain: h.labels?.rack ?? null,
+        activeSince: h.activeSince ?? h.createdAt,
+        lastSeenAt: h.lastSeenAt,
+        failures: this.tracked.get(h.id)?.failures ?? 0,
+      }));
+    // Hosts in their grace period neither count towards the brake nor get condemned.
+    const eligible = watched.filter((w) => !grace(w, s, now).inGrace);
+    const braked = brake(eligible, s);
+    await this.setAlarm(braked);
+    for (const w of watched) {
+      if (w.failures === 0) continue;
+      const host = hosts.find((h) => h.id === w.id)!;
+      const t = this.tracked.get(w.id)!;
+      const g = grace(w, s, now);
+      if (g.inGrace) {
+        await this.writeVerdict(host, t, now, 'unreachable', g.reason);
+        continue;
+      }
+      this.gatherVotes(host, hosts, t, s);
+      if (braked) {
+        await this.writeVerdict(
+          host,
+          t,
+          now,
+          'unreachable',
+          `fleet alarm, nothing fenced automatically: ${braked.reason}`,
+        );
+        continue;
+      }
+      if (w.failures < s.failuresBeforeDown || !t.votes || t.votes.at < (t.firstFailureAt?.getTime() ?? 0)) {
+        await this.writeVerdict(host, t, now, 'suspect', `${w.failures} failed probe(s); asking its witnesses`);
+        continue;
+      }
+      const verdict = witnessVerdict(t.votes.votes);
+      if (verdict.kind !== 'dead') {
+        const why =
+          verdict.kind === 'alive'
+            ? `unreachable from the control plane only; its witnesses still reach it (${verdict.summary}): not fenced`
+            : `${verdict.summary}: not fenced`;
+        await this.writeVerdict(
+          host,
+          t,
+          now,
+          'unreachable',
+          why,
+          verdict.kind === 'alive' ? 'host.partitioned' : 'host.unconfirmed',
+        );
+        continue;
+      }
+      if (fenceBudget(this.declaredAt, s, now.getTime()) === 0) {
+        await this.writeVerdict(
+          host,
+          t,
+          now,
+          'unreachable',
+          `rate limit: ${s.fencesPerMinute} hosts declared down in the last minute; waiting`,
+        );
+        continue;
+      }
+      this.declaredAt.push(now.getTime());
+      t.lastFenceTry = Date.now();
+      // "Detected" is when the host is declared dead; the first failed probe is in the reason.
+      await this.failure.declareDown(
+        host,
+        now,
+        `${t.failures} failed probes since ${t.firstFailureAt?.toISOString()}: ${t.detail}; witnesses: ${verdict.summary}`,
+      );
+    }
+  }
+
+  /**
+   * Asks every witness, in the background, whether it reaches the host: the other hosts the control plane reaches
+   * now, and the host's storage server. One round at a time per host; a round started before this run of failures
+   * does not count.
+   */
+  private gatherVotes(host: HostEntity, hosts: HostEntity[], t: Tracked, s: MonitorSettings): void {
+    if (t.votesInFlight) return;
+    t.votesInFlight = true;
+    const started = Date.now();
+    const targets = [{ address: host.sshAddress ?? host.address, port: host.sshPort }];
+    if (host.replicationAddress) targets.push({ address: host.replicationAddress, port: host.sshPort });
+    const ask = async (): Promise<Record<string, Vote | null>> => {
+      const peers = hosts.filter(
+        (h) =>
+          h.id !== host.id &&
+          h.connection === 'ssh' &&
+          (h.status === 'active' || h.status === 'draining') &&
+          (this.tracked.get(h.id)?.failures ?? 1) === 0,
+      );
+      const witnesses: { name: string; w: Parameters<HostConnector['witnessProbe']>[0] }[] = peers.map((h) => ({
+        name: h.name,
+        w: { host: h },
+      }));
+      if (host.storageBackendId) {
+        const backend = await this.backends.get(host.storageBackendId);
+        if (backend) witnesses.push({ name: `storage ${backend.name}`, w: { backend } });
+      }
+      const votes: Record<string, Vote | null> = {};
+      await Promise.all(
+        witnesses.map(async ({ name, w }) => {
+          votes[name] = await this.connector.witnessProbe(w, targets, s.witnessTimeoutMs).then(
+            (alive): Vote => (alive ? 'alive' : 'dead'),
+            () => null,
+          );
+        }),
+      );
+      return votes;
+    };
+    void ask()
+      .then((votes) => (t.votes = { at: started, votes }))
+      .catch((err) => this.logger.warn(`witnesses of ${host.name}: ${(err as Error).message}`))
+      .finally(() => (t.votesInFlight = false));
+  }
+
+  private async writeVerdict(
+    host: HostEntity,
+    t: Tracked,
+    now: Date,
+    verdict: 'suspect' | 'unreachable',
+    note: string,
+    eventType?: string,
+  ): Promise<void> {
+    const witnesses = t.votes
+      ? Object.fromEntries(Object.entries(t.votes.votes).map(([k, v]) => [k, v ?? ('no answer' as const)]))
+      : undefined;
+    const health: HostHealth = {
+      checkedAt: now.toISOString(),
+      ssh: false,
+      docker: null,
+      failures: t.failures,
+      detail: `${note} (last probe: ${t.detail ?? 'failed'})`,
+      databases: t.databases,
+      verdict,
+      ...(witnesses ? { witnesses } : {}),
+    };
+    await this.hosts.update(host.id, { health });
+    // An event once per new conclusion, not every tick.
+    if (eventType && t.note !== note)
+      await this.events.record({ type: eventType, message: `host ${host.name}: ${note}`, hostId: host.id });
+    t.note = note;
+  }
+
+  private async setAlarm(b: Brake | null): Promise<void> {
+    const next = b ? b.reason : null;
+    if (next === this.alarm) return;
+    const was = this.alarm;
+    this.alarm = next;
+    if (next) {
+      this.logger.error(`fleet alarm: ${next}`);
+      await this.events.record({ type: 'fleet.alarm', message: `automatic fencing stopped: ${next}` });
+    } else if (was) {
+      this.logger.warn('fleet alarm cleared');
+      await this.events.record({ type: 'fleet.alarm-cleared', message: `the alarm is over (was: ${was})` });
+    }
   }
 
   private async check(host: HostEntity, s: MonitorSettings): Promise<void> {
@@ -110,46 +301,40 @@ export class HostMonitorService {
     }
     t.ticks++;
     const now = new Date();
-    let detail = '';
     try {
       await this.connector.probe(host, s.probeTimeoutMs, s.bannerTimeoutMs);
+      if (t.failures > 0) this.logger.log(`host ${host.name} answers again`);
       t.failures = 0;
       t.firstFailureAt = null;
+      t.detail = undefined;
+      t.votes = undefined;
+      t.note = undefined;
     } catch (err) {
-      detail = (err as Error).message;
+      t.detail = (err as Error).message;
       t.failures++;
       t.firstFailureAt ??= now;
-      if (t.failures >= s.failuresBeforeDown) {
-        t.lastFenceTry = Date.now();
-        // "Detected" is when the host is declared dead; the first failed probe is in the reason.
-        await this.failure.declareDown(
-          host,
-          now,
-          `${t.failures} failed probes since ${t.firstFailureAt.toISOString()}: ${detail}`,
-        );
-        return;
-      }
+      // The verdict (and the health row) is the judge's, with the whole fleet in view.
+      return;
     }
     // Mirror states ride on the shared SSH session; they never count against liveness (a busy host may be slow).
-    if (t.failures === 0 && host.replicationAddress && !t.mirrorsInFlight) {
+    if (host.replicationAddress && !t.mirrorsInFlight) {
       t.mirrorsInFlight = true;
       void withTimeout(this.readMirrors(host), 10_000, 'mirror states: no answer within 10000 ms')
         .catch((err) => this.logger.debug(`mirrors of ${host.name}: ${(err as Error).message}`))
         .finally(() => (t.mirrorsInFlight = false));
     }
-    if (t.failures === 0 && t.ticks % s.deepEvery === 1) await this.deepProbe(host, t, s);
-    if (t.failures > 0 || Date.now() - t.lastWrite > 5000) {
+    if (t.ticks % s.deepEvery === 1) await this.deepProbe(host, t, s);
+    if (Date.now() - t.lastWrite > 5000 || host.health?.verdict !== 'up') {
       t.lastWrite = Date.now();
       const health: HostHealth = {
         checkedAt: now.toISOString(),
-        ssh: t.failures === 0,
-        // With SSH not answering, Docker cannot be checked: its last result is not reported as current.
-        docker: t.failures === 0 ? t.docker : null,
-        failures: t.failures,
-        ...(detail ? { detail } : {}),
+        ssh: true,
+        docker: t.docker,
+        failures: 0,
         databases: t.databases,
+        verdict: 'up',
       };
-      await this.hosts.update(host.id, { health, ...(t.failures === 0 ? { lastSeenAt: now } : {}) });
+      await this.hosts.update(host.id, { health, lastSeenAt: now });
     }
   }
 

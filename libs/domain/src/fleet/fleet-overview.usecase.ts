@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HostStatus } from '@app/persistence/entities';
-import { FLEET_QUERIES, FleetQueries, HOST_REPOSITORY, HostRepository } from '../ports';
+import {
+  EVENT_REPOSITORY,
+  EventRepository,
+  FLEET_QUERIES,
+  FleetQueries,
+  HOST_REPOSITORY,
+  HostRepository,
+} from '../ports';
+import { FleetAlarm, readFleetAlarm } from '../failover/fleet-alarm';
 import { HostChecks, hostChecks } from '../hosts/host-checks';
 
 export interface Gauge {
@@ -27,6 +35,8 @@ export interface FleetOverview {
   failovers24h: { total: number; byStatus: Record<string, number> };
   operations: { queued: number; running: number; failed24h: number };
   capacity: HostCapacityView[];
+  /** The failover worker's brake: automatic fencing stopped, operators decide host by host. */
+  alarm: FleetAlarm;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -38,6 +48,7 @@ export class FleetOverviewUseCase {
   constructor(
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(FLEET_QUERIES) private readonly fleet: FleetQueries,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
   ) {}
 
   async execute(now = new Date()): Promise<FleetOverview> {
@@ -52,7 +63,9 @@ export class FleetOverviewUseCase {
     const byStatus: Record<HostStatus, number> = { active: 0, draining: 0, down: 0, fenced: 0 };
     for (const h of hosts) byStatus[h.status]++;
     const used = new Map(usage.map((u) => [u.hostId, u]));
+    const alarm = await readFleetAlarm(this.events, hosts);
     return {
+      alarm,
       generatedAt: now.toISOString(),
       hosts: { total: hosts.length, byStatus },
       databases: { total: sum(databases), byStatus: databases },

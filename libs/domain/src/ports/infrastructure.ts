@@ -133,6 +133,16 @@ export interface HostConnector {
    * server's banner within `bannerMs`. No key exchange (seconds on a loaded host), no use of the shared session.
    */
   probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void>;
+  /**
+   * A witness's look at a host the control plane cannot reach: through the witness's own session (another host,
+   * or a storage server), does any of `targets` answer with an SSH banner within `timeoutMs`? Rejects when the
+   * witness itself cannot be asked in time (then it casts no vote).
+   */
+  witnessProbe(
+    witness: { host: HostEntity } | { backend: StorageBackendEntity },
+    targets: { address: string; port: number }[],
+    timeoutMs: number,
+  ): Promise<boolean>;
   /** Forgets the host's sessions (after it died), so the next call reconnects instead of waiting on a dead socket. */
   reset(host: HostEntity): Promise<void>;
   /** What the host's containers use, from its container engine. */

@@ -77,7 +77,7 @@ export interface HostReservation {
 
 export const HOST_REPOSITORY = Symbol('HOST_REPOSITORY');
 export interface HostRepository {
-  create(host: Omit<HostEntity, 'id' | 'createdAt' | 'updatedAt' | 'lastSeenAt'>): Promise<HostEntity>;
+  create(host: Omit<HostEntity, 'id' | 'createdAt' | 'updatedAt' | 'lastSeenAt' | 'activeSince'>): Promise<HostEntity>;
   list(): Promise<HostEntity[]>;
   get(id: string): Promise<HostEntity | null>;
   findByName(name: string): Promise<HostEntity | null>;

@@ -18,6 +18,13 @@ export interface HostHealth {
   docker: boolean | null;
   failures: number;
   detail?: string;
+  /**
+   * The failover worker's reading: `up`; `suspect` (failed probes, not yet judged); `unreachable` (not reached,
+   * but not condemned: grace, brake, or no witness agreed); `down` (declared).
+   */
+  verdict?: 'up' | 'suspect' | 'unreachable' | 'down';
+  /** What each witness saw of it when the control plane could not reach it. */
+  witnesses?: Record<string, 'alive' | 'dead' | 'no answer'>;
   databases?: Record<string, boolean>;
 }
 
@@ -60,6 +67,8 @@ export class HostEntity {
   // Why the host is down, fenced or draining (shown to operators).
   @Column({ name: 'status_reason', type: 'text', nullable: true }) statusReason!: string | null;
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true }) lastSeenAt!: Date | null;
+  // Registered or last activated: the start of the failover worker's grace period.
+  @Column({ name: 'active_since', type: 'timestamptz', default: () => 'now()' }) activeSince!: Date;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

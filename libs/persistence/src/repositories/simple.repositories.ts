@@ -127,7 +127,9 @@ export class TypeOrmHostRepository implements HostRepository {
     return (res.affected ?? 0) > 0;
   }
   async transition(id: string, from: HostStatus[], to: HostStatus, reason: string | null) {
-    const res = await this.repo.update({ id, status: In(from) }, { status: to, statusReason: reason });
+    // Let back in: the failover worker's grace period starts again, and it must see the host healthy anew.
+    const since = to === 'active' && !from.includes('active') ? { activeSince: new Date() } : {};
+    const res = await this.repo.update({ id, status: In(from) }, { status: to, statusReason: reason, ...since });
     return (res.affected ?? 0) > 0;
   }
   async delete(id: string) {

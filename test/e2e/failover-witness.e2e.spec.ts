@@ -1,0 +1,176 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { NetnsFleet, NetnsHost } from '../support/netns-fleet';
+import { Stack } from '../support/stack';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The failover worker never condemns a host on its own word. Six hosts built from network namespaces, each with
+ * its own sshd, on one switched segment with the control plane: links are cut and daemons killed for real, and
+ * the real API and worker decide. A host is declared down only when the control plane cannot reach it and a
+ * majority of its witnesses (the other hosts, through their own sessions) cannot either; a host never seen
+ * healthy is never fenced; when most of the fleet fails at once, or the control plane is the one cut off,
+ * nothing is fenced and a fleet alarm is raised until an operator fences host by host.
+ */
+describe('failover: witnesses, grace and the brake, on hosts made of network namespaces', () => {
+  const fleet = new NetnsFleet(6);
+  const stack = new Stack({
+    name: 'witness',
+    worker: {
+      // The production defaults for detection (1 s probes, 0.9 s timeout, 3 failures), a short grace for a test.
+      FAILOVER_GRACE_MS: '3000',
+      FAILOVER_WITNESS_TIMEOUT_MS: '1500',
+      JOB_ATTEMPTS: '1',
+    },
+  });
+  const op = () => ({ key: stack.operatorKey });
+  const ids: Record<string, string> = {};
+
+  const hostRow = async (name: string) =>
+    (await stack.metadata(`SELECT status, health, status_reason FROM hosts WHERE id = $1`, [ids[name]]))[0];
+  const events = async (type: string, name?: string) =>
+    stack.metadata(
+      `SELECT message, created_at FROM events WHERE type = $1 ${name ? 'AND host_id = $2' : ''} ORDER BY created_at`,
+      name ? [type, ids[name]] : [type],
+    );
+  const downOrFenced = async () =>
+    stack.metadata(`SELECT name FROM hosts WHERE status IN ('down', 'fenced') ORDER BY name`);
+  const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+      await sleep(200);
+    }
+  };
+  const allUp = (names: string[]) =>
+    until(
+      `${names.join(', ')} seen healthy`,
+      async () => {
+        for (const n of names) if ((await hostRow(n)).health?.ssh !== true) return false;
+        return true;
+      },
+      30_000,
+    );
+  const host = (name: string): NetnsHost => fleet.hosts.find((h) => h.name === name)!;
+
+  before(async () => {
+    await fleet.start();
+    await stack.start();
+    for (const h of fleet.hosts) {
+      const res = await stack.request('POST', '/admin/v1/hosts', { ...op(), body: fleet.registration(h) });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      ids[h.name] = res.body.id;
+    }
+    // A wrong port typed at registration: never reachable, so never seen healthy.
+    const typo = await stack.request('POST', '/admin/v1/hosts', {
+      ...op(),
+      body: { ...fleet.registration(fleet.hosts[0]), name: 'typo', sshPort: 2222 },
+    });
+    assert.equal(typo.status, 201, JSON.stringify(typo.body));
+    ids.typo = typo.body.id;
+    await allUp(fleet.hosts.map((h) => h.name));
+  });
+  after(async () => {
+    await stack.stop();
+    fleet.destroy();
+  });
+
+  test('a host never seen healthy is never fenced: it shows unreachable, with why', async () => {
+    await sleep(6000);
+    const row = await hostRow('typo');
+    assert.equal(row.status, 'active');
+    assert.equal(row.health.verdict, 'unreachable');
+    assert.match(row.health.detail, /never seen healthy/);
+    assert.deepEqual(await downOrFenced(), []);
+  });
+
+  test('a host the control plane cannot reach but its witnesses can: not fenced, an event says so', async () => {
+    fleet.cutFromControl(host('nh1'));
+    try {
+      await until('nh1 judged', async () => (await events('host.partitioned', 'nh1')).length > 0, 15_000);
+      const row = await hostRow('nh1');
+      assert.equal(row.status, 'active');
+      assert.equal(row.health.verdict, 'unreachable');
+      assert.match(row.health.detail, /unreachable from the control plane only/);
+      assert.equal(row.health.witnesses.nh2, 'alive');
+      await sleep(3000);
+      assert.deepEqual(await downOrFenced(), []);
+    } finally {
+      fleet.healFromControl(host('nh1'));
+    }
+    await allUp(['nh1']);
+  });
+
+  test('a host truly gone (sshd and link down): declared down within seconds, its witnesses agreeing', async () => {
+    const t0 = Date.now();
+    fleet.powerOff(host('nh6'));
+    await until('nh6 declared down', async () => (await events('host.down', 'nh6')).length > 0, 20_000);
+    const [down] = await events('host.down', 'nh6');
+    const detection = (new Date(down.created_at).getTime() - t0) / 1000;
+    console.log(`# witness: a host gone → declared down in ${detection.toFixed(1)} s`);
+    assert.match(down.message, /witnesses: .*nh1: dead/);
+    assert.ok(detection < 6, `declared down ${detection} s after it went`);
+    assert.deepEqual(
+      (await downOrFenced()).map((r) => r.name),
+      ['nh6'],
+    );
+  });
+
+  test('the control plane cut off from every host: nothing fenced, a fleet alarm, cleared when it heals', async () => {
+    fleet.cutControlPlane();
+    try {
+      await until('the fleet alarm', async () => (await events('fleet.alarm')).length > 0, 20_000);
+      const overview = await stack.request('GET', '/admin/v1/overview', op());
+      assert.equal(overview.body.alarm.raised, true);
+      assert.match(overview.body.alarm.message, /the control plane may be the one cut off/);
+      const metrics = await stack.request('GET', '/metrics', op());
+      assert.match(String(metrics.body), /^dbaas_fleet_alarm 1$/m);
+      await sleep(4000);
+      assert.deepEqual(
+        (await downOrFenced()).map((r) => r.name),
+        ['nh6'],
+      );
+    } finally {
+      fleet.healControlPlane();
+    }
+    await until('the alarm cleared', async () => (await events('fleet.alarm-cleared')).length > 0, 20_000);
+    await allUp(['nh1', 'nh2', 'nh3', 'nh4', 'nh5']);
+    assert.equal((await stack.request('GET', '/admin/v1/overview', op())).body.alarm.raised, false);
+  });
+
+  test('4 of 5 hosts gone at once: the brake, nothing fenced until an operator fences host by host', async () => {
+    const gone = ['nh2', 'nh3', 'nh4', 'nh5'];
+    const alarmsBefore = (await events('fleet.alarm')).length;
+    for (const n of gone) fleet.powerOff(host(n));
+    await until('the brake', async () => (await events('fleet.alarm')).length > alarmsBefore, 20_000);
+    const alarm = (await events('fleet.alarm')).at(-1)!;
+    assert.match(alarm.message, /4 of 5 hosts unreachable at once/);
+    for (const n of gone) assert.match(alarm.message, new RegExp(n));
+    await sleep(5000);
+    assert.deepEqual(
+      (await downOrFenced()).map((r) => r.name),
+      ['nh6'],
+      'no automatic fence under the brake',
+    );
+    // The console's banner lists every host not reached and not condemned, with why (the typo'd one too).
+    const overview = (await stack.request('GET', '/admin/v1/overview', op())).body;
+    const listed = new Map<string, string>(
+      overview.alarm.hosts.map((h: { name: string; reason: string }) => [h.name, h.reason]),
+    );
+    assert.deepEqual([...listed.keys()].sort(), [...gone, 'typo']);
+    assert.match(listed.get('nh3')!, /fleet alarm, nothing fenced automatically/);
+    assert.match(listed.get('typo')!, /never seen healthy/);
+    // The operator approves one host.
+    const res = await stack.request('POST', `/admin/v1/hosts/${ids.nh2}/fence`, { ...op(), body: { confirm: 'nh2' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await sleep(3000);
+    assert.deepEqual(
+      (await downOrFenced()).map((r) => r.name),
+      ['nh2', 'nh6'],
+      'only the host the operator chose',
+    );
+    assert.equal(fleet.standIns(), '', 'nothing ran poweroff on a namespace host');
+  });
+});

@@ -1,0 +1,195 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { HostEntity } from '../../libs/persistence/src/entities';
+import { HostMonitorService, MonitorSettings } from '../../libs/domain/src/failover/host-monitor.service';
+import {
+  brake,
+  fenceBudget,
+  grace,
+  GuardSettings,
+  WatchedHost,
+  witnessVerdict,
+} from '../../libs/domain/src/failover/failover-guard';
+import { witnessArgv } from '../../libs/hosts/src/witness/witness-probe';
+
+const guard: GuardSettings = { graceMs: 60_000, brakeShare: 0.55, fencesPerMinute: 3 };
+const long = new Date(Date.now() - 3600_000);
+const watched = (id: string, failures: number, domain: string | null = null, extra: Partial<WatchedHost> = {}) =>
+  ({ id, name: id, domain, activeSince: long, lastSeenAt: new Date(), failures, ...extra }) as WatchedHost;
+
+describe('failover guard', () => {
+  test('grace: never fenced before seen healthy, nor within the grace period after (re)activation', () => {
+    const now = new Date();
+    assert.equal(grace(watched('a', 3, null, { lastSeenAt: null }), guard, now).inGrace, true);
+    // Seen, but before it was activated again: not seen healthy since.
+    assert.equal(grace(watched('a', 3, null, { lastSeenAt: new Date(long.getTime() - 1) }), guard, now).inGrace, true);
+    const fresh = watched('a', 3, null, { activeSince: new Date(now.getTime() - 10_000), lastSeenAt: now });
+    const g = grace(fresh, guard, now);
+    assert.ok(g.inGrace && /grace period \(50 s left\)/.test(g.reason));
+    assert.equal(grace(watched('a', 3), guard, now).inGrace, false);
+  });
+
+  test('brake: off for one failing host, on above the share or in every failure domain', () => {
+    assert.equal(brake([watched('a', 3), watched('b', 0), watched('c', 0)], guard), null);
+    // One rack wholly down, the other racks healthy: a normal failover.
+    assert.equal(
+      brake(
+        [
+          watched('a', 3, 'r1'),
+          watched('b', 3, 'r1'),
+          watched('c', 0, 'r2'),
+          watched('d', 0, 'r2'),
+          watched('e', 0, 'r3'),
+        ],
+        guard,
+      ),
+      null,
+    );
+    const b = brake([watched('a', 1), watched('b', 2), watched('c', 3), watched('d', 1), watched('e', 0)], guard);
+    assert.match(b!.reason, /^4 of 5 hosts unreachable at once/);
+    assert.deepEqual(b!.hostIds, ['a', 'b', 'c', 'd']);
+    const domains = brake(
+      [watched('a', 1, 'r1'), watched('b', 0, 'r1'), watched('c', 1, 'r2'), watched('d', 0, 'r2')],
+      guard,
+    );
+    assert.match(domains!.reason, /every failure domain/);
+  });
+
+  test('witnesses: a strict majority of those that answered; none answering decides nothing', () => {
+    assert.equal(witnessVerdict({ a: 'dead', b: 'dead', c: 'alive' }).kind, 'dead');
+    assert.equal(witnessVerdict({ a: 'dead', b: 'alive' }).kind, 'alive');
+    assert.equal(witnessVerdict({ a: 'dead', b: null, c: null }).kind, 'dead');
+    assert.equal(witnessVerdict({ a: null }).kind, 'no-witness');
+    assert.match(witnessVerdict({}).summary, /no other host/);
+  });
+
+  test('rate limit: the last minute only', () => {
+    const now = Date.now();
+    assert.equal(fenceBudget([now - 1000, now - 2000, now - 70_000], guard, now), 1);
+    assert.equal(fenceBudget([now - 1000, now - 2000, now - 3000], guard, now), 0);
+  });
+
+  test('the witness argv: a constant script, the values as its arguments, bad ones refused', () => {
+    assert.deepEqual(witnessArgv('10.0.0.5', 22, 2000), [
+      'timeout',
+      '2.0',
+      'bash',
+      '-c',
+      'exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3',
+      'dbaas-witness',
+      '10.0.0.5',
+      '22',
+    ]);
+    assert.throws(() => witnessArgv('10.0.0.5; reboot', 22, 2000), /not an address/);
+    assert.throws(() => witnessArgv('-oProxyCommand=x', 22, 2000), /not an address/);
+    assert.throws(() => witnessArgv('10.0.0.5', 70000, 2000), /not a port/);
+  });
+});
+
+describe('host monitor', () => {
+  type Seen = Record<string, boolean>;
+  function fleet(names: string[], opts: { down: Seen; witnessSees?: Seen; lastSeenAt?: Date | null }) {
+    const hosts = names.map(
+      (n) =>
+        ({
+          id: n,
+          name: n,
+          status: 'active',
+          connection: 'ssh',
+          labels: {},
+          address: n,
+          sshPort: 22,
+          replicationAddress: null,
+          activeSince: long,
+          createdAt: long,
+          lastSeenAt: opts.lastSeenAt === undefined ? new Date() : opts.lastSeenAt,
+        }) as unknown as HostEntity,
+    );
+    const declared: { host: string; detail: string }[] = [];
+    const events: { type: string; message: string }[] = [];
+    const svc = new HostMonitorService(
+      { list: async () => hosts, update: async () => undefined } as never,
+      { list: async () => [] } as never,
+      { listLive: async () => [] } as never,
+      {
+        probe: async (h: HostEntity) => {
+          if (opts.down[h.name]) throw new Error('no TCP connection within 50 ms');
+        },
+        witnessProbe: async (_w: unknown, targets: { address: string }[]) =>
+          opts.witnessSees?.[targets[0].address] ?? !opts.down[targets[0].address],
+        reset: async () => undefined,
+        runtime: async () => ({ ping: async () => undefined }),
+      } as never,
+      {} as never,
+      { record: async (e: { type: string; message: string }) => void events.push(e) } as never,
+      { get: async () => null } as never,
+      {
+        declareDown: async (x: HostEntity, _at: Date, detail: string) => void declared.push({ host: x.name, detail }),
+      } as never,
+    );
+    return { svc, declared, events };
+  }
+  const settings: MonitorSettings = {
+    probeTimeoutMs: 50,
+    bannerTimeoutMs: 50,
+    failuresBeforeDown: 3,
+    deepEvery: 5,
+    witnessTimeoutMs: 100,
+    ...guard,
+  };
+  // Witness answers come back in the background: a tick's wait lets them land.
+  const ticks = async (svc: HostMonitorService, n: number) => {
+    for (let i = 0; i < n; i++) {
+      await svc.tick(settings);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  test('declared down after N failed probes when the witnesses cannot reach it either', async () => {
+    const { svc, declared } = fleet(['a', 'b', 'c'], { down: { a: true } });
+    await ticks(svc, 2);
+    assert.equal(declared.length, 0);
+    await ticks(svc, 1);
+    assert.equal(declared.length, 1);
+    assert.match(
+      declared[0].detail,
+      /^3 failed probes since \S+: no TCP connection within 50 ms; witnesses: b: dead, c: dead$/,
+    );
+  });
+
+  test('the witnesses still reach it: not declared down, an event says it is cut off from the control plane only', async () => {
+    const { svc, declared, events } = fleet(['a', 'b', 'c'], { down: { a: true }, witnessSees: { a: true } });
+    await ticks(svc, 6);
+    assert.equal(declared.length, 0);
+    assert.equal(events.filter((e) => e.type === 'host.partitioned').length, 1, 'one event, not one per tick');
+  });
+
+  test('a host never seen healthy is never declared down', async () => {
+    const { svc, declared } = fleet(['a', 'b', 'c'], { down: { a: true }, lastSeenAt: null });
+    await ticks(svc, 6);
+    assert.equal(declared.length, 0);
+  });
+
+  test('no witness at all (a single remote host): not declared down', async () => {
+    const { svc, declared, events } = fleet(['a'], { down: { a: true } });
+    await ticks(svc, 6);
+    assert.equal(declared.length, 0);
+    assert.match(events.find((e) => e.type === 'host.unconfirmed')!.message, /no other host or storage server/);
+  });
+
+  test('the brake: most of the fleet unreachable at once → nothing declared, one fleet alarm, cleared after', async () => {
+    const down: Seen = { a: true, b: true, c: true };
+    const { svc, declared, events } = fleet(['a', 'b', 'c', 'd', 'e'], { down });
+    await ticks(svc, 6);
+    assert.equal(declared.length, 0);
+    const alarms = events.filter((e) => e.type === 'fleet.alarm');
+    assert.equal(alarms.length, 1);
+    assert.match(alarms[0].message, /3 of 5 hosts unreachable at once.*a, b, c/);
+    assert.match(svc.currentAlarm()!, /3 of 5/);
+    down.a = down.b = down.c = false;
+    await ticks(svc, 1);
+    assert.equal(events.filter((e) => e.type === 'fleet.alarm-cleared').length, 1);
+    assert.equal(svc.currentAlarm(), null);
+  });
+});

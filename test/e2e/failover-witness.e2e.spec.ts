@@ -162,9 +162,12 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
     assert.deepEqual([...listed.keys()].sort(), [...gone, 'typo']);
     assert.match(listed.get('nh3')!, /fleet alarm, nothing fenced automatically/);
     assert.match(listed.get('typo')!, /never seen healthy/);
+    const banner = (await stack.request('GET', '/admin/v1/fleet/alarm', op())).body;
+    assert.equal(banner.raised, true);
+    assert.match(banner.message, /4 of 5 hosts unreachable at once/);
     // The operator approves one host.
     const res = await stack.request('POST', `/admin/v1/hosts/${ids.nh2}/fence`, { ...op(), body: { confirm: 'nh2' } });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.status, 202, JSON.stringify(res.body));
     await sleep(3000);
     assert.deepEqual(
       (await downOrFenced()).map((r) => r.name),

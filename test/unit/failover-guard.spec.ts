@@ -11,7 +11,7 @@ import {
   WatchedHost,
   witnessVerdict,
 } from '../../libs/domain/src/failover/failover-guard';
-import { witnessArgv } from '../../libs/hosts/src/witness/witness-probe';
+import { probeFrom, witnessArgv } from '../../libs/hosts/src/witness/witness-probe';
 
 const guard: GuardSettings = { graceMs: 60_000, brakeShare: 0.55, fencesPerMinute: 3 };
 const long = new Date(Date.now() - 3600_000);
@@ -85,6 +85,26 @@ describe('failover guard', () => {
     assert.throws(() => witnessArgv('-oProxyCommand=x', 22, 2000), /not an address/);
     assert.throws(() => witnessArgv('10.0.0.5', 70000, 2000), /not a port/);
   });
+});
+
+test('what a witness saw: a banner or a refusal is a live kernel; silence or no route is dead', async () => {
+  const seen = (exitCode: number, stdout: string, stderr: string) =>
+    probeFrom({ run: async () => ({ exitCode, stdout, stderr }) } as never, [{ address: '10.0.0.5', port: 22 }], 1000);
+  assert.equal(await seen(0, 'SSH-', ''), true);
+  assert.equal(
+    await seen(1, '', 'bash: connect: Connection refused\nbash: line 1: /dev/tcp/10.0.0.5/22: Connection refused'),
+    true,
+  );
+  assert.equal(await seen(124, '', ''), false);
+  assert.equal(await seen(1, '', 'bash: connect: No route to host'), false);
+  await assert.rejects(
+    probeFrom(
+      { run: async () => Promise.reject(new Error('session lost')) } as never,
+      [{ address: 'a', port: 22 }],
+      100,
+    ),
+    /session lost/,
+  );
 });
 
 describe('host monitor', () => {

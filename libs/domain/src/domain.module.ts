@@ -45,6 +45,7 @@ import {
 import { StorageBackendUseCases } from './storage/use-cases/storage-backend.usecases';
 import { AuditLog } from './audit/audit-log.service';
 import { FleetOverviewUseCase } from './fleet/fleet-overview.usecase';
+import { FleetAlarmUseCase } from './failover/fleet-alarm';
 import { ListEventsUseCase } from './fleet/list-events.usecase';
 import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
@@ -108,6 +109,7 @@ const PROVIDERS = [
   DeleteBackupUseCase,
   AuditLog,
   FleetOverviewUseCase,
+  FleetAlarmUseCase,
   ListEventsUseCase,
   StorageInventoryUseCase,
   InspectDatabasesUseCase,

@@ -41,6 +41,8 @@ export class HaLab {
         FAILOVER_PROBE_INTERVAL_MS: '1000',
         FAILOVER_FAILURES: '3',
         FAILOVER_PROBE_TIMEOUT_MS: '1000',
+        // The hosts are killed soon after they are registered or let back in: a grace period of seconds.
+        FAILOVER_GRACE_MS: '5000',
         JOB_LOCK_MS: '6000',
         READY_TIMEOUT_MS: '300000',
         ...worker,

@@ -1,6 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AuditLog, FleetOverviewUseCase, ListEventsUseCase, StorageInventoryUseCase } from '@app/domain';
+import {
+  AuditLog,
+  FleetAlarmUseCase,
+  FleetOverviewUseCase,
+  ListEventsUseCase,
+  StorageInventoryUseCase,
+} from '@app/domain';
 import { OperatorOnly } from '../auth/auth.decorators';
 import { AuditQueryDto, EventsQueryDto } from './admin.dto';
 
@@ -14,12 +20,19 @@ export class AdminFleetController {
     private readonly storage: StorageInventoryUseCase,
     private readonly audit: AuditLog,
     private readonly events: ListEventsUseCase,
+    private readonly alarm: FleetAlarmUseCase,
   ) {}
 
   /** Hosts up/down, databases by status, failovers of the last 24 h, capacity per host. */
   @Get('overview')
   getOverview() {
     return this.overview.execute();
+  }
+
+  /** The failover worker's brake: raised or not, since when, and the hosts not reached and not condemned. */
+  @Get('fleet/alarm')
+  getAlarm() {
+    return this.alarm.execute();
   }
 
   /** Backends with their volume group's free space and LUNs, and each host's data root (read live). */

@@ -17,6 +17,7 @@ import type {
   OperationStatus,
   OperationView,
   Overview,
+  FleetAlarm,
   PlacementSettings,
   RebalanceProposal,
   RebalanceResult,
@@ -115,6 +116,7 @@ export interface DatabaseFilter {
 export const api = {
   checkKey: (key: string) => request<Overview>('GET', '/admin/v1/overview', { key }),
   overview: () => request<Overview>('GET', '/admin/v1/overview'),
+  fleetAlarm: () => request<FleetAlarm>('GET', '/admin/v1/fleet/alarm'),
 
   hosts: () => request<HostListItem[]>('GET', '/admin/v1/hosts'),
   host: (id: string) => request<HostDetail>('GET', `/admin/v1/hosts/${seg(id)}`),

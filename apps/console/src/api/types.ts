@@ -35,6 +35,16 @@ export interface Overview {
   failovers24h: { total: number; byStatus: Record<string, number> };
   operations: { queued: number; running: number; failed24h: number };
   capacity: CapacityRow[];
+  alarm: FleetAlarm;
+}
+
+/** The failover worker's brake: automatic fencing stopped until operators decide host by host. */
+export interface FleetAlarm {
+  raised: boolean;
+  message: string | null;
+  since: string | null;
+  /** Hosts not reached and not condemned (grace, brake, witnesses disagreeing), with why. */
+  hosts: { id: string; name: string; reason: string }[];
 }
 
 export interface HostHealth {
@@ -44,6 +54,10 @@ export interface HostHealth {
   docker: boolean | null;
   failures: number;
   detail?: string;
+  /** The failover worker's reading of the host. */
+  verdict?: 'up' | 'suspect' | 'unreachable' | 'down';
+  /** What each witness saw of it when the control plane could not reach it. */
+  witnesses?: Record<string, 'alive' | 'dead' | 'no answer'>;
   /** Per database id: whether its container answered. */
   databases?: Record<string, boolean>;
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
+import { FleetAlarmBanner } from './FleetAlarmBanner';
 
 export const PAGES = [
   { id: 'overview', label: 'Overview' },
@@ -82,6 +83,7 @@ export function Layout({ current, routeKey, onSignOut, children }: LayoutProps) 
         </ul>
       </nav>
       <main id="content" ref={mainRef} tabIndex={-1} className="content">
+        <FleetAlarmBanner />
         {children}
       </main>
     </div>

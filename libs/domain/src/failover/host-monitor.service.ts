@@ -201,8 +201,11 @@ export class HostMonitorService {
     if (t.votesInFlight) return;
     t.votesInFlight = true;
     const started = Date.now();
-    const targets = [{ address: host.sshAddress ?? host.address, port: host.sshPort }];
-    if (host.replicationAddress) targets.push({ address: host.replicationAddress, port: host.sshPort });
+    // Peers look at the host on the networks they share with it: its address and its replication address. Its
+    // sshPort is the control plane's way in when it has no SSH address of its own; otherwise sshd's usual 22.
+    const port = host.sshAddress ? 22 : host.sshPort;
+    const targets = [{ address: host.address, port }];
+    if (host.replicationAddress) targets.push({ address: host.replicationAddress, port });
     const ask = async (): Promise<Record<string, Vote | null>> => {
       const peers = hosts.filter(
         (h) =>

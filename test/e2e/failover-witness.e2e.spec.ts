@@ -18,6 +18,9 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
   const fleet = new NetnsFleet(6);
   const stack = new Stack({
     name: 'witness',
+    env: { HA_VIP_RANGE: '10.250.0.10-10.250.0.20/24' },
+    // Started once an HA database is in place; two replicas: one leads, and a host is declared down once.
+    startWorker: false,
     worker: {
       // The production defaults for detection (1 s probes, 0.9 s timeout, 3 failures), a short grace for a test.
       FAILOVER_GRACE_MS: '3000',
@@ -27,6 +30,9 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
   });
   const op = () => ({ key: stack.operatorKey });
   const ids: Record<string, string> = {};
+  /** The host holding the HA database's primary: the one that dies for real. */
+  let victim = '';
+  let dbId = '';
 
   const hostRow = async (name: string) =>
     (await stack.metadata(`SELECT status, health, status_reason FROM hosts WHERE id = $1`, [ids[name]]))[0];
@@ -58,11 +64,38 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
   before(async () => {
     await fleet.start();
     await stack.start();
-    for (const h of fleet.hosts) {
-      const res = await stack.request('POST', '/admin/v1/hosts', { ...op(), body: fleet.registration(h) });
+    for (const [i, h] of fleet.hosts.entries()) {
+      const res = await stack.request('POST', '/admin/v1/hosts', {
+        ...op(),
+        body: fleet.registration(h, {
+          labels: { rack: `r${i + 1}` },
+          replicationAddress: h.address,
+          vipInterface: 'eth0',
+        }),
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       ids[h.name] = res.body.id;
     }
+    // An HA database "running" on one of them, as if provisioned there (this test is about the monitor, not
+    // provisioning DRBD in namespaces): its create job is treated as done.
+    const tenantKey = (await stack.tenant('witnessed')).key;
+    const created = await stack.request('POST', '/v1/databases', {
+      key: tenantKey,
+      body: { name: 'mirrored', engine: 'postgresql', plan: 'small', ha: 'drbd' },
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    dbId = created.body.id;
+    const [placed] = await stack.metadata(
+      `UPDATE databases d SET status = 'running' FROM hosts h WHERE d.id = $1 AND h.id = d.host_id RETURNING h.name`,
+      [dbId],
+    );
+    victim = placed.name;
+    assert.notEqual(victim, 'nh1', 'nh1 plays the partitioned host');
+    await stack.metadata(
+      `UPDATE operations SET status = 'succeeded', finished_at = now() WHERE type = 'create-database'`,
+    );
+    stack.startWorker();
+    stack.startWorker();
     // A wrong port typed at registration: never reachable, so never seen healthy.
     const typo = await stack.request('POST', '/admin/v1/hosts', {
       ...op(),
@@ -105,17 +138,24 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
 
   test('a host truly gone (sshd and link down): declared down within seconds, its witnesses agreeing', async () => {
     const t0 = Date.now();
-    fleet.powerOff(host('nh6'));
-    await until('nh6 declared down', async () => (await events('host.down', 'nh6')).length > 0, 20_000);
-    const [down] = await events('host.down', 'nh6');
+    fleet.powerOff(host(victim));
+    await until(`${victim} declared down`, async () => (await events('host.down', victim)).length > 0, 20_000);
+    const [down] = await events('host.down', victim);
     const detection = (new Date(down.created_at).getTime() - t0) / 1000;
     console.log(`# witness: a host gone → declared down in ${detection.toFixed(1)} s`);
     assert.match(down.message, /witnesses: .*nh1: dead/);
     assert.ok(detection < 6, `declared down ${detection} s after it went`);
     assert.deepEqual(
       (await downOrFenced()).map((r) => r.name),
-      ['nh6'],
+      [victim],
     );
+    // Two worker replicas: one failover for its HA database, recorded once.
+    const failovers = (await stack.request('GET', `/admin/v1/failovers?hostId=${ids[victim]}`, op())).body;
+    assert.equal(failovers.length, 1, JSON.stringify(failovers));
+    assert.equal(failovers[0].databaseId, dbId);
+    assert.equal(failovers[0].reason, 'host-down');
+    assert.equal(failovers[0].actor, 'failover-worker');
+    assert.equal((await events('host.down', victim)).length, 1);
   });
 
   test('the control plane cut off from every host: nothing fenced, a fleet alarm, cleared when it heals', async () => {
@@ -130,18 +170,18 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
       await sleep(4000);
       assert.deepEqual(
         (await downOrFenced()).map((r) => r.name),
-        ['nh6'],
+        [victim],
       );
     } finally {
       fleet.healControlPlane();
     }
     await until('the alarm cleared', async () => (await events('fleet.alarm-cleared')).length > 0, 20_000);
-    await allUp(['nh1', 'nh2', 'nh3', 'nh4', 'nh5']);
+    await allUp(fleet.hosts.map((h) => h.name).filter((n) => n !== victim));
     assert.equal((await stack.request('GET', '/admin/v1/overview', op())).body.alarm.raised, false);
   });
 
   test('4 of 5 hosts gone at once: the brake, nothing fenced until an operator fences host by host', async () => {
-    const gone = ['nh2', 'nh3', 'nh4', 'nh5'];
+    const gone = fleet.hosts.map((h) => h.name).filter((n) => n !== victim && n !== 'nh1');
     const alarmsBefore = (await events('fleet.alarm')).length;
     for (const n of gone) fleet.powerOff(host(n));
     await until('the brake', async () => (await events('fleet.alarm')).length > alarmsBefore, 20_000);
@@ -151,7 +191,7 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
     await sleep(5000);
     assert.deepEqual(
       (await downOrFenced()).map((r) => r.name),
-      ['nh6'],
+      [victim],
       'no automatic fence under the brake',
     );
     // The console's banner lists every host not reached and not condemned, with why (the typo'd one too).
@@ -160,18 +200,22 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
       overview.alarm.hosts.map((h: { name: string; reason: string }) => [h.name, h.reason]),
     );
     assert.deepEqual([...listed.keys()].sort(), [...gone, 'typo']);
-    assert.match(listed.get('nh3')!, /fleet alarm, nothing fenced automatically/);
+    assert.match(listed.get(gone[1])!, /fleet alarm, nothing fenced automatically/);
     assert.match(listed.get('typo')!, /never seen healthy/);
     const banner = (await stack.request('GET', '/admin/v1/fleet/alarm', op())).body;
     assert.equal(banner.raised, true);
     assert.match(banner.message, /4 of 5 hosts unreachable at once/);
     // The operator approves one host.
-    const res = await stack.request('POST', `/admin/v1/hosts/${ids.nh2}/fence`, { ...op(), body: { confirm: 'nh2' } });
+    const chosen = gone[0];
+    const res = await stack.request('POST', `/admin/v1/hosts/${ids[chosen]}/fence`, {
+      ...op(),
+      body: { confirm: chosen },
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     await sleep(3000);
     assert.deepEqual(
       (await downOrFenced()).map((r) => r.name),
-      ['nh2', 'nh6'],
+      [chosen, victim].sort(),
       'only the host the operator chose',
     );
     assert.equal(fleet.standIns(), '', 'nothing ran poweroff on a namespace host');

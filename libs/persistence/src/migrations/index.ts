@@ -5,6 +5,7 @@ import { DataMobility1795600000000 } from './1795600000000-DataMobility';
 import { AdminConsole1795700000000 } from './1795700000000-AdminConsole';
 import { PlacementAndLimits1795800000000 } from './1795800000000-PlacementAndLimits';
 import { HostKeys1795870000000 } from './1795870000000-HostKeys';
+import { FenceAgents1795890000000 } from './1795890000000-FenceAgents';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AdminConsole1795700000000,
   PlacementAndLimits1795800000000,
   HostKeys1795870000000,
+  FenceAgents1795890000000,
 ];

@@ -49,7 +49,7 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
           capacity: { cpus: 4, memoryMb: 4096, diskGb: 50 },
           replicationAddress: rack === 'r1' ? '10.250.1.1' : '10.250.1.2',
           vipInterface: 'eth1',
-          fencing: { driver: 'command', command: ['/bin/true'] },
+          fencing: { driver: 'agent', agent: 'fence_test', params: { plug: name, password: 'n0t-sh0wn' } },
         })
       ).id as string;
     deadHostId = await register('rack1-db7', 'r1');
@@ -230,6 +230,17 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await until('the local host checked', async () => /docker ✓/.test(await tid('host-row-local').innerText()));
     assert.match(await tid('host-row-local').innerText(), /ssh ✓/);
     await shot('07b-host-health');
+  });
+
+  test('hosts: the fence agent and its parameters are shown, the secret ones as ***', async () => {
+    await tid('nav-hosts').click();
+    await tid('host-row-rack1-db7').getByRole('link', { name: 'rack1-db7' }).click();
+    await tid('host-fencing').waitFor();
+    const text = await tid('host-fencing').innerText();
+    assert.match(text, /fence_test/, text);
+    assert.match(text, /password=\*\*\*/, text);
+    assert.match(text, /plug=rack1-db7/, text);
+    assert.doesNotMatch(await tid('page-hosts').innerText(), /n0t-sh0wn/);
   });
 
   test('hosts: drain needs a confirmation that names the consequence; cancel changes nothing', async () => {

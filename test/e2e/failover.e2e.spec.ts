@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Stack } from '../support/stack';
 
@@ -43,18 +44,27 @@ describe('failover: operator actions, validation, and a dead host detected and f
   after(() => stack.stop());
 
   test('fencing and HA host settings are validated (400) and never echoed wrong', async () => {
-    for (const fencing of [
-      { driver: 'command', command: ['rm -rf /'] },
-      { driver: 'command', command: [] },
-      { driver: 'command', command: ['/bin/true'], extra: 1 },
-      { driver: 'ipmi' },
-      { driver: 'command', command: ['/bin/echo', 'a\nb'] },
-    ]) {
+    for (const [fencing, why] of [
+      [
+        { driver: 'command', command: ['/usr/sbin/fence_ipmilan', '-p', 'hunter2'] },
+        /an argv is not accepted: choose an agent from the allow-list/,
+      ],
+      [{ driver: 'agent', agent: 'fence_test', command: ['/bin/true'] }, /an argv is not accepted/],
+      [{ driver: 'agent', agent: 'fence_nope' }, /fence agent "fence_nope" is not in the allow-list/],
+      [{ driver: 'agent', agent: '/bin/true' }, /fencing.agent/],
+      [{ driver: 'agent', agent: 'fence_test', params: { ip: 'a\nb' } }, /fencing.params/],
+      [{ driver: 'agent', agent: 'fence_test', params: { password: 'hunter2\r' } }, /fencing.params/],
+      [{ driver: 'agent', agent: 'fence_test', extra: 1 }, /unknown field/],
+      [{ driver: 'agent', agent: 'fence_test', timeoutSec: 301 }, /timeoutSec/],
+      [{ driver: 'ipmi' }, /driver must be "agent" or "ssh"/],
+    ] as const) {
       const res = await stack.request('POST', '/admin/v1/hosts', {
         ...op(),
         body: { name: 'bad-fence', address: '127.0.0.1', capacity: { cpus: 1, memoryMb: 512, diskGb: 1 }, fencing },
       });
       assert.equal(res.status, 400, JSON.stringify(fencing));
+      assert.match([res.body.message].flat().join('; '), why);
+      assert.doesNotMatch(JSON.stringify(res.body), /hunter2/);
     }
     for (const bad of [{ vipInterface: 'eth1; reboot' }, { replicationAddress: '10.0.0.300' }]) {
       const res = await stack.request('POST', '/admin/v1/hosts', {
@@ -64,10 +74,14 @@ describe('failover: operator actions, validation, and a dead host detected and f
       assert.equal(res.status, 400, JSON.stringify(bad));
     }
     assert.equal((await stack.metadata(`SELECT 1 FROM hosts WHERE name LIKE 'bad-%'`)).length, 0);
+    // A refused argv may carry a password on its command line: the audit log keeps none of it.
+    const audit = await stack.metadata(`SELECT detail::text AS d FROM audit_entries WHERE path = '/admin/v1/hosts'`);
+    assert.ok(audit.length >= 9);
+    assert.doesNotMatch(audit.map((a) => a.d).join('\n'), /hunter2|fence_ipmilan|"command": \[/);
   });
 
   test('ha drbd needs two hosts in different failure domains: 503 with the reason, nothing created', async () => {
-    await register('ha-a', 'r1', { fencing: { driver: 'command', command: ['/bin/true'] } });
+    await register('ha-a', 'r1', { fencing: { driver: 'agent', agent: 'fence_test', params: { plug: 'ha-a' } } });
     await register('ha-b', 'r1');
     const res = await stack.request('POST', '/v1/databases', {
       key: tenantKey,
@@ -161,6 +175,139 @@ describe('failover: operator actions, validation, and a dead host detected and f
     assert.equal((await stack.request('GET', `/admin/v1/hosts/${hosts['ha-b']}`, op())).body.status, 'active');
   });
 
+  test('a fence agent: its secret params are sealed and never shown; a fence runs it and its status confirms', async () => {
+    const secret = 'Sup3r-s3cret-pw';
+    const h = await register('fence-me', 'r3', {
+      fencing: {
+        driver: 'agent',
+        agent: 'fence_test',
+        params: { ip: '10.0.0.5', username: 'admin', password: secret, snmp_community: 'c0mmunity' },
+        timeoutSec: 20,
+      },
+    });
+    assert.deepEqual(h.fencing, {
+      driver: 'agent',
+      agent: 'fence_test',
+      params: { ip: '10.0.0.5', username: 'admin', password: '***', snmp_community: '***' },
+      timeoutSec: 20,
+      sshPoweroff: true,
+    });
+    const seen = [
+      h,
+      (await stack.request('GET', '/admin/v1/hosts', op())).body,
+      (await stack.request('GET', `/admin/v1/hosts/${h.id}`, op())).body,
+      await stack.metadata(`SELECT fencing::text AS f FROM hosts WHERE id = $1`, [h.id]),
+      await stack.metadata(`SELECT detail::text AS d FROM audit_entries`),
+      await stack.metadata(`SELECT message, data::text AS d FROM events`),
+    ];
+    assert.equal((await stack.request('GET', `/admin/v1/hosts/${h.id}`, op())).body.fencing.params.password, '***');
+    assert.doesNotMatch(JSON.stringify(seen), /Sup3r|c0mmunity/);
+    const logged = (seen[4] as { d: string }[]).map((a) => JSON.parse(a.d)).find((d) => d.name === 'fence-me');
+    assert.deepEqual(logged.fencing.params, {
+      ip: '10.0.0.5',
+      username: 'admin',
+      password: '***',
+      snmp_community: '***',
+    });
+
+    // The operator's fence runs the agent (no argument, its parameters on stdin) and asks its status.
+    const fence = await stack.request('POST', `/admin/v1/hosts/${h.id}/fence`, {
+      ...op(),
+      body: { confirm: 'fence-me' },
+    });
+    assert.equal(fence.status, 202, JSON.stringify(fence.body));
+    assert.equal(fence.body.status, 'fenced', JSON.stringify(fence.body));
+    assert.equal(fence.body.fencing.method, 'agent:fence_test');
+    assert.equal(fence.body.fencing.confirmedBy, 'agent-status');
+    const log = readFileSync(stack.fenceLog, 'utf8');
+    assert.ok(
+      log.includes(
+        `argc=0\naction=off\nip=10.0.0.5\npassword=${secret}\nsnmp_community=c0mmunity\nusername=admin\n--\n` +
+          `argc=0\naction=status\nip=10.0.0.5\npassword=${secret}\nsnmp_community=c0mmunity\nusername=admin\n--\n`,
+      ),
+      log,
+    );
+    const after = (await stack.request('GET', `/admin/v1/hosts/${h.id}`, op())).body;
+    assert.equal(after.status, 'fenced');
+    assert.match(after.statusReason, /fenced \(agent:fence_test\)/);
+    const events = await stack.metadata(`SELECT message, data::text AS d FROM events WHERE host_id = $1`, [h.id]);
+    assert.doesNotMatch(JSON.stringify(events), /Sup3r|c0mmunity/);
+  });
+
+  test('PUT /admin/v1/hosts/:id/fencing: the same rules; "***" keeps a stored secret of the same agent', async () => {
+    const h = await register('fence-upd', 'r3');
+    const put = (fencing: unknown) =>
+      stack.request('PUT', `/admin/v1/hosts/${h.id}/fencing`, { ...op(), body: { fencing } });
+    for (const [fencing, why] of [
+      [{ driver: 'command', command: ['/bin/sh', '-c', 'x'] }, /an argv is not accepted/],
+      [{ driver: 'agent', agent: 'fence_nope' }, /not in the allow-list/],
+      [{ driver: 'agent', agent: 'fence_test', params: { password: '***' } }, /"\*\*\*" keeps the stored secret/],
+      [undefined, /fencing must be/],
+    ] as const) {
+      const res = await put(fencing);
+      assert.equal(res.status, 400, JSON.stringify(fencing));
+      assert.match([res.body.message].flat().join('; '), why);
+    }
+    assert.equal((await stack.metadata(`SELECT fencing FROM hosts WHERE id = $1`, [h.id]))[0].fencing, null);
+    const set = await put({ driver: 'agent', agent: 'fence_test', params: { ip: '10.0.0.9', password: 'Upd4ted-pw' } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual(set.body.fencing.params, { ip: '10.0.0.9', password: '***' });
+    // Changing the address only: the password shown as "***" is sent back as such and kept.
+    const again = await put({ driver: 'agent', agent: 'fence_test', params: { ip: '10.0.0.10', password: '***' } });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const [row] = await stack.metadata(`SELECT fencing FROM hosts WHERE id = $1`, [h.id]);
+    assert.deepEqual(row.fencing.params, { ip: '10.0.0.10' });
+    assert.match(row.fencing.sealedParams.password, /^v1:/);
+    assert.doesNotMatch(JSON.stringify(row), /Upd4ted/);
+    const events = await stack.metadata(`SELECT message FROM events WHERE host_id = $1`, [h.id]);
+    assert.ok(
+      events.some((e) => /fencing set to agent fence_test/.test(e.message)),
+      JSON.stringify(events),
+    );
+    assert.doesNotMatch(JSON.stringify(events), /Upd4ted|10\.0\.0\.10/);
+    // The kept secret is the one the agent gets.
+    const fence = await stack.request('POST', `/admin/v1/hosts/${h.id}/fence`, {
+      ...op(),
+      body: { confirm: 'fence-upd' },
+    });
+    assert.equal(fence.body.status, 'fenced', JSON.stringify(fence.body));
+    assert.match(readFileSync(stack.fenceLog, 'utf8'), /action=off\nip=10\.0\.0\.10\npassword=Upd4ted-pw\n--/);
+    const none = await put(null);
+    assert.equal(none.status, 200);
+    assert.equal(none.body.fencing, null);
+  });
+
+  test('a device that never confirms, or poweroff over SSH alone, is no fence: the operator must vouch', async () => {
+    const stuck = await register('fence-stuck', 'r3', {
+      fencing: { driver: 'agent', agent: 'fence_test', params: { state: 'on' }, timeoutSec: 2 },
+    });
+    const r1 = await stack.request('POST', `/admin/v1/hosts/${stuck.id}/fence`, {
+      ...op(),
+      body: { confirm: 'fence-stuck' },
+    });
+    assert.equal(r1.status, 202, JSON.stringify(r1.body));
+    assert.equal(r1.body.status, 'down', JSON.stringify(r1.body));
+    assert.match(r1.body.fencing.detail, /still on/);
+    const sshOnly = await register('fence-ssh', 'r3', { fencing: { driver: 'ssh' } });
+    const r2 = await stack.request('POST', `/admin/v1/hosts/${sshOnly.id}/fence`, {
+      ...op(),
+      body: { confirm: 'fence-ssh' },
+    });
+    assert.equal(r2.body.status, 'down', JSON.stringify(r2.body));
+    assert.match(r2.body.fencing.detail, /no confirming fence method: an operator must confirm the host is off/);
+    // The operator's word is the acknowledgement.
+    for (const [id, name] of [
+      [stuck.id, 'fence-stuck'],
+      [sshOnly.id, 'fence-ssh'],
+    ]) {
+      const ack = await stack.request('POST', `/admin/v1/hosts/${id}/fence`, {
+        ...op(),
+        body: { confirm: name, poweredOff: true },
+      });
+      assert.equal(ack.body.status, 'fenced', JSON.stringify(ack.body));
+    }
+  });
+
   test('the failover worker declares an unreachable host down, fences it, and records the failover', async () => {
     // Make one HA database "running" on ha-a, as if it had been provisioned there.
     const [db] = await stack.metadata(
@@ -185,7 +332,7 @@ describe('failover: operator actions, validation, and a dead host detected and f
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(host.status, 'fenced', JSON.stringify(host));
-    assert.match(host.statusReason, /fenced \(power-command\)/);
+    assert.match(host.statusReason, /fenced \(agent:fence_test\)/);
     assert.ok(host.health.failures >= 3 || host.health.ssh === false, JSON.stringify(host.health));
     const all = (await stack.request('GET', `/admin/v1/failovers?hostId=${hosts['ha-a']}`, op())).body;
     assert.equal(all.length, 1, 'one failover per database, whatever the number of workers');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Three-VM lab under QEMU TCG for SAN (LVM + LIO iSCSI) and DRBD tests on real kernels.
 #   lab.sh up [--fresh] [--provision] | down | status | env | ssh NAME [cmd...]
-#   lab.sh kill NAME (abrupt power-off, a fencing driver) | start NAME | provision | destroy
+#   lab.sh kill NAME (abrupt power-off: the lab's fence agent, fence-agents/fence_lab, runs it)
+#   lab.sh status NAME (exit 0: its qemu runs, 2: it does not) | start NAME | provision | destroy
 # Network: each VM has a QEMU user-mode NIC with restrict=on (no traffic leaves it; only
 # the SSH forward on 127.0.0.1 works) plus NICs on private vde_switch segments that have
 # no host interface at all. All state is under $DBAAS_LAB_DIR (default /var/lib/dbaas/lab).
@@ -207,7 +208,10 @@ case "$cmd" in
   down)
     for n in "${VMS[@]}"; do stop_vm "$n" & done; wait
     stop_switch san; stop_switch repl ;;
-  status) table ;;
+  status)
+    # With a name: its power state, as a fence agent's status reports it (0 on, 2 off).
+    if [[ $# -gt 0 ]]; then valid_vm "$1"; [[ -n $(vm_pid "$1") ]] && exit 0; exit 2; fi
+    table ;;
   env) write_env; cat "$LAB_DIR/lab.env" ;;
   ssh)
     n=${1:?usage: lab.sh ssh NAME [cmd...]}; valid_vm "$n"; shift
@@ -217,5 +221,5 @@ case "$cmd" in
   destroy)
     for n in "${VMS[@]}"; do stop_vm "$n"; done; stop_switch san; stop_switch repl
     rm -rf "$VMDIR" "$RUN"; log "VM disks removed (image kept)" ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
 esac

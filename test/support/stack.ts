@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, createWriteStream, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,6 +58,13 @@ export class Stack {
   readonly operatorKey = 'op-' + randomBytes(24).toString('hex');
   readonly id = randomBytes(4).toString('hex');
   readonly dataRoot = mkdtempSync(join(tmpdir(), 'dbaas-e2e-'));
+  /**
+   * The stack's fence-agent allow-list (FENCE_AGENTS_DIR): one agent, `fence_test`, that follows the
+   * fence-agents convention (key=value lines on stdin), appends what it was given to `fenceLog` and "powers off"
+   * (status exit 2, or 0 when its params say `state=on`: a device that never confirms).
+   */
+  readonly fenceAgentsDir = mkdtempSync(join(tmpdir(), 'dbaas-fence-agents-'));
+  readonly fenceLog = `${this.fenceAgentsDir}.log`;
   readonly docker = new Docker({ socketPath: '/var/run/docker.sock' });
   apiUrl = '';
   workers: ChildProcess[] = [];
@@ -80,6 +87,19 @@ export class Stack {
     this.adminUrl = services.DATABASE_URL;
     await this.sql(this.adminUrl, `CREATE DATABASE ${this.dbName}`);
     const apiPort = await freePort();
+    writeFileSync(
+      join(this.fenceAgentsDir, 'fence_test'),
+      `#!/bin/bash
+input=$(cat)
+{ echo "argc=$#"; printf '%s\\n' "$input"; echo --; } >> '${this.fenceLog}'
+case $(sed -n 's/^action=//p' <<<"$input") in
+  off) exit 0 ;;
+  status) grep -qx 'state=on' <<<"$input" && exit 0; exit 2 ;;
+  *) exit 1 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
     // A port range of its own (derived from the stack id) so parallel stacks never publish the same port.
     // Under the kernel's ephemeral range (32768-60999): a client's outgoing connection never holds one of these.
     const base = 20000 + (parseInt(this.id, 16) % 120) * 100;
@@ -97,6 +117,7 @@ export class Stack {
       JOB_BACKOFF_MS: '500',
       READY_TIMEOUT_MS: '90000',
       VOLUME_USAGE_INTERVAL_MS: '2000',
+      FENCE_AGENTS_DIR: this.fenceAgentsDir,
       ...this.opts.env,
     };
     await this.run(['dist/apps/api/main.js', 'migrate']);
@@ -251,6 +272,8 @@ export class Stack {
     await new Promise((r) => setTimeout(r, 300));
     await this.sql(this.adminUrl, `DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`).catch(() => undefined);
     rmSync(this.dataRoot, { recursive: true, force: true });
+    rmSync(this.fenceAgentsDir, { recursive: true, force: true });
+    rmSync(this.fenceLog, { force: true });
   }
 
   private spawn(

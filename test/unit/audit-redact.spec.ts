@@ -9,13 +9,16 @@ describe('audit: what an operator action leaves in the log', () => {
       name: 'host1',
       sshPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----',
       fencing: { driver: 'command', command: ['/bin/true'], apiToken: 't0k3n' },
+      agent: { driver: 'agent', agent: 'fence_apc_snmp', params: { ip: '10.0.0.5', passwd: 'p', community: 'c' } },
       users: [{ login: 'a', password: 'hunter2' }],
       capacity: { cpus: 4 },
     };
     assert.deepEqual(redact(body), {
       name: 'host1',
       sshPrivateKey: '***',
-      fencing: { driver: 'command', command: ['/bin/true'], apiToken: '***' },
+      // An argv (refused since fence agents replaced it) may hold a password: kept out whole.
+      fencing: { driver: 'command', command: '***', apiToken: '***' },
+      agent: { driver: 'agent', agent: 'fence_apc_snmp', params: { ip: '10.0.0.5', passwd: '***', community: '***' } },
       users: [{ login: 'a', password: '***' }],
       capacity: { cpus: 4 },
     });

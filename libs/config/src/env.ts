@@ -74,6 +74,11 @@ export class CommonEnv {
     message: 'BACKUP_TARGET must look like local:/var/lib/dbaas/backups or backend:<storage-backend>:/srv/backups',
   })
   BACKUP_TARGET: string = 'local:/var/lib/dbaas/backups';
+
+  // The fence agents allowed (the API checks registrations against it, the worker runs them): executable files of
+  // this directory, named by hosts' `fencing.agent`. Keep it root-owned. A missing directory means no agent.
+  @Matches(/^\/[A-Za-z0-9._/-]*$/, { message: 'FENCE_AGENTS_DIR must be an absolute path' })
+  FENCE_AGENTS_DIR: string = '/etc/dbaas/fence-agents';
 }
 
 export class ApiEnv extends CommonEnv {

@@ -10,6 +10,8 @@ import { labEnv, resetLab, seedImage, sh, sshTo, tunnel } from './lab';
 
 const run = promisify(execFile);
 export const LAB_SH = resolve(__dirname, '../lab.sh');
+// The lab stacks' fence-agent allow-list: fence_lab cuts a VM's power (lab.sh kill) and reports it (lab.sh status).
+export const LAB_FENCE_AGENTS = resolve(__dirname, '../fence-agents');
 export const VIP_RANGE = '10.99.0.100-10.99.0.119/24';
 export type HostName = 'host1' | 'host2';
 export interface Creds {
@@ -36,7 +38,7 @@ export class HaLab {
   static stack(name: string, worker: Record<string, string> = {}, env: Record<string, string> = {}): Stack {
     return new Stack({
       name,
-      env: { LOCAL_HOST: 'false', HA_VIP_RANGE: VIP_RANGE, ...env },
+      env: { LOCAL_HOST: 'false', HA_VIP_RANGE: VIP_RANGE, FENCE_AGENTS_DIR: LAB_FENCE_AGENTS, ...env },
       worker: {
         FAILOVER_PROBE_INTERVAL_MS: '1000',
         FAILOVER_FAILURES: '3',
@@ -110,8 +112,15 @@ export class HaLab {
           dataRoot: '/var/lib/dbaas/volumes',
           replicationAddress: `10.99.1.${name === 'host1' ? 11 : 12}`,
           vipInterface: 'eth1',
-          // The lab's power switch: the control plane stops the VM (as IPMI would power a server off).
-          fencing: { driver: 'command', command: ['/bin/bash', LAB_SH, 'kill', name], timeoutSec: 30 },
+          // The lab's power switch: the control plane stops the VM (as IPMI would power a server off), and the
+          // fence counts once the agent's status says the VM is off.
+          fencing: {
+            driver: 'agent',
+            agent: 'fence_lab',
+            // Agents run with a bare environment: the lab's state directory is told, not inherited.
+            params: { plug: name, ...(process.env.DBAAS_LAB_DIR ? { lab_dir: process.env.DBAAS_LAB_DIR } : {}) },
+            timeoutSec: 30,
+          },
         },
       });
       assert.equal(h.status, 201, JSON.stringify(h.body));

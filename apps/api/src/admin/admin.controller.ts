@@ -19,6 +19,7 @@ import {
   RegisterHostCommand,
   RegisterStorageBackendCommand,
   RetryOperationUseCase,
+  SetFencingCommand,
   SetHostKeyCommand,
   StorageBackendUseCases,
   toBackupView,
@@ -34,6 +35,7 @@ import {
   IssueApiKeyDto,
   MoveDatabaseDto,
   RegisterHostDto,
+  SetFencingDto,
   SetHostKeyDto,
   RegisterStorageBackendDto,
 } from './admin.dto';
@@ -113,6 +115,12 @@ export class AdminHostsController {
   @Put(':id/host-key')
   setHostKey(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetHostKeyDto) {
     return this.hosts.setHostKey(id, SetHostKeyCommand.create({ ...body }), actorOf(p));
+  }
+
+  /** Replaces the fencing (`{fencing: null}`: none); a secret parameter sent as "***" keeps the stored one. */
+  @Put(':id/fencing')
+  setFencing(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetFencingDto) {
+    return this.hosts.setFencing(id, SetFencingCommand.create({ ...body }), actorOf(p));
   }
 
   @Delete(':id')

@@ -8,6 +8,7 @@ import {
   IssueApiKeyCommand,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  SetFencingCommand,
   SetHostKeyCommand,
   UpdatePlacementSettingsCommand,
 } from '@app/domain';
@@ -17,6 +18,7 @@ export class IssueApiKeyDto extends OmitType(IssueApiKeyCommand, [] as const) {}
 export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) {}
 export class RegisterStorageBackendDto extends OmitType(RegisterStorageBackendCommand, [] as const) {}
 export class SetHostKeyDto extends OmitType(SetHostKeyCommand, [] as const) {}
+export class SetFencingDto extends OmitType(SetFencingCommand, [] as const) {}
 
 /** `?limit=` of the admin lists: 1 to 1000. */
 export class LimitQueryDto {

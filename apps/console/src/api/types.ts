@@ -76,7 +76,10 @@ export interface HostCapacity {
   diskGb: number;
 }
 
-export type FencingConfig = { driver: 'command'; command: string[]; timeoutSec?: number } | { driver: 'ssh' };
+/** A fence agent of the control plane's allow-list, its secret parameters shown as "***"; or `poweroff -f` over SSH. */
+export type FencingConfig =
+  | { driver: 'agent'; agent: string; params: Record<string, string>; timeoutSec: number; sshPoweroff: boolean }
+  | { driver: 'ssh' };
 
 /** HostEntity minus its SSH key. */
 interface HostBase {
@@ -333,7 +336,7 @@ export interface MoveAwayResult {
 export interface FenceResult {
   host: string;
   status: HostStatus;
-  fencing?: { fenced: boolean; method: string; detail: string };
+  fencing?: { fenced: boolean; method: string; detail: string; confirmedBy?: string };
   failovers: string[];
 }
 

@@ -31,8 +31,11 @@ export interface AuditRecord {
 // The most of a request body an entry keeps (its JSON, in characters).
 const MAX_DETAIL = 4096;
 
-// Keys whose values never reach the log: keys, passwords, private keys, tokens.
-const SECRET = /key|password|secret|token|credential/i;
+// Keys whose values never reach the log: keys, passwords, private keys, tokens, SNMP communities (a fence
+// agent's parameters: `passwd`, `community`).
+const SECRET = /key|pass|secret|token|credential|community/i;
+// An argv (a fencing command of the old kind, refused now) may carry a password on its command line.
+const ARGV = /^(command|argv|args)$/;
 
 /** Drops secrets and bounds the size, so the audit log can be shown to every operator. */
 export function redact(value: unknown, depth = 0): unknown {
@@ -44,7 +47,7 @@ export function redact(value: unknown, depth = 0): unknown {
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>)
       .slice(0, 50)
-      .map(([k, v]) => [k, SECRET.test(k) ? '***' : redact(v, depth + 1)]),
+      .map(([k, v]) => [k, SECRET.test(k) || (ARGV.test(k) && Array.isArray(v)) ? '***' : redact(v, depth + 1)]),
   );
 }
 

@@ -5,6 +5,7 @@ export enum HostExceptionCode {
   NameTaken = 'host-name-taken',
   InUse = 'host-in-use',
   UnknownDriver = 'unknown-storage-driver',
+  BadFencing = 'bad-fencing',
 }
 
 export class HostException extends DomainException<HostExceptionCode> {
@@ -13,6 +14,7 @@ export class HostException extends DomainException<HostExceptionCode> {
       case HostExceptionCode.NotFound:
         return ErrorKind.NotFound;
       case HostExceptionCode.UnknownDriver:
+      case HostExceptionCode.BadFencing:
         return ErrorKind.Invalid;
       default:
         return ErrorKind.Conflict;

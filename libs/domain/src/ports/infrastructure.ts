@@ -175,13 +175,22 @@ export interface VipControl {
 /** Powers a host off (or confirms it is off) before its databases are taken over elsewhere. */
 export const FENCER = Symbol('FENCER');
 export interface FenceResult {
-  /** True only when the host is known to be unable to write: its power was cut, or it was powered off. */
+  /**
+   * True only when the host is known to be unable to write: a fence agent's status said its power is off, or an
+   * operator vouched for it. `poweroff -f` over SSH never sets it, whatever the host answered.
+   */
   fenced: boolean;
   method: string;
   detail: string;
+  /** What confirmed the fence: 'agent-status' (the agent's status run said off). */
+  confirmedBy?: string;
 }
 export interface Fencer {
   fence(host: HostEntity): Promise<FenceResult>;
+  /** Why `agent` cannot be run (not in the allow-list, not an executable file there...), or null when it can. */
+  checkAgent(agent: string): Promise<string | null>;
+  /** The names of the agents in the allow-list that can be run. */
+  agents(): Promise<string[]>;
 }
 
 export interface VolumeUsage {

@@ -41,6 +41,9 @@ export class TailBuffer {
 
 /** Runs programs on the control plane's own machine: argv arrays only, no shell, with a timeout. */
 export class LocalExecutor implements CommandExecutor {
+  /** `env`: the programs' whole environment (none of the control plane's own), for `run`. */
+  constructor(private readonly opts: { env?: Record<string, string> } = {}) {}
+
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     if (argv.length === 0) throw new Error('empty command');
     // execa is ESM-only; Node >= 20.19 loads it from CommonJS.
@@ -52,6 +55,7 @@ export class LocalExecutor implements CommandExecutor {
       timeout: opts.timeoutMs ?? 60_000,
       input: opts.input,
       stripFinalNewline: true,
+      ...(this.opts.env ? { env: this.opts.env, extendEnv: false } : {}),
     });
     if (res.timedOut) throw new Error(`${file} timed out after ${opts.timeoutMs ?? 60_000} ms`);
     return {

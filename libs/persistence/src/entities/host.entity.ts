@@ -3,11 +3,27 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 export type HostKeyPinnedBy = 'operator' | 'first-contact';
 export type HostConnection = 'local' | 'ssh';
 export type HostStatus = 'active' | 'draining' | 'down' | 'fenced';
+/**
+ * A fence agent of the control plane's allow-list (FENCE_AGENTS_DIR), run with no argument and its parameters
+ * as `key=value` lines on stdin (the fence-agents convention): `action=off`, then `action=status` to confirm.
+ */
+export interface AgentFencing {
+  driver: 'agent';
+  /** A file name in FENCE_AGENTS_DIR, never a path. */
+  agent: string;
+  /** Parameters shown as they are (address, user, plug...). */
+  params: Record<string, string>;
+  /** Secret parameters (passwords, communities, keys), each sealed with the master key; never shown. */
+  sealedParams: Record<string, string>;
+  timeoutSec?: number;
+  /** `poweroff -f` over SSH at the same time, as an extra (default true); it never confirms a fence. */
+  sshPoweroff?: boolean;
+}
+
 /** How the control plane powers a host off before taking its databases over. */
 export type FencingConfig =
-  // A power command run on the control plane (IPMI, a PDU, a hypervisor API; in the lab, stopping the VM).
-  | { driver: 'command'; command: string[]; timeoutSec?: number }
-  // `poweroff -f` over SSH: best effort only, it cannot reach a host that is truly gone.
+  | AgentFencing
+  // `poweroff -f` over SSH only: best effort, it confirms nothing; an operator must vouch the host is off.
   | { driver: 'ssh' };
 
 /** The failover worker's last look at the host. */

@@ -5,6 +5,7 @@ import { DataMobility1795600000000 } from './1795600000000-DataMobility';
 import { AdminConsole1795700000000 } from './1795700000000-AdminConsole';
 import { PlacementAndLimits1795800000000 } from './1795800000000-PlacementAndLimits';
 import { HostKeys1795870000000 } from './1795870000000-HostKeys';
+import { FenceAgents1795890000000 } from './1795890000000-FenceAgents';
 import { HostActiveSince1795895000000 } from './1795895000000-HostActiveSince';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   AdminConsole1795700000000,
   PlacementAndLimits1795800000000,
   HostKeys1795870000000,
+  FenceAgents1795890000000,
   HostActiveSince1795895000000,
 ];

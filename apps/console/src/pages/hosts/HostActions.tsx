@@ -40,11 +40,12 @@ function blocked(action: HostAction, host: HostDetail): string | null {
 
 function fencingMethod(host: HostDetail): ReactNode {
   const f = host.fencing;
-  if (f?.driver === 'command')
+  const ssh = host.connection === 'ssh' && (f?.driver !== 'agent' || f.sshPoweroff);
+  if (f?.driver === 'agent')
     return (
       <>
-        its power command <code>{f.command.join(' ')}</code>
-        {host.connection === 'ssh' && (
+        its fence agent <code>{f.agent}</code>, confirmed only when the agent&apos;s status says the power is off
+        {ssh && (
           <>
             {' '}
             (and <code>poweroff -f</code> over SSH at the same time)
@@ -52,13 +53,18 @@ function fencingMethod(host: HostDetail): ReactNode {
         )}
       </>
     );
-  if (host.connection === 'ssh')
-    return (
-      <>
-        <code>poweroff -f</code> over SSH — best effort only: it cannot reach a host that is truly gone
-      </>
-    );
-  return 'no fencing method: none is configured for this host';
+  return (
+    <>
+      no confirming fence method
+      {ssh && (
+        <>
+          {' '}
+          (<code>poweroff -f</code> over SSH is sent, but it proves nothing)
+        </>
+      )}
+      : it stays <em>down</em> until you confirm it is off
+    </>
+  );
 }
 
 /** The consequence of each action, worded from what failover.usecases.ts does. */

@@ -1,5 +1,5 @@
 import { api } from '../../api/client';
-import { attachedLuns, type HostDetail } from '../../api/types';
+import { attachedLuns, type FencingConfig, type HostDetail } from '../../api/types';
 import { CapacityBars } from '../../components/CapacityBars';
 import { Labels } from '../../components/Labels';
 import { Loading } from '../../components/Notice';
@@ -92,7 +92,9 @@ function HostBody({ host, onChanged }: { host: HostDetail; onChanged: () => void
               </>
             )}
             <dt>Fencing</dt>
-            <dd>{host.fencing ? host.fencing.driver : <span className="muted">none configured</span>}</dd>
+            <dd data-testid="host-fencing">
+              <Fencing fencing={host.fencing} />
+            </dd>
             <dt>Labels</dt>
             <dd>
               <Labels labels={host.labels} />
@@ -204,5 +206,28 @@ function HostBody({ host, onChanged }: { host: HostDetail; onChanged: () => void
         </tbody>
       </Table>
     </>
+  );
+}
+
+/** The fence agent and its parameters (secret ones arrive as "***"), or why nothing confirms a fence. */
+function Fencing({ fencing }: { fencing: FencingConfig | null }) {
+  if (fencing?.driver === 'agent')
+    return (
+      <>
+        agent <code>{fencing.agent}</code>{' '}
+        <span className="mono small">
+          {Object.entries(fencing.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}
+        </span>{' '}
+        <span className="muted small">
+          {fencing.timeoutSec} s{fencing.sshPoweroff ? ', with poweroff -f over SSH' : ''}
+        </span>
+      </>
+    );
+  return (
+    <span className="muted">
+      {fencing?.driver === 'ssh' ? 'poweroff -f over SSH only: ' : 'none: '}an operator confirms a fence
+    </span>
   );
 }

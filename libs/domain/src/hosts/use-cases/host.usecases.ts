@@ -1,13 +1,15 @@
 import { statfsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
-import type { HostEntity } from '@app/persistence/entities';
+import type { FencingConfig, HostEntity } from '@app/persistence/entities';
 import { CommonEnv, ENV } from '@app/config';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
   EVENT_REPOSITORY,
   EventRepository,
+  FENCER,
+  Fencer,
   FLEET_QUERIES,
   FleetQueries,
   HOST_REPOSITORY,
@@ -24,10 +26,13 @@ import {
 import { HostException, HostExceptionCode } from '../host.exception';
 import { HostChecks, hostChecks } from '../host-checks';
 import { parseHostKeyFingerprint } from '../../shared';
-import { RegisterHostCommand, SetHostKeyCommand } from './register-host.command';
+import { fencingView, sealFencing, type FencingInput, type FencingView } from '../fencing';
+import { RegisterHostCommand, SetFencingCommand, SetHostKeyCommand } from './register-host.command';
 
-export type HostView = Omit<HostEntity, 'sshPrivateKey'> & {
+export type HostView = Omit<HostEntity, 'sshPrivateKey' | 'fencing'> & {
   hasSshKey: boolean;
+  /** The fence agent and its parameters, secret ones as "***". */
+  fencing: FencingView | null;
   /** SSH and Docker as last checked, `unknown` when not known (the raw record is `health`). */
   checks: HostChecks;
   databases?: number;
@@ -60,8 +65,8 @@ export type HostDetailView = HostView & {
 
 export const toHostView = (h: HostEntity, hasSshKey: boolean): HostView => {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { sshPrivateKey, ...rest } = h;
-  return { ...rest, hasSshKey, checks: hostChecks(h) };
+  const { sshPrivateKey, fencing, ...rest } = h;
+  return { ...rest, fencing: fencingView(fencing), hasSshKey, checks: hostChecks(h) };
 };
 
 @Injectable()
@@ -76,6 +81,7 @@ export class HostUseCases {
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
     @Inject(ENV) private readonly env: CommonEnv,
+    @Inject(FENCER) private readonly fencer: Fencer,
   ) {}
 
   async register(cmd: RegisterHostCommand, actor: string): Promise<HostView> {
@@ -89,6 +95,7 @@ export class HostUseCases {
     if (cmd.storageBackendId && !(await this.backends.get(cmd.storageBackendId))) {
       throw new HostException(HostExceptionCode.UnknownDriver, 'storageBackendId names no storage backend');
     }
+    const fencing = await this.storedFencing(cmd.fencing ?? null, null);
     const host = await this.hosts.create({
       name: cmd.name,
       address: cmd.address,
@@ -108,7 +115,7 @@ export class HostUseCases {
       status: 'active',
       replicationAddress: cmd.replicationAddress ?? null,
       vipInterface: cmd.vipInterface ?? null,
-      fencing: cmd.fencing ?? null,
+      fencing,
       health: null,
       statusReason: null,
     });
@@ -187,6 +194,32 @@ export class HostUseCases {
     });
     const updated = (await this.hosts.get(id))!;
     return toHostView(updated, !!(await this.hosts.getSealedKey(id)));
+  }
+
+  /** Replaces the host's fencing, with the rules of registration. */
+  async setFencing(id: string, cmd: SetFencingCommand, actor: string): Promise<HostView> {
+    const host = await this.hosts.get(id);
+    if (!host) throw new HostException(HostExceptionCode.NotFound, 'host not found');
+    const fencing = await this.storedFencing(cmd.fencing, host.fencing);
+    await this.hosts.update(id, { fencing });
+    // The agent's name only: its parameters may name devices and accounts.
+    const what = fencing?.driver === 'agent' ? `agent ${fencing.agent}` : (fencing?.driver ?? 'none');
+    await this.events.record({
+      type: 'host.fencing-set',
+      message: `host ${host.name}: fencing set to ${what} by ${actor}`,
+      hostId: id,
+    });
+    const updated = (await this.hosts.get(id))!;
+    return toHostView(updated, !!(await this.hosts.getSealedKey(id)));
+  }
+
+  /** Checks the agent against the allow-list (the control plane's directory, read now) and seals the secrets. */
+  private async storedFencing(input: FencingInput | null, previous: FencingConfig | null) {
+    if (input?.driver === 'agent') {
+      const problem = await this.fencer.checkAgent(input.agent);
+      if (problem) throw new HostException(HostExceptionCode.BadFencing, problem);
+    }
+    return sealFencing(input, this.secrets, previous);
   }
 
   async remove(id: string, actor: string): Promise<void> {

@@ -10,9 +10,10 @@ import {
   Max,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
+  type ValidationArguments,
 } from 'class-validator';
-import type { FencingConfig } from '@app/persistence/entities';
 import {
   Command,
   IsAddress,
@@ -23,6 +24,7 @@ import {
   IsResourceName,
   LABEL_PATTERN,
 } from '../../shared';
+import { fencingProblem, type FencingInput } from '../fencing';
 
 export class HostCapacityInput {
   @IsNumber()
@@ -57,36 +59,24 @@ const IsLabels = () =>
   });
 
 /**
- * How the host is fenced. `command` is an argv run on the control plane (no shell), e.g. an IPMI or hypervisor
- * power-off; `ssh` is `poweroff -f` over SSH (best effort: it cannot reach a host that is truly gone).
+ * How the host is fenced: a fence agent named from the control plane's allow-list with its parameters, or `ssh`
+ * (`poweroff -f`, which never confirms a fence alone). An argv is refused: the caller never chooses a program.
  */
 const IsFencing = () =>
   ValidateBy({
     name: 'isFencing',
     validator: {
-      validate: (v: unknown) => {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-        const f = v as Record<string, unknown>;
-        if (f.driver === 'ssh') return Object.keys(f).length === 1;
-        if (f.driver !== 'command') return false;
-        if (Object.keys(f).some((k) => !['driver', 'command', 'timeoutSec'].includes(k))) return false;
-        if (
-          f.timeoutSec !== undefined &&
-          !(Number.isInteger(f.timeoutSec) && (f.timeoutSec as number) >= 1 && (f.timeoutSec as number) <= 300)
-        )
-          return false;
-        return (
-          Array.isArray(f.command) &&
-          f.command.length >= 1 &&
-          f.command.length <= 32 &&
-          f.command.every((a) => typeof a === 'string' && a.length >= 1 && a.length <= 256 && !/[\0\n\r]/.test(a)) &&
-          (f.command[0] as string).startsWith('/')
-        );
-      },
-      defaultMessage: () =>
-        'fencing must be {"driver":"ssh"} or {"driver":"command","command":["/abs/program", "arg", ...],"timeoutSec"?:1-300}',
+      validate: (v: unknown) => fencingProblem(v) === null,
+      defaultMessage: (args?: ValidationArguments) => fencingProblem(args?.value) ?? 'fencing is not valid',
     },
   });
+
+/** Replaces a host's fencing (null: none, an operator then confirms every fence). */
+export class SetFencingCommand extends Command {
+  @ValidateIf((o: SetFencingCommand) => o.fencing !== null)
+  @IsFencing()
+  fencing!: FencingInput | null;
+}
 
 /** Confirms or replaces a host's (or storage backend's) pinned SSH host key. */
 export class SetHostKeyCommand extends Command {
@@ -160,9 +150,10 @@ export class RegisterHostCommand extends Command {
   @Matches(/^[a-zA-Z0-9_.-]{1,15}$/, { message: 'vipInterface must be an interface name like eth1' })
   vipInterface?: string;
 
+  // Secret parameters (keys matching /pass|secret|key|token|community/i) are sealed and never returned.
   @IsOptional()
   @IsFencing()
-  fencing?: FencingConfig;
+  fencing?: FencingInput;
 
   @IsOptional()
   @Matches(/^(?!.*(^|\/)\.\.(\/|$))\/[A-Za-z0-9._/-]{1,200}$/, {

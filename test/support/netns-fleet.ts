@@ -149,7 +149,35 @@ export class NetnsFleet {
     }
   }
 
-  /** What registering the host takes (an SSH host reached at its namespace address). */
+  /**
+   * The fleet's power switch as a fence agent (fence-agents convention: key=value lines on stdin, `status` exits 2
+   * when off) written into an allow-list directory: `off` pulls the host's link and kills every process in its
+   * namespace; `status` is read from outside the host (processes left in its namespace), never from the host itself.
+   */
+  installFenceAgent(dir: string): void {
+    writeFileSync(
+      join(dir, 'fence_netns'),
+      `#!/bin/bash
+set -u
+declare -A p
+while IFS='=' read -r k v; do [[ -n $k ]] && p[$k]=$v; done
+for k in ns switch port; do [[ \${p[$k]:-} =~ ^[a-z0-9-]+$ ]] || { echo "bad $k" >&2; exit 1; }; done
+case \${p[action]:-} in
+  off)
+    ${IP} netns exec "\${p[switch]}" ${IP} link set "\${p[port]}" down || exit 1
+    for pid in $(${IP} netns pids "\${p[ns]}"); do kill -9 "$pid" 2>/dev/null; done
+    exit 0 ;;
+  status)
+    [[ -z $(${IP} netns pids "\${p[ns]}") ]] && exit 2
+    exit 0 ;;
+  *) exit 1 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+  }
+
+  /** What registering the host takes (an SSH host reached at its namespace address, fenced by fence_netns). */
   registration(h: NetnsHost, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
       name: h.name,
@@ -158,6 +186,13 @@ export class NetnsFleet {
       sshUser: 'root',
       sshPrivateKey: this.clientKey,
       capacity: { cpus: 2, memoryMb: 2048, diskGb: 10 },
+      fencing: {
+        driver: 'agent',
+        agent: 'fence_netns',
+        params: { ns: h.ns, switch: this.switchNs, port: h.port },
+        timeoutSec: 10,
+        sshPoweroff: true,
+      },
       ...extra,
     };
   }

@@ -522,6 +522,23 @@ describe('SanBackendClient', () => {
     assert.deepEqual(JSON.parse(ex.argvs[0][4]).initiators, []);
   });
 
+  test('confirmOnly: the storage server, read back, must list no other initiator nor session', async () => {
+    const show = (o: object) => ({ exitCode: 0, stdout: JSON.stringify(o) + '\n', stderr: '' });
+    const h2 = 'iqn.2024-01.lab.dbaas:host2';
+    const h1 = 'iqn.2024-01.lab.dbaas:host1';
+    const ok = new FakeExecutor().on(is('python3'), () => show({ exists: true, initiators: [h2], sessions: [h2] }));
+    assert.match(await client(ok).confirmOnly(T, [h2]), /lists only iqn.2024-01.lab.dbaas:host2/);
+    assert.equal(ok.argvs[0][3], 'show');
+    const acl = new FakeExecutor().on(is('python3'), () => show({ exists: true, initiators: [h1, h2], sessions: [] }));
+    await assert.rejects(client(acl).confirmOnly(T, [h2]), /still lets iqn.2024-01.lab.dbaas:host1 in/);
+    const session = new FakeExecutor().on(is('python3'), () =>
+      show({ exists: true, initiators: [h2], sessions: [h1] }),
+    );
+    await assert.rejects(client(session).confirmOnly(T, [h2]), /still lets iqn.2024-01.lab.dbaas:host1 in/);
+    const gone = new FakeExecutor().on(is('python3'), () => show({ exists: false }));
+    await assert.rejects(client(gone).confirmOnly(T, [h2]), /target .* is gone/);
+  });
+
   test('growLun: lvextend only when smaller', async () => {
     const small = new FakeExecutor().on(is('lvs'), rec('lvs-json')).on(is('lvextend'), rec('lvextend'));
     await client(small).growLun(LV, 1);

@@ -81,6 +81,13 @@ def remove_export(a):
     return {'removed': a['iqn']}
 
 
+def logged_in(acl):
+    try:
+        return bool(acl.session)
+    except Exception:
+        return False
+
+
 def show(a):
     target = find_target(a['iqn'])
     if target is None:
@@ -92,6 +99,7 @@ def show(a):
         'authentication': tpg.get_attribute('authentication'),
         'luns': [{'lun': l.lun, 'device': l.storage_object.udev_path} for l in tpg.luns],
         'initiators': sorted(acl.node_wwn for acl in tpg.node_acls),
+        'sessions': sorted(acl.node_wwn for acl in tpg.node_acls if logged_in(acl)),
         'portals': ['%s:%d' % (p.ip_address, p.port) for p in tpg.network_portals],
     }
 

@@ -106,10 +106,28 @@ export class SanBackendClient {
     if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
   }
 
-  async describe(
-    lunIqn: string,
-  ): Promise<{ exists: boolean; initiators?: string[]; luns?: { lun: number; device: string }[] }> {
+  async describe(lunIqn: string): Promise<{
+    exists: boolean;
+    initiators?: string[];
+    sessions?: string[];
+    luns?: { lun: number; device: string }[];
+  }> {
     return this.lio('show', { iqn: iqn(lunIqn) });
+  }
+
+  /**
+   * The storage-side fence, confirmed by the storage server itself (not by the host being fenced): read back, the
+   * LUN's ACL and its logged-in sessions hold no initiator but `allowed`. Throws with what it found otherwise.
+   */
+  async confirmOnly(lunIqn: string, allowed: string[]): Promise<string> {
+    const seen = await this.describe(lunIqn);
+    if (!seen.exists) throw new Error(`storage fence not confirmed: the target ${lunIqn} is gone`);
+    const stray = [...(seen.initiators ?? []), ...(seen.sessions ?? [])].filter((i) => !allowed.includes(i));
+    if (stray.length)
+      throw new Error(
+        `storage fence not confirmed: the storage server still lets ${[...new Set(stray)].join(', ')} in`,
+      );
+    return `the storage server lists only ${allowed.join(', ')} on ${lunIqn}`;
   }
 
   async freeBytes(): Promise<number> {

@@ -222,14 +222,15 @@ export class SanLvmStorageDriver implements StorageDriver {
     const blk = await this.block(target);
     const chapPassword = this.secrets.open((await this.luns.getSealedChap(lun.id))!);
     const initiator = await this.initiatorOf(target, blk);
-    await (
-      await this.san(backend)
-    ).setInitiators({
+    const san = await this.san(backend);
+    await san.setInitiators({
       iqn: lun.iqn,
       initiators: [initiator],
       chapUser: lun.chapUser,
       chapPassword,
     });
+    // The old host is fenced at the storage side only once the storage server, read back, says so.
+    await san.confirmOnly(lun.iqn, [initiator]);
     await this.luns.update(lun.id, { hostId: target.id, status: 'creating' });
     const disk = await blk.attach({ iqn: lun.iqn, portal: this.portal(backend), chapUser: lun.chapUser, chapPassword });
     await blk.ensureVg(lun.hostVg, disk);

@@ -211,6 +211,36 @@ describe('PostgreSQL through the tenant API, end to end', () => {
       dbId,
     ]);
 
+    // A clone of it holds legacy data: its create job converts it (the source's password opens it first).
+    const cl = await stack.request('POST', `/v1/databases/${dbId}/clones`, {
+      key: tenant.key,
+      body: { name: 'orders-copy' },
+    });
+    assert.equal(cl.status, 202, JSON.stringify(cl.body));
+    const clOp = await stack.waitOperation(tenant.key, cl.body.operationId, 180_000);
+    assert.equal(clOp.status, 'succeeded', clOp.error);
+    const clone = (await stack.request('GET', `/v1/databases/${cl.body.id}/credentials`, { key: tenant.key })).body;
+    assert.notEqual(clone.password, creds.password);
+    assert.deepEqual(
+      await query(
+        clone.uri,
+        `SELECT rolsuper, (SELECT rolname FROM pg_roles WHERE oid = 10) AS boot,
+                (SELECT tableowner FROM pg_tables WHERE tablename = 't') AS t,
+                (SELECT count(*)::int FROM pg_roles WHERE rolsuper) AS supers
+           FROM pg_roles WHERE rolname = current_user`,
+      ),
+      [{ rolsuper: false, boot: 'dbaas_admin', t: user, supers: 1 }],
+    );
+    assert.deepEqual(await query(clone.uri, 'SELECT v FROM t WHERE id = 1'), [{ v: 'kept across restarts' }]);
+    await assert.rejects(
+      query(clone.uri.replace(clone.password, creds.password), 'SELECT 1'),
+      /password authentication/,
+    );
+    const [clRow] = await stack.metadata('SELECT privilege_model FROM databases WHERE id = $1', [cl.body.id]);
+    assert.equal(clRow.privilege_model, 'owner');
+    const del = await stack.request('DELETE', `/v1/databases/${cl.body.id}`, { key: tenant.key });
+    assert.equal((await stack.waitOperation(tenant.key, del.body.operationId)).status, 'succeeded');
+
     for (const w of stack.workers) stack.killWorker(w);
     stack.startWorker();
     await until(

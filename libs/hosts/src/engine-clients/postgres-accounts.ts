@@ -104,8 +104,10 @@ export async function pgApplyOwnerModel(ep: EngineEndpoint, req: OwnerModelReque
       );
       for (const d of dbs.rows) {
         // Databases the superuser tenant made are its own too (not postgres and the templates, made by initdb).
-        if (d.oid >= FIRST_NORMAL_OID && d.datdba === BOOTSTRAP_OID && !d.datistemplate)
+        if (d.oid >= FIRST_NORMAL_OID && d.datdba === BOOTSTRAP_OID && !d.datistemplate) {
           await admin.query(`ALTER DATABASE ${q(admin, d.datname)} OWNER TO ${q(admin, req.tenant.username)}`);
+          notes.push(`database ${d.datname} handed to ${req.tenant.username}`);
+        }
         await withPg(ep, req.admin, (pg) => handOver(pg, d.datname, req.tenant.username, notes), d.datname);
       }
     }
@@ -226,8 +228,11 @@ async function demoteOtherRoles(admin: PgClient, tenant: string, notes: string[]
  * the superuser's powers. Indexes, TOAST tables and owned sequences follow their table.
  */
 async function handOver(pg: PgClient, datname: string, tenant: string, notes: string[]): Promise<void> {
-  const notExt = (catalog: string) =>
-    `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = o.oid AND d.deptype = 'e')`;
+  // Not part of an extension, nor made by PostgreSQL along with another object (a range type's constructors).
+  // (A multirange type is made along with its range, yet does not follow the range's owner: it is handed on its own;
+  // a standalone composite type's relation depends on its type, and is handed as the type.)
+  const notExt = (catalog: string, deptypes = "'e', 'i'") =>
+    `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = o.oid AND d.objsubid = 0 AND d.deptype IN (${deptypes}))`;
   const { rows } = await pg.query<{ stmt: string }>(
     `
     SELECT format('ALTER SCHEMA %I OWNER TO %I', o.nspname, $3::text) AS stmt, 1 AS ord FROM pg_namespace o
@@ -237,18 +242,18 @@ async function handOver(pg: PgClient, datname: string, tenant: string, notes: st
              CASE o.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
                             WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END,
              o.oid::regclass, $3::text), 2 FROM pg_class o
-     WHERE o.relowner = $1 AND o.oid >= $2 AND o.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND ${notExt('pg_class')}
+     WHERE o.relowner = $1 AND o.oid >= $2 AND o.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND ${notExt('pg_class', "'e'")}
        AND NOT (o.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                 AND d.objid = o.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
     UNION ALL
     SELECT format('ALTER %s %s OWNER TO %I', CASE o.prokind WHEN 'a' THEN 'AGGREGATE' ELSE 'ROUTINE' END,
              o.oid::regprocedure, $3::text), 3 FROM pg_proc o
      WHERE o.proowner = $1 AND o.oid >= $2 AND ${notExt('pg_proc')}
-       AND (SELECT lanpltrusted FROM pg_language WHERE oid = o.prolang)
+       AND (o.prokind = 'a' OR (SELECT lanpltrusted FROM pg_language WHERE oid = o.prolang))
     UNION ALL
     SELECT format('ALTER %s %s OWNER TO %I', CASE o.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
              o.oid::regtype, $3::text), 4 FROM pg_type o
-     WHERE o.typowner = $1 AND o.oid >= $2 AND o.typtype IN ('d', 'e', 'r') AND ${notExt('pg_type')}
+     WHERE o.typowner = $1 AND o.oid >= $2 AND o.typtype IN ('d', 'e', 'r', 'm') AND ${notExt('pg_type', "'e'")}
     UNION ALL
     SELECT format('ALTER COLLATION %I.%I OWNER TO %I', o.collnamespace::regnamespace, o.collname, $3::text), 5
       FROM pg_collation o WHERE o.collowner = $1 AND o.oid >= $2 AND ${notExt('pg_collation')}
@@ -280,27 +285,27 @@ async function handOver(pg: PgClient, datname: string, tenant: string, notes: st
     }
   }
   if (rows.length - failed > 0) notes.push(`in ${datname}, ${rows.length - failed} object(s) handed to ${tenant}`);
-  // Functions in untrusted languages (C, plpython3u, ...) that the superuser tenant wrote run code as the server's
-  // user: owned by a non-superuser or not, whoever may call them has a shell. They stay with the admin, callable by
-  // no one else, and the event names them.
+  // Functions in untrusted languages (C, internal, plpython3u...) that the superuser tenant wrote run code as the
+  // server's user or skip the checks of the built-in they wrap: whoever may call them may have a shell. They stay
+  // with the admin, callable by no one else, and the event names them. (Aggregates are `internal` but run nothing.)
   const untrusted = await pg.query<{ fn: string; grantees: string[] }>(
     `SELECT o.oid::regprocedure::text AS fn,
             ARRAY(SELECT DISTINCT CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
                     FROM aclexplode(coalesce(o.proacl, acldefault('f', o.proowner))) a
                    WHERE a.grantee <> o.proowner) AS grantees
        FROM pg_proc o JOIN pg_language l ON l.oid = o.prolang
-      WHERE o.oid >= $1 AND NOT l.lanpltrusted AND l.lanname NOT IN ('internal')
-        AND ${notExt('pg_proc')}`,
+      WHERE o.oid >= $1 AND NOT l.lanpltrusted AND o.prokind <> 'a' AND ${notExt('pg_proc')}`,
     [FIRST_NORMAL_OID],
   );
   for (const { fn, grantees } of untrusted.rows) {
-    if (grantees.length) await pg.query(`REVOKE ALL ON FUNCTION ${fn} FROM ${grantees.join(', ')}`);
     const owner = await pg.query(`SELECT 1 FROM pg_proc WHERE oid = $1::regprocedure AND proowner <> $2`, [
       fn,
       BOOTSTRAP_OID,
     ]);
     if (owner.rowCount) await pg.query(`ALTER ROUTINE ${fn} OWNER TO ${q(pg, ADMIN)}`);
-    notes.push(`in ${datname}, ${fn} (untrusted language) may no longer be called by the tenant`);
+    if (grantees.length) await pg.query(`REVOKE ALL ON FUNCTION ${fn} FROM ${grantees.join(', ')}`);
+    if (owner.rowCount || grantees.length)
+      notes.push(`in ${datname}, ${fn} (untrusted language) may no longer be called by the tenant`);
   }
   // What only a superuser may own stays with the admin: the tenant is told (event) rather than left in the dark.
   const kept = await pg.query<{ n: number }>(

@@ -311,6 +311,13 @@ export class DatabaseProvisioner {
   private async applyOwnerModel(l: Loaded, legacyPasswords?: string[]): Promise<string[]> {
     const engine = ENGINES[l.db.engine];
     if (engine.rotation !== 'in-database') return [];
+    // A legacy database named before the names were reserved: its tenant account cannot become the admin's.
+    if ([engine.adminUsername, 'dbaas_migrate'].includes(l.ctx.username))
+      throw new StepFailed(
+        'accounts',
+        `the tenant account is named ${l.ctx.username}, the name of the platform's own account: an operator must rename it first`,
+        { permanent: true },
+      );
     const endpoint = await this.endpointOf(l.db, l.host);
     return this.step('accounts', () =>
       this.clients.applyOwnerModel(l.db.engine, endpoint, {

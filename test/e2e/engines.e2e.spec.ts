@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
-import { Stack } from '../support/stack';
+import { Stack, until } from '../support/stack';
 
 describe('MariaDB and Redis: create, connect, delete', () => {
   // Umask 077 handed down to the API and worker (a new user's restrictive shell): the engines must not care.
@@ -52,6 +52,23 @@ describe('MariaDB and Redis: create, connect, delete', () => {
       await conn.query('INSERT INTO t VALUES (7)');
       const [rows] = await conn.query('SELECT id FROM t');
       assert.deepEqual(rows, [{ id: 7 }]);
+      // Least privilege: grants on its own schema only; no FILE, SUPER, PROCESS; nothing on mysql.*.
+      const [grants] = (await conn.query('SHOW GRANTS')) as unknown as [Record<string, string>[]];
+      const lines = grants.map((g) => Object.values(g)[0]);
+      assert.deepEqual(
+        lines.filter(
+          (l) => !/^GRANT USAGE ON \*\.\* TO /.test(l) && !/^GRANT ALL PRIVILEGES ON `shop\\?_maria`\.\* TO /.test(l),
+        ),
+        [],
+        lines.join('\n'),
+      );
+      assert.equal(lines.length, 2, lines.join('\n'));
+      const [file] = (await conn.query(`SELECT LOAD_FILE('/etc/passwd') AS f`)) as unknown as [{ f: unknown }[]];
+      assert.equal(file[0].f, null, 'LOAD_FILE reads nothing without FILE');
+      await assert.rejects(conn.query(`CREATE USER 'x'@'%' IDENTIFIED BY 'x'`), /denied|privilege/i);
+      await assert.rejects(conn.query('SELECT * FROM mysql.user'), /denied/i);
+      await assert.rejects(conn.query('SET GLOBAL max_connections = 5'), /denied|privilege/i);
+      await assert.rejects(conn.query(`SELECT 1 INTO OUTFILE '/tmp/x'`), /denied|privilege/i);
     } finally {
       await conn.end();
     }
@@ -74,7 +91,31 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     await r.connect();
     await r.set('k', 'v');
     assert.equal(await r.get('k'), 'v');
+    assert.equal(await r.call('ACL', 'WHOAMI'), 'default', 'the tenant is the default user (AUTH <password> works)');
+    // Least privilege: no command that reconfigures, stops, replicates or inspects the server or its users.
+    for (const cmd of [
+      ['CONFIG', 'GET', '*'],
+      ['CONFIG', 'SET', 'dir', '/tmp'],
+      ['DEBUG', 'SLEEP', '0'],
+      ['SHUTDOWN', 'NOSAVE'],
+      ['MODULE', 'LIST'],
+      ['ACL', 'LIST'],
+      ['ACL', 'SETUSER', 'x', 'on', '>x', '+@all'],
+      ['REPLICAOF', '127.0.0.1', '1'],
+      ['SLAVEOF', '127.0.0.1', '1'],
+      ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100'],
+      ['BGSAVE'],
+      ['MONITOR'],
+      ['CLIENT', 'LIST'],
+    ])
+      await assert.rejects(r.call(cmd[0], ...cmd.slice(1)), /NOPERM|not allowed/, cmd.join(' '));
+    // Everyday commands stay.
+    assert.match(String(await r.call('INFO', 'keyspace')), /db0:keys=1/);
+    assert.deepEqual(await r.keys('*'), ['k']);
+    assert.equal(await r.call('CLIENT', 'SETNAME', 'app'), 'OK');
     r.disconnect();
+    const info = await stack.docker.getContainer((await stack.containersOf(id))[0].Id).inspect();
+    assert.ok(!JSON.stringify(info.Config).includes(creds.password), 'no password in the container definition');
 
     // No ready check: its INFO would itself be refused and close the connection before the assertion.
     const noauth = new Redis({
@@ -105,6 +146,27 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     assert.equal(await r2.get('k'), 'v', 'the data survived the recreate (appendonly on the volume)');
     r2.disconnect();
     assert.equal((await stack.containersOf(id)).length, 1, 'one container after the rotation');
+
+    // A Redis of the old model (no admin user, the tenant's password as requirepass) is converted at worker start:
+    // its container comes back with the ACL users, the tenant's password unchanged.
+    await stack.metadata(`UPDATE databases SET privilege_model = 'legacy', admin_password = NULL WHERE id = $1`, [id]);
+    for (const w of stack.workers) stack.killWorker(w);
+    stack.startWorker();
+    await until(
+      'the database converted',
+      async () =>
+        (await stack.metadata('SELECT privilege_model FROM databases WHERE id = $1', [id]))[0].privilege_model ===
+        'owner',
+      120_000,
+    );
+    const [row] = await stack.metadata('SELECT admin_password, status FROM databases WHERE id = $1', [id]);
+    assert.ok(row.admin_password?.startsWith('v1:'), 'a new admin password, sealed');
+    assert.equal(row.status, 'running');
+    const r3 = new Redis({ host: fresh.host, port: fresh.port, password: fresh.password, lazyConnect: true });
+    await r3.connect();
+    assert.equal(await r3.get('k'), 'v');
+    await assert.rejects(r3.call('CONFIG', 'GET', 'dir'), /NOPERM/);
+    r3.disconnect();
     await deleteAndCheck(id);
   });
 });

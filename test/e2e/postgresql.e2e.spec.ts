@@ -4,7 +4,33 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
-import { Stack } from '../support/stack';
+import { Stack, until } from '../support/stack';
+
+/** Runs SQL inside the database's container as `role` over the local socket (trusted there, never over TCP). */
+async function inContainer(stack: Stack, databaseId: string, role: string, db: string, sql: string): Promise<string> {
+  const [c] = await stack.containersOf(databaseId);
+  const exec = await stack.docker.getContainer(c.Id).exec({
+    Cmd: ['psql', '-X', '-qAt', '-v', 'ON_ERROR_STOP=1', '-U', role, '-d', db, '-c', sql],
+    User: 'postgres',
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  await new Promise((r) => stream.on('end', r));
+  const { ExitCode } = await exec.inspect();
+  // Docker's multiplexed stream: 8-byte frame headers before each chunk.
+  const raw = Buffer.concat(chunks);
+  let out = '';
+  for (let i = 0; i + 8 <= raw.length;) {
+    const len = raw.readUInt32BE(i + 4);
+    out += raw.subarray(i + 8, i + 8 + len).toString();
+    i += 8 + len;
+  }
+  if (ExitCode !== 0) throw new Error(`psql as ${role}: ${out}`);
+  return out.trim();
+}
 
 async function query(uri: string, sql: string, params: unknown[] = []) {
   const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
@@ -117,6 +143,142 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     await assert.rejects(query(creds.uri, 'SELECT 1'), /password authentication failed/);
     assert.deepEqual(await query(fresh.uri, 'SELECT v FROM t WHERE id = 1'), [{ v: 'kept across restarts' }]);
     creds = fresh;
+  });
+
+  test('least privilege: the tenant role owns its database and is no superuser', async () => {
+    const [role] = await query(
+      creds.uri,
+      'SELECT rolsuper, rolcreaterole, rolreplication, rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = current_user',
+    );
+    assert.deepEqual(role, {
+      rolsuper: false,
+      rolcreaterole: false,
+      rolreplication: false,
+      rolbypassrls: false,
+      rolcreatedb: true,
+    });
+    const [db] = await query(
+      creds.uri,
+      'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()',
+    );
+    assert.equal(db.owner, creds.username, 'the tenant owns its database');
+    // What made the initdb superuser a shell in the container.
+    await assert.rejects(query(creds.uri, `COPY t (v) FROM PROGRAM 'id'`), /permission denied|must be superuser/);
+    await assert.rejects(query(creds.uri, `SELECT pg_read_file('/etc/passwd')`), /permission denied/);
+    await assert.rejects(query(creds.uri, 'CREATE ROLE x SUPERUSER'), /permission denied|must be superuser/);
+    await assert.rejects(query(creds.uri, 'ALTER ROLE CURRENT_USER SUPERUSER'), /permission denied|must be superuser/);
+    await assert.rejects(query(creds.uri, 'GRANT pg_execute_server_program TO CURRENT_USER'), /permission denied|must/);
+    // Its own work goes on: tables, rows, schemas in its database.
+    await query(creds.uri, 'CREATE TABLE mine (id int)');
+    await query(creds.uri, 'INSERT INTO mine VALUES (1)');
+    await query(creds.uri, 'CREATE SCHEMA app');
+    await query(creds.uri, 'DROP TABLE mine');
+    // The platform's own role is another one, whose password the tenant never sees.
+    const [boot] = await query(creds.uri, 'SELECT rolname FROM pg_roles WHERE oid = 10');
+    assert.equal(boot.rolname, 'dbaas_admin');
+    const [row] = await stack.metadata('SELECT privilege_model, admin_password FROM databases WHERE id = $1', [dbId]);
+    assert.equal(row.privilege_model, 'owner');
+    assert.ok(row.admin_password.startsWith('v1:'), 'the admin password is sealed');
+    const info = await stack.docker.getContainer((await stack.containersOf(dbId))[0].Id).inspect();
+    assert.ok(
+      !info.Config.Env.some((e: string) => e.includes(creds.password)),
+      "the tenant's password is not in the env",
+    );
+  });
+
+  test('a database of the old model (the tenant is the bootstrap superuser) is converted when the worker starts', async () => {
+    // The old model, rebuilt in the data: the bootstrap superuser (oid 10) is the tenant's role with its password,
+    // owning everything it made, and the platform has no role of its own.
+    const user = creds.username;
+    const sql = (role: string, text: string, db = 'orders') => inContainer(stack, dbId, role, db, text);
+    await sql('dbaas_admin', `CREATE ROLE legacy_tmp SUPERUSER LOGIN`, 'postgres');
+    await sql('legacy_tmp', `REASSIGN OWNED BY ${user} TO dbaas_admin`);
+    await sql('legacy_tmp', `REASSIGN OWNED BY ${user} TO dbaas_admin`, 'postgres');
+    await sql('legacy_tmp', `DROP OWNED BY ${user}`);
+    await sql('legacy_tmp', `DROP ROLE ${user}`, 'postgres');
+    await sql('legacy_tmp', `ALTER ROLE dbaas_admin RENAME TO ${user}`, 'postgres');
+    await sql('legacy_tmp', `ALTER ROLE ${user} PASSWORD '${creds.password}'`, 'postgres');
+    await sql(user, `DROP ROLE legacy_tmp`, 'postgres');
+    // What a superuser tenant may have left behind: a SECURITY DEFINER function and a superuser role of its own.
+    await query(
+      creds.uri,
+      `CREATE FUNCTION whoami() RETURNS text LANGUAGE sql SECURITY DEFINER AS 'SELECT current_user::text'`,
+    );
+    await query(creds.uri, `CREATE ROLE sidekick SUPERUSER LOGIN PASSWORD 'sidekick-pw'`);
+    const [was] = await query(creds.uri, 'SELECT rolsuper, oid FROM pg_roles WHERE rolname = current_user');
+    assert.deepEqual(was, { rolsuper: true, oid: 10 });
+    await stack.metadata(`UPDATE databases SET privilege_model = 'legacy', admin_password = NULL WHERE id = $1`, [
+      dbId,
+    ]);
+
+    // A clone of it holds legacy data: its create job converts it (the source's password opens it first).
+    const cl = await stack.request('POST', `/v1/databases/${dbId}/clones`, {
+      key: tenant.key,
+      body: { name: 'orders-copy' },
+    });
+    assert.equal(cl.status, 202, JSON.stringify(cl.body));
+    const clOp = await stack.waitOperation(tenant.key, cl.body.operationId, 180_000);
+    assert.equal(clOp.status, 'succeeded', clOp.error);
+    const clone = (await stack.request('GET', `/v1/databases/${cl.body.id}/credentials`, { key: tenant.key })).body;
+    assert.notEqual(clone.password, creds.password);
+    assert.deepEqual(
+      await query(
+        clone.uri,
+        `SELECT rolsuper, (SELECT rolname FROM pg_roles WHERE oid = 10) AS boot,
+                (SELECT tableowner FROM pg_tables WHERE tablename = 't') AS t,
+                (SELECT count(*)::int FROM pg_roles WHERE rolsuper) AS supers
+           FROM pg_roles WHERE rolname = current_user`,
+      ),
+      [{ rolsuper: false, boot: 'dbaas_admin', t: user, supers: 1 }],
+    );
+    assert.deepEqual(await query(clone.uri, 'SELECT v FROM t WHERE id = 1'), [{ v: 'kept across restarts' }]);
+    await assert.rejects(
+      query(clone.uri.replace(clone.password, creds.password), 'SELECT 1'),
+      /password authentication/,
+    );
+    const [clRow] = await stack.metadata('SELECT privilege_model FROM databases WHERE id = $1', [cl.body.id]);
+    assert.equal(clRow.privilege_model, 'owner');
+    const del = await stack.request('DELETE', `/v1/databases/${cl.body.id}`, { key: tenant.key });
+    assert.equal((await stack.waitOperation(tenant.key, del.body.operationId)).status, 'succeeded');
+
+    for (const w of stack.workers) stack.killWorker(w);
+    stack.startWorker();
+    await until(
+      'the database converted',
+      async () =>
+        (await stack.metadata('SELECT privilege_model FROM databases WHERE id = $1', [dbId]))[0].privilege_model ===
+        'owner',
+      120_000,
+    );
+
+    // The same login, password and data; no superuser left but the platform's.
+    const [role] = await query(
+      creds.uri,
+      'SELECT rolsuper, oid <> 10 AS moved FROM pg_roles WHERE rolname = current_user',
+    );
+    assert.deepEqual(role, { rolsuper: false, moved: true });
+    assert.deepEqual(await query(creds.uri, 'SELECT v FROM t WHERE id = 1'), [{ v: 'kept across restarts' }]);
+    const owners = await query(
+      creds.uri,
+      `SELECT (SELECT tableowner FROM pg_tables WHERE tablename = 't') AS t,
+              (SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'whoami') AS f,
+              (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) AS db,
+              (SELECT rolname FROM pg_roles WHERE oid = 10) AS boot`,
+    );
+    assert.deepEqual(owners, [{ t: user, f: user, db: user, boot: 'dbaas_admin' }]);
+    assert.deepEqual(await query(creds.uri, 'SELECT whoami()'), [{ whoami: user }], 'the definer is the tenant now');
+    const supers = await query(creds.uri, 'SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY 1');
+    assert.deepEqual(supers, [{ rolname: 'dbaas_admin' }]);
+    await assert.rejects(query(creds.uri, `COPY t (v) FROM PROGRAM 'id'`), /permission denied|must be superuser/);
+    await query(creds.uri, `INSERT INTO t VALUES (2, 'after the conversion')`);
+    const [row] = await stack.metadata('SELECT admin_password FROM databases WHERE id = $1', [dbId]);
+    assert.ok(row.admin_password?.startsWith('v1:'), 'a new admin password, sealed');
+    const events = await stack.metadata(`SELECT message FROM events WHERE database_id = $1 AND type = $2`, [
+      dbId,
+      'database.privileges-converted',
+    ]);
+    assert.equal(events.length, 1, JSON.stringify(events));
+    assert.match(events[0].message, /sidekick/, 'the demoted roles are named');
   });
 
   test('resize: new CPU and memory limits on the running container', async () => {

@@ -70,6 +70,20 @@ describe('bad input is refused and creates nothing', () => {
     await nothingCreated();
   });
 
+  test("a name that would be the engine's or the platform's own account → 400", async () => {
+    for (const [name, engine] of [
+      ['dbaas-admin', 'postgresql'],
+      ['root', 'mariadb'],
+      ['dbaas-admin', 'mongodb'],
+    ]) {
+      const res = await stack.request('POST', '/v1/databases', { key: a.key, body: { name, engine, plan: 'small' } });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assertErrorShape(res.body, 400);
+      assert.match(res.body.message, /keeps for itself or the platform; choose another/);
+    }
+    await nothingCreated();
+  });
+
   test('unknown engine → 400 naming the engines', async () => {
     const res = await stack.request('POST', '/v1/databases', {
       key: a.key,

@@ -22,7 +22,7 @@ function db(patch: Partial<DatabaseEntity> = {}): DatabaseEntity {
 }
 const host = { id: 'h1', address: '192.0.2.10' } as HostEntity;
 const plan = { name: 'small', cpus: 0.5, memoryMb: 512, diskGb: 10 } as PlanEntity;
-const ctx = { username: 'app', password: 'Secr3tPw', dbName: 'app', adminPassword: null };
+const ctx = { username: 'app', password: 'Secr3tPw', dbName: 'app', adminPassword: 'Adm1nPw' };
 
 describe('containerName', () => {
   test('is dbaas-<database id>', () => {
@@ -37,8 +37,8 @@ describe('buildContainerSpec', () => {
       name: `dbaas-${DB_ID}`,
       image: 'docker.io/library/postgres:16',
       env: {
-        POSTGRES_USER: 'app',
-        POSTGRES_PASSWORD: 'Secr3tPw',
+        POSTGRES_USER: 'dbaas_admin',
+        POSTGRES_PASSWORD: 'Adm1nPw',
         POSTGRES_DB: 'app',
         PGDATA: '/var/lib/postgresql/data/pgdata',
       },
@@ -58,7 +58,7 @@ describe('buildContainerSpec', () => {
     });
   });
 
-  test('redis: password in cmd, data dir /data, through a configured registry', () => {
+  test('redis: ACL users in cmd (hashed passwords), data dir /data, through a configured registry', () => {
     const spec = buildContainerSpec({
       db: db({ engine: 'redis', version: '7.2' }),
       host,
@@ -69,7 +69,8 @@ describe('buildContainerSpec', () => {
     });
     assert.equal(spec.image, 'mirror.local:5000/library/redis:7.2');
     assert.deepEqual(spec.env, {});
-    assert.deepEqual(spec.cmd, ['redis-server', '--requirepass', 'Secr3tPw', '--appendonly', 'yes', '--dir', '/data']);
+    assert.deepEqual(spec.cmd?.slice(0, 7), ['redis-server', '--appendonly', 'yes', '--dir', '/data', '--user', 'default']);
+    assert.ok(!spec.cmd?.join(' ').includes('Secr3tPw'), 'no password in clear');
     assert.deepEqual(spec.binds, [{ hostPath: '/d/v2', containerPath: '/data' }]);
     assert.equal(spec.containerPort, 6379);
   });

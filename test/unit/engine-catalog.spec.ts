@@ -1,13 +1,24 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
+  adminLogin,
   ENGINE_NAMES,
   ENGINES,
   EngineContext,
   identifierFor,
   imageRef,
+  platformLogin,
+  REDIS_TENANT_RULES,
 } from '../../libs/domain/src/engines/engine-catalog';
+
+const sha = (s: string) => '#' + createHash('sha256').update(s).digest('hex');
+const legacy: EngineContext = {
+  ...{ username: 'app_user', password: 'Pw3xYz', dbName: 'orders_db' },
+  adminPassword: null,
+  privilegeModel: 'legacy',
+};
 
 const ctx: EngineContext = { username: 'app_user', password: 'Pw3xYz', dbName: 'orders_db', adminPassword: 'Adm1nPw' };
 // Characters that must be percent-encoded in a URI's userinfo and path.
@@ -24,14 +35,28 @@ describe('engine catalog', () => {
     }
   });
 
-  test('postgresql: POSTGRES_* env and PGDATA in a subdirectory of the data dir', () => {
+  test('postgresql: initdb superuser is the platform admin, PGDATA in a subdirectory of the data dir', () => {
     const pg = ENGINES.postgresql;
+    assert.equal(pg.needsAdminPassword, true);
+    // The tenant's role is made by the control plane after readiness (owner of its database, no superuser).
     assert.deepEqual(pg.env(ctx), {
+      POSTGRES_USER: 'dbaas_admin',
+      POSTGRES_PASSWORD: 'Adm1nPw',
+      POSTGRES_DB: 'orders_db',
+      PGDATA: '/var/lib/postgresql/data/pgdata',
+    });
+    assert.deepEqual(adminLogin(pg, ctx), { username: 'dbaas_admin', password: 'Adm1nPw', database: 'postgres' });
+    assert.ok(pg.reservedUsernames.includes('dbaas_admin'));
+    // A legacy database keeps its container as it was (its superuser is the tenant) until it is converted.
+    assert.deepEqual(pg.env(legacy), {
       POSTGRES_USER: 'app_user',
       POSTGRES_PASSWORD: 'Pw3xYz',
       POSTGRES_DB: 'orders_db',
       PGDATA: '/var/lib/postgresql/data/pgdata',
     });
+    assert.deepEqual(platformLogin(pg, legacy), { username: 'app_user', password: 'Pw3xYz', database: 'orders_db' });
+    assert.deepEqual(platformLogin(pg, ctx), adminLogin(pg, ctx));
+    assert.throws(() => pg.env({ ...ctx, adminPassword: null }), /no admin password/);
     assert.ok(pg.env(ctx).PGDATA.startsWith(pg.dataDir + '/'));
     assert.equal(pg.cmd(ctx), undefined);
     assert.equal(pg.containerPort, 5432);
@@ -50,6 +75,10 @@ describe('engine catalog', () => {
     });
     assert.equal(my.cmd(ctx), undefined);
     assert.equal(my.containerPort, 3306);
+    // root under both models: readiness and rotation go through it.
+    assert.deepEqual(platformLogin(my, ctx), { username: 'root', password: 'Adm1nPw', database: null });
+    assert.deepEqual(platformLogin(my, { ...ctx, privilegeModel: 'legacy' }), platformLogin(my, ctx));
+    assert.ok(my.reservedUsernames.includes('root'));
     assert.equal(my.uri(ctx, '10.0.0.5', 20002), 'mysql://app_user:Pw3xYz@10.0.0.5:20002/orders_db');
   });
 
@@ -67,10 +96,46 @@ describe('engine catalog', () => {
     assert.equal(maria.uri(ctx, 'h', 3307), 'mysql://app_user:Pw3xYz@h:3307/orders_db');
   });
 
-  test('redis: no env, password and persistence on the command line, fixed user "default"', () => {
+  test('redis: ACL users on the command line with hashed passwords: the tenant is a restricted "default"', () => {
     const redis = ENGINES.redis;
+    assert.equal(redis.needsAdminPassword, true);
     assert.deepEqual(redis.env(ctx), {});
+    const tenantRules = ['default', 'reset', 'on', sha('Pw3xYz'), '~*', '&*', ...REDIS_TENANT_RULES];
     assert.deepEqual(redis.cmd(ctx), [
+      'redis-server',
+      '--appendonly',
+      'yes',
+      '--dir',
+      '/data',
+      '--user',
+      ...tenantRules,
+      '--user',
+      'dbaas_admin',
+      'reset',
+      'on',
+      sha('Adm1nPw'),
+      '~*',
+      '&*',
+      '+@all',
+    ]);
+    assert.ok(!JSON.stringify(redis.cmd(ctx)).includes('Pw3xYz'), 'no password in clear on the command line');
+    assert.ok(!JSON.stringify(redis.cmd(ctx)).includes('Adm1nPw'), 'no admin password in clear on the command line');
+    for (const rule of ['-@admin', '-@dangerous']) assert.ok(REDIS_TENANT_RULES.includes(rule), rule);
+    for (const cmd of ['config', 'module', 'debug', 'shutdown', 'acl', 'replicaof', 'slaveof', 'migrate', 'restore'])
+      assert.ok(!REDIS_TENANT_RULES.some((r) => r.startsWith(`+${cmd}`)), `${cmd} is not given back`);
+    assert.equal(redis.fixedUsername, 'default');
+    assert.equal(redis.rotation, 'recreate');
+    assert.equal(redis.dataDir, '/data');
+    assert.equal(redis.containerPort, 6379);
+    assert.deepEqual(platformLogin(redis, ctx), { username: 'dbaas_admin', password: 'Adm1nPw', database: null });
+    const c = { ...ctx, username: 'default' };
+    assert.equal(redis.uri(c, 'h', 20003), 'redis://default:Pw3xYz@h:20003/0');
+  });
+
+  test('redis: a legacy database keeps its requirepass container until it is converted', () => {
+    const redis = ENGINES.redis;
+    const l = { ...legacy, username: 'default' };
+    assert.deepEqual(redis.cmd(l), [
       'redis-server',
       '--requirepass',
       'Pw3xYz',
@@ -79,17 +144,20 @@ describe('engine catalog', () => {
       '--dir',
       '/data',
     ]);
-    assert.equal(redis.fixedUsername, 'default');
-    assert.equal(redis.rotation, 'recreate');
-    assert.equal(redis.dataDir, '/data');
-    assert.equal(redis.containerPort, 6379);
-    const c = { ...ctx, username: 'default' };
-    assert.equal(redis.uri(c, 'h', 20003), 'redis://default:Pw3xYz@h:20003/0');
+    assert.deepEqual(platformLogin(redis, l), { username: 'default', password: 'Pw3xYz', database: 'orders_db' });
   });
 
-  test('mongodb: MONGO_INITDB_* env, authSource=admin in the URI', () => {
+  test('mongodb: the init root user is the platform admin; the tenant (dbOwner) logs in with authSource=admin', () => {
     const mongo = ENGINES.mongodb;
+    assert.equal(mongo.needsAdminPassword, true);
     assert.deepEqual(mongo.env(ctx), {
+      MONGO_INITDB_ROOT_USERNAME: 'dbaas_admin',
+      MONGO_INITDB_ROOT_PASSWORD: 'Adm1nPw',
+      MONGO_INITDB_DATABASE: 'orders_db',
+    });
+    assert.ok(!JSON.stringify(mongo.env(ctx)).includes('Pw3xYz'), "the tenant's password is not in the env");
+    assert.deepEqual(adminLogin(mongo, ctx), { username: 'dbaas_admin', password: 'Adm1nPw', database: 'admin' });
+    assert.deepEqual(mongo.env(legacy), {
       MONGO_INITDB_ROOT_USERNAME: 'app_user',
       MONGO_INITDB_ROOT_PASSWORD: 'Pw3xYz',
       MONGO_INITDB_DATABASE: 'orders_db',
@@ -100,11 +168,13 @@ describe('engine catalog', () => {
     assert.equal(mongo.uri(ctx, 'h', 20004), 'mongodb://app_user:Pw3xYz@h:20004/orders_db?authSource=admin');
   });
 
-  test('engines without an admin password never put the admin password in env or cmd', () => {
+  test('every engine has a separate admin account; the tenant password never opens it', () => {
     for (const name of ENGINE_NAMES) {
-      if (ENGINES[name].needsAdminPassword) continue;
-      const blob = JSON.stringify([ENGINES[name].env(ctx), ENGINES[name].cmd(ctx) ?? []]);
-      assert.ok(!blob.includes('Adm1nPw'), name);
+      const def = ENGINES[name];
+      assert.equal(def.needsAdminPassword, true, name);
+      assert.notEqual(def.adminUsername, def.fixedUsername, name);
+      assert.equal(adminLogin(def, ctx).password, 'Adm1nPw', name);
+      assert.ok(!ENGINES[name].uri(ctx, 'h', 1).includes('Adm1nPw'), `${name}: the admin password is not in the URI`);
     }
   });
 

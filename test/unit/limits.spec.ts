@@ -46,7 +46,7 @@ const plan = {
   ioWriteMbps: null,
   egressMbit: 8,
 } as PlanEntity;
-const ctx = { username: 'app', password: 'Secr3tPw', dbName: 'app', adminPassword: null };
+const ctx = { username: 'app', password: 'Secr3tPw', dbName: 'app', adminPassword: 'Adm1nPw' };
 const spec = (p: Partial<PlanEntity> = {}, ioDevice: string | null = '/dev/vda') =>
   buildContainerSpec({ db, host, plan: { ...plan, ...p } as PlanEntity, hostPath: '/srv/v1', ctx, ioDevice });
 

@@ -10,6 +10,7 @@ import { BackupSchedule } from './backups/backup-schedule.service';
 import { ContainerSampler } from './metrics/container-sampler.service';
 import { FailoverMonitor } from './failover/failover-monitor.service';
 import { DatabaseProcessor } from './processors/database.processor';
+import { PrivilegeConversionStart } from './privileges/privilege-conversion-start.service';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { VolumeUsageService } from './volumes/volume-usage.service';
 
@@ -37,6 +38,7 @@ export function workerModule(env: WorkerEnv) {
       FailoverMonitor,
       BackupSchedule,
       ContainerSampler,
+      PrivilegeConversionStart,
     ],
   })
   class WorkerModule {}

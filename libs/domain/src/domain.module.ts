@@ -36,6 +36,7 @@ import { MoveDatabaseUseCase } from './databases/use-cases/move-database/move-da
 import { BackupTargets } from './backups/backup-target.service';
 import { BackupRunner } from './backups/backup-runner.service';
 import { BackupScheduler } from './backups/backup-scheduler.service';
+import { PrivilegeConversions } from './databases/privileges/privilege-conversions.service';
 import {
   DeleteBackupUseCase,
   ListBackupsUseCase,
@@ -103,6 +104,7 @@ const PROVIDERS = [
   BackupTargets,
   BackupRunner,
   BackupScheduler,
+  PrivilegeConversions,
   TakeBackupUseCase,
   ListBackupsUseCase,
   RestoreBackupUseCase,

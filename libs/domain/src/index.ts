@@ -62,6 +62,7 @@ export * from './backups/retention';
 export * from './backups/backup-target.service';
 export * from './backups/backup-runner.service';
 export * from './backups/backup-scheduler.service';
+export * from './databases/privileges/privilege-conversions.service';
 export * from './backups/use-cases/backup.commands';
 export * from './backups/use-cases/backup.usecases';
 export * from './audit/audit-log.service';

@@ -12,6 +12,7 @@ export enum JobName {
   FailoverDatabase = 'failover-database',
   BackupDatabase = 'backup-database',
   MoveDatabase = 'move-database',
+  ConvertPrivileges = 'convert-privileges',
 }
 
 interface DatabaseJobData {
@@ -30,7 +31,9 @@ export type JobItem =
   // Clones and restores are create-database jobs of a database with an origin; the backup row is found by the
   // operation id; a move's target host is in the operation's params.
   | { name: JobName.BackupDatabase; data: DatabaseJobData }
-  | { name: JobName.MoveDatabase; data: DatabaseJobData };
+  | { name: JobName.MoveDatabase; data: DatabaseJobData }
+  // A database of the legacy privilege model brought to the owner model (enqueued at worker start).
+  | { name: JobName.ConvertPrivileges; data: DatabaseJobData };
 
 export const JOB_QUEUE = Symbol('JOB_QUEUE');
 

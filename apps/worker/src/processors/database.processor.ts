@@ -69,6 +69,8 @@ export class DatabaseProcessor {
         return this.backups.run(item.data.databaseId, op);
       case JobName.MoveDatabase:
         return this.mover.run(item.data.databaseId, op);
+      case JobName.ConvertPrivileges:
+        return this.provisioner.convertPrivileges(item.data.databaseId, op);
     }
   }
 

@@ -3,6 +3,7 @@ import { DomainException, ErrorKind } from '../errors';
 export enum DatabaseExceptionCode {
   NotFound = 'database-not-found',
   NameTaken = 'database-name-taken',
+  NameReserved = 'database-name-reserved',
   PlanNotFound = 'plan-not-found',
   VersionUnsupported = 'engine-version-unsupported',
   ImageUnavailable = 'engine-image-unavailable',
@@ -19,6 +20,7 @@ export enum DatabaseExceptionCode {
 const KIND: Record<DatabaseExceptionCode, ErrorKind> = {
   [DatabaseExceptionCode.NotFound]: ErrorKind.NotFound,
   [DatabaseExceptionCode.NameTaken]: ErrorKind.Conflict,
+  [DatabaseExceptionCode.NameReserved]: ErrorKind.Invalid,
   [DatabaseExceptionCode.PlanNotFound]: ErrorKind.Invalid,
   [DatabaseExceptionCode.VersionUnsupported]: ErrorKind.Invalid,
   // Well-formed requests this platform can never carry out as it stands: no retry helps, unlike a 503.

@@ -1,11 +1,18 @@
-import type { EngineName } from '@app/persistence/entities';
+import { createHash } from 'node:crypto';
+import type { EngineName, PrivilegeModel } from '@app/persistence/entities';
+import type { EngineLogin } from '../ports';
 
 export interface EngineContext {
   username: string;
   password: string;
   dbName: string;
   adminPassword: string | null;
+  /** Absent: `owner` (the tenant owns its database; the platform keeps the admin account). */
+  privilegeModel?: PrivilegeModel;
 }
+
+/** The platform's own account in PostgreSQL, Redis and MongoDB (MySQL and MariaDB: root); never a tenant's name. */
+export const PLATFORM_ADMIN = 'dbaas_admin';
 
 export interface EngineDefinition {
   name: EngineName;
@@ -22,6 +29,12 @@ export interface EngineDefinition {
   rotation: 'in-database' | 'recreate';
   /** Username the tenant gets; `null` means derived from the database name. */
   fixedUsername: string | null;
+  /** The platform's admin account (readiness, rotation, upgrades), with the sealed admin password. */
+  adminUsername: string;
+  /** Where the admin logs in (null: the engine's default). */
+  adminDatabase: string | null;
+  /** Account names a tenant's database name may not map to (the engine's own and the platform's). */
+  reservedUsernames: string[];
   env(ctx: EngineContext): Record<string, string>;
   cmd(ctx: EngineContext): string[] | undefined;
   uri(ctx: EngineContext, host: string, port: number): string;
@@ -39,13 +52,18 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     defaultVersion: '15',
     containerPort: 5432,
     dataDir: '/var/lib/postgresql/data',
-    needsAdminPassword: false,
+    needsAdminPassword: true,
     rotation: 'in-database',
     fixedUsername: null,
+    adminUsername: PLATFORM_ADMIN,
+    adminDatabase: 'postgres',
+    reservedUsernames: [PLATFORM_ADMIN, 'dbaas_migrate'],
     // PGDATA in a subdirectory: a filesystem's root (lost+found) is not an empty directory to initdb.
+    // initdb's superuser is the platform's admin; the tenant's owner role is made by the control plane once the
+    // server answers (the legacy model's superuser was the tenant: kept only so its container stays the same).
     env: (c) => ({
-      POSTGRES_USER: c.username,
-      POSTGRES_PASSWORD: c.password,
+      POSTGRES_USER: isLegacy(c) ? c.username : PLATFORM_ADMIN,
+      POSTGRES_PASSWORD: isLegacy(c) ? c.password : adminPassword(c),
       POSTGRES_DB: c.dbName,
       PGDATA: '/var/lib/postgresql/data/pgdata',
     }),
@@ -62,6 +80,9 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     needsAdminPassword: true,
     rotation: 'in-database',
     fixedUsername: null,
+    adminUsername: 'root',
+    adminDatabase: null,
+    reservedUsernames: ['root', 'mysql', PLATFORM_ADMIN],
     env: (c) => ({
       MYSQL_ROOT_PASSWORD: c.adminPassword ?? '',
       MYSQL_USER: c.username,
@@ -81,6 +102,9 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     needsAdminPassword: true,
     rotation: 'in-database',
     fixedUsername: null,
+    adminUsername: 'root',
+    adminDatabase: null,
+    reservedUsernames: ['root', 'mysql', 'mariadb.sys', PLATFORM_ADMIN],
     env: (c) => ({
       MARIADB_ROOT_PASSWORD: c.adminPassword ?? '',
       MARIADB_USER: c.username,
@@ -97,12 +121,19 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     defaultVersion: '7.0',
     containerPort: 6379,
     dataDir: '/data',
-    needsAdminPassword: false,
+    needsAdminPassword: true,
     // Redis keeps no password in its data: the new one is given to a new container on the same volume.
     rotation: 'recreate',
+    // The tenant is Redis's `default` user (what `AUTH <password>` logs in as), without the admin commands.
     fixedUsername: 'default',
+    adminUsername: PLATFORM_ADMIN,
+    adminDatabase: null,
+    reservedUsernames: [],
     env: () => ({}),
-    cmd: (c) => ['redis-server', '--requirepass', c.password, '--appendonly', 'yes', '--dir', '/data'],
+    cmd: (c) =>
+      isLegacy(c)
+        ? ['redis-server', '--requirepass', c.password, '--appendonly', 'yes', '--dir', '/data']
+        : ['redis-server', '--appendonly', 'yes', '--dir', '/data', ...redisAcl(c)],
     uri: (c, h, p) => `redis://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/0`,
   },
   mongodb: {
@@ -112,12 +143,17 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     defaultVersion: '7.0',
     containerPort: 27017,
     dataDir: '/data/db',
-    needsAdminPassword: false,
+    needsAdminPassword: true,
     rotation: 'in-database',
     fixedUsername: null,
+    adminUsername: PLATFORM_ADMIN,
+    adminDatabase: 'admin',
+    reservedUsernames: [PLATFORM_ADMIN],
+    // The init's root user is the platform's admin; the tenant's user (in `admin`, dbOwner of its database only) is
+    // made by the control plane once the server answers.
     env: (c) => ({
-      MONGO_INITDB_ROOT_USERNAME: c.username,
-      MONGO_INITDB_ROOT_PASSWORD: c.password,
+      MONGO_INITDB_ROOT_USERNAME: isLegacy(c) ? c.username : PLATFORM_ADMIN,
+      MONGO_INITDB_ROOT_PASSWORD: isLegacy(c) ? c.password : adminPassword(c),
       MONGO_INITDB_DATABASE: c.dbName,
     }),
     cmd: () => undefined,
@@ -126,6 +162,74 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
 };
 
 export const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
+
+function isLegacy(c: EngineContext): boolean {
+  return c.privilegeModel === 'legacy';
+}
+
+function adminPassword(c: EngineContext): string {
+  if (!c.adminPassword) throw new Error('no admin password for a database of the owner model');
+  return c.adminPassword;
+}
+
+/**
+ * What the tenant's Redis user may not run: the server's configuration, persistence, replication, shutdown, modules,
+ * ACLs, other clients' connections (@admin), and the @dangerous commands that reach outside its data (MIGRATE) or
+ * load raw payloads (RESTORE). The @dangerous commands that only read or clear its own data stay.
+ */
+export const REDIS_TENANT_RULES = [
+  '+@all',
+  '-@admin',
+  '-@dangerous',
+  '+info',
+  '+keys',
+  '+sort',
+  '+sort_ro',
+  '+flushdb',
+  '+flushall',
+];
+
+/**
+ * The ACL users on redis-server's command line, with SHA-256 hashes of the passwords (`#<hex>`) so that no
+ * password is in the container's definition (`docker inspect`): `default` is the tenant's, `dbaas_admin` the
+ * platform's. The passwords are 32+ random characters, out of reach of a guess from their hash.
+ */
+function redisAcl(c: EngineContext): string[] {
+  const hash = (pw: string) => '#' + createHash('sha256').update(pw).digest('hex');
+  return [
+    '--user',
+    'default',
+    'reset',
+    'on',
+    hash(c.password),
+    '~*',
+    '&*',
+    ...REDIS_TENANT_RULES,
+    '--user',
+    PLATFORM_ADMIN,
+    'reset',
+    'on',
+    hash(adminPassword(c)),
+    '~*',
+    '&*',
+    '+@all',
+  ];
+}
+
+/** How the platform logs in: its admin account; under the legacy model, PostgreSQL, Redis and MongoDB had none. */
+export function platformLogin(def: EngineDefinition, c: EngineContext): EngineLogin {
+  if (isLegacy(c) && def.adminUsername === PLATFORM_ADMIN) return tenantLogin(c);
+  return { username: def.adminUsername, password: adminPassword(c), database: def.adminDatabase };
+}
+
+/** The platform's admin login (whatever the model). */
+export function adminLogin(def: EngineDefinition, c: EngineContext): EngineLogin {
+  return { username: def.adminUsername, password: adminPassword(c), database: def.adminDatabase };
+}
+
+export function tenantLogin(c: EngineContext, password = c.password): EngineLogin {
+  return { username: c.username, password, database: c.dbName };
+}
 
 /** `name` → a SQL-safe identifier: names are `[a-z][a-z0-9-]*`, so `-` is the only character to replace. */
 export function identifierFor(name: string): string {

@@ -36,6 +36,8 @@ export class FinalFailurePolicy {
       [JobName.FailoverDatabase]: ({ operationId, databaseId }, message) =>
         takeover.markFailed(operationId, databaseId, message),
       [JobName.BackupDatabase]: ({ operationId }, message) => backups.markFailed(operationId, message),
+      // The database keeps running under the legacy model; the next worker start tries again.
+      [JobName.ConvertPrivileges]: database(JobName.ConvertPrivileges),
       [JobName.MoveDatabase]: async ({ operationId, databaseId }, message) => {
         await mover.markFailed(operationId, databaseId);
         await provisioner.markFailed(databaseId, JobName.MoveDatabase, message);

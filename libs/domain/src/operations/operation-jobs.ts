@@ -12,6 +12,7 @@ const JOB_FOR: Record<string, JobName> = {
   'restore-backup': JobName.CreateDatabase,
   'backup-database': JobName.BackupDatabase,
   'move-database': JobName.MoveDatabase,
+  'convert-privileges': JobName.ConvertPrivileges,
 };
 
 /** The job that carries out an operation, rebuilt from the operation row (its type, database and params). */

@@ -263,20 +263,42 @@ export interface EngineEndpoint {
   port: number;
 }
 
-export interface EngineCredentials {
+/** A login to an engine: whose, with which password, and the database to connect to (null: the engine's default). */
+export interface EngineLogin {
+  username: string;
+  password: string;
+  database: string | null;
+}
+
+/** The tenant's account as the owner model wants it: this name and password, owning `dbName` and nothing more. */
+export interface TenantAccount {
   username: string;
   password: string;
   dbName: string;
-  adminPassword: string | null;
 }
 
-/** Talks each engine's own protocol: readiness and password changes, from the control plane. */
+export interface OwnerModelRequest {
+  /** The platform's admin login (PostgreSQL and MongoDB: `dbaas_admin`; MySQL and MariaDB: root). */
+  admin: EngineLogin;
+  tenant: TenantAccount;
+  /**
+   * Set to convert data made under the legacy model, where the tenant's account was the engine's superuser: the
+   * tenant's passwords that may still open it (tried in turn when the admin does not answer yet), and everything
+   * the tenant's superuser made is handed to its owner role. Idempotent: a retry after a crash finishes the job.
+   */
+  legacyPasswords?: string[];
+}
+
+/** Talks each engine's own protocol: readiness and accounts, from the control plane. */
 export const ENGINE_CLIENT = Symbol('ENGINE_CLIENT');
 export interface EngineClient {
-  /** Resolves when a real client can authenticate and run a trivial command; throws otherwise. */
-  ping(engine: string, endpoint: EngineEndpoint, creds: EngineCredentials): Promise<void>;
-  /** Changes the tenant user's password in the running database (engines whose password lives in the data). */
-  setPassword(engine: string, endpoint: EngineEndpoint, creds: EngineCredentials, newPassword: string): Promise<void>;
+  /** Resolves when a real client can authenticate with `login` and run a trivial command; throws otherwise. */
+  ping(engine: string, endpoint: EngineEndpoint, login: EngineLogin): Promise<void>;
+  /**
+   * As the admin (engines whose accounts live in the data): creates the tenant's account or sets its password,
+   * and takes away whatever is more than owning its database. Returns what it changed beyond that, for the events.
+   */
+  applyOwnerModel(engine: string, endpoint: EngineEndpoint, req: OwnerModelRequest): Promise<string[]>;
 }
 
 /**

@@ -112,6 +112,8 @@ export interface NewDatabase {
   dbName: string;
   password: string; // sealed
   adminPassword: string | null; // sealed
+  /** `legacy` for a copy whose data may come from before the owner model (converted by its create job). */
+  privilegeModel?: DatabaseEntity['privilegeModel'];
   driver: string;
   sizeGb: number;
   portRange: { from: number; to: number };

@@ -2,102 +2,71 @@ import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createConnection } from 'mysql2/promise';
-import { Client as PgClient } from 'pg';
-import type { EngineClient, EngineCredentials, EngineEndpoint } from '@app/domain/ports';
+import type { EngineClient, EngineEndpoint, EngineLogin, OwnerModelRequest, TenantAccount } from '@app/domain/ports';
+import { CONNECT_TIMEOUT_MS, pgApplyOwnerModel, withPg } from './postgres-accounts';
 
-// Generous: a refused connection fails at once anyway, while a slow path (an SSH forward to a busy host,
-// emulated CPUs) can take seconds to authenticate.
-const CONNECT_TIMEOUT_MS = 10_000;
+type MysqlConnection = Awaited<ReturnType<typeof createConnection>>;
 
 /**
- * Each engine's real client library, used from the control plane: readiness means a tenant's client could
- * authenticate and run a command at the endpoint, not just that a port is open.
+ * Each engine's real client library, used from the control plane: readiness means a client could authenticate and
+ * run a command at the endpoint, not just that a port is open; accounts are changed in the engine's own terms.
  */
 @Injectable()
 export class NativeEngineClient implements EngineClient {
-  async ping(engine: string, ep: EngineEndpoint, c: EngineCredentials): Promise<void> {
+  async ping(engine: string, ep: EngineEndpoint, login: EngineLogin): Promise<void> {
     switch (engine) {
       case 'postgresql':
-        return this.withPg(ep, c, async (pg) => void (await pg.query('SELECT 1')));
+        return withPg(ep, login, async (pg) => void (await pg.query('SELECT 1')));
       case 'mysql':
       case 'mariadb':
-        return this.withMysql(ep, c.username, c.password, async (my) => void (await my.query('SELECT 1')));
+        return this.withMysql(ep, login, async (my) => void (await my.query('SELECT 1')));
       case 'redis':
-        return this.withRedis(ep, c.password, async (r) => {
+        return this.withRedis(ep, login, async (r) => {
           if ((await r.ping()) !== 'PONG') throw new Error('unexpected PING reply');
         });
       case 'mongodb':
-        return this.withMongo(ep, c, async (m) => void (await m.db('admin').command({ ping: 1 })));
+        return this.withMongo(ep, login, async (m) => void (await m.db('admin').command({ ping: 1 })));
       default:
         throw new Error(`unknown engine ${engine}`);
     }
   }
 
-  async setPassword(engine: string, ep: EngineEndpoint, c: EngineCredentials, next: string): Promise<void> {
+  async applyOwnerModel(engine: string, ep: EngineEndpoint, req: OwnerModelRequest): Promise<string[]> {
     switch (engine) {
       case 'postgresql':
-        // ALTER ROLE takes no bind parameters: quote with the driver's own escaping.
-        return this.withPg(ep, c, async (pg) => {
-          await pg.query(`ALTER ROLE ${pg.escapeIdentifier(c.username)} PASSWORD ${pg.escapeLiteral(next)}`);
-        });
+        return pgApplyOwnerModel(ep, req);
       case 'mysql':
       case 'mariadb':
-        if (!c.adminPassword) throw new Error('no admin password recorded');
-        return this.withMysql(ep, 'root', c.adminPassword, async (my) => {
-          await my.query(`ALTER USER ?@'%' IDENTIFIED BY ?`, [c.username, next]);
-        });
+        // root exists under both models: a legacy database converts like any other.
+        return this.withMysql(ep, req.admin, (my) => mysqlOwnerModel(my, req.tenant));
       case 'mongodb':
-        return this.withMongo(ep, c, async (m) => {
-          await m.db('admin').command({ updateUser: c.username, pwd: next });
-        });
+        return this.mongoOwnerModel(ep, req);
       default:
-        throw new Error(`${engine} changes passwords by recreating its container`);
+        throw new Error(`${engine} keeps its accounts in its container's definition`);
     }
   }
 
-  private async withPg(ep: EngineEndpoint, c: EngineCredentials, fn: (pg: PgClient) => Promise<void>) {
-    const pg = new PgClient({
-      host: ep.host,
-      port: ep.port,
-      user: c.username,
-      password: c.password,
-      database: c.dbName,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    });
-    pg.on('error', () => undefined);
-    try {
-      await pg.connect();
-      await fn(pg);
-    } finally {
-      await pg.end().catch(() => undefined);
-    }
-  }
-
-  private async withMysql(
-    ep: EngineEndpoint,
-    user: string,
-    password: string,
-    fn: (my: Awaited<ReturnType<typeof createConnection>>) => Promise<void>,
-  ) {
+  private async withMysql<T>(ep: EngineEndpoint, login: EngineLogin, fn: (my: MysqlConnection) => Promise<T>) {
     const my = await createConnection({
       host: ep.host,
       port: ep.port,
-      user,
-      password,
+      user: login.username,
+      password: login.password,
       connectTimeout: CONNECT_TIMEOUT_MS,
     });
     try {
-      await fn(my);
+      return await fn(my);
     } finally {
       await my.end().catch(() => undefined);
     }
   }
 
-  private async withRedis(ep: EngineEndpoint, password: string, fn: (r: Redis) => Promise<void>) {
+  private async withRedis(ep: EngineEndpoint, login: EngineLogin, fn: (r: Redis) => Promise<void>) {
     const r = new Redis({
       host: ep.host,
       port: ep.port,
-      password,
+      username: login.username,
+      password: login.password,
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
       maxRetriesPerRequest: 0,
@@ -113,18 +82,109 @@ export class NativeEngineClient implements EngineClient {
     }
   }
 
-  private async withMongo(ep: EngineEndpoint, c: EngineCredentials, fn: (m: MongoClient) => Promise<void>) {
+  private async withMongo<T>(ep: EngineEndpoint, login: EngineLogin, fn: (m: MongoClient) => Promise<T>) {
+    // Every account the platform knows lives in `admin` (the tenant's too, with roles on its own database).
     const m = new MongoClient(`mongodb://${ep.host}:${ep.port}/?authSource=admin`, {
-      auth: { username: c.username, password: c.password },
+      auth: { username: login.username, password: login.password },
       serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
       connectTimeoutMS: CONNECT_TIMEOUT_MS,
       directConnection: true,
     });
     try {
       await m.connect();
-      await fn(m);
+      return await fn(m);
     } finally {
       await m.close().catch(() => undefined);
     }
   }
+
+  /**
+   * MongoDB: the admin is a root user in `admin`; the tenant's user (in `admin`, so its URI keeps authSource=admin)
+   * is dbOwner of its database and nothing else. Legacy: the tenant's user was root; it makes the admin first.
+   */
+  private async mongoOwnerModel(ep: EngineEndpoint, req: OwnerModelRequest): Promise<string[]> {
+    const notes: string[] = [];
+    const adminAnswers = await this.withMongo(ep, req.admin, async () => true).catch(() => false);
+    if (!adminAnswers) {
+      if (req.legacyPasswords === undefined) throw new Error(`the admin user ${req.admin.username} was refused`);
+      let done = false;
+      for (const password of req.legacyPasswords) {
+        const login = { username: req.tenant.username, password, database: 'admin' };
+        done = await this.withMongo(ep, login, async (m) => {
+          await upsertMongoUser(m, req.admin.username, req.admin.password, [{ role: 'root', db: 'admin' }]);
+          return true;
+        }).catch(() => false);
+        if (done) break;
+      }
+      if (!done) throw new Error('neither the admin user nor the tenant user of the legacy model answers');
+      notes.push(`admin user ${req.admin.username} created`);
+    }
+    await this.withMongo(ep, req.admin, async (m) => {
+      const roles = [{ role: 'dbOwner', db: req.tenant.dbName }];
+      const was = await upsertMongoUser(m, req.tenant.username, req.tenant.password, roles);
+      if (was.some((r) => r.role !== 'dbOwner' || r.db !== req.tenant.dbName))
+        notes.push(
+          `${req.tenant.username} is dbOwner of ${req.tenant.dbName} only (was ${was.map((r) => `${r.role}@${r.db}`).join(', ')})`,
+        );
+    });
+    return notes;
+  }
+}
+
+/** Creates the user in `admin` or sets its password and roles; returns the roles it had. */
+async function upsertMongoUser(
+  m: MongoClient,
+  user: string,
+  pwd: string,
+  roles: { role: string; db: string }[],
+): Promise<{ role: string; db: string }[]> {
+  const admin = m.db('admin');
+  const info = (await admin.command({ usersInfo: user })) as { users: { roles: { role: string; db: string }[] }[] };
+  if (!info.users.length) {
+    await admin.command({ createUser: user, pwd, roles });
+    return [];
+  }
+  await admin.command({ updateUser: user, pwd, roles });
+  return info.users[0].roles;
+}
+
+/**
+ * MySQL and MariaDB, as root: the tenant's user (any host, `%`) has its password and ALL on its database's tables,
+ * and nothing else: no global privilege (FILE, SUPER, PROCESS...), nothing on other schemas (mysql.*). Only what
+ * is more is revoked, so its running sessions never see a moment without their grants.
+ */
+async function mysqlOwnerModel(my: MysqlConnection, t: TenantAccount): Promise<string[]> {
+  const notes: string[] = [];
+  await my.query(`CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`, [t.username, t.password]);
+  await my.query(`ALTER USER ?@'%' IDENTIFIED BY ?`, [t.username, t.password]);
+  const grantee = `'${t.username.replace(/'/g, "''")}'@'%'`;
+  const [global] = (await my.query(
+    `SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE <> 'USAGE'`,
+    [grantee],
+  )) as unknown as [{ p: string }[]];
+  if (global.length) {
+    await my.query(`REVOKE ALL PRIVILEGES ON *.* FROM ?@'%'`, [t.username]);
+    notes.push(`global privileges revoked: ${global.map((g) => g.p).join(', ')}`);
+  }
+  // A database name in a grant is a pattern: `_` is escaped, as the official images do.
+  const pattern = t.dbName.replace(/_/g, '\\_');
+  const [schemas] = (await my.query(
+    `SELECT DISTINCT TABLE_SCHEMA AS s FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?`,
+    [grantee],
+  )) as unknown as [{ s: string }[]];
+  for (const { s } of schemas) {
+    if (s === pattern || s === t.dbName) continue;
+    await my.query(`REVOKE ALL PRIVILEGES ON ??.* FROM ?@'%'`, [s, t.username]);
+    notes.push(`privileges on ${s} revoked`);
+  }
+  const [tables] = (await my.query(
+    `SELECT DISTINCT TABLE_SCHEMA AS s, TABLE_NAME AS n FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA <> ?`,
+    [grantee, t.dbName],
+  )) as unknown as [{ s: string; n: string }[]];
+  for (const { s, n } of tables) {
+    await my.query(`REVOKE ALL PRIVILEGES ON ??.?? FROM ?@'%'`, [s, n, t.username]);
+    notes.push(`privileges on ${s}.${n} revoked`);
+  }
+  await my.query(`GRANT ALL PRIVILEGES ON ??.* TO ?@'%'`, [pattern, t.username]);
+  return notes;
 }

@@ -2,6 +2,12 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 
 export type EngineName = 'postgresql' | 'mysql' | 'mariadb' | 'redis' | 'mongodb';
 export type HaMode = 'none' | 'drbd' | 'san';
+/**
+ * How the engine's accounts are laid out. `owner`: the tenant's account owns its database(s) and nothing more; the
+ * platform keeps an admin account of its own (sealed password). `legacy`: made before that, the tenant's account is
+ * the engine's superuser (PostgreSQL, MongoDB) or the only password (Redis); converted by a job at worker start.
+ */
+export type PrivilegeModel = 'legacy' | 'owner';
 export type DatabaseStatus = 'provisioning' | 'running' | 'failing-over' | 'stopped' | 'error' | 'deleting' | 'deleted';
 
 // `credentials`: the sealed password of the tenant user inside that data (the source's, at copy time).
@@ -28,6 +34,7 @@ export class DatabaseEntity {
   // Sealed with the master key; cleared when the database is deleted.
   @Column({ type: 'text', nullable: true, select: false }) password!: string | null;
   @Column({ name: 'admin_password', type: 'text', nullable: true, select: false }) adminPassword!: string | null;
+  @Column({ name: 'privilege_model', type: 'text', default: 'owner' }) privilegeModel!: PrivilegeModel;
   // Where its first data came from: another database (a clone) or a backup (a restore).
   @Column({ type: 'jsonb', nullable: true }) origin!: DatabaseOrigin | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

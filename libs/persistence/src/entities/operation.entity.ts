@@ -10,7 +10,8 @@ export type OperationType =
   | 'clone-database'
   | 'restore-backup'
   | 'backup-database'
-  | 'move-database';
+  | 'move-database'
+  | 'convert-privileges';
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface TransferProgress {

@@ -42,6 +42,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               dbName: input.dbName,
               password: input.password,
               adminPassword: input.adminPassword,
+              privilegeModel: input.privilegeModel ?? 'owner',
               origin: input.origin ?? null,
             }),
           );

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { generatePassword } from '@app/security';
 import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
-import { EngineContext, ENGINES } from '../../engines';
+import { adminLogin, EngineContext, ENGINES, platformLogin, tenantLogin } from '../../engines';
 import { BackupTargets } from '../../backups/backup-target.service';
 import { retentionMs } from '../../backups/retention';
 import {
@@ -98,8 +98,10 @@ export class DatabaseProvisioner {
     await op.progress(60, 'starting the container');
     l = await this.startOnFreePort(l, runtime, spec, hostPath, op);
     await op.progress(70, 'waiting for the database to accept connections');
-    if (l.db.origin) await this.adoptCredentials(l);
+    if (l.db.origin) l = await this.adoptCredentials(l);
     await this.waitReady(l);
+    // A new database's tenant account is made by the platform's admin: an owner, never the engine's superuser.
+    if (!l.db.origin) await this.applyOwnerModel(l);
     await this.applyLimits(l, (m) => op.progress(95, m));
     await this.finish(
       databaseId,
@@ -213,7 +215,7 @@ export class DatabaseProvisioner {
   }
 
   async rotatePassword(databaseId: string, op: OperationContext): Promise<void> {
-    const l = await this.loadLive(databaseId);
+    let l = await this.loadLive(databaseId);
     // The new password is kept (sealed) on the operation first, so a retry after a crash reuses it.
     const fresh = await this.operations.get(op.operationId);
     let sealed = fresh?.params.newPassword as string | undefined;
@@ -224,20 +226,18 @@ export class DatabaseProvisioner {
     }
     const next = this.secrets.open(sealed);
     const engine = ENGINES[l.db.engine];
-    const endpoint = await this.endpointOf(l.db, l.host);
+    // A database still of the legacy model is converted on the way (the change goes through the admin).
+    const legacy = l.db.privilegeModel === 'legacy';
+    if (legacy) l = await this.ensureAdminPassword(l);
+    const updated: Loaded = { ...l, ctx: { ...l.ctx, password: next, privilegeModel: 'owner' } };
     await op.progress(30, 'changing the password');
+    let notes: string[] = [];
     if (engine.rotation === 'in-database') {
-      const alreadyApplied = await this.clients.ping(l.db.engine, endpoint, { ...l.ctx, password: next }).then(
-        () => true,
-        () => false,
-      );
-      if (!alreadyApplied) {
-        await this.step('password change', () => this.clients.setPassword(l.db.engine, endpoint, l.ctx, next));
-      }
+      // Idempotent: setting the same password again is harmless; a legacy conversion resumes where it stopped.
+      notes = await this.applyOwnerModel(updated, legacy ? [l.ctx.password, next] : undefined);
       await this.databases.update(l.db.id, { password: sealed });
     } else {
       await this.databases.update(l.db.id, { password: sealed });
-      const updated = { ...l, ctx: { ...l.ctx, password: next } };
       const hostPath = await this.ensureVolume(updated);
       const runtime = await this.connector.runtime(l.host);
       const spec = await this.spec(updated, hostPath, (m) => op.progress(40, m));
@@ -246,8 +246,86 @@ export class DatabaseProvisioner {
       await this.waitReady(updated);
       await this.applyLimits(updated, (m) => op.progress(95, m));
     }
+    if (legacy) await this.recordConverted(l, op, notes);
     await this.operations.setParams(op.operationId, {});
     await this.finish(databaseId, 'running', 'database.password-rotated', 'password rotated', op);
+  }
+
+  /**
+   * The reconciling job for a database made under the legacy model (the tenant's account is the engine's
+   * superuser, or Redis's only password): the platform gets its own admin account (a new password, sealed), the
+   * tenant's account keeps its name, password and data but only owns its database. Idempotent.
+   */
+  async convertPrivileges(databaseId: string, op: OperationContext): Promise<void> {
+    let l = await this.loadLive(databaseId, ['running']);
+    if (l.db.privilegeModel === 'owner') return op.progress(100, 'already of the owner model');
+    l = await this.ensureAdminPassword(l);
+    const engine = ENGINES[l.db.engine];
+    const owner: Loaded = { ...l, ctx: { ...l.ctx, privilegeModel: 'owner' } };
+    let notes: string[];
+    await op.progress(20, 'creating the admin account and demoting the tenant account');
+    if (engine.rotation === 'in-database') {
+      notes = await this.applyOwnerModel(owner, [l.ctx.password]);
+    } else {
+      // Redis's users are on its command line: a new container on the same volume (a restart of a few seconds).
+      const hostPath = await this.ensureVolume(owner);
+      const runtime = await this.connector.runtime(l.host);
+      const spec = await this.spec(owner, hostPath, (m) => op.progress(30, m));
+      await this.step('container recreate', () => runtime.ensureRunning(spec));
+      await op.progress(60, 'waiting for the database to accept connections');
+      await this.waitReady(owner);
+      await this.applyLimits(owner, (m) => op.progress(95, m));
+      notes = [`users: default (the tenant, without the admin commands) and ${engine.adminUsername}`];
+    }
+    await this.recordConverted(l, op, notes);
+    await op.progress(100, 'converted to the owner model');
+  }
+
+  private async recordConverted(l: Loaded, op: OperationContext, notes: string[]): Promise<void> {
+    await this.databases.update(l.db.id, { privilegeModel: 'owner' });
+    await this.events.record({
+      type: 'database.privileges-converted',
+      message:
+        `the tenant account ${l.db.username} owns its database and is no superuser; the platform has its own admin${notes.length ? `: ${notes.join('; ')}` : ''}`.slice(
+          0,
+          4000,
+        ),
+      tenantId: l.db.tenantId,
+      databaseId: l.db.id,
+      operationId: op.operationId,
+    });
+  }
+
+  /** A legacy database has no admin password yet: one is made and sealed before anything uses it (retries reuse it). */
+  private async ensureAdminPassword(l: Loaded): Promise<Loaded> {
+    if (l.ctx.adminPassword) return l;
+    const sealed = this.secrets.seal(generatePassword());
+    await this.databases.update(l.db.id, { adminPassword: sealed });
+    return { ...l, ctx: { ...l.ctx, adminPassword: this.secrets.open(sealed) } };
+  }
+
+  /**
+   * Engines whose accounts live in the data: the tenant's account as the owner model wants it, made or changed by
+   * the platform's admin. `legacyPasswords`: the data may be of the legacy model (converted first).
+   */
+  private async applyOwnerModel(l: Loaded, legacyPasswords?: string[]): Promise<string[]> {
+    const engine = ENGINES[l.db.engine];
+    if (engine.rotation !== 'in-database') return [];
+    // A legacy database named before the names were reserved: its tenant account cannot become the admin's.
+    if ([engine.adminUsername, 'dbaas_migrate'].includes(l.ctx.username))
+      throw new StepFailed(
+        'accounts',
+        `the tenant account is named ${l.ctx.username}, the name of the platform's own account: an operator must rename it first`,
+        { permanent: true },
+      );
+    const endpoint = await this.endpointOf(l.db, l.host);
+    return this.step('accounts', () =>
+      this.clients.applyOwnerModel(l.db.engine, endpoint, {
+        admin: adminLogin(engine, l.ctx),
+        tenant: { username: l.ctx.username, password: l.ctx.password, dbName: l.ctx.dbName },
+        legacyPasswords,
+      }),
+    );
   }
 
   async resize(databaseId: string, planId: string, op: OperationContext): Promise<void> {
@@ -280,27 +358,32 @@ export class DatabaseProvisioner {
   }
 
   /**
-   * The copied data holds the source's users and passwords: the new database's own password replaces the
-   * source's there (engines whose password lives in the data). Idempotent: done when the new one already works.
+   * The copied data holds the source's accounts and passwords: the new database's own tenant password replaces the
+   * source's there (engines whose accounts live in the data), through the admin (the source's, copied with the
+   * data). Data of the legacy model (a source or backup from before it) is converted on the way. Idempotent: done
+   * when the new password already works. Returns the database as the owner model has it.
    */
-  private async adoptCredentials(l: Loaded): Promise<void> {
+  private async adoptCredentials(l: Loaded): Promise<Loaded> {
     const engine = ENGINES[l.db.engine];
-    if (engine.rotation !== 'in-database' || !l.db.origin) return;
+    const origin = l.db.origin;
+    if (engine.rotation !== 'in-database' || !origin) return l;
+    l = await this.ensureAdminPassword(l);
     // The source's password, sealed, as its data knows it.
-    const old = this.secrets.open(l.db.origin.credentials);
+    const old = this.secrets.open(origin.credentials);
     const endpoint = await this.endpointOf(l.db, l.host);
-    const previous = { ...l.ctx, password: old };
     const deadline = Date.now() + this.readyTimeoutMs;
     const restartsBefore = (await (await this.connector.runtime(l.host)).inspect(containerName(l.db.id)))?.restartCount;
     let nextLook = Date.now() + 1000;
-    const answers = (ctx: EngineContext) =>
-      this.clients.ping(l.db.engine, endpoint, ctx).then(
+    const answers = (login: ReturnType<typeof tenantLogin>) =>
+      this.clients.ping(l.db.engine, endpoint, login).then(
         () => true,
         () => false,
       );
+    const logins = [adminLogin(engine, l.ctx), tenantLogin(l.ctx), tenantLogin(l.ctx, old)];
     for (;;) {
-      if (await answers(l.ctx)) return;
-      if (await answers(previous)) break;
+      let any = false;
+      for (const login of logins) if ((any = await answers(login))) break;
+      if (any) break;
       if (Date.now() >= nextLook) {
         nextLook = Date.now() + 1000;
         await this.assertStarting(l, restartsBefore ?? 0);
@@ -312,7 +395,10 @@ export class DatabaseProvisioner {
         );
       await new Promise((r) => setTimeout(r, 250));
     }
-    await this.step('password change', () => this.clients.setPassword(l.db.engine, endpoint, previous, l.ctx.password));
+    const legacy = l.db.privilegeModel === 'legacy';
+    await this.applyOwnerModel(l, legacy ? [l.ctx.password, old] : undefined);
+    if (legacy) await this.databases.update(l.db.id, { privilegeModel: 'owner' });
+    return { ...l, db: { ...l.db, privilegeModel: 'owner' }, ctx: { ...l.ctx, privilegeModel: 'owner' } };
   }
 
   /** What the database becomes when its operation has no retries left. */
@@ -437,6 +523,8 @@ export class DatabaseProvisioner {
     const name = containerName(l.db.id);
     const deadline = Date.now() + this.readyTimeoutMs;
     const endpoint = await this.endpointOf(l.db, l.host);
+    // The platform's own admin (the legacy model had none in some engines: then the tenant's account).
+    const login = platformLogin(ENGINES[l.db.engine], l.ctx);
     let state = await runtime.inspect(name);
     const restartsBefore = state?.restartCount ?? 0;
     let lastError = '';
@@ -446,7 +534,7 @@ export class DatabaseProvisioner {
     let pause = 100;
     for (;;) {
       try {
-        await this.clients.ping(l.db.engine, endpoint, l.ctx);
+        await this.clients.ping(l.db.engine, endpoint, login);
         return;
       } catch (err) {
         lastError = String((err as Error)?.message ?? err).split('\n')[0];
@@ -564,6 +652,7 @@ export class DatabaseProvisioner {
         dbName: db.dbName,
         password: this.secrets.open(secrets.password),
         adminPassword: secrets.adminPassword ? this.secrets.open(secrets.adminPassword) : null,
+        privilegeModel: db.privilegeModel,
       },
     };
   }

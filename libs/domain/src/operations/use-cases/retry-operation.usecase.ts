@@ -30,6 +30,7 @@ const RETRYABLE: Record<string, { status?: DatabaseStatus; allowedFrom?: Databas
   'restart-database': { allowedFrom: ['running', 'error', 'stopped'] },
   'rotate-password': { allowedFrom: ['running'] },
   'resize-database': { allowedFrom: ['running'] },
+  'convert-privileges': { allowedFrom: ['running'] },
   'delete-database': { status: 'deleting', supersede: true },
 };
 

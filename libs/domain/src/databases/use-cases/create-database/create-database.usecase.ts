@@ -72,6 +72,13 @@ export class CreateDatabaseUseCase {
         `${cmd.engine} version ${version} is not offered; choose one of: ${engine.versions.join(', ')}`,
       );
     }
+    // The tenant's account is named after the database: never the engine's or the platform's own account.
+    const username = from?.username ?? engine.fixedUsername ?? identifierFor(cmd.name);
+    if (!from && engine.reservedUsernames.includes(username))
+      throw new DatabaseException(
+        DatabaseExceptionCode.NameReserved,
+        `the name "${cmd.name}" would name the account ${username}, which ${cmd.engine} keeps for itself or the platform; choose another`,
+      );
     const ha = cmd.ha ?? 'none';
     const vips = vipRange(this.env);
     if (ha !== 'none' && !vips) {
@@ -103,14 +110,14 @@ export class CreateDatabaseUseCase {
           planId: plan.id,
           ha,
           hostId: host.id,
-          username: from?.username ?? engine.fixedUsername ?? identifierFor(cmd.name),
+          username,
           dbName: from?.dbName ?? identifierFor(cmd.name),
           password: this.secrets.seal(generatePassword()),
-          adminPassword: from
-            ? from.adminPassword
-            : engine.needsAdminPassword
-              ? this.secrets.seal(generatePassword())
-              : null,
+          // A copy's data holds its source's admin account (none when the source was of the legacy model).
+          adminPassword:
+            from?.adminPassword ?? (engine.needsAdminPassword ? this.secrets.seal(generatePassword()) : null),
+          // A copy's data may be of the legacy model (a source or backup from before it): its job converts it.
+          privilegeModel: from && engine.rotation === 'in-database' ? 'legacy' : 'owner',
           origin: from?.origin ?? null,
           operationType: from?.operationType,
           driver,

@@ -6,6 +6,7 @@ import { AdminConsole1795700000000 } from './1795700000000-AdminConsole';
 import { PlacementAndLimits1795800000000 } from './1795800000000-PlacementAndLimits';
 import { HostKeys1795870000000 } from './1795870000000-HostKeys';
 import { HostActiveSince1795890000000 } from './1795890000000-HostActiveSince';
+import { DrbdFencing1795900000000 } from './1795900000000-DrbdFencing';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   PlacementAndLimits1795800000000,
   HostKeys1795870000000,
   HostActiveSince1795890000000,
+  DrbdFencing1795900000000,
 ];

@@ -253,7 +253,8 @@ esac
         agent: name,
         params: { ip: '10.0.0.5', username: 'admin' },
         sealedParams: { password: box.seal('s3cret') },
-        timeoutSec: 3,
+        // Room for bash to start on a loaded machine (CI): the timeouts under test are the shorter ones below.
+        timeoutSec: 8,
         ...extra,
       },
     } as Partial<HostEntity>);
@@ -278,7 +279,8 @@ esac
   });
 
   test('off exits 0 but the status still says on: not fenced', async () => {
-    const r = await fencer().fencer.fence(agentHost('fence_stuck', { timeoutSec: 2 }));
+    // Long enough for two status runs even when each bash start takes a second.
+    const r = await fencer().fencer.fence(agentHost('fence_stuck', { timeoutSec: 4 }));
     assert.equal(r.fenced, false);
     assert.match(r.detail, /still on/);
     const runs = stuck.runs();

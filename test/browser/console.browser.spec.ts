@@ -75,8 +75,21 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     // Only the dead host is watched; its peer counts as already fenced, so the takeover has nowhere to go.
     await stack.metadata(`UPDATE hosts SET status = 'fenced' WHERE id = $1`, [peer]);
     stack.startWorker();
-    // Until the worker has found it dead, the silent host is a valid placement: wait, so that the databases
-    // this test creates go to the local host.
+    // A host never seen healthy is never fenced by the worker: it shows unreachable, with why. The operator
+    // fences it (its fence agent confirms), which also fails its HA database over. Until then the silent host
+    // is a valid placement: wait, so that the databases this test creates go to the local host.
+    await until(
+      'the silent host seen unreachable',
+      async () =>
+        (await stack.metadata(`SELECT health FROM hosts WHERE id = $1`, [deadHostId]))[0].health?.verdict ===
+        'unreachable',
+      60_000,
+    );
+    const fenced = await stack.request('POST', `/admin/v1/hosts/${deadHostId}/fence`, {
+      ...op(),
+      body: { confirm: 'rack1-db7' },
+    });
+    assert.equal(fenced.status, 202, JSON.stringify(fenced.body));
     await until('the silent host fenced', async () => (await hostStatus(deadHostId)) === 'fenced', 60_000);
     localHostId = (await stack.request('GET', '/admin/v1/hosts', op())).body.find((h: any) => h.name === 'local').id;
 
@@ -192,10 +205,11 @@ describe('admin console in Chromium', { timeout: 10 * 60_000 }, () => {
     await page.getByLabel(/engine/i).selectOption('postgresql');
     await until('orders in the filtered list', async () => /orders/.test(await tid('page-databases').innerText()));
     await page.getByRole('link', { name: 'orders' }).click();
-    await until('the detail with logs', async () =>
-      /ready to accept connections/.test(await tid('page-databases').innerText()),
-    );
-    assert.match(await tid('page-databases').innerText(), /webshop/);
+    // The detail and its logs load separately: wait for both.
+    await until('the detail with logs', async () => {
+      const text = await tid('page-databases').innerText();
+      return /ready to accept connections/.test(text) && /webshop/.test(text);
+    });
     await shot('06-database-detail');
   });
 

@@ -69,7 +69,15 @@ describe('buildContainerSpec', () => {
     });
     assert.equal(spec.image, 'mirror.local:5000/library/redis:7.2');
     assert.deepEqual(spec.env, {});
-    assert.deepEqual(spec.cmd?.slice(0, 7), ['redis-server', '--appendonly', 'yes', '--dir', '/data', '--user', 'default']);
+    assert.deepEqual(spec.cmd?.slice(0, 7), [
+      'redis-server',
+      '--appendonly',
+      'yes',
+      '--dir',
+      '/data',
+      '--user',
+      'default',
+    ]);
     assert.ok(!spec.cmd?.join(' ').includes('Secr3tPw'), 'no password in clear');
     assert.deepEqual(spec.binds, [{ hostPath: '/d/v2', containerPath: '/data' }]);
     assert.equal(spec.containerPort, 6379);

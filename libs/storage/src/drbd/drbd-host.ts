@@ -7,6 +7,7 @@ import {
   type DrbdDiskState,
   type DrbdResource,
   type DrbdRole,
+  DRBD_CSTATES,
   drbdCmd,
   drbdHostname,
   drbdResourceName,
@@ -41,23 +42,8 @@ export interface DrbdStatus {
 }
 
 /** Connection states in which the two sides talk (handshake, connected, resync, verify). */
-const TALKING = new Set<string>([
-  'WFReportParams',
-  'Connected',
-  'StartingSyncS',
-  'StartingSyncT',
-  'WFBitMapS',
-  'WFBitMapT',
-  'WFSyncUUID',
-  'SyncSource',
-  'SyncTarget',
-  'VerifyS',
-  'VerifyT',
-  'PausedSyncS',
-  'PausedSyncT',
-  'Ahead',
-  'Behind',
-]);
+// DRBD lists its connection states in order: every state from the handshake on.
+const TALKING = new Set<string>(DRBD_CSTATES.slice(DRBD_CSTATES.indexOf('WFReportParams')));
 export const isTalking = (cstate: string | undefined) => cstate !== undefined && TALKING.has(cstate);
 
 /**

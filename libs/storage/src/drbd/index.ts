@@ -1,3 +1,2 @@
 export * from './drbd';
 export * from './drbd-host';
-export * from './fence';

@@ -100,12 +100,13 @@ export class MetricsService {
       },
     });
     const hostRepo = this.hosts;
+    const fleetAlarm = async () => readFleetAlarm(eventRepo, await hostRepo.list());
     new Gauge({
       name: 'dbaas_fleet_alarm',
       help: "1 while the failover worker's brake is on: automatic fencing stopped, operators fence host by host",
       registers: [this.registry],
       async collect() {
-        this.set((await readFleetAlarm(eventRepo, await hostRepo.list())).raised ? 1 : 0);
+        this.set((await fleetAlarm()).raised ? 1 : 0);
       },
     });
     new Gauge({
@@ -113,11 +114,7 @@ export class MetricsService {
       help: 'Hosts the control plane cannot reach but has not declared down (grace, brake, or witnesses disagree)',
       registers: [this.registry],
       async collect() {
-        const hosts = await hostRepo.list();
-        this.set(
-          hosts.filter((h) => h.health?.verdict === 'unreachable' && h.status !== 'down' && h.status !== 'fenced')
-            .length,
-        );
+        this.set((await fleetAlarm()).hosts.length);
       },
     });
     new Gauge({

@@ -128,14 +128,17 @@ export class HostMonitorService {
         failures: this.tracked.get(h.id)?.failures ?? 0,
       }));
     // Hosts in their grace period neither count towards the brake nor get condemned.
-    const eligible = watched.filter((w) => !grace(w, s, now).inGrace);
-    const braked = brake(eligible, s);
+    const graced = new Map(watched.map((w) => [w.id, grace(w, s, now)]));
+    const braked = brake(
+      watched.filter((w) => !graced.get(w.id)!.inGrace),
+      s,
+    );
     await this.setAlarm(braked);
     for (const w of watched) {
       if (w.failures === 0) continue;
       const host = hosts.find((h) => h.id === w.id)!;
       const t = this.tracked.get(w.id)!;
-      const g = grace(w, s, now);
+      const g = graced.get(w.id)!;
       if (g.inGrace) {
         await this.writeVerdict(host, t, now, 'unreachable', g.reason);
         continue;

@@ -88,38 +88,35 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
   }
 
   async moveTo(databaseId: string, hostId: string, portRange: { from: number; to: number }): Promise<number> {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      try {
-        return await this.ds.transaction(async (tx) => {
-          const db = await tx.findOne(DatabaseEntity, { where: { id: databaseId } });
-          if (db?.hostId === hostId && db.port) return db.port;
-          const port = await this.freePort(tx, hostId, portRange);
-          await tx.update(DatabaseEntity, { id: databaseId }, { hostId, port });
-          return port;
-        });
-      } catch (err) {
-        if (isUniqueViolation(err, 'databases_host_port_live')) continue;
-        throw err;
-      }
-    }
-    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the target host');
+    return this.onFreePort('no free port on the target host', async (tx) => {
+      const db = await tx.findOne(DatabaseEntity, { where: { id: databaseId } });
+      if (db?.hostId === hostId && db.port) return db.port;
+      const port = await this.freePort(tx, hostId, portRange);
+      await tx.update(DatabaseEntity, { id: databaseId }, { hostId, port });
+      return port;
+    });
   }
 
   async repickPort(databaseId: string, portRange: { from: number; to: number }, avoid: number[]): Promise<number> {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    return this.onFreePort('no free port on the host', async (tx) => {
+      const db = await tx.findOneOrFail(DatabaseEntity, { where: { id: databaseId } });
+      const port = await this.freePort(tx, db.hostId!, portRange, avoid);
+      await tx.update(DatabaseEntity, { id: databaseId }, { port });
+      return port;
+    });
+  }
+
+  /** Runs `pick` in a transaction; two writers may choose the same free port: the unique index makes one retry. */
+  private async onFreePort(exhausted: string, pick: (tx: EntityManager) => Promise<number>): Promise<number> {
+    for (let attempt = 0; attempt < 8; attempt++) {
       try {
-        return await this.ds.transaction(async (tx) => {
-          const db = await tx.findOneOrFail(DatabaseEntity, { where: { id: databaseId } });
-          const port = await this.freePort(tx, db.hostId!, portRange, avoid);
-          await tx.update(DatabaseEntity, { id: databaseId }, { port });
-          return port;
-        });
+        return await this.ds.transaction(pick);
       } catch (err) {
         if (isUniqueViolation(err, 'databases_host_port_live')) continue;
         throw err;
       }
     }
-    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, 'no free port on the host');
+    throw new DatabaseException(DatabaseExceptionCode.NoCapacity, exhausted);
   }
 
   private async freePort(

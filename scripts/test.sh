@@ -10,8 +10,9 @@ LOG_TAG=test
 prepare_platform
 # The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
 need_pkg chromium fonts-dejavu-core
-# The SSH session tests break a real OpenSSH server on 127.0.0.1 (test/support/sshd.ts).
-need_pkg openssh-server
+# The SSH session tests break a real OpenSSH server on 127.0.0.1 (test/support/sshd.ts); the failover witness
+# tests build hosts from network namespaces, each with its own sshd (test/support/netns-fleet.ts: ip netns).
+need_pkg openssh-server iproute2
 
 mkdir -p test-artifacts
 tap=test-artifacts/results.tap

@@ -309,4 +309,65 @@ describe('failover: operator actions, validation and fencing', () => {
   });
   // The failover worker's detection, witnesses, grace and brake: test/e2e/failover-witness.e2e.spec.ts (real
   // hosts made of network namespaces; these never-contacted hosts would never be condemned).
+
+  test('an operator failover that may lose writes needs acceptDataLoss: 409 with the reason, nothing started; with it, recorded and audited', async () => {
+    // 'mirrored' on ha-a, fenced, its failover over; its mirror was never read (these hosts do not exist).
+    const [db] = await stack.metadata(
+      `UPDATE databases SET status = 'error', host_id = $1 WHERE name = 'mirrored' RETURNING id`,
+      [hosts['ha-a']],
+    );
+    await stack.metadata(`UPDATE volumes SET host_id = $1, mirror_state = NULL WHERE database_id = $2`, [
+      hosts['ha-a'],
+      db.id,
+    ]);
+    await stack.metadata(`UPDATE hosts SET status = 'fenced' WHERE name IN ('ha-a', 'ha-b', 'ha-c')`);
+    await stack.metadata(`UPDATE failovers SET status = 'failed' WHERE status = 'running'`);
+    const count = async () =>
+      Number((await stack.metadata(`SELECT count(*) AS n FROM failovers WHERE database_id = $1`, [db.id]))[0].n);
+    const before = await count();
+    for (const bad of ['yes', 1, 'true', { really: true }]) {
+      const r = await stack.request('POST', `/admin/v1/databases/${db.id}/failover`, {
+        ...op(),
+        body: { acceptDataLoss: bad },
+      });
+      assert.equal(r.status, 400, JSON.stringify(bad));
+      assert.match(JSON.stringify(r.body.message), /acceptDataLoss must be a boolean/);
+    }
+    const refused = await stack.request('POST', `/admin/v1/databases/${db.id}/failover`, { ...op(), body: {} });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(
+      refused.body.message,
+      /the mirror state was never read: the peer may lack writes the primary committed/,
+    );
+    assert.match(refused.body.message, /"acceptDataLoss": true/);
+    assert.equal(await count(), before, 'nothing started');
+
+    const accepted = await stack.request('POST', `/admin/v1/databases/${db.id}/failover`, {
+      ...op(),
+      body: { acceptDataLoss: true },
+    });
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body.reason, 'manual');
+    assert.equal(accepted.body.acceptDataLoss, true);
+    assert.equal(await count(), before + 1);
+    const [ev] = await stack.metadata(
+      `SELECT message FROM events WHERE database_id = $1 AND type = 'failover.requested' ORDER BY created_at DESC LIMIT 1`,
+      [db.id],
+    );
+    assert.match(ev.message, /manual requested by .*, accepting the loss of writes the peer may lack/);
+    await new Promise((r) => setTimeout(r, 300));
+    const audited = await stack.metadata(
+      `SELECT status_code, detail FROM audit_entries WHERE path = $1 ORDER BY created_at`,
+      [`/admin/v1/databases/${db.id}/failover`],
+    );
+    assert.deepEqual(
+      audited.map((a) => a.status_code).filter((c) => c !== 400),
+      [409, 202],
+    );
+    assert.equal(
+      JSON.stringify(audited.at(-1).detail).includes('"acceptDataLoss":true'),
+      true,
+      JSON.stringify(audited.at(-1)),
+    );
+  });
 });

@@ -15,6 +15,7 @@ import {
   drbdMinor,
   drbdPort,
   drbdResourceName,
+  drbdSharedSecret,
   ipv4,
   isDrbdNotUp,
   isNoMetadata,
@@ -58,10 +59,12 @@ const is =
 const adm = (sub: string) => (argv: readonly string[]) => argv[0] === 'drbdadm' && argv.includes(sub);
 
 const NAME = 'r-helpertest';
+const SECRET = 'Zq7WmKc3xPb9RtYh2NvLs8Df4GjA6EuT';
 const RES: DrbdResource = {
   name: NAME,
   minor: 190,
   port: 7990,
+  sharedSecret: SECRET,
   nodes: [
     { hostname: 'host1', address: '10.99.1.11', disk: '/dev/local/helpertest' },
     { hostname: 'host2', address: '10.99.1.12', disk: '/dev/local/helpertest' },
@@ -183,6 +186,8 @@ describe('drbdCmd', () => {
     assert.deepEqual(drbdCmd.connect(NAME), ['drbdadm', 'connect', NAME]);
     assert.deepEqual(drbdCmd.disconnect(NAME), ['drbdadm', 'disconnect', NAME]);
     assert.deepEqual(drbdCmd.createMd(NAME), ['drbdadm', 'create-md', '--force', NAME]);
+    assert.deepEqual(drbdCmd.connectDiscardingMine(NAME), ['drbdadm', 'connect', '--discard-my-data', NAME]);
+    assert.deepEqual(drbdCmd.outdate(NAME), ['drbdadm', 'outdate', NAME]);
     assert.deepEqual(drbdCmd.newCurrentUuidClearBitmap(NAME), [
       'drbdadm',
       '--',
@@ -221,7 +226,9 @@ describe('drbdCmd', () => {
       drbdCmd.cstate,
       drbdCmd.dstate,
       drbdCmd.connect,
+      drbdCmd.connectDiscardingMine,
       drbdCmd.disconnect,
+      drbdCmd.outdate,
       drbdCmd.createMd,
       drbdCmd.newCurrentUuidClearBitmap,
     ];
@@ -263,13 +270,21 @@ describe('renderResource', () => {
         '# Written by the dbaas control plane; changes here are overwritten.',
         'resource r-helpertest {',
         '  protocol C;',
+        '  disk {',
+        '    fencing resource-and-stonith;',
+        '  }',
+        '  handlers {',
+        '    fence-peer "/usr/local/lib/dbaas/drbd-fence-peer";',
+        '  }',
         '  net {',
+        '    cram-hmac-alg sha256;',
+        `    shared-secret "${SECRET}";`,
         '    connect-int 2;',
         '    ping-int 2;',
         '    ping-timeout 5;',
         '    timeout 15;',
         '    after-sb-0pri discard-zero-changes;',
-        '    after-sb-1pri discard-secondary;',
+        '    after-sb-1pri disconnect;',
         '    after-sb-2pri disconnect;',
         '  }',
         '  on host1 {',
@@ -289,6 +304,41 @@ describe('renderResource', () => {
       ].join('\n'),
     );
     assert.equal(renderResource({ ...RES, protocol: 'C' }), renderResource(RES));
+  });
+
+  test("no split-brain policy discards a primary's data; fencing freezes a lone primary until the control plane answers", () => {
+    const text = renderResource(RES);
+    assert.doesNotMatch(
+      text,
+      /discard-secondary|discard-younger|discard-older|discard-least|discard-local|discard-remote|violently|call-pri-lost/,
+    );
+    assert.match(text, /after-sb-1pri disconnect;/);
+    assert.match(text, /after-sb-2pri disconnect;/);
+    // DRBD 8.4 takes `fencing` in the disk section (DRBD 9 moved it to net).
+    assert.match(text, /\n {2}disk \{\n {4}fencing resource-and-stonith;\n {2}\}/);
+    assert.match(text, /\n {2}handlers \{\n {4}fence-peer "\/usr\/local\/lib\/dbaas\/drbd-fence-peer";\n {2}\}/);
+  });
+
+  test('the shared secret: 32 to 64 letters and digits, and a refusal never repeats it', () => {
+    assert.equal(drbdSharedSecret('a'.repeat(32)), 'a'.repeat(32));
+    assert.equal(drbdSharedSecret('Z9'.repeat(32)), 'Z9'.repeat(32));
+    for (const bad of [
+      '',
+      'a'.repeat(31),
+      'a'.repeat(65),
+      `${'a'.repeat(32)}";\n  net { after-sb-1pri discard-secondary; }`,
+      `${'a'.repeat(31)} `,
+      `${'a'.repeat(31)}"`,
+      `${'a'.repeat(31)}é`,
+      `${'a'.repeat(31)}\n`,
+      null as unknown as string,
+    ]) {
+      assert.throws(
+        () => renderResource({ ...RES, sharedSecret: bad }),
+        (err: Error) => /unsafe DRBD shared secret/.test(err.message) && (!bad || !err.message.includes(bad)),
+        JSON.stringify(bad),
+      );
+    }
   });
 
   test('net timing inside DRBD 8.4 limits, timeout below connect-int and ping-int', () => {

@@ -166,6 +166,146 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(await count(creds), 1001);
   });
 
+  test('drbd: a primary that lost its link and went on alone, killed 0.5 s later: the peer is outdated and not promoted; an operator accepts the loss', async () => {
+    const { db, creds } = drbd;
+    const primary = await ha.primaryOf(db.id);
+    const peer = otherThan(primary);
+    const [vol] = await stack.metadata('SELECT id, drbd_minor FROM volumes WHERE database_id = $1', [db.id]);
+    const res = `r-${vol.id}`;
+    const before = (await ha.failoversOf(db.id)).length;
+    assert.equal(await count(creds), 1001);
+    assert.equal(await ha.mirrorState(db.id), 'synced');
+
+    // The replication link cut at the primary, a write under way. DRBD notices within its timeout, freezes the
+    // primary's I/O and runs the fence-peer handler: the write waits for the control plane's answer.
+    await onHost(primary, 'ip', ['link', 'set', 'eth2', 'down']);
+    const cutAt = Date.now();
+    const lone = viaVip(creds, (pg) => pg.query(`INSERT INTO t VALUES (1002, 'written alone')`)).then(
+      () => ({ ok: true as const, at: Date.now() }),
+      (err: Error) => ({ ok: false as const, err }),
+    );
+    try {
+      // The answer is the request's token, written only once the mirror is recorded degraded.
+      const token = await waitFor(
+        'the fence-peer request to be answered',
+        async () => {
+          const m = await ha.fenceMarkers(primary);
+          return m[`${res}.request`] && m[`${res}.ack`] === m[`${res}.request`] ? m[`${res}.ack`] : null;
+        },
+        90_000,
+      );
+      console.log(`# fence-peer request ${token} answered ${((Date.now() - cutAt) / 1000).toFixed(1)} s after the cut`);
+      const [v] = await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]);
+      assert.equal(v.mirror_state, 'degraded', 'recorded before the answer');
+      const [ev] = await stack.metadata(
+        `SELECT message FROM events WHERE database_id = $1 AND type = 'database.mirror-degraded' ORDER BY created_at DESC LIMIT 1`,
+        [db.id],
+      );
+      assert.match(ev?.message ?? '', new RegExp(`its copy on ${peer} marked outdated`), ev?.message);
+      assert.equal((await onHost(peer, 'drbdadm', ['dstate', res])).stdout.trim(), 'Outdated/DUnknown');
+      assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim(), 'Secondary/Unknown');
+      // The primary goes on alone: the write commits there only.
+      const w = await Promise.race([
+        lone,
+        new Promise<{ ok: false; err: Error }>((r) =>
+          setTimeout(() => r({ ok: false, err: new Error('the write stayed frozen') }), 60_000),
+        ),
+      ]);
+      assert.ok(w.ok, w.ok ? '' : w.err.message);
+      console.log(`# the lone write committed ${((w.at - cutAt) / 1000).toFixed(1)} s after the cut`);
+      assert.equal(await count(creds), 1002);
+    } catch (err) {
+      // Not the state the rest of this test (and the next ones) expect: the link back, the mirror left to heal.
+      await onHost(primary, 'ip', ['link', 'set', 'eth2', 'up']);
+      throw err;
+    }
+    // Half a second later the primary dies, its link still cut.
+    await new Promise((r) => setTimeout(r, 500));
+    await ha.powerCut(primary);
+
+    // Detected, fenced, and refused for good: the peer may lack committed writes (row 1002).
+    const f = await waitFor(
+      'the failover to stop short of promoting the peer',
+      async () => {
+        const list = await ha.failoversOf(db.id);
+        return list.length > before && list[0].status !== 'running' ? list[0] : null;
+      },
+      5 * 60_000,
+    );
+    console.log(`# refused: ${f.error}`);
+    assert.equal(f.status, 'failed');
+    assert.equal(f.reason, 'host-down');
+    assert.equal(f.fromHost.name, primary);
+    assert.match(f.error, /^safety failed: the mirror was degraded at its last reading/);
+    assert.match(f.error, new RegExp(`the copy on ${peer} may lack committed writes and was not promoted`));
+    assert.match(f.error, /"acceptDataLoss": true/);
+    assert.ok(f.timeline.fencedAt, 'fenced');
+    assert.equal(f.timeline.storageMovedAt, null, 'nothing taken over');
+    const [op] = await stack.metadata('SELECT status, attempts FROM operations WHERE id = $1', [f.operationId]);
+    assert.deepEqual([op.status, op.attempts], ['failed', 1], 'a refusal is not retried');
+    assert.equal(
+      (await stack.metadata('SELECT status FROM databases WHERE id = $1', [db.id]))[0].status,
+      'error',
+      'the database waits for an operator',
+    );
+    assert.equal(await ha.primaryOf(db.id), primary);
+    assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim(), 'Secondary/Unknown', 'not promoted');
+    assert.equal((await onHost(peer, 'drbdadm', ['dstate', res])).stdout.trim(), 'Outdated/DUnknown');
+    assert.equal((await onHost(peer, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`])).stdout.trim(), '');
+
+    // An operator's failover without the flag is refused at once, with the reason; nothing starts.
+    const refused = await stack.request('POST', `/admin/v1/databases/${db.id}/failover`, {
+      key: stack.operatorKey,
+      body: {},
+    });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(refused.body.message, /the mirror was degraded.*acceptDataLoss/s);
+    assert.equal((await ha.failoversOf(db.id)).length, before + 1);
+
+    // The operator decides: the peer's copy is promoted (forced: it is Outdated), the lone write is lost.
+    const accepted = await stack.request('POST', `/admin/v1/databases/${db.id}/failover`, {
+      key: stack.operatorKey,
+      body: { acceptDataLoss: true },
+    });
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body.reason, 'manual');
+    assert.equal(accepted.body.acceptDataLoss, true);
+    const answer = await ha.waitAnswers(creds, 5 * 60_000);
+    assert.equal(answer.rows, 1001, 'the row written alone on the dead primary is the loss the operator accepted');
+    const manual = await waitFor(
+      "the operator's failover",
+      async () => {
+        const [x] = await ha.failoversOf(db.id);
+        return x?.id === accepted.body.id && x.status !== 'running' ? x : null;
+      },
+      120_000,
+    );
+    assert.equal(manual.status, 'succeeded', manual.error);
+    assert.equal(manual.toHost.name, peer);
+    assert.equal(await ha.primaryOf(db.id), peer);
+    assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim().split('/')[0], 'Primary');
+    const [acceptedEv] = await stack.metadata(
+      `SELECT message FROM events WHERE database_id = $1 AND type = 'failover.data-loss-accepted'`,
+      [db.id],
+    );
+    assert.match(
+      acceptedEv?.message ?? '',
+      new RegExp(`accepted data loss: ${peer} promoted although the mirror was degraded`),
+    );
+
+    // The old primary comes back and is let in: its diverged copy (row 1002) is the side overwritten.
+    const act = await ha.restore(primary);
+    assert.deepEqual(act.rejoinedMirrors, [db.id]);
+    await waitFor(
+      'the mirror to resync over the diverged copy',
+      async () => (await ha.mirrorState(db.id)) === 'synced',
+      180_000,
+    );
+    assert.equal((await onHost(primary, 'drbdadm', ['role', res])).stdout.trim(), 'Secondary/Primary');
+    assert.equal((await onHost(primary, 'drbdadm', ['dstate', res])).stdout.trim(), 'UpToDate/UpToDate');
+    assert.equal(await count(creds), 1001);
+  });
+
   test('drain: a clean switchover moves the drbd primary and its VIP to the peer, with no lost row', async () => {
     const { db, creds } = drbd;
     const primary = await ha.primaryOf(db.id);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeSSH } from 'node-ssh';
@@ -12,6 +13,10 @@ const run = promisify(execFile);
 export const LAB_SH = resolve(__dirname, '../lab.sh');
 // The lab stacks' fence-agent allow-list: fence_lab cuts a VM's power (lab.sh kill) and reports it (lab.sh status).
 export const LAB_FENCE_AGENTS = resolve(__dirname, '../fence-agents');
+/** The DRBD fence-peer handler, as ansible/playbooks/db-host.yml installs it (the same file). */
+export const FENCE_HANDLER_SRC = resolve(__dirname, '../../../ansible/files/drbd-fence-peer');
+export const FENCE_HANDLER = '/usr/local/lib/dbaas/drbd-fence-peer';
+export const FENCE_DIR = '/var/lib/dbaas/drbd-fence';
 export const VIP_RANGE = '10.99.0.100-10.99.0.119/24';
 export type HostName = 'host1' | 'host2';
 export interface Creds {
@@ -66,6 +71,8 @@ export class HaLab {
   async setUp(tenant: string, opts: { thinPool?: { name: string; sizeGb: number } } = {}): Promise<void> {
     for (const vm of Object.values(this.lab.vms)) await this.connect(vm.name);
     await resetLab(this.ssh as Record<string, NodeSSH>);
+    // The VM disks outlive runs and may predate the handler (provisioned before it existed): installed here too.
+    await Promise.all([this.installFenceHandler('host1'), this.installFenceHandler('host2')]);
     const image = `${servicesEnv().IMAGE_REGISTRY}/library/postgres:15`;
     await Promise.all([
       seedImage(this.lab.vms.host1, this.lab.key, image),
@@ -127,6 +134,35 @@ export class HaLab {
       this.hostIds[name] = h.body.id;
     }
     this.key = (await this.stack.tenant(tenant)).key;
+  }
+
+  /** The fence-peer handler from this checkout, written over SSH (no image rebuild), checked executable. */
+  async installFenceHandler(name: HostName): Promise<void> {
+    const ssh = this.ssh[name]!;
+    const r = await ssh.exec(
+      'sh',
+      [
+        '-c',
+        'install -d -m 0755 /usr/local/lib/dbaas && install -d -m 0700 "$1" && cat > "$2.new" && ' +
+          'chmod 0755 "$2.new" && mv -f "$2.new" "$2" && test -x "$2"',
+        'install-fence-handler',
+        FENCE_DIR,
+        FENCE_HANDLER,
+      ],
+      { stdin: readFileSync(FENCE_HANDLER_SRC, 'utf8'), stream: 'both' },
+    );
+    assert.equal(r.code, 0, `fence-peer handler not installed on ${name}: ${r.stderr}`);
+  }
+
+  /** The fence-peer markers on a host: name → first line. */
+  async fenceMarkers(name: HostName): Promise<Record<string, string>> {
+    const r = await this.on(name, 'grep', ['-r', '-H', '-s', '', FENCE_DIR]);
+    const out: Record<string, string> = {};
+    for (const line of r.stdout.split('\n')) {
+      const m = /^\/var\/lib\/dbaas\/drbd-fence\/([^:]+):(.*)$/.exec(line);
+      if (m) out[m[1]] = m[2];
+    }
+    return out;
   }
 
   /** Every VM running again (a test or a benchmark run may have cut one). */

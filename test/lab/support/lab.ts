@@ -109,6 +109,8 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
     'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
     // HA leftovers: DRBD resources r-<uuid>, their backing LVs d-<uuid>, and VIPs of the test range.
     'for r in /etc/drbd.d/r-*.res; do [ -e "$r" ] && { drbdadm down "$(basename "$r" .res)"; rm -f "$r"; }; done',
+    // The fence-peer handler's requests and answers of those resources.
+    'rm -f /var/lib/dbaas/drbd-fence/r-*',
     'for lv in $(lvs --noheadings -o lv_name local 2>/dev/null | grep -E "^ *d-"); do lvremove -fy "local/$lv"; done',
     'for a in $(ip -o -4 addr show dev eth1 | grep -o "10\\.99\\.0\\.1[0-9][0-9]/24"); do ip addr del "$a" dev eth1; done',
     'for vg in $(vgs --noheadings -o vg_name | grep -E "^ *(dbaas|bench)-"); do vgremove -ff -y "$vg"; done',

@@ -9,6 +9,7 @@ export enum FailoverExceptionCode {
   DatabaseNotFound = 'database-not-found',
   NotFenceable = 'host-not-fenceable',
   ConfirmationRequired = 'confirmation-required',
+  DataLossRisk = 'data-loss-risk',
 }
 
 /** Failover, switchover and host actions (drain, evacuate, fence, activate). */

@@ -5,6 +5,7 @@ import { containerName } from '../databases/provisioning/container-spec';
 import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
 import { chooseHost, sharesFailureDomain } from '../placement/least-loaded';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS } from '../placement/placement.service';
+import { mirrorRefusal } from './mirror-safety';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -66,9 +67,10 @@ export class TakeoverService {
     const from = f.fromHostId ? await this.hosts.get(f.fromHostId) : null;
 
     // 1. The old primary must not be able to write any more.
+    let released = false;
     if (from && db.hostId === from.id) {
       await op.progress(10, `making sure ${from.name} no longer writes`);
-      await this.stopOldPrimary(f, from, volume, driver, db.vip);
+      released = await this.stopOldPrimary(f, from, volume, driver, db.vip, db.id);
     }
     if (!f.fencedAt) await this.failovers.mark(f.id, 'fencedAt');
 
@@ -77,20 +79,36 @@ export class TakeoverService {
     // 3. The storage.
     await op.progress(30, `taking the storage over on ${target.name}`);
     const fresh = (await this.volumes.forDatabase(db.id))!;
-    if (
-      fresh.ha === 'drbd' &&
-      f.reason === 'host-down' &&
-      fresh.hostId !== target.id &&
-      fresh.mirrorState !== 'synced'
-    ) {
-      // The peer missed writes (the link was down before the primary died): promoting it would lose committed
-      // data. An operator decides (POST /admin/v1/databases/:id/failover).
-      throw new StepFailed(
-        'safety',
-        `the mirror on ${target.name} was ${fresh.mirrorState ?? 'unknown'} when the primary was last seen; not promoted automatically`,
-      );
+    let acceptDataLoss = false;
+    if (fresh.ha === 'drbd' && fresh.hostId !== target.id && !released) {
+      // Not a clean hand-over: the peer has every committed write only if the mirror was read synced up to the
+      // old primary's last moments (the fence-peer handler makes such a reading reliable).
+      const refusal = mirrorRefusal(fresh, from);
+      if (refusal && !f.acceptDataLoss)
+        throw new StepFailed(
+          'safety',
+          `${refusal}; the copy on ${target.name} may lack committed writes and was not promoted. An operator ` +
+            `decides: POST /admin/v1/databases/${db.id}/failover with {"acceptDataLoss": true} promotes it anyway`,
+          { permanent: true },
+        );
+      if (refusal) {
+        acceptDataLoss = true;
+        await this.events.record({
+          type: 'failover.data-loss-accepted',
+          message: `${f.actor ?? 'an operator'} accepted data loss: ${target.name} promoted although ${refusal}`,
+          tenantId: db.tenantId,
+          databaseId: db.id,
+          hostId: target.id,
+          operationId: op.operationId,
+        });
+      }
     }
-    const { hostPath } = await this.provisioner.step('storage takeover', () => driver.takeover!(target, fresh));
+    const { hostPath } = await this.provisioner.step('storage takeover', () =>
+      driver.takeover!(target, fresh, {
+        ...(acceptDataLoss ? { acceptDataLoss } : {}),
+        ...(released ? { released } : {}),
+      }),
+    );
     await this.failovers.mark(f.id, 'storageMovedAt');
     if (db.hostId !== target.id) await this.databases.update(db.id, { hostId: target.id });
 
@@ -137,22 +155,35 @@ export class TakeoverService {
     });
   }
 
+  /** True when the old primary handed over cleanly (released); false when it is cut off (fenced). */
   private async stopOldPrimary(
     f: FailoverEntity,
     from: HostEntity,
     volume: VolumeEntity,
     driver: StorageDriver,
     vip: string | null,
-  ): Promise<void> {
+    databaseId: string,
+  ): Promise<boolean> {
     const fresh = (await this.hosts.get(from.id))!;
-    if (fresh.status === 'fenced') return;
+    if (fresh.status === 'fenced') return false;
     if (f.reason === 'host-down' || fresh.status === 'down') {
       // SAN: the storage server's ACL switch in the takeover is itself the fence. DRBD has no such thing: its
       // peer is promoted only once the old primary is known to be off.
-      if (volume.ha === 'san') return;
+      if (volume.ha === 'san') return false;
       throw new StepFailed('fencing', `host ${from.name} is not fenced yet; it must be before its peer is promoted`);
     }
-    // A clean switchover: the old primary is alive and hands over.
+    // A clean switchover: the old primary is alive and hands over. A DRBD peer that is not in sync would lack the
+    // writes it missed: checked before anything stops, so a refused switchover leaves the database running.
+    if (volume.ha === 'drbd' && !f.acceptDataLoss) {
+      const refusal = mirrorRefusal(volume, fresh);
+      if (refusal)
+        throw new StepFailed(
+          'safety',
+          `${refusal}; a switchover now would lose the writes the peer lacks: wait for the resync (the database ` +
+            `keeps running on ${from.name}), or POST /admin/v1/databases/${databaseId}/failover with {"acceptDataLoss": true}`,
+          { permanent: true },
+        );
+    }
     const runtime = await this.connector.runtime(fresh);
     await this.provisioner.step('old container stop', () => runtime.remove(containerName(f.databaseId)));
     if (vip)
@@ -160,6 +191,7 @@ export class TakeoverService {
         (await this.connector.vips(fresh)).remove(vip, this.provisioner.vipPrefix()),
       );
     await this.provisioner.step('storage release', () => driver.release!(fresh, volume));
+    return true;
   }
 
   private async target(

@@ -210,15 +210,31 @@ export interface StorageDriver {
   release?(host: HostEntity, volume: VolumeEntity): Promise<void>;
   /**
    * HA: makes the volume usable on `target` once its previous host was released or fenced, and records the move.
-   * Idempotent. Returns the host path to bind into the container.
+   * Idempotent. Returns the host path to bind into the container. `released`: the old primary handed over cleanly
+   * (a switchover; DRBD: the target must still be connected to it). `acceptDataLoss`: an operator decided to
+   * promote a copy that may lack committed writes (DRBD: a forced promotion of an Outdated copy; never an
+   * Inconsistent one).
    */
-  takeover?(target: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }>;
+  takeover?(
+    target: HostEntity,
+    volume: VolumeEntity,
+    opts?: { acceptDataLoss?: boolean; released?: boolean },
+  ): Promise<{ hostPath: string }>;
   /** HA: the hosts that can take this volume over (DRBD: its peer only; SAN: the hosts of the same backend). */
   takeoverCandidates?(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[];
   /** Replicated drivers: a returning host's copy brought back as the secondary, to resync from the primary. */
   rejoin?(host: HostEntity, volume: VolumeEntity): Promise<void>;
   /** Replicated drivers: the state of every mirror this host runs, keyed by volume id (one cheap call per host). */
   mirrors?(host: HostEntity, volumes: VolumeEntity[]): Promise<Map<string, MirrorStatus>>;
+  /**
+   * Replicated drivers, on a primary whose fence-peer handler asked (MirrorStatus.fenceRequest): tells it the
+   * control plane knows its peer misses writes, so it goes on alone. Only after that was recorded.
+   */
+  ackFencePeer?(host: HostEntity, volume: VolumeEntity, request: string): Promise<void>;
+  /** Replicated drivers: the copy on `peer` marked outdated (it cannot be promoted without force). */
+  outdatePeer?(peer: HostEntity, volume: VolumeEntity): Promise<void>;
+  /** Replicated drivers: the fence-peer markers of the volume removed from the host (after a resync). */
+  clearFenceMarkers?(host: HostEntity, volume: VolumeEntity): Promise<void>;
   /**
    * A crash-consistent view of the volume's data at one instant, taken without stopping the database (an LVM
    * snapshot, mounted on the volume's host). `path` is the data directory inside it. Null when there is no room
@@ -250,6 +266,10 @@ export interface VolumeSnapshot {
 export interface MirrorStatus {
   role: 'primary' | 'secondary' | 'down';
   state: 'synced' | 'syncing' | 'degraded';
+  /** The primary lost its peer and its fence-peer handler waits (I/O frozen) for this request to be answered. */
+  fenceRequest?: string;
+  /** Fence-peer markers (requests, answers) are on the host for this volume. */
+  fenceMarkers?: boolean;
 }
 
 export const STORAGE_DRIVERS = Symbol('STORAGE_DRIVERS');

@@ -165,6 +165,8 @@ export interface NewFailover {
   actor: string;
   detectedAt: Date;
   fencedAt?: Date | null;
+  /** An operator accepts promoting a DRBD peer that may lack writes the old primary committed. */
+  acceptDataLoss?: boolean;
 }
 
 export const FAILOVER_REPOSITORY = Symbol('FAILOVER_REPOSITORY');
@@ -204,6 +206,10 @@ export interface VolumeRepository {
   listMirroredOn(hostId: string): Promise<VolumeEntity[]>;
   /** Live volumes on a LUN other than `exceptVolumeId`: a LUN is released only when none is left. */
   countOnLun(lunId: string, exceptVolumeId: string): Promise<number>;
+  /** DRBD: the peers' shared secret, sealed (a column never selected otherwise); null when it has none yet. */
+  getSealedDrbdSecret(id: string): Promise<string | null>;
+  /** Stores a sealed DRBD shared secret unless the volume has one already (the first writer wins). */
+  setSealedDrbdSecretIfNone(id: string, sealed: string): Promise<void>;
   update(id: string, patch: Partial<VolumeEntity>): Promise<void>;
 }
 

@@ -18,6 +18,8 @@ export class FailoverEntity {
   // Who asked: an operator key's name, or "failover-worker".
   @Column({ type: 'text', nullable: true }) actor!: string | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
+  // An operator's decision: promote the DRBD peer even though it may lack writes the old primary committed.
+  @Column({ name: 'accept_data_loss', type: 'boolean', default: false }) acceptDataLoss!: boolean;
   @Column({ name: 'detected_at', type: 'timestamptz' }) detectedAt!: Date;
   @Column({ name: 'fenced_at', type: 'timestamptz', nullable: true }) fencedAt!: Date | null;
   @Column({ name: 'storage_moved_at', type: 'timestamptz', nullable: true }) storageMovedAt!: Date | null;

@@ -20,6 +20,8 @@ export class VolumeEntity {
   @Column({ name: 'mirror_state', type: 'text', nullable: true }) mirrorState!:
     'synced' | 'syncing' | 'degraded' | null;
   @Column({ name: 'mirror_checked_at', type: 'timestamptz', nullable: true }) mirrorCheckedAt!: Date | null;
+  // DRBD: the peers' shared secret (cram-hmac), sealed. Never selected unless asked for (getSealedDrbdSecret).
+  @Column({ name: 'drbd_secret', type: 'text', nullable: true, select: false }) drbdSecret!: string | null;
   @Column({
     name: 'used_bytes',
     type: 'bigint',

@@ -7,6 +7,7 @@ import { PlacementAndLimits1795800000000 } from './1795800000000-PlacementAndLim
 import { HostKeys1795870000000 } from './1795870000000-HostKeys';
 import { FenceAgents1795890000000 } from './1795890000000-FenceAgents';
 import { HostActiveSince1795895000000 } from './1795895000000-HostActiveSince';
+import { DrbdFencing1795900000000 } from './1795900000000-DrbdFencing';
 import { PrivilegeModel1795910000000 } from './1795910000000-PrivilegeModel';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   HostKeys1795870000000,
   FenceAgents1795890000000,
   HostActiveSince1795895000000,
+  DrbdFencing1795900000000,
   PrivilegeModel1795910000000,
 ];

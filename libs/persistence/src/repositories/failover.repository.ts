@@ -48,6 +48,7 @@ export class TypeOrmFailoverRepository implements FailoverRepository {
           actor: f.actor,
           detectedAt: f.detectedAt,
           fencedAt: f.fencedAt ?? null,
+          acceptDataLoss: f.acceptDataLoss ?? false,
         }),
       );
       await tx.update(OperationEntity, { id: operation.id }, { params: { reason: f.reason, failoverId: failover.id } });

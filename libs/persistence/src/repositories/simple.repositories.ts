@@ -206,6 +206,13 @@ export class TypeOrmVolumeRepository implements VolumeRepository {
   countOnLun(lunId: string, exceptVolumeId: string) {
     return this.repo.count({ where: { lunId, deletedAt: IsNull(), id: Not(exceptVolumeId) } });
   }
+  getSealedDrbdSecret(id: string) {
+    return readHidden(this.repo, id, 'drbdSecret');
+  }
+  async setSealedDrbdSecretIfNone(id: string, sealed: string) {
+    // The first writer wins: two renders racing end with one secret on both peers.
+    await this.repo.update({ id, drbdSecret: IsNull() }, { drbdSecret: sealed });
+  }
   async update(id: string, patch: Partial<VolumeEntity>) {
     await this.repo.update({ id }, patch);
   }

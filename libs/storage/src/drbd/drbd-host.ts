@@ -1,4 +1,4 @@
-import type { CommandExecutor, CommandResult } from '@app/domain/ports';
+import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
 import { devicePath, isLvmNotFound, lvmCmd } from '../san-lvm/lvm';
 import { CommandFailed, runChecked } from '../san-lvm/run-checked';
 import { mkdirCmd } from '../host-dirs';
@@ -7,6 +7,7 @@ import {
   type DrbdDiskState,
   type DrbdResource,
   type DrbdRole,
+  DRBD_CSTATES,
   drbdCmd,
   drbdHostname,
   drbdResourceName,
@@ -18,6 +19,7 @@ import {
   renderResource,
   resFilePath,
 } from './drbd';
+import { type FenceMarkers, fenceCmd, fenceToken, parseFenceMarkers } from './fence';
 
 const MOUNT_PATH = /^\/[A-Za-z0-9._/-]+$/;
 
@@ -39,12 +41,31 @@ export interface DrbdStatus {
   dstate?: { local: DrbdDiskState; peer: DrbdDiskState };
 }
 
+/** Connection states in which the two sides talk (handshake, connected, resync, verify). */
+// DRBD lists its connection states in order: every state from the handshake on.
+const TALKING = new Set<string>(DRBD_CSTATES.slice(DRBD_CSTATES.indexOf('WFReportParams')));
+export const isTalking = (cstate: string | undefined) => cstate !== undefined && TALKING.has(cstate);
+
 /**
  * The DRBD steps on a database host: backing LV, resource file, metadata, up/down, roles, filesystem and mount.
  * Each method is idempotent: it looks first and only changes what differs.
+ *
+ * `secrets` (the resource's shared secret) are masked in every command's errors: drbdadm prints the drbdsetup
+ * command lines it ran, net options included, when one fails.
  */
 export class DrbdHost {
-  constructor(private readonly exec: CommandExecutor) {}
+  private readonly exec: CommandExecutor;
+
+  constructor(exec: CommandExecutor, opts: { secrets?: string[] } = {}) {
+    const secrets = (opts.secrets ?? []).filter(Boolean);
+    this.exec = secrets.length
+      ? {
+          run: (argv: readonly string[], o: RunOptions = {}) =>
+            exec.run(argv, { ...o, secrets: [...(o.secrets ?? []), ...secrets] }),
+          spawn: (argv, o = {}) => exec.spawn(argv, { ...o, secrets: [...(o.secrets ?? []), ...secrets] }),
+        }
+      : exec;
+  }
 
   /** The name DRBD matches against the `on <host>` sections. */
   async hostname(): Promise<string> {
@@ -68,11 +89,56 @@ export class DrbdHost {
   async writeConfig(r: DrbdResource): Promise<boolean> {
     const text = renderResource(r);
     const path = resFilePath(r.name);
-    const cur = await runChecked(this.exec, drbdCmd.readFile(path), { ok: [1], timeoutMs: T.fs });
+    // The file holds the shared secret: masked in whatever these commands report.
+    const secrets = [r.sharedSecret];
+    const cur = await runChecked(this.exec, drbdCmd.readFile(path), { ok: [1], timeoutMs: T.fs, secrets });
     // Executors may strip the final newline of stdout.
     if (cur.exitCode === 0 && cur.stdout.trimEnd() === text.trimEnd()) return false;
-    await runChecked(this.exec, drbdCmd.writeFile(path), { input: text, timeoutMs: T.fs });
+    await runChecked(this.exec, drbdCmd.writeFile(path), { input: text, timeoutMs: T.fs, secrets });
     return true;
+  }
+
+  /** The fence-peer handler the resource files name must be there: without it a lone primary freezes for good. */
+  async requireFenceHandler(): Promise<void> {
+    const res = await this.exec.run(fenceCmd.handlerInstalled(), { timeoutMs: T.fs });
+    if (res.exitCode !== 0)
+      throw new Error('the DRBD fence-peer handler is not installed on this host (ansible/playbooks/db-host.yml)');
+  }
+
+  /** The fence-peer markers on this host, by resource name. */
+  async fenceMarkers(): Promise<Map<string, FenceMarkers>> {
+    // Exit 1: no marker; 2: no directory yet (nothing asked).
+    const res = await runChecked(this.exec, fenceCmd.readMarkers(), { ok: [1, 2], timeoutMs: T.fs });
+    return parseFenceMarkers(res.stdout);
+  }
+
+  /** Answers the handler's request `token`: it exits 4 and DRBD goes on. */
+  async ackFence(name: string, token: string): Promise<void> {
+    await runChecked(this.exec, fenceCmd.writeAck(name), { input: `${fenceToken(token)}\n`, timeoutMs: T.fs });
+  }
+
+  async clearFence(name: string): Promise<void> {
+    await runChecked(this.exec, fenceCmd.clear(name), { timeoutMs: T.fs });
+  }
+
+  /** Applies the resource file to the running resource; reconnects one left StandAlone (split brain, bad secret). */
+  async adjust(name: string): Promise<void> {
+    await runChecked(this.exec, drbdCmd.adjust(name), { timeoutMs: T.drbd });
+  }
+
+  /** Marks this copy Outdated. DRBD refuses it while connected, and on a primary. */
+  async outdate(name: string): Promise<void> {
+    await runChecked(this.exec, drbdCmd.outdate(name), { timeoutMs: T.drbd });
+  }
+
+  /**
+   * Reconnects as the side to be overwritten should the peers have diverged (split brain): a returning host whose
+   * copy the control plane replaced by the other side's. Without a split brain, an ordinary (re)connection.
+   */
+  async reconnectDiscardingMine(name: string): Promise<void> {
+    // Disconnecting a StandAlone resource succeeds (DRBD: already standalone).
+    await runChecked(this.exec, drbdCmd.disconnect(name), { timeoutMs: T.drbd });
+    await runChecked(this.exec, drbdCmd.connectDiscardingMine(name), { timeoutMs: T.drbd });
   }
 
   /** Removes the resource file. Take the resource down first: drbdadm knows no resource without its file. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   HOST_CONNECTOR,
@@ -5,17 +6,21 @@ import {
   HostConnector,
   HostRepository,
   MirrorStatus,
+  SECRET_BOX,
+  SecretSealer,
   StorageDriver,
   VOLUME_REPOSITORY,
   VolumeRepository,
   VolumeUsage,
 } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
+import { generatePassword } from '@app/security';
 import { directoryPath } from '../directory/directory.driver';
 import { HostBlockDevices } from '../san-lvm/host-block';
 import { runChecked } from '../san-lvm/run-checked';
-import { DrbdResource, drbdCmd, drbdDevice } from './drbd';
-import { DrbdHost } from './drbd-host';
+import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
+import { DrbdHost, isTalking } from './drbd-host';
+import { fenceCmd, parseStateRead, pendingRequest } from './fence';
 import { mirrorStateOf, parseProcDrbd } from './proc-drbd';
 
 // Every database host keeps DRBD backing LVs in this volume group (ansible: local_vg_name).
@@ -23,8 +28,17 @@ export const DRBD_VG = 'local';
 // Replication ports follow the minor, which is unique fleet-wide: no two resources ever clash on a port.
 export const DRBD_BASE_PORT = 7800;
 
-export const drbdResourceFor = (v: VolumeEntity) => `r-${v.id}`;
+export const drbdResourceFor = (v: Pick<VolumeEntity, 'id'>) => `r-${v.id}`;
 const backingLv = (v: VolumeEntity) => `d-${v.id}`;
+
+// Letters and digits only (drbdSharedSecret): ~234 bits.
+const SECRET_LENGTH = 40;
+// How often a promotion looks for its own fence-peer request to answer.
+const ANSWER_POLL_MS = 200;
+// A peer notices a cut link after at most ping-int + ping-timeout; it refuses to be outdated until then.
+const OUTDATE_WAIT_MS = (DRBD_NET_TIMING.pingIntSec + DRBD_NET_TIMING.pingTimeoutDs / 10) * 1000 + 5000;
+// Disk states a forced promotion may start from: a complete copy, however old. Never Inconsistent (mid-resync).
+const FORCEABLE = new Set(['Outdated', 'Consistent', 'UpToDate']);
 
 /**
  * Volumes mirrored by DRBD (protocol C: a write is acknowledged once it is on both hosts) between the primary,
@@ -39,18 +53,22 @@ export class DrbdStorageDriver implements StorageDriver {
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
   ) {}
 
   async ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
     const name = drbdResourceFor(volume);
-    const primary = await this.drbd(host);
+    let primary = await this.drbd(host, await this.knownSecret(volume));
     const state = await primary.status(name);
     if (!(state.up && state.role?.local === 'Primary')) {
       // First creation (or a primary that lost its resource): both sides set up, connected, then promoted here.
       const peer = await this.peerOf(volume);
-      const res = await this.resource(volume, host, peer);
-      const secondary = await this.drbd(peer);
+      const secret = await this.sharedSecret(volume);
+      const res = await this.resource(volume, host, peer, secret);
+      primary = await this.drbd(host, [secret]);
+      const secondary = await this.drbd(peer, [secret]);
       for (const d of [primary, secondary]) {
+        await d.requireFenceHandler();
         await d.ensureBackingLv(DRBD_VG, backingLv(volume), volume.sizeGb);
         await d.writeConfig(res);
         await d.ensureUp(res);
@@ -66,13 +84,14 @@ export class DrbdStorageDriver implements StorageDriver {
   }
 
   async remove(host: HostEntity, volume: VolumeEntity): Promise<void> {
-    const primary = await this.drbd(host);
+    const secrets = await this.knownSecret(volume);
+    const primary = await this.drbd(host, secrets);
     await primary.unmount(directoryPath(host, volume));
     await this.teardown(primary, volume);
     // The mirror goes too; a dead peer keeps a stale copy that the operator's host reset removes.
     const peer = volume.peerHostId ? await this.hosts.get(volume.peerHostId) : null;
     if (peer && peer.status !== 'fenced' && peer.status !== 'down') {
-      await this.teardown(await this.drbd(peer), volume);
+      await this.teardown(await this.drbd(peer, secrets), volume);
     } else if (peer) {
       this.logger.warn(`volume ${volume.id}: the mirror on ${peer.name} (${peer.status}) is left for its reset`);
     }
@@ -85,24 +104,49 @@ export class DrbdStorageDriver implements StorageDriver {
 
   /** Switchover: unmounted and demoted on the old primary, so the peer can be promoted without force. */
   async release(host: HostEntity, volume: VolumeEntity): Promise<void> {
-    const d = await this.drbd(host);
+    const d = await this.drbd(host, await this.knownSecret(volume));
     await d.unmount(directoryPath(host, volume));
     await d.demote(drbdResourceFor(volume));
   }
 
   /**
-   * Failover to the peer: promoted (never forced: DRBD refuses a disk that is not UpToDate) and mounted; no mkfs,
-   * ever. The old primary becomes the peer, to be resynced when it comes back.
+   * Failover to the peer: promoted and mounted; no mkfs, ever. The old primary becomes the peer, to be resynced
+   * when it comes back. Not forced (DRBD refuses a disk that is not UpToDate) unless an operator accepted data
+   * loss, and even then never from an Inconsistent disk (a resync cut short: no usable filesystem). After a clean
+   * release (switchover) the target must still be connected to the demoted primary: nobody answers its
+   * fence-peer handler then, as the old primary is not fenced.
    */
-  async takeover(target: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+  async takeover(
+    target: HostEntity,
+    volume: VolumeEntity,
+    opts: { acceptDataLoss?: boolean; released?: boolean } = {},
+  ): Promise<{ hostPath: string }> {
     const name = drbdResourceFor(volume);
     if (target.id !== volume.hostId && target.id !== volume.peerHostId)
       throw new Error(`host ${target.name} holds no mirror of this volume`);
-    const d = await this.drbd(target);
-    const state = await d.status(name);
+    const secrets = await this.knownSecret(volume);
+    const d = await this.drbd(target, secrets);
+    let state = await d.status(name);
     // The resource file written at creation is on the host: bring it up as it is (it may have rebooted).
-    if (!state.up) await runChecked(await this.connector.executor(target), drbdCmd.up(name), { timeoutMs: 30_000 });
-    await d.promote(name, {});
+    if (!state.up) {
+      await runChecked(await this.connector.executor(target), drbdCmd.up(name), { timeoutMs: 30_000, secrets });
+      state = await d.status(name);
+    }
+    let force = false;
+    if (opts.acceptDataLoss && state.role?.local !== 'Primary' && state.dstate?.local !== 'UpToDate') {
+      if (!FORCEABLE.has(state.dstate?.local ?? ''))
+        throw new Error(
+          `the copy on ${target.name} is ${state.dstate?.local ?? 'unknown'}: it cannot be promoted, even accepting data loss`,
+        );
+      force = true;
+    }
+    if (opts.released && state.role?.local !== 'Primary') {
+      if (!isTalking(state.cstate))
+        throw new Error(
+          `the copy on ${target.name} is not connected to the old primary (${state.cstate ?? 'down'}): a switchover would lose writes`,
+        );
+      await d.promote(name, { force });
+    } else await this.promoteAnswering(d, name, force);
     const out = await this.mountHere(target, volume, d);
     if (target.id !== volume.hostId)
       await this.volumes.update(volume.id, { hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' });
@@ -113,33 +157,112 @@ export class DrbdStorageDriver implements StorageDriver {
     return hosts.filter((h) => h.id === volume.peerHostId);
   }
 
-  /** One read of /proc/drbd tells every mirror's state on the host. */
+  /**
+   * One round trip tells every mirror's state on the host (/proc/drbd) and the fence-peer handler's requests
+   * waiting for an answer.
+   */
   async mirrors(host: HostEntity, volumes: VolumeEntity[]): Promise<Map<string, MirrorStatus>> {
     const exec = await this.connector.executor(host);
-    const res = await exec.run(['cat', '/proc/drbd'], { timeoutMs: 3000 });
+    const res = await exec.run(fenceCmd.readState(), { timeoutMs: 3000 });
+    const { proc, markers } = parseStateRead(res.stdout);
     // A read that failed (the host dying under it) says nothing about the mirrors: never record it as degraded.
-    if (res.exitCode !== 0) throw new Error(`cat /proc/drbd exited with ${res.exitCode} on ${host.name}`);
-    const minors = parseProcDrbd(res.stdout);
+    // Exit 2 with /proc/drbd read: only the marker directory is missing (nothing was ever asked on this host).
+    if (proc === null || (res.exitCode !== 0 && res.exitCode !== 2))
+      throw new Error(`reading /proc/drbd exited with ${res.exitCode} on ${host.name}`);
+    const minors = parseProcDrbd(proc);
     const out = new Map<string, MirrorStatus>();
     for (const v of volumes) {
       if (v.drbdMinor === null) continue;
       const s = minors.get(v.drbdMinor);
+      const m = markers.get(drbdResourceFor(v));
+      const request = pendingRequest(m);
       out.set(v.id, {
         role: !s ? 'down' : s.role === 'Primary' ? 'primary' : 'secondary',
         state: mirrorStateOf(s),
+        ...(request ? { fenceRequest: request } : {}),
+        ...(m ? { fenceMarkers: true } : {}),
       });
     }
     return out;
   }
 
-  /** Brings a returning host's copy back as the secondary: it resyncs from the primary (the "resync clears it"). */
+  async ackFencePeer(host: HostEntity, volume: VolumeEntity, request: string): Promise<void> {
+    await (await this.drbd(host)).ackFence(drbdResourceFor(volume), request);
+  }
+
+  async clearFenceMarkers(host: HostEntity, volume: VolumeEntity): Promise<void> {
+    await (await this.drbd(host)).clearFence(drbdResourceFor(volume));
+  }
+
+  /**
+   * The peer's copy marked Outdated: DRBD itself then refuses to promote it (without force). The peer notices a
+   * cut link a little after the primary does and refuses to be outdated while it still believes it is connected,
+   * so this waits for that, briefly. Never outdates a primary.
+   */
+  async outdatePeer(peer: HostEntity, volume: VolumeEntity): Promise<void> {
+    const name = drbdResourceFor(volume);
+    const d = await this.drbd(peer, await this.knownSecret(volume));
+    const deadline = Date.now() + OUTDATE_WAIT_MS;
+    for (;;) {
+      const s = await d.status(name);
+      if (!s.up) throw new Error(`the resource is not up on ${peer.name}`);
+      if (s.role?.local === 'Primary') throw new Error(`${peer.name} is primary: not outdated`);
+      if (s.dstate?.local === 'Outdated') return;
+      if (!isTalking(s.cstate)) {
+        // It may still be tearing the connection down (NetworkFailure, Unconnected): tried again until the deadline.
+        try {
+          return await d.outdate(name);
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+        }
+      } else if (Date.now() > deadline) throw new Error(`${peer.name} still sees its peer (${s.cstate})`);
+      await sleep(500);
+    }
+  }
+
+  /**
+   * Brings a returning host's copy back as the secondary: it resyncs from the primary. Both resource files are
+   * rendered anew when both hosts answer (existing volumes get their shared secret, fencing and handler here);
+   * otherwise both keep theirs, which must agree. The returning host reconnects as the side to overwrite should
+   * the copies have diverged (a split brain): the control plane made the other side primary, and after-sb-1pri
+   * never decides that by itself.
+   */
   async rejoin(host: HostEntity, volume: VolumeEntity): Promise<void> {
     const name = drbdResourceFor(volume);
-    const d = await this.drbd(host);
+    const primaryHost = volume.hostId !== host.id ? await this.hosts.get(volume.hostId) : null;
+    let primary: DrbdHost | null = null;
+    let res: DrbdResource | null = null;
+    let secrets = await this.knownSecret(volume);
+    if (primaryHost) {
+      try {
+        const secret = await this.sharedSecret(volume);
+        secrets = [secret];
+        primary = await this.drbd(primaryHost, secrets);
+        res = await this.resource(volume, primaryHost, host, secret);
+        await primary.requireFenceHandler();
+      } catch (err) {
+        this.logger.warn(`volume ${volume.id}: resource files kept as they are (${(err as Error).message})`);
+        primary = null;
+        res = null;
+      }
+    }
+    const d = await this.drbd(host, secrets);
     await d.unmount(directoryPath(host, volume));
+    let rewritten = false;
+    if (primary && res) {
+      await d.requireFenceHandler();
+      await primary.writeConfig(res);
+      rewritten = await d.writeConfig(res);
+    }
     const state = await d.status(name);
-    if (!state.up) await runChecked(await this.connector.executor(host), drbdCmd.up(name), { timeoutMs: 30_000 });
+    if (!state.up)
+      await runChecked(await this.connector.executor(host), drbdCmd.up(name), { timeoutMs: 30_000, secrets });
+    // Already up with an older file: its disk options (fencing) applied; the reconnection below takes the net ones.
+    else if (rewritten) await d.adjust(name);
     await d.demote(name);
+    await d.reconnectDiscardingMine(name);
+    // The primary takes the new file, and reconnects if a split brain (or an old secret) left it StandAlone.
+    if (primary && (await primary.status(name)).up) await primary.adjust(name);
   }
 
   private async mountHere(host: HostEntity, volume: VolumeEntity, d: DrbdHost): Promise<{ hostPath: string }> {
@@ -157,6 +280,53 @@ export class DrbdStorageDriver implements StorageDriver {
     await d.down(name);
     await d.removeConfig(name);
     await d.removeBackingLv(DRBD_VG, backingLv(volume));
+    await d.clearFence(name);
+  }
+
+  /**
+   * DRBD runs the fence-peer handler before a disconnected secondary becomes primary, and promotes it only on the
+   * handler's answer. The caller made sure the old primary is fenced (or released): the control plane answers for
+   * this promotion only, while it runs. A connected promotion (a switchover) asks nothing.
+   */
+  private async promoteAnswering(d: DrbdHost, name: string, force: boolean): Promise<void> {
+    let promoting = true;
+    const answering = (async () => {
+      while (promoting) {
+        await sleep(ANSWER_POLL_MS);
+        if (!promoting) return;
+        try {
+          const token = pendingRequest((await d.fenceMarkers()).get(name));
+          if (token && promoting) await d.ackFence(name, token);
+        } catch (err) {
+          this.logger.warn(`${name}: fence-peer request not answered yet: ${(err as Error).message}`);
+        }
+      }
+    })();
+    try {
+      await d.promote(name, { force });
+    } finally {
+      promoting = false;
+      await answering;
+    }
+    // This promotion's request and answer are spent.
+    await d.clearFence(name).catch(() => undefined);
+  }
+
+  /** The volume's shared secret, made and stored sealed the first time a resource file is rendered. */
+  private async sharedSecret(volume: VolumeEntity): Promise<string> {
+    let sealed = await this.volumes.getSealedDrbdSecret(volume.id);
+    if (!sealed) {
+      await this.volumes.setSealedDrbdSecretIfNone(volume.id, this.secrets.seal(generatePassword(SECRET_LENGTH)));
+      sealed = await this.volumes.getSealedDrbdSecret(volume.id);
+      if (!sealed) throw new Error('the DRBD shared secret could not be stored');
+    }
+    return drbdSharedSecret(this.secrets.open(sealed));
+  }
+
+  /** The secret when the volume has one, to mask it in command errors; none otherwise. */
+  private async knownSecret(volume: VolumeEntity): Promise<string[]> {
+    const sealed = await this.volumes.getSealedDrbdSecret(volume.id);
+    return sealed ? [this.secrets.open(sealed)] : [];
   }
 
   private async peerOf(volume: VolumeEntity): Promise<HostEntity> {
@@ -165,7 +335,12 @@ export class DrbdStorageDriver implements StorageDriver {
     return peer;
   }
 
-  private async resource(volume: VolumeEntity, a: HostEntity, b: HostEntity): Promise<DrbdResource> {
+  private async resource(
+    volume: VolumeEntity,
+    a: HostEntity,
+    b: HostEntity,
+    sharedSecret: string,
+  ): Promise<DrbdResource> {
     if (volume.drbdMinor === null) throw new Error('the volume has no DRBD minor');
     const node = async (h: HostEntity) => {
       if (!h.replicationAddress) throw new Error(`host ${h.name} has no replication address`);
@@ -175,15 +350,18 @@ export class DrbdStorageDriver implements StorageDriver {
         disk: `/dev/${DRBD_VG}/${backingLv(volume)}`,
       };
     };
+    // In name order: the same file whichever side is primary, so a rejoin rewrites nothing that did not change.
+    const nodes = [await node(a), await node(b)].sort((x, y) => (x.hostname < y.hostname ? -1 : 1));
     return {
       name: drbdResourceFor(volume),
       minor: volume.drbdMinor,
       port: DRBD_BASE_PORT + volume.drbdMinor,
-      nodes: [await node(a), await node(b)],
+      sharedSecret,
+      nodes: [nodes[0], nodes[1]],
     };
   }
 
-  private async drbd(host: HostEntity): Promise<DrbdHost> {
-    return new DrbdHost(await this.connector.executor(host));
+  private async drbd(host: HostEntity, secrets: string[] = []): Promise<DrbdHost> {
+    return new DrbdHost(await this.connector.executor(host), { secrets });
   }
 }

@@ -25,8 +25,16 @@ export interface DrbdResource {
   port: number;
   /** Synchronous replication: a write completes when both disks have it. The only protocol we use. */
   protocol?: 'C';
+  /**
+   * The peers authenticate each other with it (cram-hmac-alg): a stray or stale node cannot connect and resync
+   * over the volume. Per resource, generated at creation, stored sealed. Never logged.
+   */
+  sharedSecret: string;
   nodes: [DrbdNode, DrbdNode];
 }
+
+/** Where the fence-peer handler is installed on every database host (ansible/files/drbd-fence-peer). */
+export const FENCE_HANDLER = '/usr/local/lib/dbaas/drbd-fence-peer';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators
@@ -37,6 +45,8 @@ const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 const BACKING_DISK = /^\/dev\/([^/]+)\/([^/]+)$/;
 const CONFIG_PATH = /^\/etc\/drbd\.d\/r-[a-z0-9][a-z0-9-]{0,37}\.res$/;
+// DRBD 8.4 takes at most 64 characters; alphanumeric, so it needs no quoting anywhere.
+const SHARED_SECRET = /^[A-Za-z0-9]{32,64}$/;
 
 export const DRBD_MINOR_MAX = 1_048_575;
 
@@ -56,6 +66,13 @@ export function ipv4(address: string): string {
   if (typeof address !== 'string' || !IPV4.test(address))
     throw new Error(`unsafe IPv4 address: ${JSON.stringify(address)}`);
   return address;
+}
+
+/** A shared secret fit for the resource file; the error never repeats the value. */
+export function drbdSharedSecret(secret: string): string {
+  if (typeof secret !== 'string' || !SHARED_SECRET.test(secret))
+    throw new Error('unsafe DRBD shared secret: 32 to 64 letters and digits expected');
+  return secret;
 }
 
 export function drbdMinor(minor: number): number {
@@ -108,6 +125,7 @@ export function validateResource(r: DrbdResource): DrbdResource {
   drbdMinor(r.minor);
   drbdPort(r.port);
   if (r.protocol !== undefined && r.protocol !== 'C') throw new Error(`unsafe DRBD protocol: ${String(r.protocol)}`);
+  drbdSharedSecret(r.sharedSecret);
   if (!Array.isArray(r.nodes) || r.nodes.length !== 2) throw new Error('a DRBD resource has exactly two nodes');
   for (const n of r.nodes) {
     drbdHostname(n.hostname);
@@ -132,9 +150,17 @@ export function validateResource(r: DrbdResource): DrbdResource {
 export const DRBD_NET_TIMING = { connectIntSec: 2, pingIntSec: 2, pingTimeoutDs: 5, timeoutDs: 15 } as const;
 
 /**
- * The resource file for DRBD 8.4. After a split brain: with no primary, the side without changes gives way;
- * with one primary, the secondary's changes are discarded; with two, nobody decides (disconnect; an operator or
- * the control plane must choose).
+ * The resource file for DRBD 8.4 (drbd-utils 9 in 8.4 mode: `fencing` belongs to the disk section there, not to
+ * net as in DRBD 9).
+ *
+ * Nothing in it lets a node discard a primary's data, or write alone, without the control plane:
+ * - `fencing resource-and-stonith` + the fence-peer handler: a primary that loses its peer freezes its I/O and
+ *   asks the control plane, which records the mirror degraded (so no automatic failover promotes the peer) before
+ *   it lets the primary go on; a disconnected secondary is promoted only once the control plane says the old
+ *   primary is fenced.
+ * - after a split brain: with no primary, the side without changes gives way (nothing is lost); with one or two
+ *   primaries, nobody decides (disconnect): the control plane does, when it lets a host rejoin.
+ * - the peers authenticate each other with the resource's shared secret.
  */
 export function renderResource(r: DrbdResource): string {
   validateResource(r);
@@ -152,13 +178,21 @@ export function renderResource(r: DrbdResource): string {
     `# Written by the dbaas control plane; changes here are overwritten.`,
     `resource ${r.name} {`,
     `  protocol C;`,
+    `  disk {`,
+    `    fencing resource-and-stonith;`,
+    `  }`,
+    `  handlers {`,
+    `    fence-peer "${FENCE_HANDLER}";`,
+    `  }`,
     `  net {`,
+    `    cram-hmac-alg sha256;`,
+    `    shared-secret "${r.sharedSecret}";`,
     `    connect-int ${t.connectIntSec};`,
     `    ping-int ${t.pingIntSec};`,
     `    ping-timeout ${t.pingTimeoutDs};`,
     `    timeout ${t.timeoutDs};`,
     `    after-sb-0pri discard-zero-changes;`,
-    `    after-sb-1pri discard-secondary;`,
+    `    after-sb-1pri disconnect;`,
     `    after-sb-2pri disconnect;`,
     `  }`,
     on(r.nodes[0]),
@@ -188,7 +222,14 @@ export const drbdCmd = {
   cstate: adm('cstate'),
   dstate: adm('dstate'),
   connect: adm('connect'),
+  /**
+   * Connects as the side whose changes are thrown away should the handshake find a split brain (a returning
+   * host: the control plane made the other side primary). Without a split brain it changes nothing.
+   */
+  connectDiscardingMine: adm('connect', '--discard-my-data'),
   disconnect: adm('disconnect'),
+  /** Marks this (secondary, disconnected) copy Outdated: DRBD refuses to promote it without --force. */
+  outdate: adm('outdate'),
   /** Fresh metadata on the backing disk. As test/lab/smoke.sh runs it; --force skips drbdmeta's questions. */
   createMd: adm('create-md', '--force'),
   /** Both sides empty and connected: mark them UpToDate without the initial full resync. */

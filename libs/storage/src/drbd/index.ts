@@ -1,2 +1,3 @@
 export * from './drbd';
 export * from './drbd-host';
+export * from './fence';

@@ -6,6 +6,12 @@ export class FailoverDatabaseCommand extends Command {
   @IsOptional()
   @IsUUID()
   targetHostId?: string;
+
+  // The operator accepts promoting a DRBD peer that may lack writes the old primary committed (its mirror was not
+  // read synced up to the primary's last moments). Without it such a failover is refused with the reason.
+  @IsOptional()
+  @IsBoolean()
+  acceptDataLoss?: boolean;
 }
 
 export class FenceHostCommand extends Command {

@@ -18,6 +18,7 @@ import {
 } from '../../ports';
 import { FailoverException, FailoverExceptionCode } from '../failover.exception';
 import { HostFailureService } from '../host-failure.service';
+import { mirrorRefusal } from '../mirror-safety';
 import { FailoverDatabaseCommand, FenceHostCommand, ListFailoversQuery } from './failover.commands';
 
 export interface FailoverView {
@@ -29,6 +30,8 @@ export interface FailoverView {
   fromHost: { id: string; name: string } | null;
   toHost: { id: string; name: string } | null;
   actor: string | null;
+  /** The operator accepted promoting a DRBD peer that may lack committed writes. */
+  acceptDataLoss: boolean;
   error: string | null;
   operationId: string | null;
   timeline: {
@@ -57,6 +60,7 @@ export function toFailoverView(f: FailoverEntity, hosts: Map<string, HostEntity>
     fromHost: ref(f.fromHostId),
     toHost: ref(f.toHostId),
     actor: f.actor,
+    acceptDataLoss: f.acceptDataLoss ?? false,
     error: f.error,
     operationId: f.operationId,
     timeline: {
@@ -122,6 +126,17 @@ export class FailoverUseCases {
     const from = db.hostId ? await this.hosts.get(db.hostId) : null;
     if (cmd.targetHostId) await this.checkTarget(db.id, cmd.targetHostId, from);
     const reason = from && (from.status === 'active' || from.status === 'draining') ? 'switchover' : 'manual';
+    const acceptDataLoss = cmd.acceptDataLoss === true;
+    if (reason === 'manual' && !acceptDataLoss) {
+      // The takeover would refuse it: say so now, with the reason, and start nothing.
+      const volume = await this.volumes.forDatabase(db.id);
+      const refusal = volume?.ha === 'drbd' && volume.hostId === from?.id ? mirrorRefusal(volume, from) : null;
+      if (refusal)
+        throw new FailoverException(
+          FailoverExceptionCode.DataLossRisk,
+          `${refusal}: the peer may lack writes the primary committed. Send {"acceptDataLoss": true} to promote it anyway`,
+        );
+    }
     const { failover, existing } = await this.failovers.start({
       databaseId: db.id,
       reason,
@@ -129,14 +144,26 @@ export class FailoverUseCases {
       toHostId: cmd.targetHostId ?? null,
       actor,
       detectedAt: new Date(),
+      acceptDataLoss,
     });
+    const accepting = acceptDataLoss ? `, accepting the loss of writes the peer may lack` : '';
     if (!existing)
       await this.events.record({
         type: 'failover.requested',
-        message: `${reason} requested by ${actor}`,
+        message: `${reason} requested by ${actor}${accepting}`,
         tenantId: db.tenantId,
         databaseId: db.id,
       });
+    else if (acceptDataLoss && !failover.acceptDataLoss) {
+      // The failover under way (e.g. waiting for its fence) goes on with the operator's decision.
+      await this.failovers.update(failover.id, { acceptDataLoss: true });
+      await this.events.record({
+        type: 'failover.requested',
+        message: `${actor} accepts the loss of writes the peer may lack for the failover under way`,
+        tenantId: db.tenantId,
+        databaseId: db.id,
+      });
+    }
     await this.failure.enqueue(failover);
     return this.get(failover.id);
   }

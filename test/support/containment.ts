@@ -80,7 +80,7 @@ export async function assertContained(
   assert.deepEqual(
     (hc.Ulimits ?? []).map((u) => [u.Name, u.Soft, u.Hard]),
     [
-      ['nofile', 65536, 65536],
+      ['nofile', 16384, 16384],
       ['core', 0, 0],
     ],
   );

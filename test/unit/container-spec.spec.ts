@@ -73,7 +73,7 @@ describe('buildContainerSpec', () => {
       },
       pidsLimit: 1024,
       ulimits: [
-        { name: 'nofile', soft: 65536, hard: 65536 },
+        { name: 'nofile', soft: 16384, hard: 16384 },
         { name: 'core', soft: 0, hard: 0 },
       ],
       network: `dbaas-t-${TENANT_ID}`,

@@ -230,7 +230,7 @@ describe('DockerRuntime: the contained container', () => {
     assert.deepEqual(hc.SecurityOpt, ['no-new-privileges']);
     assert.equal(hc.PidsLimit, 1024);
     assert.deepEqual(hc.Ulimits, [
-      { Name: 'nofile', Soft: 65536, Hard: 65536 },
+      { Name: 'nofile', Soft: 16384, Hard: 16384 },
       { Name: 'core', Soft: 0, Hard: 0 },
     ]);
     assert.deepEqual(Object.keys(hc.Tmpfs ?? {}), ['/var/run/postgresql', '/tmp']);

@@ -17,7 +17,9 @@ export function tenantNetwork(tenantId: string): string {
 // Processes in one container: the engine's backends and workers, far below; a fork bomb stops here.
 export const PIDS_LIMIT = 1024;
 const ULIMITS = [
-  { name: 'nofile', soft: 65536, hard: 65536 },
+  // Per process (PostgreSQL: 1000 per backend; Redis' 10000 clients fit). Not above what dockerd's hosts commonly
+  // have: where runc may not raise a hard limit (no CAP_SYS_RESOURCE, e.g. nested), a higher one fails the start.
+  { name: 'nofile', soft: 16384, hard: 16384 },
   // No core dumps: they would hold the data and passwords in memory, written where the host's core_pattern says.
   { name: 'core', soft: 0, hard: 0 },
 ];

@@ -44,22 +44,29 @@ describe('host preparation: volume owner and password files', () => {
       '{}',
       '+',
     ]);
-    assert.deepEqual(prepareCmd.secretFile('/srv/dbaas/secrets/x', 'postgres_password', 999, 999), [
-      'install',
-      '-m',
+    // From stdin (a password is never an argument), then the engine user's, 0600.
+    assert.deepEqual(prepareCmd.secretFile('/srv/dbaas/secrets/x', 'postgres_password'), [
+      'dd',
+      'of=/srv/dbaas/secrets/x/postgres_password',
+      'status=none',
+    ]);
+    assert.deepEqual(prepareCmd.secretFileOwner('/srv/dbaas/secrets/x', 'postgres_password', 999, 999), [
+      'chown',
+      '999:999',
+      '--',
+      '/srv/dbaas/secrets/x/postgres_password',
+    ]);
+    assert.deepEqual(prepareCmd.secretFileMode('/srv/dbaas/secrets/x', 'postgres_password'), [
+      'chmod',
       '0600',
-      '-o',
-      '999',
-      '-g',
-      '999',
-      '/dev/stdin',
+      '--',
       '/srv/dbaas/secrets/x/postgres_password',
     ]);
     for (const bad of ['relative', '/a/../b', '/a b', '/x;y', ''])
       assert.throws(() => prepareCmd.ownVolume(bad, 999, 999), /unsafe path/);
     for (const id of [0, -1, 1.5, 2 ** 31, '999' as unknown as number])
       assert.throws(() => prepareCmd.ownVolume('/v', id, 999), /unsafe uid/);
-    assert.throws(() => prepareCmd.secretFile('/d', '../passwd', 999, 999), /unsafe file name/);
+    assert.throws(() => prepareCmd.secretFile('/d', '../passwd'), /unsafe file name/);
   });
 
   test('runs: volume owner, secrets root (0700, root), the database dir (0700, engine user), each file from stdin', async () => {
@@ -71,7 +78,9 @@ describe('host preparation: volume owner and password files', () => {
         ['find', '+'],
         ['install', '/srv/dbaas/secrets'],
         ['install', `/srv/dbaas/secrets/${DB_ID}`],
-        ['install', `/srv/dbaas/secrets/${DB_ID}/postgres_password`],
+        ['dd', 'status=none'],
+        ['chown', `/srv/dbaas/secrets/${DB_ID}/postgres_password`],
+        ['chmod', `/srv/dbaas/secrets/${DB_ID}/postgres_password`],
       ],
     );
     assert.deepEqual(x.calls[1].argv, ['install', '-d', '-m', '0700', '--', '/srv/dbaas/secrets']);

@@ -19,6 +19,11 @@ export interface HostPreparation {
 }
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+function secretPath(dir: string, name: string): string {
+  if (!FILE_NAME.test(name)) throw new Error(`unsafe file name: ${JSON.stringify(name)}`);
+  return `${path(dir)}/${name}`;
+}
 const FILE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 // A volume of a few million files is walked (stat only) in seconds; chown is run only on what differs.
 const TIMEOUT_MS = 600_000;
@@ -76,11 +81,19 @@ export const prepareCmd = {
     '--',
     path(dir),
   ],
-  /** The content comes on stdin: a password is never an argument (ps would show it). */
-  secretFile: (dir: string, name: string, uid: number, gid: number) => {
-    if (!FILE_NAME.test(name)) throw new Error(`unsafe file name: ${JSON.stringify(name)}`);
-    return ['install', '-m', '0600', '-o', id(uid), '-g', id(gid), '/dev/stdin', `${path(dir)}/${name}`];
-  },
+  /**
+   * The content comes on stdin (a password is never an argument: ps would show it), read by dd: a program's stdin
+   * may be a socket, which `install /dev/stdin` cannot open. The directory is the engine user's, 0700: nobody else
+   * sees the file before its mode and owner are set.
+   */
+  secretFile: (dir: string, name: string) => ['dd', `of=${secretPath(dir, name)}`, 'status=none'],
+  secretFileOwner: (dir: string, name: string, uid: number, gid: number) => [
+    'chown',
+    `${id(uid)}:${id(gid)}`,
+    '--',
+    secretPath(dir, name),
+  ],
+  secretFileMode: (dir: string, name: string) => ['chmod', '0600', '--', secretPath(dir, name)],
 };
 
 async function run(exec: CommandExecutor, step: string, argv: string[], input?: string): Promise<void> {
@@ -99,8 +112,11 @@ export async function prepareHost(exec: CommandExecutor, prep: HostPreparation):
   if (!secrets) return;
   await run(exec, 'secrets directory', prepareCmd.secretsRoot(secrets.root));
   await run(exec, 'secrets directory', prepareCmd.secretsDir(secrets.dir, secrets.uid, secrets.gid));
-  for (const [name, content] of Object.entries(secrets.files))
-    await run(exec, 'password file', prepareCmd.secretFile(secrets.dir, name, secrets.uid, secrets.gid), content);
+  for (const [name, content] of Object.entries(secrets.files)) {
+    await run(exec, 'password file', prepareCmd.secretFile(secrets.dir, name), content);
+    await run(exec, 'password file', prepareCmd.secretFileOwner(secrets.dir, name, secrets.uid, secrets.gid));
+    await run(exec, 'password file', prepareCmd.secretFileMode(secrets.dir, name));
+  }
 }
 
 /** Removes a database's password files from a host (deleted, or moved away). */

@@ -146,6 +146,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Generic trim: what no server in the image reads at run time.
+# renumber_user ROOTFS USER ID: USER and its group become uid/gid ID (the
+# official images' 999), and every file of the old ids follows. The platform
+# starts containers as that uid, not by name: the image must agree.
+renumber_user() {
+  local r=$1 user=$2 id=$3 ou og
+  ou=$(chroot "$r" id -u "$user") og=$(chroot "$r" id -g "$user")
+  [ "$ou" = "$id" ] && [ "$og" = "$id" ] && return 0
+  if chroot "$r" getent group "$id" >/dev/null || chroot "$r" getent passwd "$id" >/dev/null; then
+    die "uid/gid $id is taken in the $user image"
+  fi
+  chroot "$r" groupmod -g "$id" "$user"
+  chroot "$r" usermod -u "$id" -g "$id" "$user"
+  find "$r" -xdev -uid "$ou" -exec chown -h "$id" '{}' +
+  find "$r" -xdev -gid "$og" -exec chgrp -h "$id" '{}' +
+}
+
 trim_rootfs() {
   local r=$1
   # docs, man pages, translations (keep copyright files and C.UTF-8)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke-test the engine images for real, the way the platform runs them:
-# empty bind-mounted (root-owned) data dir, port published on 127.0.0.1 only,
-# the official image's env/args. Then with a real client from Debian's
+# empty bind-mounted data dir owned by uid 999, started as 999:999 with every
+# capability dropped, no-new-privileges, a read-only root and tmpfs where the
+# engine writes, the passwords in read-only mounted files (*_FILE), port
+# published on 127.0.0.1 only, the official image's env/args. Then with a real client from Debian's
 # packages: connect, write a row, `docker restart`, read the row back,
 # `docker stop` (must take < 5 s), and check the server is PID 1.
 # Prints the time from `docker run` to the first successful query.
@@ -30,11 +32,12 @@ done
 
 need_pkg postgresql-client-15 mariadb-client redis-tools
 
-CNAME='' DATADIR=''
+CNAME='' DATADIR='' SECRETS=''
 cleanup() {
   if [ -n "$CNAME" ]; then docker rm -f "$CNAME" >/dev/null 2>&1 || true; fi
   [ -n "$DATADIR" ] && rm -rf "$DATADIR"
-  CNAME='' DATADIR=''
+  [ -n "$SECRETS" ] && rm -rf "$SECRETS"
+  CNAME='' DATADIR='' SECRETS=''
 }
 trap cleanup EXIT
 
@@ -67,31 +70,45 @@ get_port() {
   [ -n "$PORT" ] || die "$CNAME: no published port"
 }
 
+# secret NAME VALUE: a 0600 file of uid 999 in $SECRETS (mounted read-only at /run/secrets/dbaas)
+secret() { printf '%s' "$2" | install -m 0600 -o 999 -g 999 /dev/stdin "$SECRETS/$1"; }
+TMPFS=rw,nosuid,nodev,noexec,uid=999,gid=999
+
 run_engine() {
   local e=$1 image cport dpath args=() ready_q
+  SECRETS=$(mktemp -d "/var/tmp/dbaas-imgtest-secrets-$e.XXXXXX")
+  chown 999:999 "$SECRETS"
   case $e in
     postgres)
       image=$PREFIX/library/postgres:15 cport=5432 dpath=/var/lib/postgresql/data
-      args=(-e POSTGRES_USER=app -e "POSTGRES_PASSWORD=$PW" -e POSTGRES_DB=appdb -e "PGDATA=$dpath" "$image")
+      secret postgres_password "$PW"
+      args=(--tmpfs "/var/run/postgresql:$TMPFS,mode=2775" --tmpfs "/tmp:$TMPFS,mode=1777"
+            -e POSTGRES_USER=app -e POSTGRES_PASSWORD_FILE=/run/secrets/dbaas/postgres_password
+            -e POSTGRES_DB=appdb -e "PGDATA=$dpath/pgdata" "$image")
       ;;
     mariadb)
       image=$PREFIX/library/mariadb:10.11 cport=3306 dpath=/var/lib/mysql
-      args=(-e "MARIADB_ROOT_PASSWORD=root$PW" -e MARIADB_USER=app -e "MARIADB_PASSWORD=$PW"
-            -e MARIADB_DATABASE=appdb "$image")
+      secret root_password "root$PW"
+      secret password "$PW"
+      args=(--tmpfs "/run/mysqld:$TMPFS,mode=0755" --tmpfs "/tmp:$TMPFS,mode=1777"
+            -e MARIADB_ROOT_PASSWORD_FILE=/run/secrets/dbaas/root_password -e MARIADB_USER=app
+            -e MARIADB_PASSWORD_FILE=/run/secrets/dbaas/password -e MARIADB_DATABASE=appdb "$image")
       ;;
     redis)
       image=$PREFIX/library/redis:7.0 cport=6379 dpath=/data
-      args=("$image" --requirepass "$PW" --appendonly yes --dir /data)
+      args=(--tmpfs "/tmp:$TMPFS,mode=1777" "$image" --requirepass "$PW" --appendonly yes --dir /data)
       ;;
     *) die "unknown engine $e" ;;
   esac
   docker image inspect "$image" >/dev/null 2>&1 || die "$image not found (scripts/images/build.sh $e)"
 
-  DATADIR=$(mktemp -d "/var/tmp/dbaas-imgtest-$e.XXXXXX")   # root-owned, 0700
+  DATADIR=$(mktemp -d "/var/tmp/dbaas-imgtest-$e.XXXXXX")   # 0700, made the engine user's as the platform does
+  chown 999:999 "$DATADIR"
   CNAME=dbaas-imgtest-$e-$$
   local t0 t_ready t_restart t_stop
   t0=$(now)
-  docker run -d --name "$CNAME" -p "127.0.0.1::$cport" -v "$DATADIR:$dpath" "${args[@]}" >/dev/null
+  docker run -d --name "$CNAME" -p "127.0.0.1::$cport" -v "$DATADIR:$dpath" -v "$SECRETS:/run/secrets/dbaas:ro" \
+    --user 999:999 --cap-drop ALL --security-opt no-new-privileges --read-only "${args[@]}" >/dev/null
   get_port "$cport"
 
   case $e in

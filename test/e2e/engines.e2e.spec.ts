@@ -4,16 +4,18 @@ import { existsSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { assertContained, assertSecretFiles } from '../support/containment';
 import { Stack, until } from '../support/stack';
 
 describe('MariaDB and Redis: create, connect, delete', () => {
   // Umask 077 handed down to the API and worker (a new user's restrictive shell): the engines must not care.
   const stack = new Stack({ name: 'engines', umask: '077' });
   let key = '';
+  let tenantId = '';
 
   before(async () => {
     await stack.start();
-    key = (await stack.tenant('beta')).key;
+    ({ key, id: tenantId } = await stack.tenant('beta'));
   });
   after(() => stack.stop());
 
@@ -24,7 +26,9 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     assert.equal(op.status, 'succeeded', op.error);
     const creds = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key })).body;
     const [vol] = await stack.metadata('SELECT path FROM volumes WHERE database_id = $1', [res.body.id]);
-    assert.equal((statSync(vol.path).mode & 0o777).toString(8), '755', "the volume root's mode is the platform's");
+    const root = statSync(vol.path);
+    assert.equal((root.mode & 0o777).toString(8), '755', "the volume root's mode is the platform's");
+    assert.deepEqual([root.uid, root.gid], [999, 999], "the volume belongs to the engine's user");
     return { id: res.body.id as string, creds };
   }
 
@@ -35,11 +39,14 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     assert.equal((await stack.waitOperation(key, res.body.operationId)).status, 'succeeded');
     assert.equal((await stack.containersOf(id)).length, 0);
     assert.equal(existsSync(vol), false);
+    assert.equal(existsSync(`${stack.dataRoot}/secrets/${id}`), false);
   }
 
   test('MariaDB: the tenant user owns its database', async () => {
     const { id, creds } = await createAndWait('shop-maria', 'mariadb');
     assert.match(creds.uri, /^mysql:\/\/shop_maria:/);
+    await assertContained(stack, id, { tenantId, tmpfs: ['/run/mysqld', '/tmp'], passwords: [creds.password] });
+    assertSecretFiles(stack, id, ['mariadb_root_password', 'mariadb_password']);
     const conn = await createConnection({
       host: creds.host,
       port: creds.port,
@@ -81,6 +88,7 @@ describe('MariaDB and Redis: create, connect, delete', () => {
 
   test('Redis: AUTH with the generated password, data on the volume, rotation recreates', async () => {
     const { id, creds } = await createAndWait('cache', 'redis');
+    await assertContained(stack, id, { tenantId, tmpfs: ['/tmp'], passwords: [creds.password] });
     const r = new Redis({
       host: creds.host,
       port: creds.port,

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
+import { addressOf, connectsFrom, containerOf } from '../support/containment';
 import { Stack } from '../support/stack';
 
 /**
@@ -41,6 +43,13 @@ describe('plan limits, measured inside the database container', () => {
   let tenant: { id: string; key: string };
   let dbId = '';
   let uri = '';
+  // A second tenant with two Redis databases, one of them on a plan that allows outbound connections.
+  let other: { id: string; key: string };
+  const otherDbs: string[] = [];
+  // A TCP server of the test on every host address: what a container's outbound connection would reach.
+  let listener: Server;
+  let listenerPort = 0;
+  let accepted = 0;
 
   const container = async () => stack.docker.getContainer((await stack.containersOf(dbId))[0].Id);
 
@@ -144,6 +153,20 @@ describe('plan limits, measured inside the database container', () => {
     return { volume, disk: `${major}:${minor}` };
   }
 
+  async function createDb(key: string, name: string, engine: string, plan: string): Promise<string> {
+    const res = await stack.request('POST', '/v1/databases', { key, body: { name, engine, plan } });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const op = await stack.waitOperation(key, res.body.operationId);
+    assert.equal(op.status, 'succeeded', op.error);
+    return res.body.id;
+  }
+
+  /** Whether the database's container can open a connection to the test's listener through its network's gateway. */
+  async function reachesHost(databaseId: string): Promise<boolean> {
+    const id = await containerOf(stack, databaseId);
+    return connectsFrom(stack, id, (await addressOf(stack, id)).gateway, listenerPort);
+  }
+
   async function resize(plan: string): Promise<void> {
     const res = await stack.request('POST', `/v1/databases/${dbId}/resize`, { key: tenant.key, body: { plan } });
     assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -152,12 +175,22 @@ describe('plan limits, measured inside the database container', () => {
   }
 
   before(async () => {
+    listener = createServer((s) => {
+      accepted++;
+      s.on('error', () => undefined);
+      s.end();
+    });
+    await new Promise<void>((r) => listener.listen(0, '0.0.0.0', r));
+    listenerPort = (listener.address() as { port: number }).port;
     await stack.start();
     tenant = await stack.tenant('limits');
+    // Only `limited-egress` and `open` allow outbound connections (allow_egress); the others keep the default (no).
     await stack.metadata(
-      `INSERT INTO plans (name, cpus, memory_mb, disk_gb, io_weight, io_read_mbps, io_write_mbps, egress_mbit)
-       VALUES ('limited', 0.5, 256, 1, 50, $1, $2, $3), ('limited-fast', 0.5, 384, 1, 50, $1, $2, $4),
-              ('limited-unshaped', 0.5, 384, 1, 50, $1, $2, NULL), ('limited-recapped', 0.5, 384, 1, 50, $5, $2, $4)`,
+      `INSERT INTO plans (name, cpus, memory_mb, disk_gb, io_weight, io_read_mbps, io_write_mbps, egress_mbit, allow_egress)
+       VALUES ('limited', 0.5, 256, 1, 50, $1, $2, $3, DEFAULT), ('limited-fast', 0.5, 384, 1, 50, $1, $2, $4, DEFAULT),
+              ('limited-unshaped', 0.5, 384, 1, 50, $1, $2, NULL, DEFAULT),
+              ('limited-recapped', 0.5, 384, 1, 50, $5, $2, $4, DEFAULT),
+              ('limited-egress', 0.5, 256, 1, 50, $1, $2, $3, true), ('open', 0.25, 128, 1, 50, NULL, NULL, NULL, true)`,
       [READ_MBPS, WRITE_MBPS, EGRESS_MBIT, FAST_MBIT, RECAPPED_READ_MBPS],
     );
     const res = await stack.request('POST', '/v1/databases', {
@@ -170,7 +203,48 @@ describe('plan limits, measured inside the database container', () => {
     assert.equal(op.status, 'succeeded', op.error);
     uri = (await stack.request('GET', `/v1/databases/${dbId}/credentials`, { key: tenant.key })).body.uri;
   });
-  after(() => stack.stop());
+  after(async () => {
+    listener?.close();
+    await stack.stop();
+  });
+
+  test("network: one per tenant; no container reaches another tenant's, nor another of its own tenant", async () => {
+    other = await stack.tenant('limits-other');
+    otherDbs.push(await createDb(other.key, 'open-cache', 'redis', 'open'));
+    otherDbs.push(await createDb(other.key, 'closed-cache', 'redis', 'small'));
+    const [a, b1, b2] = await Promise.all([dbId, ...otherDbs].map((d) => containerOf(stack, d)));
+    const [aAddr, b1Addr, b2Addr] = await Promise.all([a, b1, b2].map((c) => addressOf(stack, c)));
+    const nets = await Promise.all(
+      [a, b1, b2].map(async (c) => (await stack.docker.getContainer(c).inspect()).HostConfig.NetworkMode),
+    );
+    assert.deepEqual(nets, [`dbaas-t-${tenant.id}`, `dbaas-t-${other.id}`, `dbaas-t-${other.id}`]);
+    // The positive control: b1's plan allows outbound connections, and it reaches the host's listener.
+    assert.equal(await reachesHost(otherDbs[0]), true, 'a container whose plan allows egress reaches the host');
+    // So what refuses b1 below is the network, not its egress rules.
+    assert.equal(await connectsFrom(stack, b1, aAddr.ip, 5432), false, "another tenant's container");
+    assert.equal(
+      await connectsFrom(stack, b1, b2Addr.ip, 6379),
+      false,
+      'another container of its own tenant (icc off)',
+    );
+    assert.equal(await connectsFrom(stack, a, b1Addr.ip, 6379), false, "another tenant's container, the other way");
+    // Each engine still answers on its own address inside its own container (the port is the engine's).
+    assert.equal(await connectsFrom(stack, b1, b1Addr.ip, 6379), true);
+    console.log(`# networks: tenant A ${aAddr.ip}, tenant B ${b1Addr.ip} and ${b2Addr.ip}: isolated`);
+  });
+
+  test('egress: a plan without allow_egress refuses outbound connections; replies still flow; a plan change opens it', async () => {
+    const before = accepted;
+    assert.equal(await reachesHost(dbId), false, 'outbound refused (plan "limited")');
+    assert.equal(await reachesHost(otherDbs[1]), false, 'outbound refused (plan "small")');
+    assert.equal(accepted, before, 'the listener saw no connection');
+    // Incoming connections and their replies are not outbound: the tenant's client still gets its rows.
+    assert.deepEqual(await query(uri, 'SELECT 1 AS ok'), [{ ok: 1 }]);
+    await resize('limited-egress');
+    assert.equal(await reachesHost(dbId), true, 'outbound allowed by the new plan');
+    await resize('limited');
+    assert.equal(await reachesHost(dbId), false, 'refused again');
+  });
 
   test('memory: the cgroup limit is the plan; a process above it is OOM-killed, PostgreSQL keeps running', async () => {
     assert.equal(await memoryLimit(), 256 * MIB);
@@ -202,6 +276,7 @@ describe('plan limits, measured inside the database container', () => {
     const op = await stack.waitOperation(tenant.key, res.body.operationId);
     assert.equal(op.status, 'succeeded', op.error);
     await assertShaped(4_000, EGRESS_MBIT);
+    assert.equal(await reachesHost(dbId), false, 'the new namespace refuses outbound connections too');
   });
 
   test('resize: memory and egress change on the running container (same caps: not recreated)', async () => {

@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
+import { assertContained, assertSecretFiles } from '../support/containment';
 import { Stack, until } from '../support/stack';
 
 /** Runs SQL inside the database's container as `role` over the local socket (trusted there, never over TCP). */
@@ -80,8 +81,20 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.equal(info.HostConfig.Memory, 512 * 2 ** 20);
     const vol = await stack.metadata('SELECT path FROM volumes WHERE database_id = $1', [dbId]);
     assert.ok(existsSync(join(vol[0].path, 'pgdata', 'PG_VERSION')), 'the data lives on the volume');
-    // The volume's root has the platform's mode, not the umask's: the engine drops to its own user in it.
-    assert.equal((statSync(vol[0].path).mode & 0o777).toString(8), '755');
+    // The volume's root has the platform's mode, not the umask's, and belongs to the engine's user (uid 999).
+    const root = statSync(vol[0].path);
+    assert.equal((root.mode & 0o777).toString(8), '755');
+    assert.deepEqual([root.uid, root.gid], [999, 999]);
+  });
+
+  test('contained: no capability, uid 999, read-only root, its tenant network; the password is a file', async () => {
+    const [row] = await stack.metadata('SELECT admin_password FROM databases WHERE id = $1', [dbId]);
+    assert.ok(row.admin_password);
+    await assertContained(stack, dbId, { tenantId: tenant.id, tmpfs: ['/var/run/postgresql', '/tmp'], passwords: [] });
+    const info = await stack.docker.getContainer((await stack.containersOf(dbId))[0].Id).inspect();
+    assert.ok(!info.Config.Env.some((e: string) => /PASSWORD=/.test(e)), info.Config.Env.join(' '));
+    assert.ok(info.Config.Env.includes('POSTGRES_PASSWORD_FILE=/run/secrets/dbaas/postgres_password'));
+    assertSecretFiles(stack, dbId, ['postgres_password']);
   });
 
   test('credentials: connect with the returned URI, write a row', async () => {
@@ -184,6 +197,8 @@ describe('PostgreSQL through the tenant API, end to end', () => {
       !info.Config.Env.some((e: string) => e.includes(creds.password)),
       "the tenant's password is not in the env",
     );
+    // Nor the admin's: it reached initdb through a file.
+    assert.ok(!info.Config.Env.some((e: string) => /PASSWORD=/.test(e)), info.Config.Env.join(' '));
   });
 
   test('a database of the old model (the tenant is the bootstrap superuser) is converted when the worker starts', async () => {
@@ -304,6 +319,9 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.equal(op.status, 'succeeded', op.error);
     assert.equal((await stack.containersOf(dbId)).length, 0);
     assert.equal(existsSync(vol), false);
+    assert.equal(existsSync(`${stack.dataRoot}/secrets/${dbId}`), false, 'the password files are gone');
+    // Its tenant's last database on the host: the tenant's network went with it.
+    await assert.rejects(stack.docker.getNetwork(`dbaas-t-${tenant.id}`).inspect(), /no such network|not found/i);
     const row = (
       await stack.metadata('SELECT status, password, admin_password FROM databases WHERE id = $1', [dbId])
     )[0];

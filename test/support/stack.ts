@@ -266,6 +266,13 @@ esac
             .remove({ force: true })
             .catch(() => undefined);
       }
+      // And its tenants' networks (a host has room for a few dozen bridges only by Docker's default pools).
+      const tenants = (await this.metadata<{ id: string }>('SELECT id FROM tenants')).map((r) => r.id);
+      for (const id of tenants)
+        await this.docker
+          .getNetwork(`dbaas-t-${id}`)
+          .remove()
+          .catch(() => undefined);
     } catch {
       // the stack may not have started
     }

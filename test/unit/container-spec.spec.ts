@@ -3,7 +3,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
 import type { ContainerSpec } from '../../libs/domain/src/ports';
-import { buildContainerSpec, containerName } from '../../libs/domain/src/databases/provisioning/container-spec';
+import {
+  buildContainerSpec,
+  containerName,
+  hostPreparation,
+  secretsDir,
+} from '../../libs/domain/src/databases/provisioning/container-spec';
 import { specHash } from '../../libs/hosts/src/docker/docker-runtime';
 import { demuxDockerLogs, toLines } from '../../libs/hosts/src/docker/docker-logs';
 
@@ -20,7 +25,7 @@ function db(patch: Partial<DatabaseEntity> = {}): DatabaseEntity {
     ...patch,
   } as DatabaseEntity;
 }
-const host = { id: 'h1', address: '192.0.2.10' } as HostEntity;
+const host = { id: 'h1', address: '192.0.2.10', dataRoot: '/srv/dbaas' } as HostEntity;
 const plan = { name: 'small', cpus: 0.5, memoryMb: 512, diskGb: 10 } as PlanEntity;
 const ctx = { username: 'app', password: 'Secr3tPw', dbName: 'app', adminPassword: 'Adm1nPw' };
 
@@ -31,16 +36,17 @@ describe('containerName', () => {
 });
 
 describe('buildContainerSpec', () => {
-  test('postgresql: image, env, labels, port, bind and resources', () => {
+  test('postgresql: image, env, labels, port, binds, resources and the sandbox', () => {
     const spec = buildContainerSpec({ db: db(), host, plan, hostPath: `/var/lib/dbaas/volumes/v1`, ctx });
     assert.deepEqual(spec, {
       name: `dbaas-${DB_ID}`,
       image: 'docker.io/library/postgres:16',
+      // No password in the env: the entrypoint reads it from the file the platform writes beside the data.
       env: {
         POSTGRES_USER: 'dbaas_admin',
-        POSTGRES_PASSWORD: 'Adm1nPw',
         POSTGRES_DB: 'app',
         PGDATA: '/var/lib/postgresql/data/pgdata',
+        POSTGRES_PASSWORD_FILE: '/run/secrets/dbaas/postgres_password',
       },
       cmd: undefined,
       labels: {
@@ -52,10 +58,80 @@ describe('buildContainerSpec', () => {
       containerPort: 5432,
       hostIp: '192.0.2.10',
       hostPort: 20042,
-      binds: [{ hostPath: '/var/lib/dbaas/volumes/v1', containerPath: '/var/lib/postgresql/data' }],
+      binds: [
+        { hostPath: '/var/lib/dbaas/volumes/v1', containerPath: '/var/lib/postgresql/data' },
+        { hostPath: `/srv/dbaas/secrets/${DB_ID}`, containerPath: '/run/secrets/dbaas', readOnly: true },
+      ],
       cpus: 0.5,
       memoryMb: 512,
+      user: '999:999',
+      capAdd: [],
+      readOnlyRoot: true,
+      tmpfs: {
+        '/var/run/postgresql': 'rw,nosuid,nodev,noexec,size=16m,mode=2775,uid=999,gid=999',
+        '/tmp': 'rw,nosuid,nodev,noexec,size=64m,mode=1777,uid=999,gid=999',
+      },
+      pidsLimit: 1024,
+      ulimits: [
+        { name: 'nofile', soft: 16384, hard: 16384 },
+        { name: 'core', soft: 0, hard: 0 },
+      ],
+      network: `dbaas-t-${TENANT_ID}`,
     });
+  });
+
+  test('host preparation: the volume owned by the engine user, the passwords as 0600 files of its own', () => {
+    const prep = hostPreparation({ db: db(), host, hostPath: '/var/lib/dbaas/volumes/v1', ctx });
+    assert.deepEqual(prep, {
+      volume: { path: '/var/lib/dbaas/volumes/v1', uid: 999, gid: 999 },
+      secrets: {
+        root: '/srv/dbaas/secrets',
+        dir: `/srv/dbaas/secrets/${DB_ID}`,
+        uid: 999,
+        gid: 999,
+        files: { postgres_password: 'Adm1nPw' },
+      },
+    });
+    assert.equal(secretsDir(host, DB_ID), `/srv/dbaas/secrets/${DB_ID}`);
+    for (const dataRoot of ['relative', '/a/../b', '/a b', '/x;y'])
+      assert.throws(() => secretsDir({ ...host, dataRoot } as HostEntity, DB_ID), /unsafe data root/);
+    assert.throws(() => secretsDir(host, '../x'), /not a uuid/);
+  });
+
+  test('the plan says whether the container may open connections out (default: no)', () => {
+    assert.equal(buildContainerSpec({ db: db(), host, plan, hostPath: '/d/v', ctx }).allowEgress, undefined);
+    const p = (allowEgress: boolean) => ({ ...plan, allowEgress }) as PlanEntity;
+    assert.equal(buildContainerSpec({ db: db(), host, plan: p(false), hostPath: '/d/v', ctx }).allowEgress, false);
+    assert.equal(buildContainerSpec({ db: db(), host, plan: p(true), hostPath: '/d/v', ctx }).allowEgress, true);
+  });
+
+  test('mariadb and redis: their own user, tmpfs and secrets', () => {
+    const maria = buildContainerSpec({
+      db: db({ engine: 'mariadb', version: '10.11' }),
+      host,
+      plan,
+      hostPath: '/d/v',
+      ctx,
+    });
+    assert.deepEqual(maria.env, {
+      MARIADB_USER: 'app',
+      MARIADB_DATABASE: 'app',
+      MARIADB_ROOT_PASSWORD_FILE: '/run/secrets/dbaas/mariadb_root_password',
+      MARIADB_PASSWORD_FILE: '/run/secrets/dbaas/mariadb_password',
+    });
+    assert.deepEqual(Object.keys(maria.tmpfs ?? {}), ['/run/mysqld', '/tmp']);
+    assert.equal(maria.user, '999:999');
+    const redis = buildContainerSpec({
+      db: db({ engine: 'redis', version: '7.0' }),
+      host,
+      plan,
+      hostPath: '/d/v',
+      ctx,
+    });
+    // Redis has no password file (its ACL is on the command line, hashed): no secrets bind.
+    assert.deepEqual(redis.binds, [{ hostPath: '/d/v', containerPath: '/data' }]);
+    assert.deepEqual(hostPreparation({ db: db({ engine: 'redis' }), host, hostPath: '/d/v', ctx }).secrets, null);
+    assert.deepEqual(Object.keys(redis.tmpfs ?? {}), ['/tmp']);
   });
 
   test('redis: ACL users in cmd (hashed passwords), data dir /data, through a configured registry', () => {
@@ -117,6 +193,18 @@ describe('specHash', () => {
       h,
     );
     assert.notEqual(specHash({ ...base, memoryMb: 1024 }), h);
+    // The sandbox is the container's definition too: a container made before it is replaced at its next start.
+    assert.notEqual(specHash({ ...base, user: undefined }), h);
+    assert.notEqual(specHash({ ...base, readOnlyRoot: false }), h);
+    assert.notEqual(specHash({ ...base, network: undefined }), h);
+    assert.notEqual(specHash({ ...base, capAdd: ['CHOWN'] }), h);
+  });
+
+  test('what is applied to the running container (egress, its host preparation) does NOT change it', () => {
+    const h = specHash(base);
+    assert.equal(specHash({ ...base, allowEgress: true }), h);
+    assert.equal(specHash({ ...base, allowEgress: false }), h);
+    assert.equal(specHash({ ...base, prepare: async () => undefined }), h);
   });
 
   test('a rotated Redis password changes it (the password is in cmd, so the container is recreated)', () => {

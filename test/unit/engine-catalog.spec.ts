@@ -41,22 +41,23 @@ describe('engine catalog', () => {
     // The tenant's role is made by the control plane after readiness (owner of its database, no superuser).
     assert.deepEqual(pg.env(ctx), {
       POSTGRES_USER: 'dbaas_admin',
-      POSTGRES_PASSWORD: 'Adm1nPw',
       POSTGRES_DB: 'orders_db',
       PGDATA: '/var/lib/postgresql/data/pgdata',
     });
+    // Passwords reach the container as files (POSTGRES_PASSWORD_FILE), never in its env.
+    assert.deepEqual(pg.secrets(ctx), { POSTGRES_PASSWORD: 'Adm1nPw' });
     assert.deepEqual(adminLogin(pg, ctx), { username: 'dbaas_admin', password: 'Adm1nPw', database: 'postgres' });
     assert.ok(pg.reservedUsernames.includes('dbaas_admin'));
     // A legacy database keeps its container as it was (its superuser is the tenant) until it is converted.
     assert.deepEqual(pg.env(legacy), {
       POSTGRES_USER: 'app_user',
-      POSTGRES_PASSWORD: 'Pw3xYz',
       POSTGRES_DB: 'orders_db',
       PGDATA: '/var/lib/postgresql/data/pgdata',
     });
+    assert.deepEqual(pg.secrets(legacy), { POSTGRES_PASSWORD: 'Pw3xYz' });
     assert.deepEqual(platformLogin(pg, legacy), { username: 'app_user', password: 'Pw3xYz', database: 'orders_db' });
     assert.deepEqual(platformLogin(pg, ctx), adminLogin(pg, ctx));
-    assert.throws(() => pg.env({ ...ctx, adminPassword: null }), /no admin password/);
+    assert.throws(() => pg.secrets({ ...ctx, adminPassword: null }), /no admin password/);
     assert.ok(pg.env(ctx).PGDATA.startsWith(pg.dataDir + '/'));
     assert.equal(pg.cmd(ctx), undefined);
     assert.equal(pg.containerPort, 5432);
@@ -67,12 +68,8 @@ describe('engine catalog', () => {
   test('mysql: MYSQL_* env with a separate root password', () => {
     const my = ENGINES.mysql;
     assert.equal(my.needsAdminPassword, true);
-    assert.deepEqual(my.env(ctx), {
-      MYSQL_ROOT_PASSWORD: 'Adm1nPw',
-      MYSQL_USER: 'app_user',
-      MYSQL_PASSWORD: 'Pw3xYz',
-      MYSQL_DATABASE: 'orders_db',
-    });
+    assert.deepEqual(my.env(ctx), { MYSQL_USER: 'app_user', MYSQL_DATABASE: 'orders_db' });
+    assert.deepEqual(my.secrets(ctx), { MYSQL_ROOT_PASSWORD: 'Adm1nPw', MYSQL_PASSWORD: 'Pw3xYz' });
     assert.equal(my.cmd(ctx), undefined);
     assert.equal(my.containerPort, 3306);
     // root under both models: readiness and rotation go through it.
@@ -85,12 +82,8 @@ describe('engine catalog', () => {
   test('mariadb: MARIADB_* env with a separate root password', () => {
     const maria = ENGINES.mariadb;
     assert.equal(maria.needsAdminPassword, true);
-    assert.deepEqual(maria.env(ctx), {
-      MARIADB_ROOT_PASSWORD: 'Adm1nPw',
-      MARIADB_USER: 'app_user',
-      MARIADB_PASSWORD: 'Pw3xYz',
-      MARIADB_DATABASE: 'orders_db',
-    });
+    assert.deepEqual(maria.env(ctx), { MARIADB_USER: 'app_user', MARIADB_DATABASE: 'orders_db' });
+    assert.deepEqual(maria.secrets(ctx), { MARIADB_ROOT_PASSWORD: 'Adm1nPw', MARIADB_PASSWORD: 'Pw3xYz' });
     assert.equal(maria.cmd(ctx), undefined);
     assert.equal(maria.image, 'library/mariadb');
     assert.equal(maria.uri(ctx, 'h', 3307), 'mysql://app_user:Pw3xYz@h:3307/orders_db');
@@ -100,6 +93,7 @@ describe('engine catalog', () => {
     const redis = ENGINES.redis;
     assert.equal(redis.needsAdminPassword, true);
     assert.deepEqual(redis.env(ctx), {});
+    assert.deepEqual(redis.secrets(ctx), {});
     const tenantRules = ['default', 'reset', 'on', sha('Pw3xYz'), '~*', '&*', ...REDIS_TENANT_RULES];
     assert.deepEqual(redis.cmd(ctx), [
       'redis-server',
@@ -152,16 +146,16 @@ describe('engine catalog', () => {
     assert.equal(mongo.needsAdminPassword, true);
     assert.deepEqual(mongo.env(ctx), {
       MONGO_INITDB_ROOT_USERNAME: 'dbaas_admin',
-      MONGO_INITDB_ROOT_PASSWORD: 'Adm1nPw',
       MONGO_INITDB_DATABASE: 'orders_db',
     });
+    assert.deepEqual(mongo.secrets(ctx), { MONGO_INITDB_ROOT_PASSWORD: 'Adm1nPw' });
     assert.ok(!JSON.stringify(mongo.env(ctx)).includes('Pw3xYz'), "the tenant's password is not in the env");
     assert.deepEqual(adminLogin(mongo, ctx), { username: 'dbaas_admin', password: 'Adm1nPw', database: 'admin' });
     assert.deepEqual(mongo.env(legacy), {
       MONGO_INITDB_ROOT_USERNAME: 'app_user',
-      MONGO_INITDB_ROOT_PASSWORD: 'Pw3xYz',
       MONGO_INITDB_DATABASE: 'orders_db',
     });
+    assert.deepEqual(mongo.secrets(legacy), { MONGO_INITDB_ROOT_PASSWORD: 'Pw3xYz' });
     assert.equal(mongo.cmd(ctx), undefined);
     assert.equal(mongo.image, 'library/mongo');
     assert.equal(mongo.dataDir, '/data/db');
@@ -176,6 +170,28 @@ describe('engine catalog', () => {
       assert.equal(adminLogin(def, ctx).password, 'Adm1nPw', name);
       assert.ok(!ENGINES[name].uri(ctx, 'h', 1).includes('Adm1nPw'), `${name}: the admin password is not in the URI`);
     }
+  });
+
+  test('no engine has a password in its env: every secret is a file', () => {
+    for (const name of ENGINE_NAMES) {
+      const env = JSON.stringify([ENGINES[name].env(ctx), ENGINES[name].env(legacy)]);
+      assert.ok(!env.includes('Adm1nPw') && !env.includes('Pw3xYz'), `${name}: ${env}`);
+    }
+  });
+
+  test("every engine runs as its image's user (uid 999, as the official images), without capabilities", () => {
+    for (const name of ENGINE_NAMES) {
+      const s = ENGINES[name].sandbox;
+      assert.deepEqual({ uid: s.uid, gid: s.gid, capAdd: s.capAdd }, { uid: 999, gid: 999, capAdd: [] }, name);
+    }
+    // Read-only root where the image was run so here; the paths the engine writes outside its data are tmpfs.
+    const ro = (n: keyof typeof ENGINES) => [
+      ENGINES[n].sandbox.readOnlyRoot,
+      ENGINES[n].sandbox.tmpfs.map((t) => t.path),
+    ];
+    assert.deepEqual(ro('postgresql'), [true, ['/var/run/postgresql', '/tmp']]);
+    assert.deepEqual(ro('mariadb'), [true, ['/run/mysqld', '/tmp']]);
+    assert.deepEqual(ro('redis'), [true, ['/tmp']]);
   });
 
   test('every uri() percent-encodes username, password and database name', () => {

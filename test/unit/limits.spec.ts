@@ -34,7 +34,7 @@ const db = {
   port: 20042,
   planId: 'p1',
 } as DatabaseEntity;
-const host = { id: 'h1', name: 'host1', address: '192.0.2.10', connection: 'local' } as HostEntity;
+const host = { id: 'h1', name: 'host1', address: '192.0.2.10', connection: 'local', dataRoot: '/srv' } as HostEntity;
 const plan = {
   id: 'p1',
   name: 'limited',
@@ -251,6 +251,8 @@ function fakeDocker(hostConfig: Record<string, unknown> = {}) {
       created.push(o);
       exists = true;
     },
+    // The tenant's network, there already.
+    getNetwork: () => ({ inspect: async () => ({ Options: { 'com.docker.network.bridge.enable_icc': 'false' } }) }),
   };
   return { docker: docker as unknown as Docker, created, updates, create: () => (exists = true) };
 }
@@ -314,19 +316,36 @@ describe('DatabaseProvisioner: limits around a start', () => {
   });
   const loaded = { db, host, plan, volume: {}, ctx } as unknown as Loaded;
 
-  test('shapes the namespace of the running container', async () => {
-    const x = new FakeExecutor().on((a) => a.includes('replace'), ok());
+  const filter = (a: readonly string[]) => a.includes('iptables-restore');
+
+  test('filters, then shapes, the namespace of the running container', async () => {
+    const x = new FakeExecutor().on((a) => a.includes('replace'), ok()).on(filter, ok());
     assert.equal(await provisioner([running(10)], x).shapeEgress(host, DB_ID, 8), true);
-    assert.deepEqual(x.argvs[0].slice(0, 2), ['nsenter', '--net=/var/run/docker/netns/n10']);
+    assert.deepEqual(
+      x.argvs.map((a) => a.slice(0, 3)),
+      [
+        ['nsenter', '--net=/var/run/docker/netns/n10', 'iptables-restore'],
+        ['nsenter', '--net=/var/run/docker/netns/n10', 'tc'],
+      ],
+    );
+    // Refused by default (a plan that does not say), allowed when asked.
+    assert.match(x.calls[0].opts.input ?? '', /-A OUTPUT -j REJECT/);
+    await provisioner([running(10)], x).shapeEgress(host, DB_ID, 8, true);
+    assert.doesNotMatch(x.calls[2].opts.input ?? '', /REJECT/);
   });
 
-  test('restarted between inspect and tc: the new namespace is shaped too', async () => {
-    const x = new FakeExecutor().on((a) => a.includes('replace'), ok());
+  test('restarted between inspect and tc: the new namespace is filtered and shaped too', async () => {
+    const x = new FakeExecutor().on((a) => a.includes('replace'), ok()).on(filter, ok());
     const p = provisioner([running(10), running(11), running(11), running(11)], x);
     assert.equal(await p.shapeEgress(host, DB_ID, 8), true);
     assert.deepEqual(
       x.argvs.map((a) => a[1]),
-      ['--net=/var/run/docker/netns/n10', '--net=/var/run/docker/netns/n11'],
+      [
+        '--net=/var/run/docker/netns/n10',
+        '--net=/var/run/docker/netns/n10',
+        '--net=/var/run/docker/netns/n11',
+        '--net=/var/run/docker/netns/n11',
+      ],
     );
   });
 
@@ -336,26 +355,50 @@ describe('DatabaseProvisioner: limits around a start', () => {
 
   test('a tc failure does not fail the database: a note and a log line', async () => {
     const notes: string[] = [];
-    const x = new FakeExecutor().on(() => true, fail(127, 'nsenter: failed to execute tc: No such file or directory'));
+    const x = new FakeExecutor()
+      .on(filter, ok())
+      .on(() => true, fail(127, 'nsenter: failed to execute tc: No such file or directory'));
     await provisioner([running(10)], x).applyLimits(loaded, (m) => notes.push(m));
     assert.deepEqual(notes, ['egress bandwidth limit not applied; see the worker log']);
   });
 
+  test('an iptables failure does not fail the database either, nor keep the rate from being applied', async () => {
+    const notes: string[] = [];
+    const x = new FakeExecutor()
+      .on(filter, fail(127, 'nsenter: failed to execute iptables-restore: No such file or directory'))
+      .on((a) => a.includes('replace'), ok());
+    await provisioner([running(10)], x).applyLimits(loaded, (m) => notes.push(m));
+    assert.deepEqual(notes, ['outbound connections filter not applied (the plan refuses them); see the worker log']);
+    assert.equal(x.argvs[1][4], 'replace', 'the rate was applied after the filter failed');
+  });
+
   test('ensureEgress: in place is left alone; lost (restart) is re-applied', async () => {
-    const inPlace = new FakeExecutor().on((a) => a.includes('show'), ok(TBF_8));
+    const blocked = ok(
+      '*filter\n-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A OUTPUT -j REJECT --reject-with icmp-port-unreachable\n',
+    );
+    const saved = (a: readonly string[]) => a.includes('iptables-save');
+    const inPlace = new FakeExecutor().on((a) => a.includes('show'), ok(TBF_8)).on(saved, blocked);
     assert.deepEqual(await provisioner([running(10)], inPlace).ensureEgress(host, db), {
       inPlace: true,
-      current: 'tbf 8mbit',
+      current: 'tbf 8mbit, outbound blocked',
       reapplied: false,
     });
-    assert.equal(inPlace.argvs.length, 1);
-    const lost = new FakeExecutor().on((a) => a.includes('show'), ok(NOQUEUE)).on((a) => a.includes('replace'), ok());
+    assert.equal(inPlace.argvs.length, 2);
+    // A new namespace: neither the rate nor the filter.
+    const lost = new FakeExecutor()
+      .on((a) => a.includes('show'), ok(NOQUEUE))
+      .on(saved, ok(''))
+      .on((a) => a.includes('replace'), ok())
+      .on(filter, ok());
     assert.deepEqual(await provisioner([running(10)], lost).ensureEgress(host, db), {
       inPlace: false,
-      current: 'noqueue',
+      current: 'noqueue, outbound open',
       reapplied: true,
     });
-    assert.equal(lost.argvs[1][4], 'replace');
+    assert.deepEqual(
+      lost.argvs.slice(2).map((a) => a[2]),
+      ['iptables-restore', 'tc'],
+    );
   });
 
   test('spec: disk caps on the volume disk; none found: no caps, a note, no failure', async () => {

@@ -4,11 +4,30 @@
 #   MARIADB_ROOT_PASSWORD | MARIADB_ALLOW_EMPTY_ROOT_PASSWORD | MARIADB_RANDOM_ROOT_PASSWORD
 #   MARIADB_DATABASE, MARIADB_USER, MARIADB_PASSWORD
 #   MARIADB_ROOT_HOST (default %), /docker-entrypoint-initdb.d/*.sh|*.sql
+#   MARIADB_ROOT_PASSWORD_FILE, MARIADB_PASSWORD_FILE: the password read from
+#   that file (a Docker secret, or a file the platform mounts read-only)
 # Data dir /var/lib/mysql. No arguments or a first argument starting with "-"
 # runs mariadbd (with those arguments); anything else is exec'd.
+# Started as root it makes the data dir mysql's and drops to it via gosu;
+# started as mysql (uid 999, `--user 999:999`, as the platform does, with no
+# capability and a read-only root) the data dir must already be its own.
 set -Eeo pipefail
 
 log() { printf '%s [entrypoint] %s\n' "$(date -u '+%F %T UTC')" "$*"; }
+
+# VAR_FILE: VAR read from that file, as the official image does; not both.
+file_env() {
+  local var=$1 file=${1}_FILE
+  if [ -n "${!var:-}" ] && [ -n "${!file:-}" ]; then
+    echo "both $var and $file are set (they are exclusive)" >&2; exit 1
+  fi
+  if [ -n "${!file:-}" ]; then
+    [ -r "${!file}" ] || { echo "$file: cannot read ${!file}" >&2; exit 1; }
+    export "$var=$(<"${!file}")"
+  fi
+  unset "$file"
+}
+for v in ROOT_PASSWORD PASSWORD; do file_env "MARIADB_$v"; file_env "MYSQL_$v"; done
 
 # MYSQL_* are the older names of the same variables.
 for v in ROOT_PASSWORD ALLOW_EMPTY_ROOT_PASSWORD RANDOM_ROOT_PASSWORD ROOT_HOST DATABASE USER PASSWORD; do
@@ -21,13 +40,19 @@ if [ "$#" -eq 0 ] || [ "${1:0:1}" = '-' ]; then
   set -- mariadbd "$@"
 fi
 case $1 in mariadbd|mysqld) ;; *) exec "$@" ;; esac
-[ "$(id -u)" = 0 ] || { echo "entrypoint must start as root (it drops to mysql via gosu)" >&2; exit 1; }
-
 DATADIR=/var/lib/mysql
 SOCKET=/run/mysqld/mysqld.sock
-# The data dir is usually a bind-mounted host directory, possibly root-owned.
-mkdir -p "$DATADIR" /run/mysqld
-find "$DATADIR" /run/mysqld \! -user mysql -exec chown mysql:mysql '{}' +
+if [ "$(id -u)" = 0 ]; then
+  # The data dir is usually a bind-mounted host directory, possibly root-owned.
+  mkdir -p "$DATADIR" /run/mysqld
+  find "$DATADIR" /run/mysqld \! -user mysql -exec chown mysql:mysql '{}' +
+  as_mysql=(gosu mysql)
+else
+  # Not root: no chown (nor the capability for it); the host made it ours.
+  [ "$(id -un 2>/dev/null)" = mysql ] || { echo "started as uid $(id -u), not mysql" >&2; exit 1; }
+  mkdir -p "$DATADIR" /run/mysqld
+  as_mysql=()
+fi
 
 # SQL string literal / identifier escaping for values taken from the env.
 sql_str() { local s=${1//\\/\\\\}; s=${s//$'\n'/\\n}; printf "'%s'" "${s//\'/\\\'}"; }
@@ -48,13 +73,13 @@ EOF
   fi
 
   log "initializing $DATADIR"
-  gosu mysql mariadb-install-db --datadir="$DATADIR" --rpm --auth-root-authentication-method=normal \
+  "${as_mysql[@]}" mariadb-install-db --datadir="$DATADIR" --rpm --auth-root-authentication-method=normal \
     --skip-test-db --skip-name-resolve --skip-log-bin --default-time-zone=SYSTEM \
     --enforce-storage-engine= >/dev/null
 
   # Temporary server with networking OFF: nothing can log in over TCP until
   # the passwords below are set; then it is stopped and restarted for real.
-  gosu mysql mariadbd --skip-networking --socket="$SOCKET" --datadir="$DATADIR" \
+  "${as_mysql[@]}" mariadbd --skip-networking --socket="$SOCKET" --datadir="$DATADIR" \
     --skip-log-bin --default-time-zone=SYSTEM --expire-logs-days=0 \
     --loose-innodb-buffer-pool-load-at-startup=0 --loose-innodb-buffer-pool-dump-at-shutdown=0 &
   pid=$!
@@ -111,4 +136,6 @@ fi
 
 # mariadbd becomes PID 1 and gets docker stop's SIGTERM (clean shutdown).
 cmd=$1; shift
-exec gosu mysql "$cmd" --bind-address=0.0.0.0 "$@"
+# The passwords were for the initialisation only: not in the server's environment.
+unset MARIADB_ROOT_PASSWORD MARIADB_PASSWORD MYSQL_ROOT_PASSWORD MYSQL_PASSWORD
+exec "${as_mysql[@]}" "$cmd" --bind-address=0.0.0.0 "$@"

@@ -22,6 +22,9 @@ STOPSIGNAL=SIGINT
 # customize ROOTFS: runs after the generic trim (see build.sh)
 customize() {
   local r=$1
+  # postgres is uid/gid 999, as in the official image: the platform starts
+  # the container as 999:999 and makes the volume that user's on the host.
+  renumber_user "$r" postgres 999
   # The package's postinst created a default cluster; the image starts empty.
   rm -rf "$r"/var/lib/postgresql/15 "$r"/etc/postgresql/15
   mkdir -p "$r"/var/lib/postgresql/data "$r"/docker-entrypoint-initdb.d

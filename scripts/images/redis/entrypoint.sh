@@ -9,10 +9,18 @@ if [ "$#" -eq 0 ] || [ "${1:0:1}" = '-' ] || [ "${1%.conf}" != "$1" ]; then
   set -- redis-server "$@"
 fi
 
-if [ "$1" = redis-server ] && [ "$(id -u)" = 0 ]; then
-  mkdir -p /data
-  # /data is usually a bind-mounted host directory, possibly root-owned.
-  find /data \! -user redis -exec chown redis:redis '{}' +
+# Started as root, /data is made redis' and the server drops to it via gosu;
+# started as redis (uid 999, `--user 999:999`, as the platform does, with no
+# capability and a read-only root), /data must already be its own.
+if [ "$1" = redis-server ]; then
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p /data
+    # /data is usually a bind-mounted host directory, possibly root-owned.
+    find /data \! -user redis -exec chown redis:redis '{}' +
+    as_redis=(gosu redis)
+  else
+    as_redis=()
+  fi
   # The official image's redis-server is built with protected-mode off, so
   # with no config file it answers on every interface of the container
   # (default bind "* -::*"); the port is only published where the platform
@@ -25,7 +33,7 @@ if [ "$1" = redis-server ] && [ "$(id -u)" = 0 ]; then
   fi
   # Files written by redis (dump.rdb, appendonly) private, as upstream does.
   [ "$(umask)" = 0022 ] && umask 0077
-  exec gosu redis "$@"
+  exec "${as_redis[@]}" "$@"
 fi
 
 exec "$@"

@@ -16,6 +16,9 @@ STOPSIGNAL=
 
 customize() {
   local r=$1
+  # redis is uid/gid 999, as in the official image: the platform starts the
+  # container as 999:999 and makes the volume that user's on the host.
+  renumber_user "$r" redis 999
   mkdir -p "$r"/data
   chroot "$r" chown redis:redis /data
   # The Debian config file is for the packaged system service (daemonize,

@@ -14,6 +14,30 @@ export interface EngineContext {
 /** The platform's own account in PostgreSQL, Redis and MongoDB (MySQL and MariaDB: root); never a tenant's name. */
 export const PLATFORM_ADMIN = 'dbaas_admin';
 
+/** A tmpfs the engine writes outside its data (the image's root is read-only): where, its mode, its size. */
+export interface EngineTmpfs {
+  path: string;
+  mode: string;
+  sizeMb: number;
+}
+
+/**
+ * How the engine's container is confined. It starts as the image's own engine user (`uid`:`gid`, 999 in the official
+ * images and ours), so the entrypoint never runs as root: no chown, no gosu, and no capability is left after
+ * dropping them all (`capAdd` lists what the engine would still need). The host makes the volume that user's first.
+ */
+export interface EngineSandbox {
+  uid: number;
+  gid: number;
+  capAdd: string[];
+  /** The image's root filesystem read-only; `tmpfs` are the paths the engine still writes outside its volume. */
+  readOnlyRoot: boolean;
+  tmpfs: EngineTmpfs[];
+}
+
+/** Where the password files are mounted (read-only) in every container; the official images read `<VAR>_FILE`. */
+export const SECRETS_MOUNT = '/run/secrets/dbaas';
+
 export interface EngineDefinition {
   name: EngineName;
   /** Repository on Docker Hub (official images); a configured registry mirrors the same path. */
@@ -35,12 +59,31 @@ export interface EngineDefinition {
   adminDatabase: string | null;
   /** Account names a tenant's database name may not map to (the engine's own and the platform's). */
   reservedUsernames: string[];
+  sandbox: EngineSandbox;
+  /** The environment without any password. */
   env(ctx: EngineContext): Record<string, string>;
+  /**
+   * The passwords the image's entrypoint reads at its first start, by variable name: each is written to a file and
+   * the container gets `<VAR>_FILE` naming it (the official images' convention), never the value in its env.
+   */
+  secrets(ctx: EngineContext): Record<string, string>;
   cmd(ctx: EngineContext): string[] | undefined;
   uri(ctx: EngineContext, host: string, port: number): string;
 }
 
 const enc = encodeURIComponent;
+const TMP: EngineTmpfs = { path: '/tmp', mode: '1777', sizeMb: 64 };
+// Run here (scripts/images) as the platform runs them: uid 999, no capability, read-only root with these tmpfs.
+const CHECKED = (tmpfs: EngineTmpfs[]): EngineSandbox => ({
+  uid: 999,
+  gid: 999,
+  capAdd: [],
+  readOnlyRoot: true,
+  tmpfs,
+});
+// The official mysql and mongo images start as any user that owns the data directory (their documentation's
+// `--user`), but were not run with a read-only root here (no such image on this platform's registry): left writable.
+const UNCHECKED: EngineSandbox = { uid: 999, gid: 999, capAdd: [], readOnlyRoot: false, tmpfs: [] };
 /** IPv6 addresses go in brackets inside a URI. */
 const h6 = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
@@ -61,12 +104,14 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     // PGDATA in a subdirectory: a filesystem's root (lost+found) is not an empty directory to initdb.
     // initdb's superuser is the platform's admin; the tenant's owner role is made by the control plane once the
     // server answers (the legacy model's superuser was the tenant: kept only so its container stays the same).
+    // The socket and lock file go to /var/run/postgresql; the entrypoint's password file for initdb to /tmp.
+    sandbox: CHECKED([{ path: '/var/run/postgresql', mode: '2775', sizeMb: 16 }, TMP]),
     env: (c) => ({
       POSTGRES_USER: isLegacy(c) ? c.username : PLATFORM_ADMIN,
-      POSTGRES_PASSWORD: isLegacy(c) ? c.password : adminPassword(c),
       POSTGRES_DB: c.dbName,
       PGDATA: '/var/lib/postgresql/data/pgdata',
     }),
+    secrets: (c) => ({ POSTGRES_PASSWORD: isLegacy(c) ? c.password : adminPassword(c) }),
     cmd: () => undefined,
     uri: (c, h, p) => `postgresql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
   },
@@ -83,12 +128,9 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     adminUsername: 'root',
     adminDatabase: null,
     reservedUsernames: ['root', 'mysql', PLATFORM_ADMIN],
-    env: (c) => ({
-      MYSQL_ROOT_PASSWORD: c.adminPassword ?? '',
-      MYSQL_USER: c.username,
-      MYSQL_PASSWORD: c.password,
-      MYSQL_DATABASE: c.dbName,
-    }),
+    sandbox: UNCHECKED,
+    env: (c) => ({ MYSQL_USER: c.username, MYSQL_DATABASE: c.dbName }),
+    secrets: (c) => ({ MYSQL_ROOT_PASSWORD: c.adminPassword ?? '', MYSQL_PASSWORD: c.password }),
     cmd: () => undefined,
     uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
   },
@@ -105,12 +147,13 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     adminUsername: 'root',
     adminDatabase: null,
     reservedUsernames: ['root', 'mysql', 'mariadb.sys', PLATFORM_ADMIN],
-    env: (c) => ({
-      MARIADB_ROOT_PASSWORD: c.adminPassword ?? '',
-      MARIADB_USER: c.username,
-      MARIADB_PASSWORD: c.password,
-      MARIADB_DATABASE: c.dbName,
-    }),
+    // The socket and pid file go to /run/mysqld; temporary tables of big sorts to /tmp (tmpdir), in memory: 256 MiB.
+    sandbox: CHECKED([
+      { path: '/run/mysqld', mode: '0755', sizeMb: 16 },
+      { ...TMP, sizeMb: 256 },
+    ]),
+    env: (c) => ({ MARIADB_USER: c.username, MARIADB_DATABASE: c.dbName }),
+    secrets: (c) => ({ MARIADB_ROOT_PASSWORD: c.adminPassword ?? '', MARIADB_PASSWORD: c.password }),
     cmd: () => undefined,
     uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
   },
@@ -129,7 +172,11 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     adminUsername: PLATFORM_ADMIN,
     adminDatabase: null,
     reservedUsernames: [],
+    // Redis writes nothing outside /data; /tmp for whatever a shell in the container may need.
+    sandbox: CHECKED([TMP]),
     env: () => ({}),
+    // Its users are on the command line, with hashed passwords.
+    secrets: () => ({}),
     cmd: (c) =>
       isLegacy(c)
         ? ['redis-server', '--requirepass', c.password, '--appendonly', 'yes', '--dir', '/data']
@@ -151,11 +198,12 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     reservedUsernames: [PLATFORM_ADMIN],
     // The init's root user is the platform's admin; the tenant's user (in `admin`, dbOwner of its database only) is
     // made by the control plane once the server answers.
+    sandbox: UNCHECKED,
     env: (c) => ({
       MONGO_INITDB_ROOT_USERNAME: isLegacy(c) ? c.username : PLATFORM_ADMIN,
-      MONGO_INITDB_ROOT_PASSWORD: isLegacy(c) ? c.password : adminPassword(c),
       MONGO_INITDB_DATABASE: c.dbName,
     }),
+    secrets: (c) => ({ MONGO_INITDB_ROOT_PASSWORD: isLegacy(c) ? c.password : adminPassword(c) }),
     cmd: () => undefined,
     uri: (c, h, p) => `mongodb://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}?authSource=admin`,
   },

@@ -46,9 +46,30 @@ export interface ContainerSpec {
   containerPort: number;
   hostIp: string;
   hostPort: number;
-  binds: { hostPath: string; containerPath: string }[];
+  binds: { hostPath: string; containerPath: string; readOnly?: boolean }[];
   cpus: number;
   memoryMb: number;
+  /** `uid:gid` the container's first process runs as (absent: the image's, root for the official images). */
+  user?: string;
+  /** Capabilities kept: every other one is dropped. */
+  capAdd?: string[];
+  readOnlyRoot?: boolean;
+  /** tmpfs mounts: container path → mount options. */
+  tmpfs?: Record<string, string>;
+  pidsLimit?: number;
+  ulimits?: { name: string; soft: number; hard: number }[];
+  /** The network the container is attached to (absent: the engine's default bridge); see ensureNetwork. */
+  network?: string;
+  /**
+   * Whether the container may open connections out (replies to connections made to it always flow). Like
+   * egressMbit, enforced by the caller in the running container's network namespace, so never a new container.
+   */
+  allowEgress?: boolean;
+  /**
+   * What the host needs before this container is created or started (its volume owned by the engine's user, the
+   * password files): run by ensureRunning then, never under a running container. Not part of its definition.
+   */
+  prepare?: () => Promise<void>;
   /** Block I/O limits (absent: the engine's defaults). */
   io?: ContainerIoLimits;
   /**
@@ -92,8 +113,18 @@ export interface ProgressFn {
 export interface ContainerRuntime {
   inspect(name: string): Promise<ContainerState | null>;
   ensureImage(image: string, onProgress?: ProgressFn): Promise<void>;
-  /** Creates the container if absent (or replaces it if its spec changed) and starts it. Idempotent. */
-  ensureRunning(spec: ContainerSpec): Promise<ContainerState>;
+  /**
+   * Creates the container if absent (or replaces it if its spec changed) and starts it, with its network made first.
+   * `created`: a new container was made (a changed spec replaces the old one). Idempotent.
+   */
+  ensureRunning(spec: ContainerSpec): Promise<ContainerState & { created: boolean }>;
+  /**
+   * A bridge network of its own for a tenant's containers on this host, with no traffic between its containers
+   * (each reaches only what the host publishes). Made once; one that allows such traffic is refused.
+   */
+  ensureNetwork(name: string, labels?: Record<string, string>): Promise<void>;
+  /** Removes the network when no container is attached to it any more; nothing when it is gone or still used. */
+  removeNetwork(name: string): Promise<void>;
   /** Resolves when the engine answers; throws otherwise. */
   ping(timeoutMs: number): Promise<void>;
   restart(name: string, timeoutSec?: number): Promise<void>;

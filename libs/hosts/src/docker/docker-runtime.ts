@@ -14,16 +14,17 @@ const SPEC_HASH = 'dbaas.spec-hash';
 
 /**
  * The spec's identity without its env: env only seeds a fresh data directory (passwords then live in the data),
- * so a changed env must not replace a running container; a changed command, image, port, mount or limit must.
- * Egress is left out: it is shaped in the running container's network namespace, never by the engine.
+ * so a changed env must not replace a running container; a changed command, image, port, mount, limit, user,
+ * capability or network must. Egress is left out: it is shaped and filtered in the running container's network
+ * namespace, never by the engine; so is the host's preparation, which is no part of the container.
  */
 export function specHash(spec: ContainerSpec): string {
-  const { env: _env, labels: _labels, egressMbit: _egress, ...rest } = spec;
-  void _env;
-  void _labels;
-  void _egress;
+  const { env: _env, labels: _labels, egressMbit: _egress, allowEgress: _allow, prepare: _prepare, ...rest } = spec;
+  void [_env, _labels, _egress, _allow, _prepare];
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
+
+const ICC = 'com.docker.network.bridge.enable_icc';
 
 const MIB = 2 ** 20;
 
@@ -48,6 +49,10 @@ const sameCaps = (a: { Path: string; Rate: number }[] | null | undefined, b: { P
 const isNotFound = (err: unknown) => (err as { statusCode?: number })?.statusCode === 404;
 const isNotModified = (err: unknown) => (err as { statusCode?: number })?.statusCode === 304;
 const isConflict = (err: unknown) => (err as { statusCode?: number })?.statusCode === 409;
+const message = (err: unknown) =>
+  String((err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? err);
+// Docker 20.10 answers 404 "network … not found" when a container is created on a network that went meanwhile.
+const isNetworkGone = (err: unknown) => isNotFound(err) && /network .*not found/i.test(message(err));
 
 /** One host's Docker engine through dockerode (a local socket here; SSH or TLS for remote hosts). */
 export class DockerRuntime implements ContainerRuntime {
@@ -117,8 +122,11 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  async ensureRunning(spec: ContainerSpec): Promise<ContainerState> {
+  async ensureRunning(spec: ContainerSpec): Promise<ContainerState & { created: boolean }> {
     const hash = specHash(spec);
+    const tenant = spec.labels['dbaas.tenant'];
+    const labels: Record<string, string> = tenant ? { 'dbaas.tenant': tenant } : {};
+    if (spec.network) await this.ensureNetwork(spec.network, labels);
     let state = await this.inspect(spec.name);
     if (state && state.labels[SPEC_HASH] !== hash) {
       // Same database, different definition (e.g. a rotated Redis password): replace it on the same volume,
@@ -127,12 +135,20 @@ export class DockerRuntime implements ContainerRuntime {
       await this.remove(spec.name);
       state = null;
     }
+    // The host is prepared only where no engine runs on it (the volume's owner changes under no open file).
+    if (!state?.running) await spec.prepare?.();
+    let created = false;
     if (!state) {
       try {
         await this.docker.createContainer(this.createOptions(spec, hash));
+        created = true;
       } catch (err) {
-        // Another attempt created it between our inspect and create: reuse it.
-        if (!isConflict(err)) throw err;
+        if (isNetworkGone(err) && spec.network) {
+          // Removed with the tenant's last other database meanwhile: made again, once.
+          await this.ensureNetwork(spec.network, labels);
+          await this.docker.createContainer(this.createOptions(spec, hash));
+          created = true;
+        } else if (!isConflict(err)) throw err; // 409: another attempt created it between our inspect and create
       }
     }
     const container = this.docker.getContainer(spec.name);
@@ -141,7 +157,42 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       if (!isNotModified(err)) throw err; // 304: already running
     }
-    return (await this.inspect(spec.name))!;
+    return { ...(await this.inspect(spec.name))!, created };
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
+    const net = this.docker.getNetwork(name);
+    try {
+      const info = (await net.inspect()) as { Options?: Record<string, string> };
+      if (info.Options?.[ICC] !== 'false')
+        throw new Error(`network ${name} allows traffic between its containers (${ICC} is not false): remove it`);
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        // Docker 20.10 would otherwise make a second network of the same name for a concurrent create.
+        CheckDuplicate: true,
+        Labels: labels,
+        // Not `Internal`: that would end the port publishing too. Outbound traffic is refused per container instead.
+        Options: { [ICC]: 'false' },
+      });
+    } catch (err) {
+      if (!isConflict(err)) throw err; // made meanwhile by another job: the same network
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (err) {
+      // Gone already, or another container of the tenant still on it (403 "has active endpoints").
+      if (isNotFound(err) || /active endpoints/i.test(message(err))) return;
+      throw err;
+    }
   }
 
   private createOptions(spec: ContainerSpec, hash: string): Docker.ContainerCreateOptions {
@@ -153,17 +204,31 @@ export class DockerRuntime implements ContainerRuntime {
       Cmd: spec.cmd,
       Labels: { ...spec.labels, [SPEC_HASH]: hash },
       ExposedPorts: { [port]: {} },
+      ...(spec.user ? { User: spec.user } : {}),
+      ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
       HostConfig: {
         // Mounts, not Binds: a missing source is an error instead of an empty directory made on the spot (a
         // data directory whose volume is not mounted must never start a fresh, empty database).
-        Mounts: spec.binds.map((b) => ({ Type: 'bind' as const, Source: b.hostPath, Target: b.containerPath })),
+        Mounts: spec.binds.map((b) => ({
+          Type: 'bind' as const,
+          Source: b.hostPath,
+          Target: b.containerPath,
+          ...(b.readOnly ? { ReadOnly: true } : {}),
+        })),
+        ...(spec.network ? { NetworkMode: spec.network } : {}),
         PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
         NanoCpus: Math.round(spec.cpus * 1e9),
         Memory: spec.memoryMb * 2 ** 20,
         MemorySwap: spec.memoryMb * 2 ** 20, // no swap: a database that swaps is worse than one that restarts
         // Docker drops the weight (with a warning) where the kernel has no blkio.weight/io.weight: see ioWeight.
         ...blkioOptions(spec.io),
-        PidsLimit: 1024,
+        PidsLimit: spec.pidsLimit ?? 1024,
+        // Every capability dropped but what the engine needs (none when it starts as its own user).
+        CapDrop: ['ALL'],
+        CapAdd: spec.capAdd ?? [],
+        ReadonlyRootfs: spec.readOnlyRoot ?? false,
+        ...(spec.tmpfs ? { Tmpfs: spec.tmpfs } : {}),
+        ...(spec.ulimits ? { Ulimits: spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) } : {}),
         RestartPolicy: { Name: spec.restartPolicy ?? 'unless-stopped' },
         SecurityOpt: ['no-new-privileges'],
         // Bounded json-file logs: an unbounded log once filled a host's disk (and `logs` stays fast).

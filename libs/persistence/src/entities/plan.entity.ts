@@ -18,5 +18,7 @@ export class PlanEntity {
   @Column({ name: 'io_read_mbps', type: 'int', nullable: true }) ioReadMbps!: number | null;
   @Column({ name: 'io_write_mbps', type: 'int', nullable: true }) ioWriteMbps!: number | null;
   @Column({ name: 'egress_mbit', type: 'int', nullable: true }) egressMbit!: number | null;
+  // Whether the database's container may open connections out (replies to its clients always flow); off: refused.
+  @Column({ name: 'allow_egress', type: 'boolean', default: false }) allowEgress!: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -9,6 +9,7 @@ import { FenceAgents1795890000000 } from './1795890000000-FenceAgents';
 import { HostActiveSince1795895000000 } from './1795895000000-HostActiveSince';
 import { DrbdFencing1795900000000 } from './1795900000000-DrbdFencing';
 import { PrivilegeModel1795910000000 } from './1795910000000-PrivilegeModel';
+import { PlanEgress1795920000000 } from './1795920000000-PlanEgress';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   HostActiveSince1795895000000,
   DrbdFencing1795900000000,
   PrivilegeModel1795910000000,
+  PlanEgress1795920000000,
 ];

@@ -190,6 +190,8 @@ export class DatabaseMover {
     if (!host || !volume) return;
     const runtime = await this.connector.runtime(host);
     await this.provisioner.step('old container removal', () => runtime.remove(containerName(volume.databaseId)));
+    const db = await this.databases.get(volume.databaseId);
+    if (db) await this.provisioner.cleanUpHost(host, db);
     await this.provisioner.step('old volume removal', () => this.storage.get(volume.driver).remove(host, volume));
   }
 

@@ -1,10 +1,85 @@
 import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
-import { EngineContext, ENGINES, imageRef } from '../../engines';
+import { EngineContext, EngineSandbox, ENGINES, imageRef, SECRETS_MOUNT } from '../../engines';
 import type { ContainerIoLimits, ContainerSpec } from '../../ports';
+import type { HostPreparation } from './host-preparation';
 
 /** One container per database, named after its id: a retried job finds the container it made before. */
 export function containerName(databaseId: string): string {
   return `dbaas-${databaseId}`;
+}
+
+/** Each tenant's containers on a host share a network of their own (no traffic between them, none to others'). */
+export function tenantNetwork(tenantId: string): string {
+  if (!UUID.test(tenantId)) throw new Error('tenant id is not a uuid');
+  return `dbaas-t-${tenantId}`;
+}
+
+// Processes in one container: the engine's backends and workers, far below; a fork bomb stops here.
+export const PIDS_LIMIT = 1024;
+const ULIMITS = [
+  // Per process (PostgreSQL: 1000 per backend; Redis' 10000 clients fit). Not above what dockerd's hosts commonly
+  // have: where runc may not raise a hard limit (no CAP_SYS_RESOURCE, e.g. nested), a higher one fails the start.
+  { name: 'nofile', soft: 16384, hard: 16384 },
+  // No core dumps: they would hold the data and passwords in memory, written where the host's core_pattern says.
+  { name: 'core', soft: 0, hard: 0 },
+];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SAFE_ROOT = /^\/[A-Za-z0-9._/-]+$/;
+
+/**
+ * Where a database's password files live on its host: `<dataRoot>/secrets/<database id>`, beside the volumes and
+ * never inside one (a copy, a backup or a move of the data never carries them).
+ */
+export function secretsDir(host: HostEntity, databaseId: string): string {
+  return `${secretsRoot(host)}/${uuid(databaseId, 'database id')}`;
+}
+
+function secretsRoot(host: HostEntity): string {
+  if (!SAFE_ROOT.test(host.dataRoot ?? '') || host.dataRoot.split('/').includes('..'))
+    throw new Error('unsafe data root');
+  return `${host.dataRoot.replace(/\/+$/, '')}/secrets`;
+}
+
+function uuid(id: string, what: string): string {
+  if (!UUID.test(id)) throw new Error(`${what} is not a uuid`);
+  return id;
+}
+
+/** `POSTGRES_PASSWORD` → the file `postgres_password`. */
+const secretFileName = (variable: string) => variable.toLowerCase();
+
+function tmpfsOptions(s: EngineSandbox): Record<string, string> {
+  return Object.fromEntries(
+    s.tmpfs.map((t) => [t.path, `rw,nosuid,nodev,noexec,size=${t.sizeMb}m,mode=${t.mode},uid=${s.uid},gid=${s.gid}`]),
+  );
+}
+
+/**
+ * What the host must hold before the database's container starts: the volume owned by the engine's user (it starts
+ * as that user and cannot chown), and the engine's password files (null: the engine takes none).
+ */
+export function hostPreparation(args: {
+  db: DatabaseEntity;
+  host: HostEntity;
+  hostPath: string;
+  ctx: EngineContext;
+}): HostPreparation {
+  const engine = ENGINES[args.db.engine];
+  const { uid, gid } = engine.sandbox;
+  const secrets = Object.entries(engine.secrets(args.ctx));
+  return {
+    volume: { path: args.hostPath, uid, gid },
+    secrets: secrets.length
+      ? {
+          root: secretsRoot(args.host),
+          dir: secretsDir(args.host, args.db.id),
+          uid,
+          gid,
+          files: Object.fromEntries(secrets.map(([k, v]) => [secretFileName(k), v])),
+        }
+      : null,
+  };
 }
 
 export function buildContainerSpec(args: {
@@ -20,10 +95,15 @@ export function buildContainerSpec(args: {
   const { db, host, plan, hostPath, ctx } = args;
   const engine = ENGINES[db.engine];
   if (!db.port) throw new Error('database has no port allocated');
+  const secrets = Object.keys(engine.secrets(ctx));
+  const sandbox = engine.sandbox;
   return {
     name: containerName(db.id),
     image: imageRef(engine, db.version, args.registry),
-    env: engine.env(ctx),
+    env: {
+      ...engine.env(ctx),
+      ...Object.fromEntries(secrets.map((k) => [`${k}_FILE`, `${SECRETS_MOUNT}/${secretFileName(k)}`])),
+    },
     cmd: engine.cmd(ctx),
     labels: {
       'dbaas.database': db.id,
@@ -35,12 +115,23 @@ export function buildContainerSpec(args: {
     // HA databases listen on their VIP only: a container that starts where the VIP is not cannot serve.
     hostIp: db.vip ?? host.address,
     hostPort: db.port,
-    binds: [{ hostPath, containerPath: engine.dataDir }],
+    binds: [
+      { hostPath, containerPath: engine.dataDir },
+      ...(secrets.length ? [{ hostPath: secretsDir(host, db.id), containerPath: SECRETS_MOUNT, readOnly: true }] : []),
+    ],
     cpus: plan.cpus,
     memoryMb: plan.memoryMb,
+    user: `${sandbox.uid}:${sandbox.gid}`,
+    capAdd: sandbox.capAdd,
+    readOnlyRoot: sandbox.readOnlyRoot,
+    tmpfs: tmpfsOptions(sandbox),
+    pidsLimit: PIDS_LIMIT,
+    ulimits: ULIMITS,
+    network: tenantNetwork(db.tenantId),
     // Plans read from the database always carry these; a partial plan object yields the spec without limits.
     ...(plan.ioWeight !== undefined ? { io: ioLimits(plan, args.ioDevice ?? null) } : {}),
     ...(plan.egressMbit !== undefined ? { egressMbit: plan.egressMbit } : {}),
+    ...(plan.allowEgress !== undefined ? { allowEgress: plan.allowEgress } : {}),
     // HA: never restarted by the engine when a fenced host boots again; the control plane decides where it runs.
     ...(db.vip ? { restartPolicy: 'no' as const } : {}),
   };

@@ -32,12 +32,27 @@ import {
   type ContainerSpec,
   type ContainerState,
 } from '../../ports';
-import { buildContainerSpec, containerName, hasDiskCaps } from './container-spec';
+import {
+  buildContainerSpec,
+  containerName,
+  hasDiskCaps,
+  hostPreparation,
+  secretsDir,
+  tenantNetwork,
+} from './container-spec';
 import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
+import { prepareHost, removeSecretsCmd } from './host-preparation';
 import { volumeBlockDevice } from './volume-device';
 import { PORT_TRIES, takenPort } from './host-port';
 import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from './operation-runner';
 import { VolumeSeeder } from './volume-seeder.service';
+
+/** The running container's outbound policy could not be applied in full: which part failed, and why. */
+export class EgressNotApplied extends Error {
+  constructor(readonly failures: { part: 'filter' | 'rate'; message: string }[]) {
+    super(failures.map((f) => `${f.part === 'filter' ? 'outbound filter' : 'egress rate'}: ${f.message}`).join('; '));
+  }
+}
 
 export interface Loaded {
   db: DatabaseEntity;
@@ -157,6 +172,7 @@ export class DatabaseProvisioner {
       await op.progress(10, 'removing the container');
       const runtime = await this.connector.runtime(host);
       await this.step('container removal', () => runtime.remove(containerName(db.id)));
+      await this.cleanUpHost(host, db);
       if (db.vip)
         await this.step('VIP removal', async () => (await this.connector.vips(host)).remove(db.vip!, this.vipPrefix()));
       const volume = await this.volumes.forDatabase(db.id);
@@ -176,6 +192,24 @@ export class DatabaseProvisioner {
       databaseId: db.id,
       operationId: op.operationId,
     });
+  }
+
+  /**
+   * What a database leaves on a host besides its container and volume, once its container is gone from there
+   * (deleted, or moved away): its password files, and its tenant's network when no other container uses it.
+   */
+  async cleanUpHost(host: HostEntity, db: DatabaseEntity): Promise<void> {
+    await this.step('password files removal', async () => {
+      const res = await (
+        await this.connector.executor(host)
+      ).run(removeSecretsCmd(secretsDir(host, db.id)), {
+        timeoutMs: 60_000,
+      });
+      if (res.exitCode !== 0) throw new Error(`rm exited with ${res.exitCode}: ${res.stderr.split('\n')[0]}`);
+    });
+    await this.step('network removal', async () =>
+      (await this.connector.runtime(host)).removeNetwork(tenantNetwork(db.tenantId)),
+    );
   }
 
   /** A deleted database's backups expire after its plan's retention period, or go at once when asked. */
@@ -199,7 +233,11 @@ export class DatabaseProvisioner {
     await op.progress(10, 'restarting the container');
     const state = await runtime.inspect(containerName(l.db.id));
     if (state) {
-      await this.step('container restart', () => runtime.restart(containerName(l.db.id)));
+      // Through the container's definition of now: one made before a change of it (its sandbox, its network, the
+      // image's user) is replaced on the same volume instead; an unchanged one is restarted.
+      const spec = await this.spec(l, l.volume.path ?? (await this.ensureVolume(l)), (m) => op.progress(10, m));
+      const started = await this.step('container start', () => runtime.ensureRunning(spec));
+      if (!started.created) await this.step('container restart', () => runtime.restart(containerName(l.db.id)));
     } else {
       // Lost container (host rebuilt, manual removal): recreate it on the same volume.
       const hostPath = await this.ensureVolume(l);
@@ -446,7 +484,7 @@ export class DatabaseProvisioner {
         await note?.('disk I/O caps not applied: no block device found under the volume');
       }
     }
-    return buildContainerSpec({
+    const spec = buildContainerSpec({
       db: l.db,
       host: l.host,
       plan: l.plan,
@@ -455,12 +493,18 @@ export class DatabaseProvisioner {
       registry: this.env.IMAGE_REGISTRY,
       ioDevice,
     });
+    // Run by the runtime right before it creates or starts the container (never under a running one).
+    const prep = hostPreparation({ db: l.db, host: l.host, hostPath, ctx: l.ctx });
+    const prepare = () =>
+      this.step('host preparation', async () => prepareHost(await this.connector.executor(l.host), prep));
+    return { ...spec, prepare };
   }
 
   /**
-   * What the container engine does not do itself, after every start or plan change: shape the egress in the
-   * container's (new) network namespace, and say which limits the engine left out. Never fails the database: it
-   * runs unshaped until the next start or a periodic ensureEgress shapes it.
+   * What the container engine does not do itself, after every start or plan change: in the container's (new)
+   * network namespace, refuse its outbound connections unless the plan allows them and shape its egress; and say
+   * which limits the engine left out. Never fails the database: what could not be applied is noted, and the
+   * periodic ensureEgress applies it again (a database must not go down for a missing iptables; it is logged).
    */
   async applyLimits(l: Loaded, note?: (message: string) => unknown): Promise<void> {
     try {
@@ -469,40 +513,63 @@ export class DatabaseProvisioner {
         this.logger.warn(
           `database ${l.db.id}: the container engine applied disk weight ${state.ioWeight || 'none'}, not ${l.plan.ioWeight} (no blkio.weight/io.weight it can use on ${l.host.name})`,
         );
-      await this.shapeEgress(l.host, l.db.id, l.plan.egressMbit);
+      await this.shapeEgress(l.host, l.db.id, l.plan.egressMbit, allowsEgress(l.plan));
     } catch (err) {
-      this.logger.warn(`database ${l.db.id}: egress not shaped: ${(err as Error).message}`);
-      await note?.('egress bandwidth limit not applied; see the worker log');
+      this.logger.warn(`database ${l.db.id}: egress not applied: ${(err as Error).message}`);
+      const parts = err instanceof EgressNotApplied ? err.failures.map((f) => f.part) : ['filter', 'rate'];
+      if (parts.includes('filter'))
+        await note?.(
+          `outbound connections filter not applied (the plan ${allowsEgress(l.plan) ? 'allows' : 'refuses'} them); see the worker log`,
+        );
+      if (parts.includes('rate')) await note?.('egress bandwidth limit not applied; see the worker log');
     }
   }
 
-  /** Shapes the running container's egress (null: removes the shaping). False when it is not running. */
-  async shapeEgress(host: HostEntity, databaseId: string, mbit: number | null): Promise<boolean> {
+  /**
+   * Applies the plan's outbound policy to the running container: its outbound connections refused unless
+   * `allowEgress`, then its rate (null: not shaped). The filter first, as it is the boundary; either is applied
+   * even when the other fails. False when it is not running.
+   */
+  async shapeEgress(host: HostEntity, databaseId: string, mbit: number | null, allowEgress = false): Promise<boolean> {
     const runtime = await this.connector.runtime(host);
     const limiter = new EgressLimiter(await this.connector.executor(host));
     for (let i = 0; i < 3; i++) {
       const state = await runtime.inspect(containerName(databaseId));
       if (!state?.running) return false;
-      await limiter.apply(netnsOf(state), mbit);
-      // Restarted in between (restart policy): that is another namespace, to shape again.
+      const target = netnsOf(state);
+      const failures: EgressNotApplied['failures'] = [];
+      await limiter
+        .guard(target, allowEgress)
+        .catch((e: Error) => failures.push({ part: 'filter', message: e.message }));
+      await limiter.apply(target, mbit).catch((e: Error) => failures.push({ part: 'rate', message: e.message }));
+      // Restarted in between (restart policy): that is another namespace, to filter and shape again.
       const now = await runtime.inspect(containerName(databaseId));
-      if (now?.pid === state.pid && now.netns === state.netns) return true;
+      if (now?.pid === state.pid && now.netns === state.netns) {
+        if (failures.length) throw new EgressNotApplied(failures);
+        return true;
+      }
     }
     throw new Error('the container kept restarting');
   }
 
   /**
-   * For a periodic check: whether the running container's egress is shaped as its plan says, re-applying it when
-   * not (the engine restarted the container, or the host rebooted). Null: not running.
+   * For a periodic check: whether the running container's outbound connections are filtered and its egress shaped
+   * as its plan says, re-applying both when not (the engine restarted the container, or the host rebooted: a new
+   * namespace has neither). Null: not running.
    */
   async ensureEgress(host: HostEntity, db: DatabaseEntity): Promise<(EgressStatus & { reapplied: boolean }) | null> {
     const plan = await this.plans.get(db.planId);
     const state = await (await this.connector.runtime(host)).inspect(containerName(db.id));
     if (!plan || !state?.running) return null;
-    const status = await new EgressLimiter(await this.connector.executor(host)).check(netnsOf(state), plan.egressMbit);
+    const limiter = new EgressLimiter(await this.connector.executor(host));
+    const guard = await limiter.checkGuard(netnsOf(state), allowsEgress(plan));
+    const rate = await limiter.check(netnsOf(state), plan.egressMbit);
+    const status = { inPlace: guard.inPlace && rate.inPlace, current: `${rate.current}, ${guard.current}` };
     if (status.inPlace) return { ...status, reapplied: false };
-    this.logger.warn(`database ${db.id}: egress is ${status.current}, the plan says ${plan.egressMbit ?? 'none'}`);
-    await this.shapeEgress(host, db.id, plan.egressMbit);
+    this.logger.warn(
+      `database ${db.id}: egress is ${status.current}, the plan says ${plan.egressMbit ?? 'none'}, outbound ${allowsEgress(plan) ? 'allowed' : 'refused'}`,
+    );
+    await this.shapeEgress(host, db.id, plan.egressMbit, allowsEgress(plan));
     return { ...status, reapplied: true };
   }
 
@@ -666,6 +733,11 @@ function mask(text: string, ctx: EngineContext): string {
 }
 
 /** Docker's bind of the namespace when there is one (it cannot name another's later, as a reused pid could). */
+/** Plans read from the database always say; a partial plan (tests, old rows in memory) refuses, the safe side. */
+function allowsEgress(plan: PlanEntity): boolean {
+  return plan.allowEgress === true;
+}
+
 function netnsOf(state: ContainerState): NetnsTarget {
   return state.netns ? { netns: state.netns } : { pid: state.pid };
 }

@@ -68,6 +68,50 @@ export const egressCmd = {
   show: (target: NetnsTarget) => [...nsenter(target), 'tc', '-j', 'qdisc', 'show', 'dev', EGRESS_IFACE],
 };
 
+/**
+ * The container's outbound connections, refused in its network namespace where the plan does not allow them: only
+ * replies to connections made to it (the tenant's clients, through the published port) and loopback leave. Not a
+ * Docker `internal` network, which would also end the port publishing. Docker's resolver (127.0.0.11) is refused
+ * too: it would resolve names for the container on the host, a way out. The whole filter table is replaced in one
+ * iptables-restore (Docker keeps only nat rules in a container's namespace), so it is never half applied.
+ */
+export function firewallRules(allowEgress: boolean): string {
+  const rules = allowEgress
+    ? []
+    : [
+        '-A OUTPUT -o lo -d 127.0.0.11/32 -j REJECT',
+        '-A OUTPUT -o lo -j ACCEPT',
+        '-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+        '-A OUTPUT -j REJECT',
+      ];
+  return [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ...rules,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+export const firewallCmd = {
+  // -w: wait for the xtables lock (iptables-legacy hosts) instead of failing at once.
+  restore: (target: NetnsTarget) => [...nsenter(target), 'iptables-restore', '-w', '5'],
+  save: (target: NetnsTarget) => [...nsenter(target), 'iptables-save', '-t', 'filter'],
+};
+
+/** Compares `iptables-save -t filter` in the namespace with what `allowEgress` asks for. */
+export function parseFirewall(saved: string, allowEgress: boolean): EgressStatus {
+  const output = saved.split('\n').filter((l) => l.startsWith('-A OUTPUT '));
+  const last = output.at(-1) ?? '';
+  const blocked =
+    /^-A OUTPUT -j REJECT\b/.test(last) &&
+    output.some((l) => /--ctstate (RELATED,ESTABLISHED|ESTABLISHED,RELATED) -j ACCEPT/.test(l));
+  const current = blocked ? 'outbound blocked' : output.length ? 'outbound partly filtered' : 'outbound open';
+  return { inPlace: allowEgress ? output.length === 0 : blocked, current };
+}
+
 /** `tc qdisc del … root` where there is only the default qdisc left: nothing to remove. */
 export function isNoQdisc(stderr: string): boolean {
   return /handle of zero|No such file or directory|Invalid handle/i.test(stderr);
@@ -114,6 +158,22 @@ export class EgressLimiter {
     }
     const res = await this.exec.run(egressCmd.apply(target, mbit), { timeoutMs: TIMEOUT_MS });
     if (res.exitCode !== 0) throw new Error(`tc qdisc replace exited with ${res.exitCode}: ${lastLine(res.stderr)}`);
+  }
+
+  /** Refuses the namespace's outbound connections, or lets them out (`allowEgress`). */
+  async guard(target: NetnsTarget, allowEgress: boolean): Promise<void> {
+    const res = await this.exec.run(firewallCmd.restore(target), {
+      timeoutMs: TIMEOUT_MS,
+      input: firewallRules(allowEgress),
+    });
+    if (res.exitCode !== 0) throw new Error(`iptables-restore exited with ${res.exitCode}: ${lastLine(res.stderr)}`);
+  }
+
+  /** Whether the namespace's outbound connections are as `allowEgress` says; throws when it cannot be read. */
+  async checkGuard(target: NetnsTarget, allowEgress: boolean): Promise<EgressStatus> {
+    const res = await this.exec.run(firewallCmd.save(target), { timeoutMs: TIMEOUT_MS });
+    if (res.exitCode !== 0) throw new Error(`iptables-save exited with ${res.exitCode}: ${lastLine(res.stderr)}`);
+    return parseFirewall(res.stdout, allowEgress);
   }
 
   /** Whether the namespace's egress is shaped as `mbit` asks; throws when it cannot be read (namespace gone). */

@@ -1,0 +1,125 @@
+import type { CommandExecutor } from '../../ports';
+
+/**
+ * What a host must hold before a database's container starts as the engine's user: its volume owned by that user
+ * (the entrypoint cannot chown any more: no root, no capability), and the password files the entrypoint reads at
+ * its first start, each 0600 and the user's, in a 0700 directory of the database's own.
+ */
+export interface HostPreparation {
+  volume: { path: string; uid: number; gid: number };
+  secrets: {
+    /** `<dataRoot>/secrets`: root's, 0700 (the container mounts the directory below it, never this one). */
+    root: string;
+    dir: string;
+    uid: number;
+    gid: number;
+    /** File name → content. */
+    files: Record<string, string>;
+  } | null;
+}
+
+const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+function secretPath(dir: string, name: string): string {
+  if (!FILE_NAME.test(name)) throw new Error(`unsafe file name: ${JSON.stringify(name)}`);
+  return `${path(dir)}/${name}`;
+}
+const FILE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+// A volume of a few million files is walked (stat only) in seconds; chown is run only on what differs.
+const TIMEOUT_MS = 600_000;
+
+function path(p: string): string {
+  if (typeof p !== 'string' || !SAFE_PATH.test(p) || p.split('/').some((s) => s === '..' || s === '.'))
+    throw new Error(`unsafe path: ${JSON.stringify(p)}`);
+  return p;
+}
+
+function id(n: number): string {
+  // Never 0: the point is that the engine is not root.
+  if (!Number.isInteger(n) || n < 1 || n >= 2 ** 31) throw new Error(`unsafe uid/gid: ${JSON.stringify(n)}`);
+  return String(n);
+}
+
+export const prepareCmd = {
+  /**
+   * Every entry of the volume that is not `uid:gid` becomes so: idempotent (nothing runs once all is owned), `-h` so a
+   * symlink is changed itself and never what it points to, `-xdev` so nothing mounted inside is walked.
+   */
+  ownVolume: (volume: string, uid: number, gid: number) => {
+    const [u, g] = [id(uid), id(gid)];
+    return [
+      'find',
+      path(volume),
+      '-xdev',
+      '(',
+      '!',
+      '-uid',
+      u,
+      '-o',
+      '!',
+      '-gid',
+      g,
+      ')',
+      '-exec',
+      'chown',
+      '-h',
+      `${u}:${g}`,
+      '{}',
+      '+',
+    ];
+  },
+  secretsRoot: (root: string) => ['install', '-d', '-m', '0700', '--', path(root)],
+  secretsDir: (dir: string, uid: number, gid: number) => [
+    'install',
+    '-d',
+    '-m',
+    '0700',
+    '-o',
+    id(uid),
+    '-g',
+    id(gid),
+    '--',
+    path(dir),
+  ],
+  /**
+   * The content comes on stdin (a password is never an argument: ps would show it), read by dd: a program's stdin
+   * may be a socket, which `install /dev/stdin` cannot open. The directory is the engine user's, 0700: nobody else
+   * sees the file before its mode and owner are set.
+   */
+  secretFile: (dir: string, name: string) => ['dd', `of=${secretPath(dir, name)}`, 'status=none'],
+  secretFileOwner: (dir: string, name: string, uid: number, gid: number) => [
+    'chown',
+    `${id(uid)}:${id(gid)}`,
+    '--',
+    secretPath(dir, name),
+  ],
+  secretFileMode: (dir: string, name: string) => ['chmod', '0600', '--', secretPath(dir, name)],
+};
+
+async function run(exec: CommandExecutor, step: string, argv: string[], input?: string): Promise<void> {
+  const secrets = input === undefined ? [] : [input];
+  const res = await exec.run(argv, { timeoutMs: TIMEOUT_MS, ...(input === undefined ? {} : { input }), secrets });
+  if (res.exitCode !== 0)
+    throw new Error(
+      `${step}: ${argv[0]} exited with ${res.exitCode}: ${res.stderr.trim().split('\n')[0]?.slice(0, 300)}`,
+    );
+}
+
+/** Makes the host ready for the container: idempotent, so any start may run it again. */
+export async function prepareHost(exec: CommandExecutor, prep: HostPreparation): Promise<void> {
+  const { volume, secrets } = prep;
+  await run(exec, 'volume owner', prepareCmd.ownVolume(volume.path, volume.uid, volume.gid));
+  if (!secrets) return;
+  await run(exec, 'secrets directory', prepareCmd.secretsRoot(secrets.root));
+  await run(exec, 'secrets directory', prepareCmd.secretsDir(secrets.dir, secrets.uid, secrets.gid));
+  for (const [name, content] of Object.entries(secrets.files)) {
+    await run(exec, 'password file', prepareCmd.secretFile(secrets.dir, name), content);
+    await run(exec, 'password file', prepareCmd.secretFileOwner(secrets.dir, name, secrets.uid, secrets.gid));
+    await run(exec, 'password file', prepareCmd.secretFileMode(secrets.dir, name));
+  }
+}
+
+/** Removes a database's password files from a host (deleted, or moved away). */
+export function removeSecretsCmd(dir: string): string[] {
+  return ['rm', '-rf', '--one-file-system', '--', path(dir)];
+}

@@ -222,8 +222,18 @@ describe('backups: encrypted, checksummed, off the database host, protected from
       admin.body.some((x: { id: string }) => x.id === backupId),
       'the operator sees it',
     );
-    const r = await restore(backupId, 'ledger-after-delete');
-    assert.equal(r.op.status, 'succeeded', r.op.error);
+    // An operator can restore it too (the tenant's own restore of a deleted database's backup: data.e2e), into the
+    // backup's tenant.
+    const res = await stack.request('POST', `/admin/v1/backups/${backupId}/restore`, {
+      key: stack.operatorKey,
+      body: { name: 'ledger-after-delete' },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.tenantId, tenant.id);
+    const op = await stack.waitOperation(tenant.key, res.body.operationId);
+    assert.equal(op.status, 'succeeded', op.error);
+    const rows = await query((await credentials(res.body.id)).uri, 'SELECT v FROM secrets');
+    assert.deepEqual(rows, [{ v: canary }]);
   });
 
   test('an early purge with the confirmation removes the archive, and is in the audit log', async () => {

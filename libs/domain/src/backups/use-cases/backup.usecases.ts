@@ -177,6 +177,16 @@ export class RestoreBackupUseCase {
     );
   }
 
+  /** An operator's restore, into the backup's own tenant (a deleted database's backup included). */
+  async asOperator(
+    backupId: string,
+    body: Pick<RestoreBackupCommand, 'name' | 'plan' | 'ha'>,
+  ): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
+    const b = await this.backups.get(backupId);
+    if (!b || b.deletedAt) throw new BackupException(BackupExceptionCode.NotFound, 'backup not found');
+    return this.execute(RestoreBackupCommand.create({ ...body, tenantId: b.tenantId, backupId }));
+  }
+
   private async planName(planId: string): Promise<string | undefined> {
     return (await this.plans.get(planId))?.name;
   }

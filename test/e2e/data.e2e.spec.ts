@@ -297,7 +297,10 @@ describe('clones, backups and restores of directory volumes, end to end', () => 
     assert.ok(scheduled.length >= 1);
     const bad = await stack.request('DELETE', `/v1/databases/${cloneId}?keepBackups=maybe`, { key: tenant.key });
     assert.equal(bad.status, 400);
-    const gone = await stack.request('DELETE', `/v1/databases/${cloneId}?keepBackups=false`, { key: tenant.key });
+    // An early purge is confirmed by the database's name (backups-e2e covers the refusals).
+    const gone = await stack.request('DELETE', `/v1/databases/${cloneId}?keepBackups=false&confirm=source-copy`, {
+      key: tenant.key,
+    });
     assert.equal(gone.status, 202);
     assert.equal((await stack.waitOperation(tenant.key, gone.body.operationId)).status, 'succeeded');
     for (const s of scheduled) assert.equal(existsSync(s.path), false);

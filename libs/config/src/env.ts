@@ -79,11 +79,17 @@ export class CommonEnv {
   })
   HA_VIP_RANGE?: string;
 
-  // Where backup archives go: a directory of the control plane's machine (`local:/path`), or a directory on a
-  // registered SAN storage server, reached over its SSH access (`backend:<name>:/path`, e.g. an NFS export there).
-  @Matches(/^(local:|backend:[a-z0-9][a-z0-9-]{0,39}:)\/[A-Za-z0-9._/-]+$/, {
-    message: 'BACKUP_TARGET must look like local:/var/lib/dbaas/backups or backend:<storage-backend>:/srv/backups',
-  })
+  // Where backup archives go, in order of preference (comma-separated): a directory of the control plane's machine
+  // (`local:/path`), one on a registered SAN storage server (`backend:<name>:/path`, e.g. an NFS export there) or on
+  // another registered host (`host:<name>:/path`), both reached over their SSH access. Each backup goes to the first
+  // target outside its database's failure domain (its host, rack or hypervisor; its SAN backend).
+  @Matches(
+    /^(local:|(backend|host):[a-z0-9][a-z0-9-]{0,39}:)\/[A-Za-z0-9._/-]+(,(local:|(backend|host):[a-z0-9][a-z0-9-]{0,39}:)\/[A-Za-z0-9._/-]+)*$/,
+    {
+      message:
+        'BACKUP_TARGET must be a comma-separated list of local:/var/lib/dbaas/backups, backend:<storage-backend>:/srv/backups or host:<host>:/srv/backups',
+    },
+  )
   BACKUP_TARGET: string = 'local:/var/lib/dbaas/backups';
 
   // The fence agents allowed (the API checks registrations against it, the worker runs them): executable files of

@@ -34,6 +34,7 @@ import { DatabaseMover } from './databases/moving/database-mover.service';
 import { CloneDatabaseUseCase } from './databases/use-cases/clone-database/clone-database.usecase';
 import { MoveDatabaseUseCase } from './databases/use-cases/move-database/move-database.usecase';
 import { BackupTargets } from './backups/backup-target.service';
+import { BackupKeys } from './backups/backup-keys.service';
 import { BackupRunner } from './backups/backup-runner.service';
 import { BackupScheduler } from './backups/backup-scheduler.service';
 import { PrivilegeConversions } from './databases/privileges/privilege-conversions.service';
@@ -102,6 +103,7 @@ const PROVIDERS = [
   CloneDatabaseUseCase,
   MoveDatabaseUseCase,
   BackupTargets,
+  BackupKeys,
   BackupRunner,
   BackupScheduler,
   PrivilegeConversions,

@@ -1,3 +1,4 @@
 export * from './secret-box';
 export * from './tokens';
+export * from './archive-cipher';
 export * from './security.module';

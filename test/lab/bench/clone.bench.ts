@@ -88,7 +88,9 @@ async function cloneOnce(h: HaLab, sourceId: string, name: string): Promise<{ co
   process.stderr.write(`#   ${ev.message}\n`);
   const s = (a: Date, b: Date) => (new Date(a).getTime() - new Date(b).getTime()) / 1000;
   // The clone goes again, so the thin pool and LUNs stay bounded whatever the run count.
-  const del = await h.stack.request('DELETE', `/v1/databases/${res.body.id}?keepBackups=false`, { key: h.key });
+  const del = await h.stack.request('DELETE', `/v1/databases/${res.body.id}?purgeBackups=true&confirm=${name}`, {
+    key: h.key,
+  });
   await h.stack.waitOperation(h.key, del.body.operationId, 10 * 60_000);
   return { copy: s(ev.copied, ev.started), total: s(ev.finished, ev.started) };
 }

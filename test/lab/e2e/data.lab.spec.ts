@@ -191,7 +191,11 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
       assert.doesNotMatch(pvs.stderr, /duplicate/i, pvs.stderr);
     }
     // The clone is a database like any other: deleting it releases its LUN, and the source's stays.
-    const del = await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?keepBackups=false`, { key: h.key });
+    const del = await h.stack.request(
+      'DELETE',
+      `/v1/databases/${clone.body.id}?purgeBackups=true&confirm=orders-copy`,
+      { key: h.key },
+    );
     await accepted(del);
     const left = await h.on('storage', 'lvs', ['--noheadings', '-o', 'lv_name', 'san']);
     assert.doesNotMatch(left.stdout, new RegExp(lunOf(clone.body.id)));
@@ -227,7 +231,9 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
       await onDb(copy.creds, copy.host, (pg) => pg.query(`INSERT INTO t VALUES (5002, 'remote clone only')`));
       assert.deepEqual(await ids(source.creds, source.host), [...range(1, 1000), 6001]);
       await accepted(
-        await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?keepBackups=false`, { key: h.key }),
+        await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?purgeBackups=true&confirm=orders-there`, {
+          key: h.key,
+        }),
       );
     } finally {
       await h.stack.metadata('UPDATE hosts SET capacity = $2 WHERE id = $1', [h.hostIds[source.host], capacity]);
@@ -255,7 +261,11 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
     const lvs = await h.on(source.host, 'lvs', ['--noheadings', '-o', 'lv_name']);
     assert.ok(!/\bs-[0-9a-f]+/.test(lvs.stdout), lvs.stdout);
     // Room for the tests that follow (the lab hosts are small).
-    await accepted(await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?keepBackups=false`, { key: h.key }));
+    await accepted(
+      await h.stack.request('DELETE', `/v1/databases/${clone.body.id}?purgeBackups=true&confirm=orders-big`, {
+        key: h.key,
+      }),
+    );
   });
 
   test('backup to the storage server, then restore: the rows of the backup and not the later ones', async () => {

@@ -368,7 +368,9 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     const primary = await ha.primaryOf(db.id);
     const state = (await onHost(primary, 'drbdadm', ['dstate', `r-${vol.id}`])).stdout.trim();
     assert.equal(state, 'UpToDate/UpToDate');
-    const del = await stack.request('DELETE', `/v1/databases/${res.body.id}?keepBackups=false`, { key: ha.key });
+    const del = await stack.request('DELETE', `/v1/databases/${res.body.id}?purgeBackups=true&confirm=ha-drbd-copy`, {
+      key: ha.key,
+    });
     assert.equal((await stack.waitOperation(ha.key, del.body.operationId, 10 * 60_000)).status, 'succeeded');
   });
 

@@ -10,6 +10,7 @@ import {
   IssueApiKeyCommand,
   IssueApiKeyUseCase,
   ListBackupsUseCase,
+  RestoreBackupUseCase,
   ListTenantsUseCase,
   ManageApiKeysUseCase,
   MoveDatabaseCommand,
@@ -39,6 +40,7 @@ import {
   SetHostKeyDto,
   RegisterStorageBackendDto,
 } from './admin.dto';
+import { RestoreBackupDto } from '../databases/databases.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
   id: t.id,
@@ -143,6 +145,7 @@ export class AdminDatabasesController {
     private readonly operations: OperationUseCases,
     private readonly move: MoveDatabaseUseCase,
     private readonly backups: ListBackupsUseCase,
+    private readonly restore: RestoreBackupUseCase,
   ) {}
 
   @Post('databases/:id/move')
@@ -159,6 +162,14 @@ export class AdminDatabasesController {
   @Get('backups')
   async listBackups(@Query() q: AdminBackupsQueryDto) {
     return (await this.backups.all(q)).map(toBackupView);
+  }
+
+  /** A new database of the backup's tenant from it (backups of deleted databases too, within their retention). */
+  @Post('backups/:backupId/restore')
+  @HttpCode(202)
+  async restoreBackup(@Param('backupId', UuidOr404) backupId: string, @Body() body: RestoreBackupDto) {
+    const { database, operation } = await this.restore.asOperator(backupId, body ?? {});
+    return { id: database.id, tenantId: database.tenantId, status: database.status, operationId: operation.id };
   }
 
   @Get('databases')

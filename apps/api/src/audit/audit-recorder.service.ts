@@ -34,8 +34,20 @@ export class AuditRecorder {
         statusCode: reply.statusCode,
         address: req.ip,
         refused: !principal || reply.statusCode === 401 || reply.statusCode === 403,
-        body: req.body,
+        body: withQuery(req.body, req.query),
       });
     });
   }
+}
+
+/**
+ * The query string is part of what was asked (`?purgeBackups=true&confirm=<name>` on a delete): kept beside the
+ * body, under `query`, redacted the same way.
+ */
+function withQuery(body: unknown, query: unknown): unknown {
+  const q = query && typeof query === 'object' && Object.keys(query).length ? { ...(query as object) } : null;
+  if (!q) return body;
+  if (body === undefined || body === null) return { query: q };
+  if (typeof body === 'object' && !Array.isArray(body)) return { ...(body as object), query: q };
+  return { body, query: q };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   BackupRefCommand,
@@ -7,12 +7,13 @@ import {
   RestoreBackupCommand,
   RestoreBackupUseCase,
   TakeBackupCommand,
+  Principal,
   TakeBackupUseCase,
   toBackupView,
 } from '@app/domain';
-import { TenantId, TenantOnly } from '../auth/auth.decorators';
+import { actorOf, CurrentPrincipal, TenantId, TenantOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
-import { RestoreBackupDto } from '../databases/databases.dto';
+import { PurgeBackupQueryDto, RestoreBackupDto } from '../databases/databases.dto';
 
 /** Tenant backups: per database, and the tenant's whole list (backups of deleted databases included). */
 @ApiTags('tenant: backups')
@@ -77,7 +78,12 @@ export class BackupsController {
 
   @Delete('backups/:backupId')
   @HttpCode(204)
-  async delete(@TenantId() tenantId: string, @Param('backupId', UuidOr404) backupId: string) {
-    await this.remove.execute(BackupRefCommand.create({ tenantId, backupId }));
+  async delete(
+    @CurrentPrincipal() p: Principal,
+    @TenantId() tenantId: string,
+    @Param('backupId', UuidOr404) backupId: string,
+    @Query() q: PurgeBackupQueryDto,
+  ) {
+    await this.remove.execute(BackupRefCommand.create({ tenantId, backupId }), q.confirm, actorOf(p));
   }
 }

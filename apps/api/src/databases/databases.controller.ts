@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CloneDatabaseCommand,
@@ -123,7 +123,10 @@ export class DatabasesController {
   @Delete('databases/:id')
   @HttpCode(202)
   async remove(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Query() q: DeleteDatabaseQueryDto) {
-    return accepted((await this.deleteDb.execute(tenantId, id, q.keepBackups !== 'false')).id);
+    if (q.keepBackups === 'true' && q.purgeBackups === 'true')
+      throw new BadRequestException('keepBackups=true and purgeBackups=true contradict each other');
+    const purgeBackups = q.purgeBackups === 'true' || q.keepBackups === 'false';
+    return accepted((await this.deleteDb.execute(tenantId, id, { purgeBackups, confirm: q.confirm })).id);
   }
 
   @Get('operations/:id')

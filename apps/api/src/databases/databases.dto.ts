@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CloneDatabaseCommand, CreateDatabaseCommand, RestoreBackupCommand } from '@app/domain';
 
 /** The body of POST /v1/databases: the command without the tenant, which comes from the key. */
@@ -33,9 +33,32 @@ export class DeleteDatabaseQueryDto {
   @ApiPropertyOptional({
     enum: ['true', 'false'],
     default: 'true',
-    description: 'keep its backups for the retention period',
+    description: 'keep its backups for the retention period; false is the older spelling of purgeBackups=true',
   })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'keepBackups must be true or false' })
   keepBackups?: 'true' | 'false';
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'false',
+    description: 'remove its backups now instead of after the retention period; needs confirm=<database name>',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'purgeBackups must be true or false' })
+  purgeBackups?: 'true' | 'false';
+
+  @ApiPropertyOptional({ description: "the database's name, to confirm purgeBackups=true" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  confirm?: string;
+}
+
+export class PurgeBackupQueryDto {
+  @ApiPropertyOptional({ description: "the name of the backup's database, to confirm removing it before its expiry" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  confirm?: string;
 }

@@ -1,16 +1,21 @@
+import { pipeline } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { ARCHIVE_ENCRYPTION, encryptArchive, Sha256Stream } from '@app/security';
 import { writeFile } from '@app/storage/sync';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { OperationCancelled, OperationContext } from '../databases/provisioning/operation-runner';
+import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
 import { BACKUP_REPOSITORY, BackupRepository, EVENT_REPOSITORY, EventRepository } from '../ports';
 import { reportTo, tagFor, VolumeCopier } from '../volumes/volume-copier.service';
+import { BackupKeys } from './backup-keys.service';
 import { BackupTargets } from './backup-target.service';
 
 /**
  * The backup job: a consistent copy of the data (an LVM snapshot where the volume has one, else a frozen copy;
- * see VolumeCopier), archived as tar.gz straight onto the backup target. Snapshot-based for every engine: the
- * archive is the engine's own files as a crash would have left them, so a restore is the engine's crash recovery.
- * A retry rewrites the archive from a new copy.
+ * see VolumeCopier), archived as tar.gz, encrypted in the worker with the tenant's data key as it streams through
+ * (see BackupKeys) and written onto the backup target. The SHA-256 of what was sent is compared with the one of
+ * the file as stored, read back on the target, and recorded: restores check it first. Snapshot-based for every
+ * engine: the archive is the engine's own files as a crash would have left them, so a restore is the engine's
+ * crash recovery. A retry rewrites the archive from a new copy.
  */
 @Injectable()
 export class BackupRunner {
@@ -20,6 +25,7 @@ export class BackupRunner {
     private readonly provisioner: DatabaseProvisioner,
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
+    private readonly keys: BackupKeys,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
@@ -29,18 +35,34 @@ export class BackupRunner {
     const l = await this.provisioner.loadLive(databaseId, ['running']);
     await this.backups.update(backup.id, { status: 'running', error: null });
     const store = await this.targets.open(backup.target);
+    const key = await this.keys.forTenant(backup.tenantId);
     await op.progress(5, 'taking a consistent copy');
     const started = Date.now();
+    let sent: { bytes: number; sha256: string } | undefined;
     const r = await this.provisioner.step('backup', () =>
-      this.copier.archiveConsistent(l, tagFor(op.operationId), reportTo(op, 5, 95, 'backup'), (stream) =>
-        writeFile(store, backup.path, stream),
-      ),
+      this.copier.archiveConsistent(l, tagFor(op.operationId), reportTo(op, 5, 95, 'backup'), async (stream) => {
+        const hash = new Sha256Stream();
+        // pipeline() passes a failure of any stage on to the others, so the writer sees it and stops.
+        const sealed = pipeline(stream, encryptArchive(key, backup.id), hash, () => undefined);
+        const written = await writeFile(store, backup.path, sealed);
+        sent = { bytes: written.bytes, sha256: hash.hex() };
+        return written;
+      }),
     );
+    // What the target holds, read back there: a write that did not land as sent fails the attempt (retried).
+    const stored = await this.provisioner.step('backup verification', () => this.targets.sha256(store, backup.path));
+    if (!sent || stored !== sent.sha256)
+      throw new StepFailed(
+        'backup verification',
+        `the archive stored on ${backup.target} differs from what was sent (SHA-256 ${stored ?? 'none'}, sent ${sent?.sha256})`,
+      );
     await this.backups.update(backup.id, {
       status: 'completed',
       method: r.method,
-      sizeBytes: r.bytes,
+      sizeBytes: sent.bytes,
       files: r.files,
+      encryption: ARCHIVE_ENCRYPTION,
+      sha256: sent.sha256,
       completedAt: new Date(),
     });
     const frozen = r.frozenMs === null ? 'never stopped' : `frozen ${r.frozenMs} ms`;

@@ -1,21 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommonEnv, ENV } from '@app/config';
-import { removePath } from '@app/storage/sync';
+import type { DatabaseEntity } from '@app/persistence/entities';
+import { checkPath, removePath } from '@app/storage/sync';
 import type { CommandExecutor } from '../ports';
-import { HOST_CONNECTOR, HostConnector, STORAGE_BACKEND_REPOSITORY, StorageBackendRepository } from '../ports';
+import {
+  HOST_CONNECTOR,
+  HOST_REPOSITORY,
+  HostConnector,
+  HostRepository,
+  LUN_REPOSITORY,
+  LunRepository,
+  STORAGE_BACKEND_REPOSITORY,
+  StorageBackendRepository,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
+} from '../ports';
+import {
+  BackupTargetSpec,
+  chooseBackupTarget,
+  DatabasePlace,
+  parseBackupTarget,
+  parseBackupTargets,
+} from './target-choice';
 
 export interface BackupStore {
   exec: CommandExecutor;
   root: string;
-  /** As recorded on each backup: `local:/path` or `backend:<name>:/path`. */
+  /** As recorded on each backup: `local:/path`, `backend:<name>:/path` or `host:<name>:/path`. */
   description: string;
+  label: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * The backup target from BACKUP_TARGET: a directory on the control plane's machine, or one on a SAN storage
- * server (its SSH access), e.g. an NFS export mounted there. Archives are laid out by tenant and database.
+ * The backup targets from BACKUP_TARGET, in order of preference: a directory on the control plane's machine
+ * (`local:`), on a SAN storage server (`backend:`, its SSH access; e.g. an NFS export mounted there) or on another
+ * registered host (`host:`, its SSH access, host key pinned). Each backup goes to the first target outside its
+ * database's failure domain (see target-choice.ts) and records it. Archives are laid out by tenant and database.
  */
 @Injectable()
 export class BackupTargets {
@@ -23,24 +45,70 @@ export class BackupTargets {
     @Inject(ENV) private readonly env: CommonEnv,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(LUN_REPOSITORY) private readonly luns: LunRepository,
   ) {}
 
-  get description(): string {
-    return this.env.BACKUP_TARGET;
+  /** The target for a new backup of `db`, and why it shares the database's failure domain if it has to. */
+  async choose(db: DatabaseEntity): Promise<{ description: string; shared: string | null }> {
+    const targets = parseBackupTargets(this.env.BACKUP_TARGET);
+    const host = db.hostId ? await this.hosts.get(db.hostId) : null;
+    const volume = await this.volumes.forDatabase(db.id);
+    const lun = volume?.lunId ? await this.luns.get(volume.lunId) : null;
+    const backend = lun ? await this.backends.get(lun.backendId) : null;
+    const place: DatabasePlace = {
+      host: host ? { name: host.name, connection: host.connection, labels: host.labels ?? {} } : null,
+      backendName: backend?.name ?? null,
+    };
+    const known = new Map<string, { usable: boolean; labels?: Record<string, string> }>();
+    for (const t of targets) {
+      if (t.kind === 'local') known.set(t.description, { usable: true });
+      else if (t.kind === 'backend') known.set(t.description, { usable: !!(await this.backends.findByName(t.name)) });
+      else {
+        const h = await this.hosts.findByName(t.name);
+        known.set(t.description, { usable: !!h, labels: h?.labels ?? {} });
+      }
+    }
+    const { target, shared } = chooseBackupTarget(targets, place, (t) => known.get(t.description)!);
+    return { description: target.description, shared };
   }
 
   archivePath(description: string, tenantId: string, databaseId: string, backupId: string): string {
     for (const id of [tenantId, databaseId, backupId]) if (!UUID.test(id)) throw new Error('ids must be uuids');
-    return `${this.parse(description).root}/${tenantId}/${databaseId}/${backupId}.tar.gz`;
+    // `.enc`: an encrypted tar.gz (see ARCHIVE_ENCRYPTION); nothing on the target reads as a plain archive.
+    return `${parseBackupTarget(description).root}/${tenantId}/${databaseId}/${backupId}.tar.gz.enc`;
   }
 
   /** The store a backup was written to (each backup records its own, so changing BACKUP_TARGET strands none). */
   async open(description: string): Promise<BackupStore> {
-    const { backend, root } = this.parse(description);
-    if (!backend) return { exec: this.connector.controlPlane(), root, description };
-    const b = await this.backends.findByName(backend);
-    if (!b) throw new Error(`backup target: storage backend "${backend}" is not registered`);
-    return { exec: await this.connector.storageExecutor(b), root, description };
+    const t: BackupTargetSpec = parseBackupTarget(description);
+    const label = `backup target ${description}`;
+    if (t.kind === 'local') return { exec: this.connector.controlPlane(), root: t.root, description, label };
+    if (t.kind === 'backend') {
+      const b = await this.backends.findByName(t.name);
+      if (!b) throw new Error(`backup target: storage backend "${t.name}" is not registered`);
+      return { exec: await this.connector.storageExecutor(b), root: t.root, description, label };
+    }
+    const h = await this.hosts.findByName(t.name);
+    if (!h) throw new Error(`backup target: host "${t.name}" is not registered`);
+    return { exec: await this.connector.executor(h), root: t.root, description, label };
+  }
+
+  /**
+   * The SHA-256 of a stored archive, computed where it is stored (`sha256sum`, coreutils): only 64 hex digits
+   * travel. Null when the file is not there.
+   */
+  async sha256(store: BackupStore, path: string): Promise<string | null> {
+    const file = checkPath(path);
+    const res = await store.exec.run(['sha256sum', '--', file], { timeoutMs: 60 * 60_000 });
+    if (res.exitCode !== 0) {
+      if (/No such file/i.test(res.stderr)) return null;
+      throw new Error(`sha256sum failed on ${store.label} (exit ${res.exitCode}): ${res.stderr.trim().slice(0, 500)}`);
+    }
+    const m = /^([0-9a-f]{64})\s/.exec(res.stdout);
+    if (!m) throw new Error(`sha256sum on ${store.label}: unexpected output`);
+    return m[1];
   }
 
   /** Removes a backup's archive (idempotent), and its database's directory once empty. */
@@ -49,11 +117,5 @@ export class BackupTargets {
     await removePath(store, backup.path);
     const dir = backup.path.replace(/\/[^/]+$/, '');
     await store.exec.run(['rmdir', '--ignore-fail-on-non-empty', '--', dir]).catch(() => undefined);
-  }
-
-  private parse(description: string): { backend: string | null; root: string } {
-    const m = /^(?:local|backend:([a-z0-9][a-z0-9-]{0,39})):(\/[A-Za-z0-9._/-]+)$/.exec(description);
-    if (!m || m[2].split('/').includes('..')) throw new Error(`invalid backup target ${description}`);
-    return { backend: m[1] ?? null, root: m[2].replace(/\/+$/, '') };
   }
 }

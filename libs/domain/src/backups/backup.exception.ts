@@ -5,6 +5,7 @@ export enum BackupExceptionCode {
   NotRestorable = 'backup-not-restorable',
   Busy = 'database-busy',
   BadState = 'database-invalid-state',
+  PurgeNotConfirmed = 'backup-purge-not-confirmed',
 }
 
 export class BackupException extends DomainException<BackupExceptionCode> {
@@ -14,6 +15,8 @@ export class BackupException extends DomainException<BackupExceptionCode> {
         return ErrorKind.NotFound;
       case BackupExceptionCode.NotRestorable:
         return ErrorKind.Unprocessable;
+      case BackupExceptionCode.PurgeNotConfirmed:
+        return ErrorKind.Invalid;
       default:
         return ErrorKind.Conflict;
     }

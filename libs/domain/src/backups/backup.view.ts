@@ -11,6 +11,10 @@ export interface BackupView {
   method: string;
   sizeBytes: number | null;
   files: number | null;
+  /** Encrypted at rest with the tenant's data key (false: a plain archive of before encryption). */
+  encrypted: boolean;
+  /** SHA-256 of the stored archive, checked before every restore. */
+  sha256: string | null;
   operationId: string | null;
   error: string | null;
   createdAt: string;
@@ -30,6 +34,8 @@ export function toBackupView(b: BackupEntity): BackupView {
     method: b.method,
     sizeBytes: b.sizeBytes,
     files: b.files,
+    encrypted: b.encryption !== null,
+    sha256: b.sha256,
     operationId: b.operationId,
     error: b.error,
     createdAt: b.createdAt.toISOString(),

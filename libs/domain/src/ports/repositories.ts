@@ -34,6 +34,10 @@ export interface TenantRepository {
   list(): Promise<TenantEntity[]>;
   get(id: string): Promise<TenantEntity | null>;
   findByName(name: string): Promise<TenantEntity | null>;
+  /** The tenant's backup data key, sealed; null until its first backup. */
+  getSealedBackupKey(id: string): Promise<string | null>;
+  /** Stores the sealed key unless the tenant has one already (read it back after). */
+  setSealedBackupKeyIfNone(id: string, sealed: string): Promise<void>;
 }
 
 export const API_KEY_REPOSITORY = Symbol('API_KEY_REPOSITORY');

@@ -23,6 +23,11 @@ export class BackupEntity {
   @Column({ type: 'text' }) path!: string;
   @Column({ name: 'size_bytes', type: 'bigint', nullable: true, transformer: asNumber }) sizeBytes!: number | null;
   @Column({ type: 'int', nullable: true }) files!: number | null;
+  // How the stored archive is encrypted (ARCHIVE_ENCRYPTION, with the tenant's data key); null: a plain tar.gz of
+  // before encryption.
+  @Column({ type: 'text', nullable: true }) encryption!: string | null;
+  // The SHA-256 (hex) of the stored file, read back from the target once written; checked before every restore.
+  @Column({ type: 'text', nullable: true }) sha256!: string | null;
   @Column({ name: 'operation_id', type: 'uuid', nullable: true }) operationId!: string | null;
   // Sealed: the users and passwords inside the archived data, so a restore can take them over.
   @Column({ type: 'text', nullable: true, select: false }) credentials!: string | null;

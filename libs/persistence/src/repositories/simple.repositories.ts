@@ -43,6 +43,13 @@ export class TypeOrmTenantRepository implements TenantRepository {
   findByName(name: string) {
     return this.repo.findOneBy({ name });
   }
+  getSealedBackupKey(id: string) {
+    return readHidden(this.repo, id, 'backupKey');
+  }
+  async setSealedBackupKeyIfNone(id: string, sealed: string) {
+    // The first writer wins: two first backups racing end with one key.
+    await this.repo.update({ id, backupKey: IsNull() }, { backupKey: sealed });
+  }
 }
 
 @Injectable()

@@ -20,6 +20,7 @@ import {
 } from '../../ports';
 import { BackupException, BackupExceptionCode } from '../backup.exception';
 import { BackupTargets } from '../backup-target.service';
+import { purgeRefusal } from '../purge-confirmation';
 import { BackupRefCommand, RestoreBackupCommand, TakeBackupCommand } from './backup.commands';
 
 /** The users and passwords inside a backup's data (sealed on the backup row), which a restore takes over. */
@@ -63,7 +64,7 @@ export class TakeBackupUseCase {
       password: this.secrets.open(secrets.password!),
       adminPassword: secrets.adminPassword ? this.secrets.open(secrets.adminPassword) : null,
     };
-    const target = this.targets.description;
+    const { description: target, shared } = await this.targets.choose(db);
     const res = await this.backups.start(
       {
         tenantId: db.tenantId,
@@ -85,11 +86,20 @@ export class TakeBackupUseCase {
       );
     await this.events.record({
       type: 'operation.backup-database',
-      message: `${kind} backup requested`,
+      message: `${kind} backup requested, to ${target}`,
       tenantId: db.tenantId,
       databaseId: db.id,
       operationId: res.operation.id,
     });
+    // Every target shares the database's failure domain: the backup is still taken, and the operator told.
+    if (shared)
+      await this.events.record({
+        type: 'backup.same-failure-domain',
+        message: `backup ${res.backup.id} goes to ${target}, which shares a failure domain with the database: ${shared}; add a target elsewhere to BACKUP_TARGET`,
+        tenantId: db.tenantId,
+        databaseId: db.id,
+        operationId: res.operation.id,
+      });
     await enqueueOrDefer(this.jobs, this.logger, {
       name: JobName.BackupDatabase,
       data: { operationId: res.operation.id, databaseId: db.id },
@@ -167,24 +177,47 @@ export class RestoreBackupUseCase {
     );
   }
 
+  /** An operator's restore, into the backup's own tenant (a deleted database's backup included). */
+  async asOperator(
+    backupId: string,
+    body: Pick<RestoreBackupCommand, 'name' | 'plan' | 'ha'>,
+  ): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
+    const b = await this.backups.get(backupId);
+    if (!b || b.deletedAt) throw new BackupException(BackupExceptionCode.NotFound, 'backup not found');
+    return this.execute(RestoreBackupCommand.create({ ...body, tenantId: b.tenantId, backupId }));
+  }
+
   private async planName(planId: string): Promise<string | undefined> {
     return (await this.plans.get(planId))?.name;
   }
 }
 
-/** Deletes a backup now: the archive on the target, then the row (the worker's pruning does the same). */
+/**
+ * Deletes a backup now, before its retention ends: the archive on the target, then the row (the worker's pruning
+ * does the same when it expires). A purge, so it needs the backup's database's name as confirmation (see
+ * purgeRefusal); it is recorded as a `backup.purged` event besides the audit log's entry.
+ */
 @Injectable()
 export class DeleteBackupUseCase {
   constructor(
     @Inject(BACKUP_REPOSITORY) private readonly backups: BackupRepository,
+    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     private readonly targets: BackupTargets,
   ) {}
 
-  async execute(cmd: BackupRefCommand): Promise<void> {
+  async execute(cmd: BackupRefCommand, confirm: string | undefined, actor: string): Promise<void> {
     const b = await findBackup(this.backups, cmd);
+    const refused = purgeRefusal(b.databaseName, confirm);
+    if (refused) throw new BackupException(BackupExceptionCode.PurgeNotConfirmed, refused);
     if (b.status === 'pending' || b.status === 'running')
       throw new BackupException(BackupExceptionCode.Busy, 'the backup is still being taken');
     await this.targets.remove(b);
     await this.backups.markDeleted(b.id);
+    await this.events.record({
+      type: 'backup.purged',
+      message: `backup ${b.id} of "${b.databaseName}" (${b.createdAt.toISOString()}) purged by ${actor}, confirmed by name`,
+      tenantId: b.tenantId,
+      databaseId: b.databaseId,
+    });
   }
 }

@@ -98,6 +98,8 @@ export class DatabaseProvisioner {
     // the volume now names its LUN.
     const byStorage = await this.seeder.seedFromStorage(l, op, loadSource);
     if (byStorage.done) l = await this.loadLive(databaseId);
+    // A restore checks its archive before anything is made on the host: an altered one is refused for good.
+    if (l.db.origin?.kind === 'backup') await this.seeder.verifyBackup(l, op);
     await op.progress(byStorage.done ? 50 : 5, 'preparing the volume');
     const hostPath = await this.ensureVolume(l);
     // A clone or a restore: the data goes in before the engine first starts, so it never initialises an empty one.
@@ -220,10 +222,17 @@ export class DatabaseProvisioner {
       await this.backups.expireForDatabase(db.id, new Date(Date.now() + ms));
       return;
     }
+    // A purge confirmed by the database's name at the API (see purgeRefusal), recorded backup by backup.
     for (const b of await this.backups.list({ databaseId: db.id, limit: 10_000 })) {
       if (b.status === 'running' || b.status === 'pending') await this.backups.update(b.id, { status: 'failed' });
       await this.step('backup removal', () => this.targets.remove(b));
       await this.backups.markDeleted(b.id);
+      await this.events.record({
+        type: 'backup.purged',
+        message: `backup ${b.id} of "${db.name}" purged with its database, confirmed by name`,
+        tenantId: db.tenantId,
+        databaseId: db.id,
+      });
     }
   }
 

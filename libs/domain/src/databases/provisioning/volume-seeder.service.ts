@@ -1,6 +1,11 @@
+import { pipeline, Writable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import type { BackupEntity } from '@app/persistence/entities';
+import { ARCHIVE_ENCRYPTION, ArchiveAuthenticationError, decryptArchive } from '@app/security';
 import { extractArchive, readFile, removePath } from '@app/storage/sync';
-import { BackupTargets } from '../../backups/backup-target.service';
+import { BackupKeys } from '../../backups/backup-keys.service';
+import { BackupStore, BackupTargets } from '../../backups/backup-target.service';
 import {
   BACKUP_REPOSITORY,
   BackupRepository,
@@ -32,7 +37,64 @@ export class VolumeSeeder {
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
+    private readonly keys: BackupKeys,
   ) {}
+
+  /**
+   * Before a restore touches anything: the backup's archive, hashed where it is stored, must match the SHA-256
+   * recorded when it was taken. A mismatch (one byte altered, a file replaced or gone) ends the restore for good,
+   * with the reason and a `backup.verification-failed` event. Backups of before checksums have none to check.
+   */
+  async verifyBackup(l: Loaded, op: OperationContext): Promise<void> {
+    const origin = l.db.origin;
+    if (origin?.kind !== 'backup' || l.volume.seededAt) return;
+    const backup = await this.liveBackup(origin.backupId);
+    if (!backup.sha256) {
+      await op.progress(4, 'the backup predates checksums: restored unchecked');
+      return;
+    }
+    await op.progress(3, 'checking the backup archive (SHA-256)');
+    const store = await this.targets.open(backup.target);
+    const found = await this.targets.sha256(store, backup.path);
+    if (found === backup.sha256) return;
+    const why = found
+      ? `its archive was altered: SHA-256 ${found}, not the ${backup.sha256} recorded when it was taken`
+      : `its archive is missing from ${backup.target}`;
+    await this.refuse(l, op, backup, `backup ${backup.id} cannot be trusted: ${why}; nothing was restored`);
+  }
+
+  private async refuse(l: Loaded, op: OperationContext, backup: BackupEntity, message: string): Promise<never> {
+    await this.backups.update(backup.id, { error: message.slice(0, 2000) });
+    await this.events.record({
+      type: 'backup.verification-failed',
+      message,
+      tenantId: l.db.tenantId,
+      databaseId: l.db.id,
+      operationId: op.operationId,
+    });
+    throw new StepFailed('restore', message, { permanent: true });
+  }
+
+  /** Reads the whole archive through its authentication, keeping nothing: the failure, or null if it holds. */
+  private async authFailure(store: BackupStore, backup: BackupEntity): Promise<ArchiveAuthenticationError | null> {
+    const key = await this.keys.existing(backup.tenantId);
+    if (!key || !backup.encryption) return null;
+    const file = await readFile(store, backup.path);
+    const sink = new Writable({ write: (_chunk, _enc, cb) => cb() });
+    try {
+      await Promise.all([pipelineAsync(file.stream, decryptArchive(key, backup.id), sink), file.done]);
+      return null;
+    } catch (err) {
+      return err instanceof ArchiveAuthenticationError ? err : null;
+    }
+  }
+
+  private async liveBackup(id: string): Promise<BackupEntity> {
+    const backup = await this.backups.get(id);
+    if (!backup || backup.deletedAt || backup.status !== 'completed')
+      throw new StepFailed('restore', 'the backup is gone');
+    return backup;
+  }
 
   /**
    * A clone the storage can make itself, before the volume exists (a thin snapshot of the source's LUN): true when
@@ -102,21 +164,42 @@ export class VolumeSeeder {
       });
       await op.progress(50, `copied with ${copy.method}; ${frozen}`);
     } else {
-      const backup = await this.backups.get(origin.backupId);
-      if (!backup || backup.deletedAt || backup.status !== 'completed')
-        throw new StepFailed('restore', 'the backup is gone');
+      const backup = await this.liveBackup(origin.backupId);
       const store = await this.targets.open(backup.target);
       await op.progress(8, 'unpacking the backup');
       // A retry starts from an empty directory: a half-unpacked archive is not a consistent state.
       await removePath(target, hostPath);
       const file = await readFile(store, backup.path);
-      await Promise.all([
-        extractArchive(file.stream, target, {
-          totalBytes: backup.sizeBytes ?? undefined,
-          onProgress: reportTo(op, 8, 50, 'restore'),
-        }),
-        file.done,
-      ]);
+      let source: NodeJS.ReadableStream = file.stream;
+      if (backup.encryption) {
+        if (backup.encryption !== ARCHIVE_ENCRYPTION)
+          throw new StepFailed('restore', `unknown archive encryption ${backup.encryption}`, { permanent: true });
+        const key = await this.keys.existing(backup.tenantId);
+        if (!key) throw new StepFailed('restore', "the tenant's backup key is gone", { permanent: true });
+        // Authenticated at its end: a failure there voids what was unpacked (removed below).
+        source = pipeline(file.stream, decryptArchive(key, backup.id), () => undefined);
+      }
+      try {
+        await Promise.all([
+          extractArchive(source, target, {
+            totalBytes: backup.sizeBytes ?? undefined,
+            onProgress: reportTo(op, 8, 50, 'restore'),
+          }),
+          file.done,
+        ]);
+      } catch (err) {
+        // Altered bytes may break tar before the tag is reached: any failure of an encrypted archive is checked
+        // against a full pass of its authentication, which tells a tampered archive (for good) from a hiccup.
+        const auth = err instanceof ArchiveAuthenticationError ? err : await this.authFailure(store, backup);
+        if (!auth) throw err;
+        await removePath(target, hostPath);
+        await this.refuse(
+          l,
+          op,
+          backup,
+          `backup ${backup.id} cannot be trusted: ${auth.message}; nothing was restored`,
+        );
+      }
     }
     await this.volumes.update(l.volume.id, { seededAt: new Date() });
   }

@@ -19,6 +19,8 @@ import {
   RegisterHostCommand,
   RegisterStorageBackendCommand,
   RetryOperationUseCase,
+  SetAllowedCidrsCommand,
+  SetAllowedCidrsUseCase,
   SetFencingCommand,
   SetHostKeyCommand,
   StorageBackendUseCases,
@@ -39,6 +41,7 @@ import {
   SetHostKeyDto,
   RegisterStorageBackendDto,
 } from './admin.dto';
+import { SetAllowedCidrsDto } from '../databases/databases.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
   id: t.id,
@@ -143,7 +146,16 @@ export class AdminDatabasesController {
     private readonly operations: OperationUseCases,
     private readonly move: MoveDatabaseUseCase,
     private readonly backups: ListBackupsUseCase,
+    private readonly allowList: SetAllowedCidrsUseCase,
   ) {}
+
+  /** An operator replaces a database's IP allow-list (the console's database page), as the tenant's PUT does. */
+  @Put('databases/:id/allowed-cidrs')
+  @HttpCode(202)
+  async setAllowedCidrs(@Param('id', UuidOr404) id: string, @Body() body: SetAllowedCidrsDto) {
+    const cmd = SetAllowedCidrsCommand.create({ ...body, databaseId: id });
+    return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
+  }
 
   @Post('databases/:id/move')
   @HttpCode(202)

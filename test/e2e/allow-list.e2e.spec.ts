@@ -37,7 +37,10 @@ function removeRules(databaseIds: string[]): void {
       }
     }
     for (const c of chains) {
-      for (const args of [['-F', c], ['-X', c]])
+      for (const args of [
+        ['-F', c],
+        ['-X', c],
+      ])
         try {
           execFileSync('iptables', ['-w', '5', ...args]);
         } catch {
@@ -83,7 +86,21 @@ describe('IP allow-lists: enforced on the host in front of the published port', 
   async function login(c: NetnsClient): Promise<string> {
     const r = await clients.run(
       c,
-      ['psql', '-X', '-At', '-h', allowed.gateway, '-p', String(port), '-U', creds.username, '-d', creds.username, '-c', 'SELECT 1'],
+      [
+        'psql',
+        '-X',
+        '-At',
+        '-h',
+        allowed.gateway,
+        '-p',
+        String(port),
+        '-U',
+        creds.username,
+        '-d',
+        creds.username,
+        '-c',
+        'SELECT 1',
+      ],
       { env: { PGPASSWORD: creds.password, PGCONNECT_TIMEOUT: '3', PGSSLMODE: 'disable' } },
     );
     return r.code === 0 && r.stdout.trim() === '1' ? 'ok' : r.stderr.trim().split('\n')[0];
@@ -128,8 +145,14 @@ describe('IP allow-lists: enforced on the host in front of the published port', 
     const rules = rulesOf(dbId);
     assert.equal(rules.chains.length, 1, iptablesSave());
     assert.equal(rules.jumps.length, 1);
-    assert.match(rules.jumps[0], new RegExp(`--ctorigdst ${allowed.gateway.replace(/\./g, '\\.')} --ctorigdstport ${port} `));
-    assert.deepEqual(rules.rules.map((r) => r.split(' ').slice(2).join(' ')), [`-s ${allowed.cidr} -j RETURN`, '-j DROP']);
+    assert.match(
+      rules.jumps[0],
+      new RegExp(`--ctorigdst ${allowed.gateway.replace(/\./g, '\\.')} --ctorigdstport ${port} `),
+    );
+    assert.deepEqual(
+      rules.rules.map((r) => r.split(' ').slice(2).join(' ')),
+      [`-s ${allowed.cidr} -j RETURN`, '-j DROP'],
+    );
 
     assert.equal(await login(allowed), 'ok');
     // Not an answer from the engine (no "password authentication failed"): the SYN gets no reply at all.

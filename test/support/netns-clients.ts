@@ -63,14 +63,22 @@ export class NetnsClients {
   }
 
   /** Runs a program inside a client's namespace (argv, no shell unless asked), bounded in time. */
-  run(c: NetnsClient, argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+  run(
+    c: NetnsClient,
+    argv: string[],
+    opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<RunResult> {
     return new Promise((resolve) => {
       execFile(
         IP,
         ['netns', 'exec', c.ns, ...argv],
         { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 30_000 },
         (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+          const code = err
+            ? typeof (err as { code?: unknown }).code === 'number'
+              ? (err as { code: number }).code
+              : -1
+            : 0;
           resolve({ code, stdout: String(stdout), stderr: String(stderr) });
         },
       );
@@ -82,7 +90,16 @@ export class NetnsClients {
    * REJECT), or 'timeout' (no answer in `seconds`: dropped on the way).
    */
   async tcp(c: NetnsClient, address: string, port: number, seconds = 3): Promise<'open' | 'refused' | 'timeout'> {
-    const r = await this.run(c, ['timeout', String(seconds), 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', '-', address, String(port)]);
+    const r = await this.run(c, [
+      'timeout',
+      String(seconds),
+      'bash',
+      '-c',
+      'exec 3<>"/dev/tcp/$1/$2"',
+      '-',
+      address,
+      String(port),
+    ]);
     return r.code === 0 ? 'open' : r.code === 124 ? 'timeout' : 'refused';
   }
 

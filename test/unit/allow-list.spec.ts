@@ -93,7 +93,10 @@ describe('allow-list entries: strict canonical CIDRs', () => {
   test('the list: an array, no duplicates, bounded; empty is valid (open)', () => {
     assert.deepEqual(allowedCidrsProblems([]), []);
     assert.match(allowedCidrsProblems('10.0.0.0/8')[0], /must be an array/);
-    assert.match(allowedCidrsProblems(['10.0.0.0/8', '10.0.0.0/8'])[0], /allowedCidrs\[1\]: 10\.0\.0\.0\/8 is listed twice/);
+    assert.match(
+      allowedCidrsProblems(['10.0.0.0/8', '10.0.0.0/8'])[0],
+      /allowedCidrs\[1\]: 10\.0\.0\.0\/8 is listed twice/,
+    );
     const many = Array.from({ length: MAX_ALLOWED_CIDRS + 1 }, (_, i) => `10.0.${i}.0/24`);
     assert.match(allowedCidrsProblems(many)[0], /at most 64/);
     assert.deepEqual(allowedCidrsProblems(many.slice(0, MAX_ALLOWED_CIDRS)), []);
@@ -102,7 +105,9 @@ describe('allow-list entries: strict canonical CIDRs', () => {
 
   test('commands: create takes an optional list, the update a required one; bad entries are a validation error', () => {
     const base = { tenantId: OTHER, name: 'shop', engine: 'postgresql', plan: 'small' };
-    assert.deepEqual(CreateDatabaseCommand.create({ ...base, allowedCidrs: ['10.0.0.0/8'] }).allowedCidrs, ['10.0.0.0/8']);
+    assert.deepEqual(CreateDatabaseCommand.create({ ...base, allowedCidrs: ['10.0.0.0/8'] }).allowedCidrs, [
+      '10.0.0.0/8',
+    ]);
     assert.equal(CreateDatabaseCommand.create(base).allowedCidrs, undefined);
     assert.throws(
       () => CreateDatabaseCommand.create({ ...base, allowedCidrs: ['10.1.0.0/8'] }),
@@ -189,14 +194,20 @@ describe('allow-list rules: one chain per database in DOCKER-USER, swapped atomi
     );
     // A new port (a move, a repicked port) is a change too, even with the same list.
     assert.match(
-      allowListRestore(parseFilterState(SAVED_A), { ...target, port: 20002, cidrs: ['10.250.2.0/24', '203.0.113.7/32'] }, 'ipv4')!,
+      allowListRestore(
+        parseFilterState(SAVED_A),
+        { ...target, port: 20002, cidrs: ['10.250.2.0/24', '203.0.113.7/32'] },
+        'ipv4',
+      )!,
       /--ctorigdstport 20002 -j DBA-.*-b\n/,
     );
   });
 
   test('a rule in our chain that we did not write makes it not in place, and it is rebuilt', () => {
     const tampered = SAVED_A.replace(`-A ${A} -j DROP`, `-A ${A} -j ACCEPT\n-A ${A} -j DROP`);
-    assert.ok(allowListRestore(parseFilterState(tampered), { ...target, cidrs: ['10.250.2.0/24', '203.0.113.7/32'] }, 'ipv4'));
+    assert.ok(
+      allowListRestore(parseFilterState(tampered), { ...target, cidrs: ['10.250.2.0/24', '203.0.113.7/32'] }, 'ipv4'),
+    );
   });
 
   test('an empty list removes the chain and the jump; nothing to remove: no command', () => {

@@ -598,7 +598,9 @@ export class DatabaseProvisioner {
       await this.removeAllowList(host, db.id);
       return false;
     }
-    return this.step('IP allow-list', async () => new IngressAllowList(await this.connector.executor(host)).apply(target));
+    return this.step('IP allow-list', async () =>
+      new IngressAllowList(await this.connector.executor(host)).apply(target),
+    );
   }
 
   /** Removes the database's allow-list from `host`; never fails the caller (a leftover is swept later). */

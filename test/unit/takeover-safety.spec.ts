@@ -59,6 +59,7 @@ async function runTakeover(opts: {
     },
     release: async (h: HostEntity) => void released.push(h.id),
   };
+  const unfiltered: string[] = [];
   const svc = new TakeoverService(
     { get: async () => ({ id: 'db1', tenantId: 't1', hostId: 'p', status: 'failing-over', vip: null }) } as never,
     { get: async (id: string) => (id === 'p' ? p : s) } as never,
@@ -69,14 +70,18 @@ async function runTakeover(opts: {
     { runtime: async () => ({ remove: async () => undefined }) } as never,
     { get: () => driver } as never,
     {} as never,
-    { step: (_name: string, fn: () => Promise<unknown>) => fn() } as never,
+    {
+      step: (_name: string, fn: () => Promise<unknown>) => fn(),
+      // A switchover takes the database's IP allow-list off the old primary with its container.
+      removeAllowList: async (h: HostEntity, id: string) => void unfiltered.push(`${h.id}:${id}`),
+    } as never,
   );
   const op = { operationId: 'op1', attempt: 1, progress: async () => undefined };
   const error = await svc.run('db1', op as never).then(
     () => null,
     (err: Error) => err,
   );
-  return { error, took, released, events };
+  return { error, took, released, events, unfiltered };
 }
 
 describe('the takeover refuses to promote a DRBD peer on an unsafe mirror reading', () => {
@@ -134,6 +139,7 @@ describe('the takeover refuses to promote a DRBD peer on an unsafe mirror readin
       oldPrimaryStatus: 'active',
     });
     assert.deepEqual(r.released, ['p']);
+    assert.deepEqual(r.unfiltered, ['p:db1']);
     assert.deepEqual(r.took, [{ target: 's', opts: { released: true } }]);
   });
 

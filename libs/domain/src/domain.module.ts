@@ -11,6 +11,7 @@ import { DatabaseViewer, GetDatabaseUseCase } from './databases/use-cases/get-da
 import { GetLogsUseCase } from './databases/use-cases/get-logs/get-logs.usecase';
 import { ListDatabasesUseCase } from './databases/use-cases/list-databases/list-databases.usecase';
 import { ResizeDatabaseUseCase } from './databases/use-cases/resize-database/resize-database.usecase';
+import { SetAllowedCidrsUseCase } from './databases/use-cases/set-allowed-cidrs/set-allowed-cidrs.usecase';
 import { RestartDatabaseUseCase } from './databases/use-cases/restart-database/restart-database.usecase';
 import { RotatePasswordUseCase } from './databases/use-cases/rotate-password/rotate-password.usecase';
 import { HostFailureService } from './failover/host-failure.service';
@@ -75,6 +76,7 @@ const PROVIDERS = [
   GetLogsUseCase,
   ListDatabasesUseCase,
   ResizeDatabaseUseCase,
+  SetAllowedCidrsUseCase,
   RestartDatabaseUseCase,
   RotatePasswordUseCase,
   PlacementService,

@@ -20,6 +20,8 @@ export * from './databases/use-cases/get-logs/get-logs.usecase';
 export * from './databases/use-cases/list-databases/list-databases.usecase';
 export * from './databases/use-cases/resize-database/resize-database.command';
 export * from './databases/use-cases/resize-database/resize-database.usecase';
+export * from './databases/use-cases/set-allowed-cidrs/set-allowed-cidrs.command';
+export * from './databases/use-cases/set-allowed-cidrs/set-allowed-cidrs.usecase';
 export * from './databases/use-cases/restart-database/restart-database.usecase';
 export * from './databases/use-cases/rotate-password/rotate-password.usecase';
 export * from './hosts/host.exception';

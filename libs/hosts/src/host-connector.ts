@@ -146,10 +146,16 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     return host.connection === 'local' ? this.localExec : (await this.remote(host)).executor;
   }
 
-  async endpoint(host: HostEntity, port: number, address = host.address): Promise<EngineEndpoint> {
-    // A remote host reached through another SSH address: its tenant network may not be routable from here.
-    if (host.connection === 'local' || !host.sshAddress || host.sshAddress === host.address)
-      return { host: address, port };
+  async endpoint(
+    host: HostEntity,
+    port: number,
+    address = host.address,
+    opts: { fromHost?: boolean } = {},
+  ): Promise<EngineEndpoint> {
+    // A remote host reached through another SSH address: its tenant network may not be routable from here. An
+    // allow-listed database (fromHost): the forward's connection starts on the host, where the list does not apply.
+    const direct = !host.sshAddress || host.sshAddress === host.address;
+    if (host.connection === 'local' || (direct && !opts.fromHost)) return { host: address, port };
     const remote = await this.remote(host);
     const key = `${address}:${port}`;
     let fwd = remote.forwards.get(key);

@@ -13,6 +13,7 @@ export enum JobName {
   BackupDatabase = 'backup-database',
   MoveDatabase = 'move-database',
   ConvertPrivileges = 'convert-privileges',
+  UpdateAllowedCidrs = 'update-allowed-cidrs',
 }
 
 interface DatabaseJobData {
@@ -33,7 +34,9 @@ export type JobItem =
   | { name: JobName.BackupDatabase; data: DatabaseJobData }
   | { name: JobName.MoveDatabase; data: DatabaseJobData }
   // A database of the legacy privilege model brought to the owner model (enqueued at worker start).
-  | { name: JobName.ConvertPrivileges; data: DatabaseJobData };
+  | { name: JobName.ConvertPrivileges; data: DatabaseJobData }
+  // The list is read from the database's row (the newest asked), not carried by the job.
+  | { name: JobName.UpdateAllowedCidrs; data: DatabaseJobData };
 
 export const JOB_QUEUE = Symbol('JOB_QUEUE');
 

@@ -20,6 +20,8 @@ import {
   RegisterHostCommand,
   RegisterStorageBackendCommand,
   RetryOperationUseCase,
+  SetAllowedCidrsCommand,
+  SetAllowedCidrsUseCase,
   SetFencingCommand,
   SetHostKeyCommand,
   StorageBackendUseCases,
@@ -41,6 +43,7 @@ import {
   RegisterStorageBackendDto,
 } from './admin.dto';
 import { RestoreBackupDto } from '../databases/databases.dto';
+import { SetAllowedCidrsDto } from '../databases/databases.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
   id: t.id,
@@ -146,7 +149,16 @@ export class AdminDatabasesController {
     private readonly move: MoveDatabaseUseCase,
     private readonly backups: ListBackupsUseCase,
     private readonly restore: RestoreBackupUseCase,
+    private readonly allowList: SetAllowedCidrsUseCase,
   ) {}
+
+  /** An operator replaces a database's IP allow-list (the console's database page), as the tenant's PUT does. */
+  @Put('databases/:id/allowed-cidrs')
+  @HttpCode(202)
+  async setAllowedCidrs(@Param('id', UuidOr404) id: string, @Body() body: SetAllowedCidrsDto) {
+    const cmd = SetAllowedCidrsCommand.create({ ...body, databaseId: id });
+    return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
+  }
 
   @Post('databases/:id/move')
   @HttpCode(202)

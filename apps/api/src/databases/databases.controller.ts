@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CloneDatabaseCommand,
@@ -17,6 +17,8 @@ import {
   ResizeDatabaseUseCase,
   RestartDatabaseUseCase,
   RotatePasswordUseCase,
+  SetAllowedCidrsCommand,
+  SetAllowedCidrsUseCase,
 } from '@app/domain';
 import { TenantId, TenantOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
@@ -26,6 +28,7 @@ import {
   DeleteDatabaseQueryDto,
   LogsQueryDto,
   ResizeDatabaseDto,
+  SetAllowedCidrsDto,
 } from './databases.dto';
 
 const accepted = (operationId: string) => ({ operationId });
@@ -50,6 +53,7 @@ export class DatabasesController {
     private readonly plans: ListPlansUseCase,
     private readonly cloneDb: CloneDatabaseUseCase,
     private readonly engines: ListEnginesUseCase,
+    private readonly allowList: SetAllowedCidrsUseCase,
   ) {}
 
   /** The plans a database can be created on: those at least one active host can hold. */
@@ -104,6 +108,21 @@ export class DatabasesController {
     return accepted(
       (await this.resizeDb.execute(ResizeDatabaseCommand.create({ tenantId, databaseId: id, plan: body.plan }))).id,
     );
+  }
+
+  /**
+   * Replaces the database's IP allow-list (`[]`: anyone). 202: the list is the database's from now on (GET shows
+   * it) and the operation puts it on the host, without a restart.
+   */
+  @Put('databases/:id/allowed-cidrs')
+  @HttpCode(202)
+  async setAllowedCidrs(
+    @TenantId() tenantId: string,
+    @Param('id', UuidOr404) id: string,
+    @Body() body: SetAllowedCidrsDto,
+  ) {
+    const cmd = SetAllowedCidrsCommand.create({ ...body, tenantId, databaseId: id });
+    return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
   }
 
   @Post('databases/:id/clones')

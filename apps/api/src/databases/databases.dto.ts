@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CloneDatabaseCommand, CreateDatabaseCommand, RestoreBackupCommand } from '@app/domain';
+import { CloneDatabaseCommand, CreateDatabaseCommand, RestoreBackupCommand, SetAllowedCidrsCommand } from '@app/domain';
 
 /** The body of POST /v1/databases: the command without the tenant, which comes from the key. */
 export class CreateDatabaseDto extends OmitType(CreateDatabaseCommand, ['tenantId'] as const) {}
@@ -12,6 +12,9 @@ export class ResizeDatabaseDto {
   @Matches(/^[a-z0-9-]{1,40}$/, { message: 'plan must be a plan name from GET /v1/plans' })
   plan!: string;
 }
+
+/** PUT /v1/databases/:id/allowed-cidrs (and the admin route): the whole new list. */
+export class SetAllowedCidrsDto extends OmitType(SetAllowedCidrsCommand, ['tenantId', 'databaseId'] as const) {}
 
 export class LogsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 5000, default: 100 })

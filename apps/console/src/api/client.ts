@@ -1,6 +1,7 @@
 import type {
   Accepted,
   ActivateResult,
+  AllowListAccepted,
   ApiErrorBody,
   ApiKey,
   AuditEntry,
@@ -138,6 +139,8 @@ export const api = {
   move: (id: string, targetHostId?: string) =>
     request<Accepted>('POST', `/admin/v1/databases/${seg(id)}/move`, { body: targetHostId ? { targetHostId } : {} }),
 
+  setAllowedCidrs: (id: string, allowedCidrs: string[]) =>
+    request<AllowListAccepted>('PUT', `/admin/v1/databases/${seg(id)}/allowed-cidrs`, { body: { allowedCidrs } }),
   storage: () => request<Storage>('GET', '/admin/v1/storage'),
 
   operations: (status?: OperationStatus) => request<OperationView[]>('GET', `/admin/v1/operations${query({ status })}`),

@@ -167,6 +167,13 @@ export interface DatabaseView {
   tenantName: string | null;
   hostId: string | null;
   hostName: string | null;
+  /** The source networks allowed to connect (canonical CIDRs); empty: anyone. */
+  allowedCidrs: string[];
+}
+
+export interface AllowListAccepted {
+  operationId: string;
+  allowedCidrs: string[];
 }
 
 export interface VolumeView {

@@ -71,6 +71,8 @@ export class DatabaseProcessor {
         return this.mover.run(item.data.databaseId, op);
       case JobName.ConvertPrivileges:
         return this.provisioner.convertPrivileges(item.data.databaseId, op);
+      case JobName.UpdateAllowedCidrs:
+        return this.provisioner.updateAllowedCidrs(item.data.databaseId, op);
     }
   }
 

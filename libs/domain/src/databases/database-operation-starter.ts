@@ -14,6 +14,8 @@ export interface StartRequest {
   allowedFrom?: DatabaseStatus[];
   supersede?: boolean;
   params?: Record<string, unknown>;
+  /** Written to the database's row with the operation (nothing is written when it is refused). */
+  patch?: Pick<Partial<DatabaseEntity>, 'allowedCidrs'>;
 }
 
 /** The common path of every state change on an existing database: check, record an operation, queue its job. */
@@ -44,6 +46,7 @@ export class DatabaseOperationStarter {
       params: req.params,
       supersede: req.supersede,
       allowedFrom: req.allowedFrom,
+      patch: req.patch,
     });
     if ('busy' in res) {
       throw new DatabaseException(

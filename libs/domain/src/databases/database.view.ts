@@ -15,6 +15,8 @@ export interface DatabaseView {
   createdAt: string;
   /** HA databases: the host the primary runs on now. */
   primaryHost?: string | null;
+  /** Extension: the source networks allowed to connect (canonical CIDRs); empty: anyone. */
+  allowedCidrs: string[];
 }
 
 export function toDatabaseView(
@@ -35,6 +37,7 @@ export function toDatabaseView(
     endpoint: host && db.port && db.status !== 'deleted' ? { host: db.vip ?? host.address, port: db.port } : null,
     volume: volume ? { driver: volume.driver, sizeGb: volume.sizeGb, usedBytes: volume.usedBytes } : null,
     ...(db.ha !== 'none' ? { primaryHost: host?.name ?? null } : {}),
+    allowedCidrs: db.allowedCidrs ?? [],
     createdAt: db.createdAt.toISOString(),
   };
 }

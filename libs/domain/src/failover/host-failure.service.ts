@@ -19,6 +19,7 @@ import {
   HostRepository,
 } from '../ports';
 import { containerName } from '../databases/provisioning/container-spec';
+import { IngressAllowList } from '../databases/provisioning/ingress-allow-list';
 
 export const FAILOVER_WORKER = 'failover-worker';
 
@@ -126,7 +127,14 @@ export class HostFailureService {
   async removeStaleContainers(host: HostEntity): Promise<string[]> {
     const runtime = await this.connector.runtime(host);
     const removed: string[] = [];
-    for (const db of await this.databases.list({})) {
+    const all = await this.databases.list({});
+    // The allow-lists of databases that left while the host was cut off (the list of each one now lives where
+    // it runs; here it would filter whatever takes its address and port next).
+    const here = all.filter((db) => db.hostId === host.id && db.status !== 'deleted').map((db) => db.id);
+    await new IngressAllowList(await this.connector.executor(host))
+      .sweep(here)
+      .catch((err: Error) => this.logger.warn(`allow-lists of ${host.name} not swept: ${err.message}`));
+    for (const db of all) {
       if (db.hostId === host.id) continue;
       const name = containerName(db.id);
       if (await runtime.inspect(name)) {

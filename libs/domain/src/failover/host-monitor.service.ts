@@ -450,7 +450,9 @@ export class HostMonitorService {
     for (const db of await this.databases.list({ hostId: host.id })) {
       if (db.status !== 'running' || !db.port) continue;
       try {
-        const ep = await this.connector.endpoint(host, db.port, db.vip ?? undefined);
+        const ep = await this.connector.endpoint(host, db.port, db.vip ?? undefined, {
+          fromHost: (db.allowedCidrs?.length ?? 0) > 0,
+        });
         dbs[db.id] = await tcpOpen(ep.host, ep.port, 2000);
       } catch {
         dbs[db.id] = false;

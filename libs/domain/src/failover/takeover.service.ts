@@ -186,6 +186,8 @@ export class TakeoverService {
     }
     const runtime = await this.connector.runtime(fresh);
     await this.provisioner.step('old container stop', () => runtime.remove(containerName(f.databaseId)));
+    // Its filter goes with it (the VIP's port there may serve another database one day); the target gets its own.
+    await this.provisioner.removeAllowList(fresh, f.databaseId);
     if (vip)
       await this.provisioner.step('old VIP removal', async () =>
         (await this.connector.vips(fresh)).remove(vip, this.provisioner.vipPrefix()),

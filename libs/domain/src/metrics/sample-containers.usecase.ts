@@ -87,7 +87,12 @@ export class SampleContainersUseCase {
     try {
       // Read again under the lock: a job that ended since the round began may have changed its plan.
       const now = await this.databases.get(db.id);
-      if (now?.status === 'running' && now.hostId === host.id) await this.provisioner.ensureEgress(host, now);
+      if (now?.status !== 'running' || now.hostId !== host.id) return;
+      // First and on its own: a failed outbound check must not keep the allow-list from being put back.
+      await this.provisioner.ensureAllowList(host, now).catch((err: Error) => {
+        this.logger.warn(`allow-list check of ${db.id} on ${host.name} failed: ${err.message}`);
+      });
+      await this.provisioner.ensureEgress(host, now);
     } finally {
       await held.release();
     }

@@ -38,6 +38,8 @@ export class FinalFailurePolicy {
       [JobName.BackupDatabase]: ({ operationId }, message) => backups.markFailed(operationId, message),
       // The database keeps running under the legacy model; the next worker start tries again.
       [JobName.ConvertPrivileges]: database(JobName.ConvertPrivileges),
+      // The row keeps the asked list; the next start, restart or retry applies it.
+      [JobName.UpdateAllowedCidrs]: database(JobName.UpdateAllowedCidrs),
       [JobName.MoveDatabase]: async ({ operationId, databaseId }, message) => {
         await mover.markFailed(operationId, databaseId);
         await provisioner.markFailed(databaseId, JobName.MoveDatabase, message);

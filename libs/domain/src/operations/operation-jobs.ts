@@ -13,6 +13,7 @@ const JOB_FOR: Record<string, JobName> = {
   'backup-database': JobName.BackupDatabase,
   'move-database': JobName.MoveDatabase,
   'convert-privileges': JobName.ConvertPrivileges,
+  'update-allowed-cidrs': JobName.UpdateAllowedCidrs,
 };
 
 /** The job that carries out an operation, rebuilt from the operation row (its type, database and params). */

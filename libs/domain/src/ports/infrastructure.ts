@@ -152,7 +152,11 @@ export interface HostConnector {
    * Where the control plane can reach `port` of the host's tenant address: itself for hosts it can route to,
    * else a local port forwarded through the host's SSH session. Kept open for reuse; no need to close.
    */
-  endpoint(host: HostEntity, port: number, address?: string): Promise<EngineEndpoint>;
+  /**
+   * Where the control plane reaches a database. `fromHost`: through the host itself (an SSH port forward), never
+   * directly: an IP allow-list on the host filters what comes from outside, the control plane included.
+   */
+  endpoint(host: HostEntity, port: number, address?: string, opts?: { fromHost?: boolean }): Promise<EngineEndpoint>;
   /** Commands on the control plane's own machine (a local backup target). */
   controlPlane(): CommandExecutor;
   /** Commands on a storage server (SAN backend), over SSH. */

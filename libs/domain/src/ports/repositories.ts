@@ -128,6 +128,8 @@ export interface NewDatabase {
   /** A clone or a restore: where the first data comes from. */
   origin?: DatabaseOrigin | null;
   operationType?: OperationType;
+  /** Canonical CIDRs allowed to connect (absent or empty: anyone). */
+  allowedCidrs?: string[];
 }
 
 export const DATABASE_REPOSITORY = Symbol('DATABASE_REPOSITORY');
@@ -146,6 +148,8 @@ export interface DatabaseRepository {
       params?: Record<string, unknown>;
       supersede?: boolean;
       allowedFrom?: DatabaseStatus[];
+      /** Written to the database's row in the same transaction, only when the operation is started. */
+      patch?: Pick<Partial<DatabaseEntity>, 'allowedCidrs'>;
     },
   ): Promise<{ operation: OperationEntity } | { busy: OperationEntity } | { badState: DatabaseStatus }>;
   get(id: string): Promise<DatabaseEntity | null>;

@@ -3,3 +3,4 @@ export * from './patterns';
 export * from './validators';
 export * from './timeout';
 export * from './host-key';
+export * from './cidr';

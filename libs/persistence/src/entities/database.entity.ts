@@ -37,6 +37,8 @@ export class DatabaseEntity {
   @Column({ name: 'privilege_model', type: 'text', default: 'owner' }) privilegeModel!: PrivilegeModel;
   // Where its first data came from: another database (a clone) or a backup (a restore).
   @Column({ type: 'jsonb', nullable: true }) origin!: DatabaseOrigin | null;
+  // The source networks allowed to connect (canonical CIDRs, enforced on its host); empty: anyone.
+  @Column({ name: 'allowed_cidrs', type: 'text', array: true, default: () => "'{}'" }) allowedCidrs!: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;

@@ -11,7 +11,8 @@ export type OperationType =
   | 'restore-backup'
   | 'backup-database'
   | 'move-database'
-  | 'convert-privileges';
+  | 'convert-privileges'
+  | 'update-allowed-cidrs';
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface TransferProgress {

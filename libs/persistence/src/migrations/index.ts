@@ -11,6 +11,7 @@ import { DrbdFencing1795900000000 } from './1795900000000-DrbdFencing';
 import { PrivilegeModel1795910000000 } from './1795910000000-PrivilegeModel';
 import { PlanEgress1795920000000 } from './1795920000000-PlanEgress';
 import { TrustedBackups1795930000000 } from './1795930000000-TrustedBackups';
+import { AllowedCidrs1795940000000 } from './1795940000000-AllowedCidrs';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   PrivilegeModel1795910000000,
   PlanEgress1795920000000,
   TrustedBackups1795930000000,
+  AllowedCidrs1795940000000,
 ];

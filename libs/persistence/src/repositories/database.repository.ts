@@ -44,6 +44,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               adminPassword: input.adminPassword,
               privilegeModel: input.privilegeModel ?? 'owner',
               origin: input.origin ?? null,
+              allowedCidrs: input.allowedCidrs ?? [],
             }),
           );
           await tx.save(
@@ -171,6 +172,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
       params?: Record<string, unknown>;
       supersede?: boolean;
       allowedFrom?: DatabaseStatus[];
+      patch?: Pick<Partial<DatabaseEntity>, 'allowedCidrs'>;
     },
   ) {
     return this.ds.transaction(async (tx) => {
@@ -196,7 +198,8 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
           params: opts.params ?? {},
         }),
       );
-      if (opts.status) await tx.update(DatabaseEntity, { id: databaseId }, { status: opts.status });
+      const patch = { ...opts.patch, ...(opts.status ? { status: opts.status } : {}) };
+      if (Object.keys(patch).length) await tx.update(DatabaseEntity, { id: databaseId }, patch);
       return { operation };
     });
   }

@@ -10,6 +10,7 @@ import { bytes, dateTime, gb, shortId } from '../../format';
 import { href } from '../../hooks/useHashRoute';
 import { usePoll } from '../../hooks/usePoll';
 import { DatabaseActions } from './DatabaseActions';
+import { DatabaseAllowList } from './DatabaseAllowList';
 import { DatabaseLogs } from './DatabaseLogs';
 
 export function DatabaseDetailPage({ id }: { id: string }) {
@@ -69,7 +70,10 @@ function DatabaseBody({ db, onChanged }: { db: DatabaseDetail; onChanged: () => 
             <dd className="mono small">{db.id}</dd>
           </dl>
         </section>
-        <DatabaseActions db={db} onDone={onChanged} />
+        <div className="stack">
+          <DatabaseActions db={db} onDone={onChanged} />
+          <DatabaseAllowList db={db} onDone={onChanged} />
+        </div>
       </div>
 
       <h2 className="section-title">Volumes</h2>

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import type { HaMode } from '@app/persistence/entities';
-import { Command, IsResourceName } from '../../shared';
+import { Command, IsAllowedCidrs, IsResourceName } from '../../shared';
 
 export class TakeBackupCommand extends Command {
   @IsUUID() tenantId!: string;
@@ -25,4 +25,8 @@ export class RestoreBackupCommand extends BackupRefCommand {
   @IsOptional()
   @IsIn(['none', 'drbd', 'san'], { message: 'ha must be one of: none, drbd, san' })
   ha?: HaMode;
+  /** The source networks allowed to connect (canonical CIDRs); absent: the source database's list. */
+  @IsOptional()
+  @IsAllowedCidrs()
+  allowedCidrs?: string[];
 }

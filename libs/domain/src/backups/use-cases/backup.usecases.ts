@@ -165,7 +165,16 @@ export class RestoreBackupUseCase {
     const plan = cmd.plan ?? (source ? await this.planName(source.planId) : undefined);
     if (!plan) throw new DatabaseException(DatabaseExceptionCode.PlanNotFound, 'give a plan: the original one is gone');
     return this.create.provision(
-      { tenantId: cmd.tenantId, name: cmd.name, engine: backup.engine, version: backup.version, plan, ha: cmd.ha },
+      {
+        tenantId: cmd.tenantId,
+        name: cmd.name,
+        engine: backup.engine,
+        version: backup.version,
+        plan,
+        ha: cmd.ha,
+        // The backed-up database's list, when its row is still known (a copy of guarded data stays guarded).
+        allowedCidrs: cmd.allowedCidrs ?? source?.allowedCidrs,
+      },
       {
         origin: { kind: 'backup', backupId: backup.id, credentials: this.secrets.seal(creds.password) },
         username: creds.username,

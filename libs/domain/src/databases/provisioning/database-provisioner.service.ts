@@ -41,6 +41,7 @@ import {
   tenantNetwork,
 } from './container-spec';
 import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
+import { AllowListTarget, IngressAllowList } from './ingress-allow-list';
 import { prepareHost, removeSecretsCmd } from './host-preparation';
 import { volumeBlockDevice } from './volume-device';
 import { PORT_TRIES, takenPort } from './host-port';
@@ -201,6 +202,7 @@ export class DatabaseProvisioner {
    * (deleted, or moved away): its password files, and its tenant's network when no other container uses it.
    */
   async cleanUpHost(host: HostEntity, db: DatabaseEntity): Promise<void> {
+    await this.removeAllowList(host, db.id);
     await this.step('password files removal', async () => {
       const res = await (
         await this.connector.executor(host)
@@ -239,6 +241,9 @@ export class DatabaseProvisioner {
   async restart(databaseId: string, op: OperationContext): Promise<void> {
     const l = await this.loadLive(databaseId);
     const runtime = await this.connector.runtime(l.host);
+    // A restart of an unchanged container does not go through the spec's preparation: the list is applied here.
+    await op.progress(5, 'applying the IP allow-list');
+    await this.applyAllowList(l.host, l.db);
     await op.progress(10, 'restarting the container');
     const state = await runtime.inspect(containerName(l.db.id));
     if (state) {
@@ -504,8 +509,11 @@ export class DatabaseProvisioner {
     });
     // Run by the runtime right before it creates or starts the container (never under a running one).
     const prep = hostPreparation({ db: l.db, host: l.host, hostPath, ctx: l.ctx });
-    const prepare = () =>
-      this.step('host preparation', async () => prepareHost(await this.connector.executor(l.host), prep));
+    // The allow-list before the container: a start never leaves the port open to everyone for a moment.
+    const prepare = async () => {
+      await this.step('host preparation', async () => prepareHost(await this.connector.executor(l.host), prep));
+      await this.applyAllowList(l.host, l.db);
+    };
     return { ...spec, prepare };
   }
 
@@ -580,6 +588,71 @@ export class DatabaseProvisioner {
     );
     await this.shapeEgress(host, db.id, plan.egressMbit, allowsEgress(plan));
     return { ...status, reapplied: true };
+  }
+
+  /** Where the database's port is published on `host`, and who may connect to it. */
+  private allowListTarget(host: HostEntity, db: DatabaseEntity): AllowListTarget | null {
+    if (!db.port) return null;
+    return { databaseId: db.id, address: db.vip ?? host.address, port: db.port, cidrs: db.allowedCidrs ?? [] };
+  }
+
+  /**
+   * Puts the database's IP allow-list on its host (idempotent: nothing is written when it is there). A list that
+   * cannot be applied fails the step: the tenant asked for it, so the database does not run open instead. No list:
+   * whatever an earlier list left is removed, and a host where that cannot be read (no iptables) is only logged.
+   */
+  async applyAllowList(host: HostEntity, db: DatabaseEntity): Promise<boolean> {
+    const target = this.allowListTarget(host, db);
+    if (!target?.cidrs.length) {
+      await this.removeAllowList(host, db.id);
+      return false;
+    }
+    return this.step('IP allow-list', async () =>
+      new IngressAllowList(await this.connector.executor(host)).apply(target),
+    );
+  }
+
+  /** Removes the database's allow-list from `host`; never fails the caller (a leftover is swept later). */
+  async removeAllowList(host: HostEntity, databaseId: string): Promise<void> {
+    try {
+      await new IngressAllowList(await this.connector.executor(host)).remove(databaseId);
+    } catch (err) {
+      this.logger.warn(`database ${databaseId}: allow-list not removed from ${host.name}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The job of PUT …/allowed-cidrs: the row's list (the newest asked) on the database's host, no restart. */
+  async updateAllowedCidrs(databaseId: string, op: OperationContext): Promise<void> {
+    const l = await this.loadLive(databaseId);
+    const cidrs = l.db.allowedCidrs ?? [];
+    await op.progress(30, `applying the IP allow-list on ${l.host.name}`);
+    await this.applyAllowList(l.host, l.db);
+    const message = cidrs.length
+      ? `reachable only from ${cidrs.join(', ')}`.slice(0, 2000)
+      : 'reachable from anywhere (no allow-list)';
+    await this.events.record({
+      type: 'database.allow-list-updated',
+      message,
+      tenantId: l.db.tenantId,
+      databaseId,
+      hostId: l.host.id,
+      operationId: op.operationId,
+    });
+    await op.progress(100, message);
+  }
+
+  /**
+   * For a periodic check: whether the host still holds the database's allow-list, applying it again when not (a
+   * host reboot or a firewall reload empties the table). Null: no list to check.
+   */
+  async ensureAllowList(host: HostEntity, db: DatabaseEntity): Promise<{ reapplied: boolean } | null> {
+    const target = this.allowListTarget(host, db);
+    if (!target?.cidrs.length) return null;
+    const fw = new IngressAllowList(await this.connector.executor(host));
+    if (await fw.check(target)) return { reapplied: false };
+    this.logger.warn(`database ${db.id}: its IP allow-list was missing on ${host.name}: applied again`);
+    await fw.apply(target);
+    return { reapplied: true };
   }
 
   private async ensureVolume(l: Loaded): Promise<string> {
@@ -675,7 +748,8 @@ export class DatabaseProvisioner {
   }
 
   endpointOf(db: DatabaseEntity, host: HostEntity) {
-    return this.connector.endpoint(host, db.port!, db.vip ?? undefined);
+    // An allow-list would refuse the control plane's own address: its checks then go from the host itself.
+    return this.connector.endpoint(host, db.port!, db.vip ?? undefined, { fromHost: guarded(db) });
   }
 
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -745,6 +819,11 @@ function mask(text: string, ctx: EngineContext): string {
 /** Plans read from the database always say; a partial plan (tests, old rows in memory) refuses, the safe side. */
 function allowsEgress(plan: PlanEntity): boolean {
   return plan.allowEgress === true;
+}
+
+/** Whether the database has an allow-list (the control plane's own address may not be in it). */
+function guarded(db: DatabaseEntity): boolean {
+  return (db.allowedCidrs?.length ?? 0) > 0;
 }
 
 function netnsOf(state: ContainerState): NetnsTarget {

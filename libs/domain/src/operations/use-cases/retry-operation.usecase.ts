@@ -31,6 +31,7 @@ const RETRYABLE: Record<string, { status?: DatabaseStatus; allowedFrom?: Databas
   'rotate-password': { allowedFrom: ['running'] },
   'resize-database': { allowedFrom: ['running'] },
   'convert-privileges': { allowedFrom: ['running'] },
+  'update-allowed-cidrs': { allowedFrom: ['running', 'stopped', 'error'] },
   'delete-database': { status: 'deleting', supersede: true },
 };
 

@@ -38,7 +38,16 @@ export class CloneDatabaseUseCase {
     if (!secrets.password)
       throw new DatabaseException(DatabaseExceptionCode.InvalidState, 'the source has no credentials');
     return this.create.provision(
-      { tenantId: cmd.tenantId, name: cmd.name, engine: source.engine, version: source.version, plan, ha: cmd.ha },
+      {
+        tenantId: cmd.tenantId,
+        name: cmd.name,
+        engine: source.engine,
+        version: source.version,
+        plan,
+        ha: cmd.ha,
+        // A copy of guarded data stays guarded unless the tenant says otherwise.
+        allowedCidrs: cmd.allowedCidrs ?? source.allowedCidrs,
+      },
       {
         origin: { kind: 'clone', databaseId: source.id, credentials: secrets.password },
         username: source.username,

@@ -1,7 +1,7 @@
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import type { EngineName, HaMode } from '@app/persistence/entities';
 import { ENGINE_NAMES } from '../../../engines';
-import { Command, IsResourceName } from '../../../shared';
+import { Command, IsAllowedCidrs, IsResourceName } from '../../../shared';
 
 export class CreateDatabaseCommand extends Command {
   @IsUUID()
@@ -25,4 +25,9 @@ export class CreateDatabaseCommand extends Command {
   @IsOptional()
   @IsIn(['none', 'drbd', 'san'], { message: 'ha must be one of: none, drbd, san' })
   ha?: HaMode;
+
+  /** The source networks allowed to connect, canonical CIDRs (at most 64); absent or empty: anyone. */
+  @IsOptional()
+  @IsAllowedCidrs()
+  allowedCidrs?: string[];
 }

@@ -120,6 +120,7 @@ export class CreateDatabaseUseCase {
           privilegeModel: from && engine.rotation === 'in-database' ? 'legacy' : 'owner',
           origin: from?.origin ?? null,
           operationType: from?.operationType,
+          allowedCidrs: cmd.allowedCidrs ?? [],
           driver,
           sizeGb: plan.diskGb,
           portRange: portRange(this.env),

@@ -34,6 +34,18 @@ export function enforcesProjectQuota(fstype: string, options: string): boolean {
   return false;
 }
 
+/** The mount findmnt -J names, or null when its output is not that. */
+export function parseFindmnt(out: string): { target: string; fstype: string; options: string } | null {
+  try {
+    const fs = (JSON.parse(out) as { filesystems?: { target?: unknown; fstype?: unknown; options?: unknown }[] })
+      .filesystems?.[0];
+    if (typeof fs?.target !== 'string' || typeof fs.fstype !== 'string' || typeof fs.options !== 'string') return null;
+    return { target: fs.target, fstype: fs.fstype, options: fs.options };
+  } catch {
+    return null;
+  }
+}
+
 /** `lsattr -pd` prints `<project> <flags> <path>`: the project id, or null. */
 export function parseProject(lsattr: string): number | null {
   const m = /^\s*(\d+)\s+\S+\s/.exec(lsattr);
@@ -74,8 +86,7 @@ export class DirectoryStorageDriver implements StorageDriver {
   async holdSize(host: HostEntity, volume: VolumeEntity): Promise<SizeHold> {
     const path = directoryPath(host, volume);
     const out = await this.check(host, ['findmnt', '-n', '-J', '-o', 'TARGET,FSTYPE,OPTIONS', '--target', path]);
-    const fs = (JSON.parse(out) as { filesystems?: { target: string; fstype: string; options: string }[] })
-      .filesystems?.[0];
+    const fs = parseFindmnt(out);
     if (!fs || !enforcesProjectQuota(fs.fstype, fs.options)) return 'measured';
     const id = volume.quotaProject;
     if (!Number.isInteger(id) || id < 1 || id > MAX_PROJECT) throw new Error('the volume has no valid project id');

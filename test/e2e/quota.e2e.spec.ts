@@ -41,16 +41,14 @@ describe('quotas on directory volumes', () => {
     await until(
       'a new measurement',
       async () => {
-        const [v] = await stack
-          .metadata<{ at: Date | null }>(
-            `SELECT quota_checked_at AS at FROM volumes WHERE database_id = $1 AND deleted_at IS NULL`,
-            [id],
-          )
-          .catch(() => [{ at: null }]);
+        const [v] = await stack.metadata<{ at: Date | null }>(
+          `SELECT quota_checked_at AS at FROM volumes WHERE database_id = $1 AND deleted_at IS NULL`,
+          [id],
+        );
         return v?.at && v.at > now;
       },
       20_000,
-    ).catch(() => new Promise((r) => setTimeout(r, 2500))); // before the quota columns: one interval and a bit
+    );
     return Number((await view(id)).volume.usedBytes);
   }
 
@@ -175,18 +173,9 @@ describe('quotas on directory volumes', () => {
     c = await until('a connection', () => pg(uri).catch(() => null), 60_000);
     await c.query('SET default_transaction_read_only = off');
     await assert.rejects(c.query(`INSERT INTO fill (v) VALUES ('x')`), /read-only|recovery/);
-    await assert.rejects(c.query('BEGIN READ WRITE'), /read-only|recovery|read-write/).catch(async () => {
-      // BEGIN READ WRITE may be accepted as a statement; the write inside must not be.
-      await assert.rejects(c.query(`INSERT INTO fill (v) VALUES ('x')`), /read-only|recovery/);
-    });
-    await c.query('ROLLBACK').catch(() => undefined);
-    await assert.rejects(c.query('CREATE TEMP TABLE t (x int)'), /read-only|recovery/);
-    await assert.rejects(
-      c.query(`ALTER DATABASE tenantdb SET default_transaction_read_only = off`).catch((e) => {
-        throw e;
-      }),
-      /read-only|recovery|does not exist/,
-    );
+    await assert.rejects(c.query('BEGIN READ WRITE'), /read-write mode during recovery/);
+    await assert.rejects(c.query('CREATE TEMP TABLE t (x int)'), /read-only/);
+    await assert.rejects(c.query(`ALTER DATABASE tenantdb SET default_transaction_read_only = off`), /read-only/);
     await assert.rejects(c.query('CREATE DATABASE escape'), /read-only|recovery/);
     // Reading still works.
     const [{ n }] = (await c.query('SELECT count(*)::int AS n FROM fill')).rows;

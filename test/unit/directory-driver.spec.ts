@@ -9,7 +9,13 @@ import type {
   HostConnector,
   RunOptions,
 } from '../../libs/domain/src/ports';
-import { DirectoryStorageDriver, directoryPath } from '../../libs/storage/src/directory/directory.driver';
+import {
+  DirectoryStorageDriver,
+  directoryPath,
+  enforcesProjectQuota,
+  hardLimitKb,
+  parseProject,
+} from '../../libs/storage/src/directory/directory.driver';
 
 const VOL_ID = '0b9d2c7e-4f1a-4c3b-8d2e-6f7a8b9c0d1e';
 const host = (dataRoot = '/var/lib/dbaas/volumes') => ({ id: 'h1', name: 'local', dataRoot }) as HostEntity;
@@ -113,11 +119,9 @@ describe('DirectoryStorageDriver', () => {
     const { driver, exec, connector } = driverWith();
     const h = host();
     const res = await driver.ensure(h, volume());
-    assert.deepEqual(res, { hostPath: `/var/lib/dbaas/volumes/${VOL_ID}` });
-    assert.deepEqual(
-      exec.calls.map((c) => c.argv),
-      [['install', '-d', '-m', '0755', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]],
-    );
+    // No findmnt answer here: no project quota, the size is measured.
+    assert.deepEqual(res, { hostPath: `/var/lib/dbaas/volumes/${VOL_ID}`, sizeHeldBy: 'measured' });
+    assert.deepEqual(exec.calls[0].argv, ['install', '-d', '-m', '0755', '--', `/var/lib/dbaas/volumes/${VOL_ID}`]);
     assert.equal(exec.calls[0].opts?.timeoutMs, 120_000);
     assert.equal(connector.hostsAsked[0], h);
   });
@@ -172,5 +176,107 @@ describe('DirectoryStorageDriver', () => {
     await assert.rejects(driver.ensure(host('/data/../etc'), volume()), /unsafe data root/);
     await assert.rejects(driver.remove(host(), volume('../../')), /not a uuid/);
     assert.equal(exec.calls.length, 0);
+  });
+});
+
+/** An executor answering each program by name (findmnt, lsattr...), recording every argv. */
+class ScriptedExecutor extends RecordingExecutor {
+  constructor(private readonly answers: Record<string, CommandResult>) {
+    super();
+  }
+  override async run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult> {
+    await super.run(argv, opts);
+    return this.answers[argv[0]] ?? { exitCode: 0, stdout: '', stderr: '' };
+  }
+}
+
+const mount = (fstype: string, options: string) => ({
+  exitCode: 0,
+  stdout: JSON.stringify({ filesystems: [{ target: '/var/lib/dbaas', fstype, options }] }),
+  stderr: '',
+});
+
+describe('DirectoryStorageDriver: the size held by a project quota', () => {
+  const vol = (quotaProject: number, sizeGb = 1) => ({ id: VOL_ID, quotaProject, sizeGb }) as VolumeEntity;
+  const path = `/var/lib/dbaas/volumes/${VOL_ID}`;
+
+  test('which mounts enforce project quotas', () => {
+    assert.equal(enforcesProjectQuota('xfs', 'rw,relatime,attr2,inode64,prjquota'), true);
+    assert.equal(enforcesProjectQuota('xfs', 'rw,pquota'), true);
+    assert.equal(enforcesProjectQuota('xfs', 'rw,pqnoenforce'), false, 'accounting only');
+    assert.equal(enforcesProjectQuota('ext4', 'rw,relatime,prjquota'), true);
+    assert.equal(enforcesProjectQuota('ext4', 'rw,relatime,discard'), false);
+    assert.equal(enforcesProjectQuota('tmpfs', 'rw,prjquota'), false);
+    assert.equal(parseProject(`  100042 --------------P--- ${path}\n`), 100042);
+    assert.equal(parseProject('lsattr: Operation not supported'), null);
+  });
+
+  test('the hard limit leaves the engine room above the plan: 10 %, at least 64 MiB', () => {
+    assert.equal(hardLimitKb(1), 1_153_434); // 1 GiB + 102.4 MiB, in KiB
+    assert.equal(hardLimitKb(100), 115_343_360);
+  });
+
+  test('a data root without project quotas: measured, nothing else runs', async () => {
+    const exec = new ScriptedExecutor({ findmnt: mount('ext4', 'rw,relatime') });
+    const driver = new DirectoryStorageDriver(new FakeConnector(exec));
+    assert.equal(await driver.holdSize(host(), vol(100042)), 'measured');
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv[0]),
+      ['findmnt'],
+    );
+  });
+
+  test('XFS with prjquota: the tree gets its project (dirs inherit it), then its limit, each value its own argv', async () => {
+    const exec = new ScriptedExecutor({
+      findmnt: mount('xfs', 'rw,prjquota'),
+      lsattr: { exitCode: 0, stdout: `       0 ------------------ ${path}\n`, stderr: '' },
+    });
+    const driver = new DirectoryStorageDriver(new FakeConnector(exec));
+    assert.equal(await driver.holdSize(host(), vol(100042, 2)), 'filesystem');
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv),
+      [
+        ['findmnt', '-n', '-J', '-o', 'TARGET,FSTYPE,OPTIONS', '--target', path],
+        ['lsattr', '-pd', '--', path],
+        ['find', path, '-xdev', '-type', 'd', '-exec', 'chattr', '+P', '-p', '100042', '{}', '+'],
+        ['find', path, '-xdev', '-type', 'f', '-exec', 'chattr', '-p', '100042', '{}', '+'],
+        ['setquota', '-P', '100042', '0', String(hardLimitKb(2)), '0', '0', '/var/lib/dbaas'],
+      ],
+    );
+  });
+
+  test('once the project is set, a round only sets the limit again (a resize grows it)', async () => {
+    const exec = new ScriptedExecutor({
+      findmnt: mount('ext4', 'rw,prjquota'),
+      lsattr: { exitCode: 0, stdout: `  100042 --------------P--- ${path}\n`, stderr: '' },
+    });
+    const driver = new DirectoryStorageDriver(new FakeConnector(exec));
+    await driver.grow(host(), vol(100042, 1), 4);
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv[0]),
+      ['findmnt', 'lsattr', 'setquota'],
+    );
+    assert.equal(exec.calls[2].argv[4], String(hardLimitKb(4)));
+  });
+
+  test('no setquota on the host: measured (and logged), the volume is still made', async () => {
+    const exec = new ScriptedExecutor({
+      findmnt: mount('xfs', 'rw,prjquota'),
+      lsattr: { exitCode: 0, stdout: `  100042 --------------P--- ${path}\n`, stderr: '' },
+      setquota: { exitCode: 127, stdout: '', stderr: 'setquota: not found' },
+    });
+    const driver = new DirectoryStorageDriver(new FakeConnector(exec));
+    assert.deepEqual(await driver.ensure(host(), vol(100042)), { hostPath: path, sizeHeldBy: 'measured' });
+  });
+
+  test('a project id out of range is refused before anything changes', async () => {
+    const exec = new ScriptedExecutor({ findmnt: mount('xfs', 'rw,prjquota') });
+    const driver = new DirectoryStorageDriver(new FakeConnector(exec));
+    await assert.rejects(driver.holdSize(host(), vol(0)), /no valid project id/);
+    await assert.rejects(driver.holdSize(host(), vol(2 ** 32)), /no valid project id/);
+    assert.deepEqual(
+      exec.calls.map((c) => c.argv[0]),
+      ['findmnt', 'findmnt'],
+    );
   });
 });

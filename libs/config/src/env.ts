@@ -166,10 +166,12 @@ export class WorkerEnv extends CommonEnv {
   @Min(1000)
   READY_TIMEOUT_MS: number = 180000;
 
-  // How often volumes are measured (du on directory volumes: cheap, but not free on large trees).
+  // How often volumes are measured (du on directory volumes: cheap, but not free on large trees). Directory volumes
+  // on a data root without project quotas are held to their plan from this measurement (read-only at 100 %): a
+  // tenant can write past it for at most this long.
   @IsInt()
   @Min(1000)
-  VOLUME_USAGE_INTERVAL_MS: number = 300000;
+  VOLUME_USAGE_INTERVAL_MS: number = 60000;
 
   // How often the database containers' resource use is read (docker stats: one call per container).
   @IsInt()

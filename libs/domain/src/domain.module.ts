@@ -29,6 +29,7 @@ import { ListPlansUseCase } from './plans/list-plans.usecase';
 import { Admission } from './admission/admission.service';
 import { ListEnginesUseCase } from './engines/list-engines.usecase';
 import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
+import { VolumeQuotaService } from './volumes/volume-quota.service';
 import { VolumeCopier } from './volumes/volume-copier.service';
 import { VolumeSeeder } from './databases/provisioning/volume-seeder.service';
 import { DatabaseMover } from './databases/moving/database-mover.service';
@@ -94,6 +95,7 @@ const PROVIDERS = [
   Admission,
   ListEnginesUseCase,
   MeasureVolumesUseCase,
+  VolumeQuotaService,
   StorageBackendUseCases,
   CreateTenantUseCase,
   IssueApiKeyUseCase,

@@ -41,6 +41,8 @@ export * from './tenants/tenant.exception';
 export * from './tenants/use-cases/create-tenant.command';
 export * from './tenants/use-cases/tenant.usecases';
 export * from './volumes/measure-volumes.usecase';
+export * from './volumes/quota';
+export * from './volumes/volume-quota.service';
 export * from './storage/use-cases/register-storage-backend.command';
 export * from './storage/use-cases/storage-backend.usecases';
 export * from './failover/failover.exception';

@@ -17,7 +17,13 @@ import {
   OperationRepository,
 } from '@app/domain';
 import { QueueName, jobCounterKey, processStartsKey } from '@app/jobs';
-import { readFleetAlarm, type ContainerSeries, type DatabaseSeries, type DurationSeries } from '@app/domain';
+import {
+  quotaStateValue,
+  readFleetAlarm,
+  type ContainerSeries,
+  type DatabaseSeries,
+  type DurationSeries,
+} from '@app/domain';
 
 interface HostRow {
   name: string;
@@ -256,6 +262,19 @@ export class MetricsService {
       ['dbaas_database_up', '1 when the database is running', (d) => (d.status === 'running' ? 1 : 0)],
       ['dbaas_database_volume_used_bytes', 'Bytes used on the database volume (measured)', (d) => d.volumeUsedBytes],
       ['dbaas_database_volume_size_bytes', 'Size of the database volume', (d) => d.volumeSizeBytes],
+      [
+        'dbaas_volume_quota_ratio',
+        'Directory volumes: bytes used over the plan (1: full; the database is read-only from there)',
+        (d) =>
+          d.volumeDriver === 'directory' && d.volumeUsedBytes !== null && d.volumeSizeBytes
+            ? d.volumeUsedBytes / d.volumeSizeBytes
+            : null,
+      ],
+      [
+        'dbaas_volume_quota_state',
+        'Directory volumes: 0 ok, 1 warning (80 %), 2 critical (90 %), 3 read-only (100 %)',
+        (d) => (d.volumeDriver === 'directory' && d.quotaState ? quotaStateValue(d.quotaState) : null),
+      ],
     ];
     for (const [name, help, pick] of perDatabase) {
       new Gauge({

@@ -232,6 +232,9 @@ export interface VolumeUsage {
   usedBytes: number;
 }
 
+/** How a volume's size is held: by its filesystem (a hard stop), or measured and enforced by the platform. */
+export type SizeHold = 'filesystem' | 'measured';
+
 /** Where a database's data lives on its host. The SAN driver implements the same interface. */
 export interface StorageDriver {
   readonly name: string;
@@ -239,6 +242,11 @@ export interface StorageDriver {
   ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }>;
   remove(host: HostEntity, volume: VolumeEntity): Promise<void>;
   usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage>;
+  /**
+   * Drivers whose volumes have no size of their own (directories): puts the volume under a filesystem quota of its
+   * size where the filesystem has them; 'measured' elsewhere (the platform then holds the size itself). Idempotent.
+   */
+  holdSize?(host: HostEntity, volume: VolumeEntity): Promise<SizeHold>;
   /** Grows the volume online to `sizeGb` (drivers that cannot enforce a size leave this out). */
   grow?(host: HostEntity, volume: VolumeEntity, sizeGb: number): Promise<void>;
   /** HA: a clean hand-over on a live host (switchover): unmounted, then demoted or deactivated. Idempotent. */
@@ -354,6 +362,24 @@ export interface EngineClient {
    * and takes away whatever is more than owning its database. Returns what it changed beyond that, for the events.
    */
   applyOwnerModel(engine: string, endpoint: EngineEndpoint, req: OwnerModelRequest): Promise<string[]>;
+  /**
+   * As the admin: puts the engine in or out of read-only (a full volume) so that the tenant's account cannot undo
+   * it. 'unchanged': it already was; 'changed': in force now; 'restart' (PostgreSQL going read-only): the engine
+   * was told to come back read-only, the caller restarts its container and asks again. Idempotent.
+   */
+  setReadOnly(
+    engine: string,
+    endpoint: EngineEndpoint,
+    req: ReadOnlyRequest,
+  ): Promise<'unchanged' | 'changed' | 'restart'>;
+}
+
+export interface ReadOnlyRequest {
+  admin: EngineLogin;
+  tenant: TenantAccount;
+  readOnly: boolean;
+  /** Redis: the ACL rules of the tenant's user when it may write (read-only takes the writes away from them). */
+  tenantRules?: readonly string[];
 }
 
 /**

@@ -22,6 +22,7 @@ import type {
   OperationType,
   PlacementSettingsEntity,
   PlanEntity,
+  QuotaState,
   StorageBackendEntity,
   TenantEntity,
   VolumeEntity,
@@ -368,6 +369,9 @@ export interface DatabaseSeries {
   ha: string;
   volumeUsedBytes: number | null;
   volumeSizeBytes: number | null;
+  volumeDriver: string | null;
+  /** Directory volumes: the quota's state (null: not judged yet). */
+  quotaState: QuotaState | null;
 }
 
 export interface ContainerSeries {

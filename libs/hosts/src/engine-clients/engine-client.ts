@@ -2,8 +2,15 @@ import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createConnection } from 'mysql2/promise';
-import type { EngineClient, EngineEndpoint, EngineLogin, OwnerModelRequest, TenantAccount } from '@app/domain/ports';
-import { CONNECT_TIMEOUT_MS, pgApplyOwnerModel, withPg } from './postgres-accounts';
+import type {
+  EngineClient,
+  EngineEndpoint,
+  EngineLogin,
+  OwnerModelRequest,
+  ReadOnlyRequest,
+  TenantAccount,
+} from '@app/domain/ports';
+import { CONNECT_TIMEOUT_MS, pgApplyOwnerModel, pgSetReadOnly, withPg } from './postgres-accounts';
 
 type MysqlConnection = Awaited<ReturnType<typeof createConnection>>;
 
@@ -44,6 +51,63 @@ export class NativeEngineClient implements EngineClient {
       default:
         throw new Error(`${engine} keeps its accounts in its container's definition`);
     }
+  }
+
+  async setReadOnly(
+    engine: string,
+    ep: EngineEndpoint,
+    req: ReadOnlyRequest,
+  ): Promise<'unchanged' | 'changed' | 'restart'> {
+    switch (engine) {
+      case 'postgresql':
+        return pgSetReadOnly(ep, req);
+      case 'mysql':
+      case 'mariadb':
+        // The tenant has no SUPER (nor READ_ONLY ADMIN): read_only binds it, and only root lifts it.
+        return this.withMysql(ep, req.admin, async (my) => {
+          const [rows] = (await my.query('SELECT @@global.read_only AS ro')) as unknown as [{ ro: number | string }[]];
+          if (Number(rows[0]?.ro) === (req.readOnly ? 1 : 0)) return 'unchanged';
+          await my.query(`SET GLOBAL read_only = ${req.readOnly ? 'ON' : 'OFF'}`);
+          return 'changed';
+        });
+      case 'redis':
+        return this.redisReadOnly(ep, req);
+      case 'mongodb':
+        return this.withMongo(ep, req.admin, async (m) => {
+          const admin = m.db('admin');
+          const info = (await admin.command({ usersInfo: req.tenant.username })) as {
+            users: { roles: { role: string; db: string }[] }[];
+          };
+          const role = req.readOnly ? 'read' : 'dbOwner';
+          const roles = info.users[0]?.roles ?? [];
+          if (roles.length === 1 && roles[0].role === role && roles[0].db === req.tenant.dbName) return 'unchanged';
+          await admin.command({ updateUser: req.tenant.username, roles: [{ role, db: req.tenant.dbName }] });
+          return 'changed';
+        });
+      default:
+        throw new Error(`unknown engine ${engine}`);
+    }
+  }
+
+  /**
+   * Redis: the tenant's ACL user gets its rules again, then (read-only) loses every @write command but those that
+   * free room (DEL, UNLINK, FLUSHDB, FLUSHALL). ACL changes bind its open connections at their next command; it has
+   * no ACL command of its own (@admin) to undo them.
+   */
+  private async redisReadOnly(ep: EngineEndpoint, req: ReadOnlyRequest): Promise<'unchanged' | 'changed'> {
+    if (!req.tenantRules?.length) throw new Error("the tenant user's ACL rules are needed");
+    const rules = [
+      ...req.tenantRules,
+      ...(req.readOnly ? ['-@write', '+del', '+unlink', '+flushdb', '+flushall'] : []),
+    ];
+    let changed = false;
+    await this.withRedis(ep, req.admin, async (r) => {
+      const commands = async () => JSON.stringify(await r.call('ACL', 'GETUSER', req.tenant.username));
+      const before = await commands();
+      await r.call('ACL', 'SETUSER', req.tenant.username, ...rules);
+      changed = before !== (await commands());
+    });
+    return changed ? 'changed' : 'unchanged';
   }
 
   private async withMysql<T>(ep: EngineEndpoint, login: EngineLogin, fn: (my: MysqlConnection) => Promise<T>) {

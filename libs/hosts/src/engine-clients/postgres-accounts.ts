@@ -1,5 +1,5 @@
 import { Client as PgClient } from 'pg';
-import type { EngineEndpoint, EngineLogin, OwnerModelRequest } from '@app/domain/ports';
+import type { EngineEndpoint, EngineLogin, OwnerModelRequest, ReadOnlyRequest } from '@app/domain/ports';
 
 // Generous: a refused connection fails at once anyway, while a slow path (an SSH forward to a busy host,
 // emulated CPUs) can take seconds to authenticate.
@@ -319,4 +319,38 @@ async function handOver(pg: PgClient, datname: string, tenant: string, notes: st
     notes.push(
       `in ${datname}, ${kept.rows[0].n} superuser-only object(s) (event triggers, wrappers, languages, publications) stay with the admin`,
     );
+}
+
+/**
+ * PostgreSQL read-only that holds against the tenant's role: `default_transaction_read_only` does not (any session may
+ * `SET` it off, `BEGIN READ WRITE`, or `ALTER DATABASE ... SET` on a database it owns), nor do revoked privileges (an
+ * owner grants itself back). A hot standby does: with `standby.signal` in the data directory the server comes back
+ * in recovery, where no session, the superuser's included, writes anything (no temporary table, no new database),
+ * while every read works. Only the admin's `pg_promote()` ends it, without a restart.
+ */
+export async function pgSetReadOnly(
+  ep: EngineEndpoint,
+  req: ReadOnlyRequest,
+): Promise<'unchanged' | 'changed' | 'restart'> {
+  return withPg(
+    ep,
+    req.admin,
+    async (pg) => {
+      const { rows } = await pg.query<{ recovery: boolean; dir: string }>(
+        `SELECT pg_is_in_recovery() AS recovery, current_setting('data_directory') AS dir`,
+      );
+      const { recovery, dir } = rows[0];
+      if (req.readOnly) {
+        if (recovery) return 'unchanged';
+        // An empty file, written by the server itself (the admin is its superuser): read at the next start.
+        await pg.query(`COPY (SELECT WHERE false) TO ${lit(pg, `${dir}/standby.signal`)}`);
+        return 'restart';
+      }
+      if (!recovery) return 'unchanged';
+      const promoted = await pg.query<{ ok: boolean }>('SELECT pg_promote(true, 60) AS ok');
+      if (!promoted.rows[0]?.ok) throw new Error('the promotion did not finish within 60 s');
+      return 'changed';
+    },
+    'postgres',
+  );
 }

@@ -1,5 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+export type QuotaState = 'ok' | 'warning' | 'critical' | 'read-only';
+
 @Entity('volumes')
 export class VolumeEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
@@ -29,6 +31,22 @@ export class VolumeEntity {
     transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
   })
   usedBytes!: number | null;
+  // The quota, judged from the measured size (directory volumes): null until first judged.
+  @Column({ name: 'quota_state', type: 'text', nullable: true }) quotaState!: QuotaState | null;
+  @Column({ name: 'quota_changed_at', type: 'timestamptz', nullable: true }) quotaChangedAt!: Date | null;
+  @Column({ name: 'quota_checked_at', type: 'timestamptz', nullable: true }) quotaCheckedAt!: Date | null;
+  // Its filesystem project id (directory volumes on a data root with project quotas); given by a sequence.
+  @Column({
+    name: 'quota_project',
+    type: 'bigint',
+    insert: false,
+    update: false,
+    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+  })
+  quotaProject!: number;
+  // How the size is held: a filesystem quota (a hard stop), or measured only; null: not known yet.
+  @Column({ name: 'quota_enforced_by', type: 'text', nullable: true }) quotaEnforcedBy!:
+    'filesystem' | 'measured' | null;
   // A move's copy on the target host, filled while the database still runs on its old volume.
   @Column({ type: 'boolean', default: false }) incoming!: boolean;
   @Column({ name: 'seeded_at', type: 'timestamptz', nullable: true }) seededAt!: Date | null;

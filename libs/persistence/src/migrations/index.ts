@@ -12,6 +12,7 @@ import { PrivilegeModel1795910000000 } from './1795910000000-PrivilegeModel';
 import { PlanEgress1795920000000 } from './1795920000000-PlanEgress';
 import { TrustedBackups1795930000000 } from './1795930000000-TrustedBackups';
 import { AllowedCidrs1795940000000 } from './1795940000000-AllowedCidrs';
+import { VolumeQuota1795960000000 } from './1795960000000-VolumeQuota';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   PlanEgress1795920000000,
   TrustedBackups1795930000000,
   AllowedCidrs1795940000000,
+  VolumeQuota1795960000000,
 ];

@@ -128,11 +128,11 @@ export class SqlFleetQueries implements FleetQueries {
   async databaseSeries(): Promise<DatabaseSeries[]> {
     const rows: Record<string, string | null>[] = await this.ds.query(`
       SELECT d.id, d.name, d.engine, d.status, d.ha, t.name AS tenant, h.name AS host,
-             v.used_bytes, v.size_gb
+             v.used_bytes, v.size_gb, v.driver, v.quota_state
       FROM databases d
       JOIN tenants t ON t.id = d.tenant_id
       LEFT JOIN hosts h ON h.id = d.host_id
-      LEFT JOIN LATERAL (SELECT used_bytes, size_gb FROM volumes
+      LEFT JOIN LATERAL (SELECT used_bytes, size_gb, driver, quota_state FROM volumes
                          WHERE database_id = d.id AND deleted_at IS NULL AND NOT incoming
                          ORDER BY created_at DESC LIMIT 1) v ON true
       WHERE d.deleted_at IS NULL`);
@@ -146,6 +146,8 @@ export class SqlFleetQueries implements FleetQueries {
       ha: r.ha!,
       volumeUsedBytes: r.used_bytes === null ? null : Number(r.used_bytes),
       volumeSizeBytes: r.size_gb === null ? null : Number(r.size_gb) * 2 ** 30,
+      volumeDriver: r.driver,
+      quotaState: r.quota_state as DatabaseSeries['quotaState'],
     }));
   }
 

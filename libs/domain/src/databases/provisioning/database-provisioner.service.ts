@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { generatePassword } from '@app/security';
 import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
-import { adminLogin, EngineContext, ENGINES, platformLogin, tenantLogin } from '../../engines';
+import { adminLogin, EngineContext, ENGINES, platformLogin, REDIS_TENANT_RULES, tenantLogin } from '../../engines';
 import { BackupTargets } from '../../backups/backup-target.service';
 import { retentionMs } from '../../backups/retention';
 import {
@@ -532,14 +532,51 @@ export class DatabaseProvisioner {
         );
       await this.shapeEgress(l.host, l.db.id, l.plan.egressMbit, allowsEgress(l.plan));
     } catch (err) {
-      this.logger.warn(`database ${l.db.id}: egress not applied: ${(err as Error).message}`);
-      const parts = err instanceof EgressNotApplied ? err.failures.map((f) => f.part) : ['filter', 'rate'];
-      if (parts.includes('filter'))
-        await note?.(
-          `outbound connections filter not applied (the plan ${allowsEgress(l.plan) ? 'allows' : 'refuses'} them); see the worker log`,
-        );
-      if (parts.includes('rate')) await note?.('egress bandwidth limit not applied; see the worker log');
+      await this.noteEgressFailure(l, err, note);
     }
+    // A full volume stays read-only across the starts the platform makes (Redis's ACLs and MariaDB's read_only
+    // live in memory only); the quota's own rounds check it too.
+    if (l.volume.quotaState === 'read-only') {
+      await this.setReadOnly(l, true).catch(async (err: Error) => {
+        this.logger.warn(`database ${l.db.id}: read-only (full volume) not applied again: ${err.message}`);
+        await note?.('the volume is full but read-only could not be applied again: the next quota check retries');
+      });
+    }
+  }
+
+  /**
+   * Puts the engine in or out of read-only (its volume is full) through the platform's admin account, so that the
+   * tenant's account cannot undo it. PostgreSQL goes read-only by coming back as a hot standby: a restart, after
+   * which the engine is asked again and must say it is. Whether anything changed. Legacy databases are left as they
+   * are (the tenant is the engine's superuser there: nothing holds; they are converted at the worker's start).
+   */
+  async setReadOnly(l: Loaded, readOnly: boolean): Promise<boolean> {
+    if (l.db.privilegeModel !== 'owner') return false;
+    const engine = ENGINES[l.db.engine];
+    const endpoint = await this.endpointOf(l.db, l.host);
+    const req = {
+      admin: adminLogin(engine, l.ctx),
+      tenant: { username: l.ctx.username, password: l.ctx.password, dbName: l.ctx.dbName },
+      readOnly,
+      tenantRules: l.db.engine === 'redis' ? REDIS_TENANT_RULES : undefined,
+    };
+    const done = await this.clients.setReadOnly(l.db.engine, endpoint, req);
+    if (done !== 'restart') return done === 'changed';
+    await (await this.connector.runtime(l.host)).restart(containerName(l.db.id));
+    await this.waitReady(l);
+    if ((await this.clients.setReadOnly(l.db.engine, endpoint, req)) === 'restart')
+      throw new Error('the engine did not come back read-only after its restart');
+    return true;
+  }
+
+  private async noteEgressFailure(l: Loaded, err: unknown, note?: (message: string) => unknown): Promise<void> {
+    this.logger.warn(`database ${l.db.id}: egress not applied: ${(err as Error).message}`);
+    const parts = err instanceof EgressNotApplied ? err.failures.map((f) => f.part) : ['filter', 'rate'];
+    if (parts.includes('filter'))
+      await note?.(
+        `outbound connections filter not applied (the plan ${allowsEgress(l.plan) ? 'allows' : 'refuses'} them); see the worker log`,
+      );
+    if (parts.includes('rate')) await note?.('egress bandwidth limit not applied; see the worker log');
   }
 
   /**

@@ -201,6 +201,9 @@ export class VolumeSeeder {
         );
       }
     }
+    // A copy of a PostgreSQL made read-only by its quota would come back as a standby (the signal is in its data):
+    // the new database is judged against its own plan, and starts writable.
+    if (l.db.engine === 'postgresql') await removePath(target, `${hostPath}/pgdata/standby.signal`);
     await this.volumes.update(l.volume.id, { seededAt: new Date() });
   }
 }

@@ -59,6 +59,8 @@ export interface EngineDefinition {
   adminDatabase: string | null;
   /** Account names a tenant's database name may not map to (the engine's own and the platform's). */
   reservedUsernames: string[];
+  /** Prefixes of account names the engine keeps for itself (PostgreSQL refuses to create a role named pg_…). */
+  reservedUsernamePrefixes?: string[];
   sandbox: EngineSandbox;
   /** The environment without any password. */
   env(ctx: EngineContext): Record<string, string>;
@@ -101,6 +103,7 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     adminUsername: PLATFORM_ADMIN,
     adminDatabase: 'postgres',
     reservedUsernames: [PLATFORM_ADMIN, 'dbaas_migrate'],
+    reservedUsernamePrefixes: ['pg_'],
     // PGDATA in a subdirectory: a filesystem's root (lost+found) is not an empty directory to initdb.
     // initdb's superuser is the platform's admin; the tenant's owner role is made by the control plane once the
     // server answers (the legacy model's superuser was the tenant: kept only so its container stays the same).

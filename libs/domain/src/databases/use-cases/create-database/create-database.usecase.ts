@@ -74,7 +74,10 @@ export class CreateDatabaseUseCase {
     }
     // The tenant's account is named after the database: never the engine's or the platform's own account.
     const username = from?.username ?? engine.fixedUsername ?? identifierFor(cmd.name);
-    if (!from && engine.reservedUsernames.includes(username))
+    const reserved =
+      engine.reservedUsernames.includes(username) ||
+      (engine.reservedUsernamePrefixes ?? []).some((p) => username.startsWith(p));
+    if (!from && reserved)
       throw new DatabaseException(
         DatabaseExceptionCode.NameReserved,
         `the name "${cmd.name}" would name the account ${username}, which ${cmd.engine} keeps for itself or the platform; choose another`,

@@ -37,6 +37,8 @@ import { BackupTargets } from './backups/backup-target.service';
 import { BackupRunner } from './backups/backup-runner.service';
 import { BackupScheduler } from './backups/backup-scheduler.service';
 import { PrivilegeConversions } from './databases/privileges/privilege-conversions.service';
+import { CertificateRenewal } from './tls/certificate-renewal.service';
+import { PlatformCertificates } from './tls/platform-certificates.service';
 import {
   DeleteBackupUseCase,
   ListBackupsUseCase,
@@ -105,6 +107,8 @@ const PROVIDERS = [
   BackupRunner,
   BackupScheduler,
   PrivilegeConversions,
+  PlatformCertificates,
+  CertificateRenewal,
   TakeBackupUseCase,
   ListBackupsUseCase,
   RestoreBackupUseCase,

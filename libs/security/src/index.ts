@@ -1,3 +1,4 @@
 export * from './secret-box';
 export * from './tokens';
 export * from './security.module';
+export * from './x509';

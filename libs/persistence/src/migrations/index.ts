@@ -10,6 +10,7 @@ import { HostActiveSince1795895000000 } from './1795895000000-HostActiveSince';
 import { DrbdFencing1795900000000 } from './1795900000000-DrbdFencing';
 import { PrivilegeModel1795910000000 } from './1795910000000-PrivilegeModel';
 import { PlanEgress1795920000000 } from './1795920000000-PlanEgress';
+import { Tls1795950000000 } from './1795950000000-Tls';
 
 // Listed explicitly (not globbed) so they survive bundling into dist/.
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DrbdFencing1795900000000,
   PrivilegeModel1795910000000,
   PlanEgress1795920000000,
+  Tls1795950000000,
 ];

@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
-import type { EngineName, HaMode } from '@app/persistence/entities';
+import type { EngineName, HaMode, TlsMode } from '@app/persistence/entities';
+import { TLS_MODES } from '../../../tls/certificate-policy';
 import { ENGINE_NAMES } from '../../../engines';
 import { Command, IsResourceName } from '../../../shared';
 
@@ -25,4 +26,9 @@ export class CreateDatabaseCommand extends Command {
   @IsOptional()
   @IsIn(['none', 'drbd', 'san'], { message: 'ha must be one of: none, drbd, san' })
   ha?: HaMode;
+
+  // `required` (default): clear-text connections refused; `preferred`: TLS offered, clear text still accepted.
+  @IsOptional()
+  @IsIn(TLS_MODES, { message: `tls must be one of: ${TLS_MODES.join(', ')}` })
+  tls?: TlsMode;
 }

@@ -7,17 +7,9 @@ import { connect, createServer } from 'node:tls';
 import { describe, test } from 'node:test';
 import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
 import { PeculiarCertificateToolkit } from '../../libs/security/src/x509';
-import {
-  DAY_MS,
-  DEFAULT_TLS_POLICY,
-  renewalDecision,
-  serverNames,
-} from '../../libs/domain/src/tls/certificate-policy';
+import { DAY_MS, DEFAULT_TLS_POLICY, renewalDecision, serverNames } from '../../libs/domain/src/tls/certificate-policy';
 import { CA_FILE_NAME, ENGINES, pgHba, tlsFiles } from '../../libs/domain/src/engines';
-import {
-  buildContainerSpec,
-  hostPreparation,
-} from '../../libs/domain/src/databases/provisioning/container-spec';
+import { buildContainerSpec, hostPreparation } from '../../libs/domain/src/databases/provisioning/container-spec';
 import { replaceFiles } from '../../libs/domain/src/databases/provisioning/host-preparation';
 import type { CertificateFacts } from '../../libs/domain/src/ports';
 import { FakeExecutor, ok } from '../support/fake-executor';
@@ -76,7 +68,12 @@ describe('the platform CA and server certificates (@peculiar/x509)', () => {
     const other = await authority();
     assert.equal(x509.issuedBy(pem.certPem, other.certPem), false, 'another CA did not sign it');
     // Each certificate gets its own serial and key.
-    const again = await x509.issueServer(ca, { ...facts, commonName: 'db1.example', notBefore: days(-1), notAfter: days(90) });
+    const again = await x509.issueServer(ca, {
+      ...facts,
+      commonName: 'db1.example',
+      notBefore: days(-1),
+      notAfter: days(90),
+    });
     assert.notEqual(x509.describe(again.certPem).serial, facts.serial);
     assert.notEqual(again.keyPem, pem.keyPem);
 
@@ -103,7 +100,10 @@ describe('the platform CA and server certificates (@peculiar/x509)', () => {
     const req = { commonName: 'x', dnsNames: [], notBefore: days(-1), notAfter: days(1) };
     await assert.rejects(x509.issueServer(ca, { ...req, ipAddresses: ['300.1.1.1'] }), /not an IP/);
     await assert.rejects(x509.issueServer(ca, { ...req, ipAddresses: [] }), /at least one name/);
-    await assert.rejects(x509.issueServer(ca, { ...req, commonName: 'a,CN=evil', ipAddresses: ['10.0.0.1'] }), /unsafe/);
+    await assert.rejects(
+      x509.issueServer(ca, { ...req, commonName: 'a,CN=evil', ipAddresses: ['10.0.0.1'] }),
+      /unsafe/,
+    );
   });
 });
 
@@ -167,17 +167,24 @@ describe('renewalDecision', () => {
     assert.equal(decide(facts({ ipAddresses: ['192.0.2.11'] })).reason, 'names');
     assert.equal(decide(facts({ dnsNames: ['old.example'] })).reason, 'names');
     assert.equal(
-      renewalDecision({ current: { facts: facts(), issuedByCa: false }, wanted, now, policy: DEFAULT_TLS_POLICY }).reason,
+      renewalDecision({ current: { facts: facts(), issuedByCa: false }, wanted, now, policy: DEFAULT_TLS_POLICY })
+        .reason,
       'issuer',
     );
   });
   test('IPv6 and DNS names compare in one spelling', () => {
     const w6 = serverNames({ vip: null }, { address: '2001:DB8::10' });
     const f6 = facts({ ipAddresses: ['2001:db8:0:0:0:0:0:10'] });
-    assert.equal(renewalDecision({ current: { facts: f6, issuedByCa: true }, wanted: w6, now, policy: DEFAULT_TLS_POLICY }).renew, false);
+    assert.equal(
+      renewalDecision({ current: { facts: f6, issuedByCa: true }, wanted: w6, now, policy: DEFAULT_TLS_POLICY }).renew,
+      false,
+    );
     const wd = serverNames({ vip: null }, { address: 'DB.Example' });
     const fd = facts({ ipAddresses: [], dnsNames: ['db.example'] });
-    assert.equal(renewalDecision({ current: { facts: fd, issuedByCa: true }, wanted: wd, now, policy: DEFAULT_TLS_POLICY }).renew, false);
+    assert.equal(
+      renewalDecision({ current: { facts: fd, issuedByCa: true }, wanted: wd, now, policy: DEFAULT_TLS_POLICY }).renew,
+      false,
+    );
   });
 });
 
@@ -205,7 +212,10 @@ describe('engines: TLS arguments, files and URIs per mode', () => {
       pg.uri({ ...ctx, tls: 'required' }, 'db.example', 20001),
       `postgresql://app_user:Pw3xYz@db.example:20001/orders_db?sslmode=verify-full&sslrootcert=${CA_FILE_NAME}`,
     );
-    assert.equal(pg.uri({ ...ctx, tls: 'preferred' }, 'db.example', 20001), 'postgresql://app_user:Pw3xYz@db.example:20001/orders_db');
+    assert.equal(
+      pg.uri({ ...ctx, tls: 'preferred' }, 'db.example', 20001),
+      'postgresql://app_user:Pw3xYz@db.example:20001/orders_db',
+    );
   });
 
   test('MariaDB and MySQL: the certificate and key; required refuses insecure transport', () => {
@@ -218,8 +228,14 @@ describe('engines: TLS arguments, files and URIs per mode', () => {
     ]);
     assert.deepEqual(ENGINES.mariadb.cmd({ ...ctx, tls: 'preferred' }), maria!.slice(0, 3));
     assert.equal(ENGINES.mysql.cmd({ ...ctx, tls: 'required' })![0], 'mysqld');
-    assert.match(ENGINES.mariadb.uri({ ...ctx, tls: 'required' }, 'h', 3307), /\?ssl-mode=VERIFY_IDENTITY&ssl-ca=dbaas-ca\.pem$/);
-    assert.equal(ENGINES.mariadb.uri({ ...ctx, tls: 'preferred' }, 'h', 3307), 'mysql://app_user:Pw3xYz@h:3307/orders_db');
+    assert.match(
+      ENGINES.mariadb.uri({ ...ctx, tls: 'required' }, 'h', 3307),
+      /\?ssl-mode=VERIFY_IDENTITY&ssl-ca=dbaas-ca\.pem$/,
+    );
+    assert.equal(
+      ENGINES.mariadb.uri({ ...ctx, tls: 'preferred' }, 'h', 3307),
+      'mysql://app_user:Pw3xYz@h:3307/orders_db',
+    );
   });
 
   test('Redis: required speaks TLS only on its port (rediss://); preferred keeps the clear-text port', () => {
@@ -240,26 +256,48 @@ describe('engines: TLS arguments, files and URIs per mode', () => {
     assert.deepEqual(cmd.slice(0, 3), ['mongod', '--tlsMode', 'requireTLS']);
     assert.equal(ENGINES.mongodb.cmd({ ...ctx, tls: 'preferred' })![2], 'preferTLS');
     assert.equal(tlsFiles(ENGINES.mongodb, 'required', pem).tls_pem, 'CERT\nKEY\n');
-    assert.match(ENGINES.mongodb.uri({ ...ctx, tls: 'required' }, 'h', 1), /authSource=admin&tls=true&tlsCAFile=dbaas-ca\.pem$/);
+    assert.match(
+      ENGINES.mongodb.uri({ ...ctx, tls: 'required' }, 'h', 1),
+      /authSource=admin&tls=true&tlsCAFile=dbaas-ca\.pem$/,
+    );
   });
 });
 
 describe('the container and its host: TLS files beside the passwords', () => {
   const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
   const db = (p: Partial<DatabaseEntity>) =>
-    ({ id: DB_ID, tenantId: '11111111-2222-4333-8444-555555555555', port: 20042, version: '7.0', ...p }) as DatabaseEntity;
+    ({
+      id: DB_ID,
+      tenantId: '11111111-2222-4333-8444-555555555555',
+      port: 20042,
+      version: '7.0',
+      ...p,
+    }) as DatabaseEntity;
   const host = { id: 'h1', address: '192.0.2.10', dataRoot: '/srv/dbaas' } as HostEntity;
   const plan = { name: 'small', cpus: 0.5, memoryMb: 512, diskGb: 10 } as PlanEntity;
-  const ctx = { username: 'default', password: 'Secr3tPw', dbName: 'c', adminPassword: 'Adm1nPw', tls: 'required' as const };
+  const ctx = {
+    username: 'default',
+    password: 'Secr3tPw',
+    dbName: 'c',
+    adminPassword: 'Adm1nPw',
+    tls: 'required' as const,
+  };
   const pem = { certPem: 'CERT\n', keyPem: 'KEY\n', caPem: 'CA\n' };
 
   test('Redis (no password files) now mounts its secrets directory for the TLS files; the label says the mode', () => {
     const spec = buildContainerSpec({ db: db({ engine: 'redis' }), host, plan, hostPath: '/srv/v', ctx, tls: pem });
-    assert.deepEqual(spec.binds[1], { hostPath: `/srv/dbaas/secrets/${DB_ID}`, containerPath: '/run/secrets/dbaas', readOnly: true });
+    assert.deepEqual(spec.binds[1], {
+      hostPath: `/srv/dbaas/secrets/${DB_ID}`,
+      containerPath: '/run/secrets/dbaas',
+      readOnly: true,
+    });
     assert.equal(spec.labels['dbaas.tls'], 'required');
     const prep = hostPreparation({ db: db({ engine: 'redis' }), host, hostPath: '/srv/v', ctx, tls: pem });
     assert.deepEqual(prep.secrets?.files, { tls_cert: 'CERT\n', tls_key: 'KEY\n', tls_ca: 'CA\n' });
-    assert.throws(() => hostPreparation({ db: db({ engine: 'redis' }), host, hostPath: '/srv/v', ctx }), /no certificate/);
+    assert.throws(
+      () => hostPreparation({ db: db({ engine: 'redis' }), host, hostPath: '/srv/v', ctx }),
+      /no certificate/,
+    );
   });
 
   test('a renewal replaces each file by writing beside it and renaming over it', async () => {

@@ -48,22 +48,20 @@ async function importSigningKey(pem: string): Promise<CryptoKey> {
 export class PeculiarCertificateToolkit implements CertificateToolkit {
   async createAuthority(req: { commonName: string; notBefore: Date; notAfter: Date }): Promise<CertificateAndKey> {
     const keys = (await crypto.subtle.generateKey(KEY_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const cert = await x509.X509CertificateGenerator.createSelfSigned(
-      {
-        serialNumber: serial(),
-        name: cn(req.commonName),
-        notBefore: req.notBefore,
-        notAfter: req.notAfter,
-        signingAlgorithm: SIGN_ALG,
-        keys: dom(keys),
-        extensions: [
-          // A CA that signs end certificates only (no intermediate below it).
-          new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-          await x509.SubjectKeyIdentifierExtension.create(dom(keys.publicKey)),
-        ],
-      },
-    );
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: cn(req.commonName),
+      notBefore: req.notBefore,
+      notAfter: req.notAfter,
+      signingAlgorithm: SIGN_ALG,
+      keys: dom(keys),
+      extensions: [
+        // A CA that signs end certificates only (no intermediate below it).
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(dom(keys.publicKey)),
+      ],
+    });
     return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
   }
 
@@ -78,27 +76,25 @@ export class PeculiarCertificateToolkit implements CertificateToolkit {
     if (!names.length) throw new Error('a server certificate needs at least one name');
     const caCert = new x509.X509Certificate(ca.certPem);
     const keys = (await crypto.subtle.generateKey(KEY_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const cert = await x509.X509CertificateGenerator.create(
-      {
-        serialNumber: serial(),
-        subject: cn(req.commonName),
-        issuer: caCert.subject,
-        notBefore: req.notBefore,
-        notAfter: req.notAfter,
-        signingAlgorithm: SIGN_ALG,
-        publicKey: dom(keys.publicKey),
-        signingKey: dom(await importSigningKey(ca.keyPem)),
-        extensions: [
-          new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-          // Clients check the name they connect to against these (CN is not looked at any more).
-          new x509.SubjectAlternativeNameExtension(names, false),
-          await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-          await x509.SubjectKeyIdentifierExtension.create(dom(keys.publicKey)),
-        ],
-      },
-    );
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: cn(req.commonName),
+      issuer: caCert.subject,
+      notBefore: req.notBefore,
+      notAfter: req.notAfter,
+      signingAlgorithm: SIGN_ALG,
+      publicKey: dom(keys.publicKey),
+      signingKey: dom(await importSigningKey(ca.keyPem)),
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        // Clients check the name they connect to against these (CN is not looked at any more).
+        new x509.SubjectAlternativeNameExtension(names, false),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+        await x509.SubjectKeyIdentifierExtension.create(dom(keys.publicKey)),
+      ],
+    });
     return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CloneDatabaseCommand,
@@ -26,6 +26,7 @@ import {
   DeleteDatabaseQueryDto,
   LogsQueryDto,
   ResizeDatabaseDto,
+  SetTlsDto,
 } from './databases.dto';
 
 const accepted = (operationId: string) => ({ operationId });
@@ -90,6 +91,13 @@ export class DatabasesController {
   @HttpCode(202)
   async restart(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
     return accepted((await this.restartDb.execute(tenantId, id)).id);
+  }
+
+  /** Extension: the database's TLS mode (`required` refuses clear text); the server restarts with it. */
+  @Put('databases/:id/tls')
+  @HttpCode(202)
+  async setTls(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: SetTlsDto) {
+    return accepted((await this.restartDb.execute(tenantId, id, { tls: body.mode })).id);
   }
 
   @Post('databases/:id/rotate-password')

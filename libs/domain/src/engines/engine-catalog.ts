@@ -277,7 +277,10 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     uri: (c, h, p) =>
       `mongodb://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}?authSource=admin` +
       (required(c) ? `&tls=true&tlsCAFile=${CA_FILE_NAME}` : ''),
-    tls: { offered: () => true, extraFiles: (_mode, pem) => ({ [MONGO_PEM]: `${pem.certPem.trim()}\n${pem.keyPem.trim()}\n` }) },
+    tls: {
+      offered: () => true,
+      extraFiles: (_mode, pem) => ({ [MONGO_PEM]: `${pem.certPem.trim()}\n${pem.keyPem.trim()}\n` }),
+    },
   },
 };
 

@@ -359,7 +359,12 @@ export interface EngineClient {
    * As the admin: the running server reads its certificate and key files again (`files`: their paths in its
    * container) and serves them to new connections; open sessions and the server stay as they are.
    */
-  reloadTls(engine: string, endpoint: EngineEndpoint, admin: EngineLogin, files: { cert: string; key: string }): Promise<void>;
+  reloadTls(
+    engine: string,
+    endpoint: EngineEndpoint,
+    admin: EngineLogin,
+    files: { cert: string; key: string },
+  ): Promise<void>;
 }
 
 /** A certificate and its private key, PEM (the key PKCS#8). */

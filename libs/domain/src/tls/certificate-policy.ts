@@ -51,7 +51,8 @@ export interface RenewalDecision {
   detail: string;
 }
 
-const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+const sameSet = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 /**
  * Whether a database needs a new server certificate: none yet; not signed by the current CA; not naming exactly its

@@ -131,7 +131,12 @@ export class PlatformCertificates implements OnApplicationBootstrap {
       notBefore: new Date(now.getTime() - BACKDATE_MS),
       notAfter,
     });
-    const patch = { tlsCert: made.certPem, tlsKey: this.secrets.seal(made.keyPem), tlsNotAfter: notAfter, tlsAppliedAt: null };
+    const patch = {
+      tlsCert: made.certPem,
+      tlsKey: this.secrets.seal(made.keyPem),
+      tlsNotAfter: notAfter,
+      tlsAppliedAt: null,
+    };
     await this.databases.update(db.id, patch);
     Object.assign(db, { tlsCert: made.certPem, tlsNotAfter: notAfter, tlsAppliedAt: null });
     const issued = decision.renew ? decision : { renew: true, reason: 'missing' as const, detail: 'no key stored' };

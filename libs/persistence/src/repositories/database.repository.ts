@@ -238,12 +238,15 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
   }
 
   async markDeleted(id: string) {
-    await this.repo.update({ id }, {
-      status: 'deleted',
-      deletedAt: new Date(),
-      password: null,
-      adminPassword: null,
-      tlsKey: null,
-    });
+    await this.repo.update(
+      { id },
+      {
+        status: 'deleted',
+        deletedAt: new Date(),
+        password: null,
+        adminPassword: null,
+        tlsKey: null,
+      },
+    );
   }
 }

@@ -60,7 +60,11 @@ function tmpfsOptions(s: EngineSandbox): Record<string, string> {
  * first start and, when the database has a TLS mode, its server certificate, key and the CA (`tls` must then be
  * given: the engine would not start without them).
  */
-export function containerFiles(args: { db: DatabaseEntity; ctx: EngineContext; tls?: ServerTlsPem }): [string, string][] {
+export function containerFiles(args: {
+  db: DatabaseEntity;
+  ctx: EngineContext;
+  tls?: ServerTlsPem;
+}): [string, string][] {
   const engine = ENGINES[args.db.engine];
   const passwords = Object.entries(engine.secrets(args.ctx)).map(([k, v]): [string, string] => [secretFileName(k), v]);
   if (!args.ctx.tls) return passwords;

@@ -233,7 +233,15 @@ export class DatabaseProvisioner {
   }
 
   async restart(databaseId: string, op: OperationContext): Promise<void> {
-    const l = await this.loadLive(databaseId);
+    // A change of TLS mode (PUT /v1/databases/:id/tls) is recorded here, under the database's lock: the container's
+    // definition changes with it, so it is replaced on the same volume below.
+    const tls = (await this.operations.get(op.operationId))?.params.tls as TlsMode | undefined;
+    let l = await this.loadLive(databaseId);
+    if (tls && tls !== l.db.tls) {
+      await this.databases.update(databaseId, { tls });
+      l = await this.loadLive(databaseId);
+      await op.progress(5, `TLS ${tls}`);
+    }
     const runtime = await this.connector.runtime(l.host);
     await op.progress(10, 'restarting the container');
     const state = await runtime.inspect(containerName(l.db.id));

@@ -95,7 +95,14 @@ export const prepareCmd = {
   ],
   secretFileMode: (dir: string, name: string) => ['chmod', '0600', '--', secretPath(dir, name)],
   /** Atomic within the directory: a reader sees the old file or the new one, never a part of either. */
-  renameOver: (dir: string, from: string, to: string) => ['mv', '-f', '-T', '--', secretPath(dir, from), secretPath(dir, to)],
+  renameOver: (dir: string, from: string, to: string) => [
+    'mv',
+    '-f',
+    '-T',
+    '--',
+    secretPath(dir, from),
+    secretPath(dir, to),
+  ],
 };
 
 /** The name a replacement is written under before it is renamed over `name`. */

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { WorkerEnv } from '@app/config';
 import { Stack } from '../support/stack';
 import { servicesEnv } from '../support/services';
+import { pgUri, saveCa } from '../support/tls';
 
 /**
  * `npm run bench`: provisioning time through the platform (HTTP request → a client connects) beside a raw
@@ -258,7 +259,7 @@ async function platformRun(stack: Stack, key: string, i: number): Promise<Platfo
   if (res.status !== 202) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
   // The password exists from the request on; the endpoint accepts connections once the database is up.
   const creds = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key })).body;
-  await waitConnect(creds.uri);
+  await waitConnect(pgUri(creds.uri));
   const ms = performance.now() - t0;
   const marks = { sent, accepted, connected: sent + ms, 'cpu:platform': platformCpuMs(stack) - cpu0 };
   return { ms, id: res.body.id, operationId: res.body.operationId, marks };
@@ -456,6 +457,47 @@ function stepTable(title: string, platform: Marks[], raw: Marks[]): void {
 
 // -------------------------------------------------------------------------------------------------- main ---
 
+const CONNECTS = Number(process.env.BENCH_CONNECTS ?? 40);
+
+/** One connection and its first query, in ms. */
+async function connectOnce(config: ConstructorParameters<typeof Client>[0]): Promise<number> {
+  const t0 = performance.now();
+  const c = new Client(config);
+  await c.connect();
+  await c.query('SELECT 1');
+  const ms = performance.now() - t0;
+  await c.end();
+  return ms;
+}
+
+/**
+ * TLS beside clear text on one server (a `preferred` database takes both): connect + first query, alternated so both
+ * see the same noise. TLS verifies the chain and the name (verify-full), as the credentials' URI asks.
+ */
+async function tlsConnectTable(stack: Stack, key: string): Promise<void> {
+  const res = await stack.request('POST', '/v1/databases', {
+    key,
+    body: { name: 'bench-tls', engine: 'postgresql', plan: PLAN, tls: 'preferred' },
+  });
+  if (res.status !== 202) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
+  await stack.waitOperation(key, res.body.operationId, CONNECT_TIMEOUT_MS);
+  const c = (await stack.request('GET', `/v1/databases/${res.body.id}/credentials`, { key })).body;
+  const base = { host: c.host, port: c.port, user: c.username, password: c.password, database: c.database };
+  const clear: number[] = [];
+  const tls: number[] = [];
+  for (let i = 0; i < CONNECTS; i++) {
+    clear.push(await connectOnce({ ...base, ssl: false }));
+    tls.push(await connectOnce({ ...base, ssl: { ca: c.tls.ca, rejectUnauthorized: true } }));
+  }
+  await remove(stack, key, res.body.id);
+  const ms = (x: number) => x.toFixed(1).padStart(7);
+  console.log(`\nConnect + first query, one PostgreSQL server (${CONNECTS} each, ms)`);
+  console.log('| what                               |     p50 |     p95 |');
+  console.log('|------------------------------------|---------|---------|');
+  console.log(`| ${'clear text'.padEnd(34)} | ${ms(pct(clear, 50))} | ${ms(pct(clear, 95))} |`);
+  console.log(`| ${'TLS, verified (verify-full)'.padEnd(34)} | ${ms(pct(tls, 50))} | ${ms(pct(tls, 95))} |`);
+}
+
 async function main(): Promise<void> {
   const services = servicesEnv();
   const image = `${services.IMAGE_REGISTRY}/library/postgres:15`;
@@ -473,6 +515,7 @@ async function main(): Promise<void> {
     worker: { WORKER_CONCURRENCY: String(Math.max(20, CONCURRENT)) },
   }).start();
   try {
+    await saveCa(stack.apiUrl);
     await installTrace(stack);
     const { key } = await stack.tenant('bench');
     const capacity = await ensureCapacity(stack, key, CONCURRENT);
@@ -555,6 +598,8 @@ async function main(): Promise<void> {
       );
     for (const e of broken) console.log(`  failed: ${e.message}`);
     if (broken.length > 0) process.exitCode = 1;
+
+    await tlsConnectTable(stack, key);
   } finally {
     await stack.stop();
   }

@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { Stack } from '../support/stack';
+import { pgUri, saveCa } from '../support/tls';
 
 async function query(uri: string, sql: string, params: unknown[] = []) {
-  const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
+  const c = new Client({ connectionString: pgUri(uri), connectionTimeoutMillis: 5000 });
   await c.connect();
   try {
     return (await c.query(sql, params)).rows;
@@ -69,6 +70,7 @@ describe('clones, backups and restores of directory volumes, end to end', () => 
 
   before(async () => {
     await stack.start();
+    await saveCa(stack.apiUrl);
     tenant = await stack.tenant('acme');
     other = await stack.tenant('globex');
   });

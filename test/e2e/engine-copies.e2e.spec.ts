@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import type { CredentialsView } from '../../libs/domain/src/databases/use-cases/get-credentials/get-credentials.usecase';
 import { Stack } from '../support/stack';
+import { tlsOptions } from '../support/tls';
 
 type Credentials = CredentialsView;
 
@@ -72,6 +73,7 @@ async function withMysql<T>(
     password,
     database: c.database,
     connectTimeout: 10_000,
+    ssl: tlsOptions(c),
   });
   try {
     return await fn(my);
@@ -131,6 +133,7 @@ const redis: Harness = {
       enableReadyCheck: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      tls: tlsOptions(c),
     });
     r.on('error', () => undefined);
     try {
@@ -152,6 +155,7 @@ async function withRedis<T>(c: Credentials, fn: (r: Redis) => Promise<T>): Promi
     connectTimeout: 10_000,
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
+    tls: tlsOptions(c),
   });
   r.on('error', () => undefined);
   try {

@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { assertContained, assertSecretFiles } from '../support/containment';
 import { Stack, until } from '../support/stack';
+import { tlsOptions } from '../support/tls';
 
 describe('MariaDB and Redis: create, connect, delete', () => {
   // Umask 077 handed down to the API and worker (a new user's restrictive shell): the engines must not care.
@@ -53,6 +54,8 @@ describe('MariaDB and Redis: create, connect, delete', () => {
       user: creds.username,
       password: creds.password,
       database: creds.database,
+      // Required TLS (the default), verified against the platform CA the credentials carry.
+      ssl: tlsOptions(creds),
     });
     try {
       await conn.query('CREATE TABLE t (id int primary key)');
@@ -80,7 +83,13 @@ describe('MariaDB and Redis: create, connect, delete', () => {
       await conn.end();
     }
     await assert.rejects(
-      createConnection({ host: creds.host, port: creds.port, user: creds.username, password: 'wrong-password' }),
+      createConnection({
+        host: creds.host,
+        port: creds.port,
+        user: creds.username,
+        password: 'wrong-password',
+        ssl: tlsOptions(creds),
+      }),
       /Access denied/,
     );
     await deleteAndCheck(id);
@@ -95,6 +104,7 @@ describe('MariaDB and Redis: create, connect, delete', () => {
       password: creds.password,
       lazyConnect: true,
       maxRetriesPerRequest: 1,
+      tls: tlsOptions(creds),
     });
     await r.connect();
     await r.set('k', 'v');
@@ -133,6 +143,7 @@ describe('MariaDB and Redis: create, connect, delete', () => {
       enableReadyCheck: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      tls: tlsOptions(creds),
     });
     noauth.on('error', () => undefined);
     await noauth.connect();
@@ -149,6 +160,7 @@ describe('MariaDB and Redis: create, connect, delete', () => {
       password: fresh.password,
       lazyConnect: true,
       maxRetriesPerRequest: 1,
+      tls: tlsOptions(fresh),
     });
     await r2.connect();
     assert.equal(await r2.get('k'), 'v', 'the data survived the recreate (appendonly on the volume)');
@@ -170,7 +182,13 @@ describe('MariaDB and Redis: create, connect, delete', () => {
     const [row] = await stack.metadata('SELECT admin_password, status FROM databases WHERE id = $1', [id]);
     assert.ok(row.admin_password?.startsWith('v1:'), 'a new admin password, sealed');
     assert.equal(row.status, 'running');
-    const r3 = new Redis({ host: fresh.host, port: fresh.port, password: fresh.password, lazyConnect: true });
+    const r3 = new Redis({
+      host: fresh.host,
+      port: fresh.port,
+      password: fresh.password,
+      lazyConnect: true,
+      tls: tlsOptions(fresh),
+    });
     await r3.connect();
     assert.equal(await r3.get('k'), 'v');
     await assert.rejects(r3.call('CONFIG', 'GET', 'dir'), /NOPERM/);

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { addressOf, connectsFrom, containerOf } from '../support/containment';
 import { Stack } from '../support/stack';
+import { pgUri, saveCa } from '../support/tls';
 
 /**
  * The plan's limits as the database's container sees them: cgroup files read inside it, and rates measured from
@@ -29,7 +30,7 @@ interface ExecResult {
 }
 
 async function query(uri: string, sql: string) {
-  const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
+  const c = new Client({ connectionString: pgUri(uri), connectionTimeoutMillis: 5000 });
   await c.connect();
   try {
     return (await c.query(sql)).rows;
@@ -91,7 +92,7 @@ describe('plan limits, measured inside the database container', () => {
 
   /** Pulls `rows` KiB out of the database and measures what the container sent over the time it took. */
   async function egressMbit(rows: number): Promise<{ mbit: number; bytes: number; seconds: number }> {
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
+    const c = new Client({ connectionString: pgUri(uri), connectionTimeoutMillis: 5000 });
     await c.connect();
     try {
       await c.query('SELECT 1');
@@ -183,6 +184,7 @@ describe('plan limits, measured inside the database container', () => {
     await new Promise<void>((r) => listener.listen(0, '0.0.0.0', r));
     listenerPort = (listener.address() as { port: number }).port;
     await stack.start();
+    await saveCa(stack.apiUrl);
     tenant = await stack.tenant('limits');
     // Only `limited-egress` and `open` allow outbound connections (allow_egress); the others keep the default (no).
     await stack.metadata(

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Stack } from '../support/stack';
+import { pgUri, saveCa } from '../support/tls';
 
 /** The value of one series in a Prometheus text exposition, matched by name and a subset of its labels. */
 function series(text: string, name: string, labels: Record<string, string>): number | null {
@@ -25,6 +26,7 @@ describe('/metrics: per container, per host and per database, with durations as 
 
   before(async () => {
     await stack.start();
+    await saveCa(stack.apiUrl);
     tenant = await stack.tenant('acme');
     const res = await stack.request('POST', '/v1/databases', {
       key: tenant.key,
@@ -67,7 +69,7 @@ describe('/metrics: per container, per host and per database, with durations as 
     const before = series(text, 'dbaas_container_network_receive_bytes_total', labels)!;
     const creds = (await stack.request('GET', `/v1/databases/${dbId}/credentials`, { key: tenant.key })).body;
     const { Client } = await import('pg');
-    const pg = new Client({ connectionString: creds.uri });
+    const pg = new Client({ connectionString: pgUri(creds.uri) });
     await pg.connect();
     for (let i = 0; i < 20; i++) await pg.query(`SELECT repeat('x', 100000), $1::text`, ['y'.repeat(50000)]);
     await pg.end();
@@ -136,7 +138,7 @@ describe('/metrics: per container, per host and per database, with durations as 
     assert.equal(put.status, 200);
     const creds = (await stack.request('GET', `/v1/databases/${dbId}/credentials`, { key: tenant.key })).body;
     const { Client } = await import('pg');
-    const burner = new Client({ connectionString: creds.uri });
+    const burner = new Client({ connectionString: pgUri(creds.uri) });
     await burner.connect();
     const burning = burner.query('SELECT sum(i) FROM generate_series(1, 2000000000) i').catch(() => undefined);
     try {

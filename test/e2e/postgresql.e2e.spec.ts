@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { assertContained, assertSecretFiles } from '../support/containment';
 import { Stack, until } from '../support/stack';
+import { pgUri, saveCa } from '../support/tls';
 
 /** Runs SQL inside the database's container as `role` over the local socket (trusted there, never over TCP). */
 async function inContainer(stack: Stack, databaseId: string, role: string, db: string, sql: string): Promise<string> {
@@ -34,7 +35,7 @@ async function inContainer(stack: Stack, databaseId: string, role: string, db: s
 }
 
 async function query(uri: string, sql: string, params: unknown[] = []) {
-  const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
+  const c = new Client({ connectionString: pgUri(uri), connectionTimeoutMillis: 5000 });
   await c.connect();
   try {
     return (await c.query(sql, params)).rows;
@@ -52,6 +53,7 @@ describe('PostgreSQL through the tenant API, end to end', () => {
 
   before(async () => {
     await stack.start();
+    await saveCa(stack.apiUrl);
     tenant = await stack.tenant('acme');
   });
   after(() => stack.stop());

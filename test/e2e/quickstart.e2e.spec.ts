@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { freePort } from '../support/stack';
+import { clientUri } from '../support/tls';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -129,7 +130,8 @@ describe('the quickstart on a fresh state directory, umask 077', () => {
       db.id,
     );
     const creds = JSON.parse((await bash(credsCmd, env, 30_000)).out);
-    const client = new Client({ connectionString: creds.uri });
+    // The URI verifies the server against the platform CA, saved as the file it names (dbaas-ca.pem).
+    const client = new Client({ connectionString: clientUri(creds) });
     await client.connect();
     try {
       assert.deepEqual((await client.query('SELECT 41 + 1 AS answer')).rows, [{ answer: 42 }]);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { Stack } from '../support/stack';
+import { pgUri, saveCa } from '../support/tls';
 
 /** Jobs are idempotent: a worker killed in the middle of a provisioning leaves one container, not two. */
 describe('worker killed mid-provisioning', () => {
@@ -11,6 +12,7 @@ describe('worker killed mid-provisioning', () => {
 
   before(async () => {
     await stack.start();
+    await saveCa(stack.apiUrl);
     key = (await stack.tenant('crashy')).key;
   });
   after(() => stack.stop());
@@ -41,7 +43,7 @@ describe('worker killed mid-provisioning', () => {
     const [vols] = await stack.metadata('SELECT count(*)::int AS n FROM volumes WHERE database_id = $1', [id]);
     assert.equal(vols.n, 1);
     const creds = (await stack.request('GET', `/v1/databases/${id}/credentials`, { key })).body;
-    const c = new Client({ connectionString: creds.uri });
+    const c = new Client({ connectionString: pgUri(creds.uri) });
     await c.connect();
     assert.deepEqual((await c.query('SELECT 1 AS ok')).rows, [{ ok: 1 }]);
     await c.end();

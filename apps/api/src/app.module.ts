@@ -1,3 +1,4 @@
+import { CaController } from './tls/ca.controller';
 import { AdminFailoverController } from './admin/failover.controller';
 import { AdminFleetController } from './admin/fleet.controller';
 import { AdminPlacementController } from './admin/placement.controller';
@@ -41,6 +42,7 @@ export function apiModule(env: ApiEnv) {
       rateLimitModule(env),
     ],
     controllers: [
+      CaController,
       DatabasesController,
       BackupsController,
       AdminTenantsController,

@@ -7,6 +7,7 @@ import { PersistenceModule } from '@app/persistence';
 import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
 import { BackupSchedule } from './backups/backup-schedule.service';
+import { CertificateRenewalSchedule } from './tls/certificate-renewal-schedule.service';
 import { ContainerSampler } from './metrics/container-sampler.service';
 import { FailoverMonitor } from './failover/failover-monitor.service';
 import { DatabaseProcessor } from './processors/database.processor';
@@ -37,6 +38,7 @@ export function workerModule(env: WorkerEnv) {
       VolumeUsageService,
       FailoverMonitor,
       BackupSchedule,
+      CertificateRenewalSchedule,
       ContainerSampler,
       PrivilegeConversionStart,
     ],

@@ -96,6 +96,16 @@ export class CommonEnv {
   // this directory, named by hosts' `fencing.agent`. Keep it root-owned. A missing directory means no agent.
   @Matches(/^\/[A-Za-z0-9._/-]*$/, { message: 'FENCE_AGENTS_DIR must be an absolute path' })
   FENCE_AGENTS_DIR: string = '/etc/dbaas/fence-agents';
+
+  // TLS: how long a database's server certificate is valid, and how long before its expiry the worker renews it (at
+  // most half its lifetime: a shorter validity is never renewed on every round).
+  @IsInt()
+  @Min(60000)
+  TLS_CERT_VALIDITY_MS: number = 90 * 86400000;
+
+  @IsInt()
+  @Min(1000)
+  TLS_RENEW_BEFORE_MS: number = 30 * 86400000;
 }
 
 export class ApiEnv extends CommonEnv {
@@ -238,6 +248,11 @@ export class WorkerEnv extends CommonEnv {
   @IsInt()
   @Min(1000)
   BACKUP_EVERY_MS: number = 86400000;
+
+  // How often the worker (leader only) looks for server certificates to renew or to hand to their engine again.
+  @IsInt()
+  @Min(500)
+  TLS_RENEW_INTERVAL_MS: number = 600000;
 }
 
 export class EnvValidationError extends Error {}

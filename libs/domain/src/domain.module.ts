@@ -40,6 +40,8 @@ import { BackupKeys } from './backups/backup-keys.service';
 import { BackupRunner } from './backups/backup-runner.service';
 import { BackupScheduler } from './backups/backup-scheduler.service';
 import { PrivilegeConversions } from './databases/privileges/privilege-conversions.service';
+import { CertificateRenewal } from './tls/certificate-renewal.service';
+import { PlatformCertificates } from './tls/platform-certificates.service';
 import {
   DeleteBackupUseCase,
   ListBackupsUseCase,
@@ -111,6 +113,8 @@ const PROVIDERS = [
   BackupRunner,
   BackupScheduler,
   PrivilegeConversions,
+  PlatformCertificates,
+  CertificateRenewal,
   TakeBackupUseCase,
   ListBackupsUseCase,
   RestoreBackupUseCase,

@@ -84,3 +84,6 @@ export * from './placement/placement-settings.command';
 export * from './placement/placement-settings.usecase';
 export * from './placement/use-cases/apply-rebalance.command';
 export * from './placement/use-cases/capacity-planning.usecases';
+export * from './tls/certificate-policy';
+export * from './tls/platform-certificates.service';
+export * from './tls/certificate-renewal.service';

@@ -5,6 +5,7 @@ import {
   API_KEY_REPOSITORY,
   AUDIT_REPOSITORY,
   BACKUP_REPOSITORY,
+  CERTIFICATE_AUTHORITY_REPOSITORY,
   DATABASE_REPOSITORY,
   EVENT_REPOSITORY,
   FAILOVER_REPOSITORY,
@@ -35,6 +36,7 @@ import { PgAdvisoryLock } from './repositories/resource-lock';
 import { TypeOrmLunRepository, TypeOrmStorageBackendRepository } from './repositories/storage.repositories';
 import {
   TypeOrmApiKeyRepository,
+  TypeOrmCertificateAuthorityRepository,
   TypeOrmEventRepository,
   TypeOrmHostRepository,
   TypeOrmOperationRepository,
@@ -61,6 +63,7 @@ const BINDINGS = [
   { provide: SAMPLE_REPOSITORY, useClass: TypeOrmSampleRepository },
   { provide: PLACEMENT_SETTINGS_REPOSITORY, useClass: TypeOrmPlacementSettingsRepository },
   { provide: RESOURCE_LOCK, useClass: PgAdvisoryLock },
+  { provide: CERTIFICATE_AUTHORITY_REPOSITORY, useClass: TypeOrmCertificateAuthorityRepository },
 ];
 
 /** Binds every repository interface of the domain to its TypeORM implementation, in one place. */

@@ -29,6 +29,7 @@ import {
   LogsQueryDto,
   ResizeDatabaseDto,
   SetAllowedCidrsDto,
+  SetTlsDto,
 } from './databases.dto';
 
 const accepted = (operationId: string) => ({ operationId });
@@ -94,6 +95,13 @@ export class DatabasesController {
   @HttpCode(202)
   async restart(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
     return accepted((await this.restartDb.execute(tenantId, id)).id);
+  }
+
+  /** Extension: the database's TLS mode (`required` refuses clear text); the server restarts with it. */
+  @Put('databases/:id/tls')
+  @HttpCode(202)
+  async setTls(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: SetTlsDto) {
+    return accepted((await this.restartDb.execute(tenantId, id, { tls: body.mode })).id);
   }
 
   @Post('databases/:id/rotate-password')

@@ -1,7 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CloneDatabaseCommand, CreateDatabaseCommand, RestoreBackupCommand, SetAllowedCidrsCommand } from '@app/domain';
+import {
+  CloneDatabaseCommand,
+  CreateDatabaseCommand,
+  RestoreBackupCommand,
+  SetAllowedCidrsCommand,
+  TLS_MODES,
+} from '@app/domain';
+import type { TlsMode } from '@app/persistence/entities';
 
 /** The body of POST /v1/databases: the command without the tenant, which comes from the key. */
 export class CreateDatabaseDto extends OmitType(CreateDatabaseCommand, ['tenantId'] as const) {}
@@ -64,4 +71,11 @@ export class PurgeBackupQueryDto {
   @IsString()
   @MaxLength(100)
   confirm?: string;
+}
+
+/** PUT /v1/databases/:id/tls: the database's TLS mode, taken on by a restart. */
+export class SetTlsDto {
+  @ApiProperty({ enum: TLS_MODES, example: 'required' })
+  @IsIn(TLS_MODES, { message: `mode must be one of: ${TLS_MODES.join(', ')}` })
+  mode!: TlsMode;
 }

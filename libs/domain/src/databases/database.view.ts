@@ -11,6 +11,8 @@ export interface DatabaseView {
   ha: string;
   status: string;
   endpoint: { host: string; port: number } | null;
+  /** Extension of the contract: `required` (clear text refused) or `preferred` (TLS offered beside clear text). */
+  tls: string;
   /** Extension of the contract: where the data lives and how much of it there is (measured periodically). */
   volume: { driver: string; sizeGb: number; usedBytes: number | null } | null;
   /**
@@ -68,6 +70,7 @@ export function toDatabaseView(
     status: db.status,
     // HA databases are reached on their floating address, wherever the primary runs.
     endpoint: host && db.port && db.status !== 'deleted' ? { host: db.vip ?? host.address, port: db.port } : null,
+    tls: db.tls,
     volume: volume ? { driver: volume.driver, sizeGb: volume.sizeGb, usedBytes: volume.usedBytes } : null,
     ...(volume?.driver === 'directory' ? { quota: quotaView(volume) } : {}),
     ...(db.ha !== 'none' ? { primaryHost: host?.name ?? null } : {}),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EngineName, PrivilegeModel } from '@app/persistence/entities';
+import type { EngineName, PrivilegeModel, TlsMode } from '@app/persistence/entities';
 import type { EngineLogin } from '../ports';
 
 export interface EngineContext {
@@ -9,6 +9,8 @@ export interface EngineContext {
   adminPassword: string | null;
   /** Absent: `owner` (the tenant owns its database; the platform keeps the admin account). */
   privilegeModel?: PrivilegeModel;
+  /** The database's TLS mode: the server is given the platform's certificate files. Absent: clear text only. */
+  tls?: TlsMode;
 }
 
 /** The platform's own account in PostgreSQL, Redis and MongoDB (MySQL and MariaDB: root); never a tenant's name. */
@@ -37,6 +39,26 @@ export interface EngineSandbox {
 
 /** Where the password files are mounted (read-only) in every container; the official images read `<VAR>_FILE`. */
 export const SECRETS_MOUNT = '/run/secrets/dbaas';
+
+/** The server certificate, its key and the CA, as files beside the passwords (their names there). */
+export const TLS_FILE = { cert: 'tls_cert', key: 'tls_key', ca: 'tls_ca' } as const;
+const inMount = (file: string) => `${SECRETS_MOUNT}/${file}`;
+/** What the credentials' URIs name as the CA file: `GET /v1/ca.pem` saved under this name. */
+export const CA_FILE_NAME = 'dbaas-ca.pem';
+
+export interface ServerTlsPem {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+}
+
+/** How an engine serves TLS. */
+export interface EngineTls {
+  /** Whether the endpoint speaks TLS in this mode (Redis cannot serve TLS and clear text on one port). */
+  offered(mode: TlsMode): boolean;
+  /** Files besides the certificate, key and CA, by file name (e.g. PostgreSQL's pg_hba for the mode). */
+  extraFiles(mode: TlsMode, pem: ServerTlsPem): Record<string, string>;
+}
 
 export interface EngineDefinition {
   name: EngineName;
@@ -70,10 +92,24 @@ export interface EngineDefinition {
    */
   secrets(ctx: EngineContext): Record<string, string>;
   cmd(ctx: EngineContext): string[] | undefined;
+  /** The tenant's connection URI; with `ctx.tls`, with the settings that verify the server (CA_FILE_NAME). */
   uri(ctx: EngineContext, host: string, port: number): string;
+  tls: EngineTls;
 }
 
 const enc = encodeURIComponent;
+const required = (c: EngineContext) => c.tls === 'required';
+const NO_EXTRA_FILES = () => ({});
+
+/**
+ * PostgreSQL's client authentication, kept by the platform (the data's own pg_hba.conf is not read): trust on the
+ * container's socket, passwords (SCRAM) over TCP; `required` takes TCP connections over TLS only (`hostssl`).
+ */
+export function pgHba(mode: TlsMode): string {
+  const tcp = mode === 'required' ? 'hostssl' : 'host';
+  return `local all all trust\n${tcp} all all all scram-sha-256\n`;
+}
+const pgHbaFile = (mode: TlsMode) => `pg_hba_${mode}`;
 const TMP: EngineTmpfs = { path: '/tmp', mode: '1777', sizeMb: 64 };
 // Run here (scripts/images) as the platform runs them: uid 999, no capability, read-only root with these tmpfs.
 const CHECKED = (tmpfs: EngineTmpfs[]): EngineSandbox => ({
@@ -115,8 +151,27 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       PGDATA: '/var/lib/postgresql/data/pgdata',
     }),
     secrets: (c) => ({ POSTGRES_PASSWORD: isLegacy(c) ? c.password : adminPassword(c) }),
-    cmd: () => undefined,
-    uri: (c, h, p) => `postgresql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
+    // TLS 1.2 at least; the certificate and key are read again on a reload (pg_reload_conf), as is pg_hba.
+    cmd: (c) =>
+      c.tls
+        ? [
+            'postgres',
+            '-c',
+            'ssl=on',
+            '-c',
+            `ssl_cert_file=${inMount(TLS_FILE.cert)}`,
+            '-c',
+            `ssl_key_file=${inMount(TLS_FILE.key)}`,
+            '-c',
+            'ssl_min_protocol_version=TLSv1.2',
+            '-c',
+            `hba_file=${inMount(pgHbaFile(c.tls))}`,
+          ]
+        : undefined,
+    uri: (c, h, p) =>
+      `postgresql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}` +
+      (required(c) ? `?sslmode=verify-full&sslrootcert=${CA_FILE_NAME}` : ''),
+    tls: { offered: () => true, extraFiles: (mode) => ({ [pgHbaFile(mode)]: pgHba(mode) }) },
   },
   mysql: {
     name: 'mysql',
@@ -134,8 +189,9 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     sandbox: UNCHECKED,
     env: (c) => ({ MYSQL_USER: c.username, MYSQL_DATABASE: c.dbName }),
     secrets: (c) => ({ MYSQL_ROOT_PASSWORD: c.adminPassword ?? '', MYSQL_PASSWORD: c.password }),
-    cmd: () => undefined,
-    uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
+    cmd: (c) => mysqlTlsCmd('mysqld', c),
+    uri: mysqlUri,
+    tls: { offered: () => true, extraFiles: NO_EXTRA_FILES },
   },
   mariadb: {
     name: 'mariadb',
@@ -157,8 +213,9 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     ]),
     env: (c) => ({ MARIADB_USER: c.username, MARIADB_DATABASE: c.dbName }),
     secrets: (c) => ({ MARIADB_ROOT_PASSWORD: c.adminPassword ?? '', MARIADB_PASSWORD: c.password }),
-    cmd: () => undefined,
-    uri: (c, h, p) => `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}`,
+    cmd: (c) => mysqlTlsCmd('mariadbd', c),
+    uri: mysqlUri,
+    tls: { offered: () => true, extraFiles: NO_EXTRA_FILES },
   },
   redis: {
     name: 'redis',
@@ -182,9 +239,11 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     secrets: () => ({}),
     cmd: (c) =>
       isLegacy(c)
-        ? ['redis-server', '--requirepass', c.password, '--appendonly', 'yes', '--dir', '/data']
-        : ['redis-server', '--appendonly', 'yes', '--dir', '/data', ...redisAcl(c)],
-    uri: (c, h, p) => `redis://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/0`,
+        ? ['redis-server', '--requirepass', c.password, '--appendonly', 'yes', '--dir', '/data', ...redisTls(c)]
+        : ['redis-server', '--appendonly', 'yes', '--dir', '/data', ...redisAcl(c), ...redisTls(c)],
+    uri: (c, h, p) => `${required(c) ? 'rediss' : 'redis'}://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/0`,
+    // One port speaks TLS or clear text, not both: `preferred` keeps the clear-text port of before.
+    tls: { offered: (mode) => mode === 'required', extraFiles: NO_EXTRA_FILES },
   },
   mongodb: {
     name: 'mongodb',
@@ -207,12 +266,84 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       MONGO_INITDB_DATABASE: c.dbName,
     }),
     secrets: (c) => ({ MONGO_INITDB_ROOT_PASSWORD: isLegacy(c) ? c.password : adminPassword(c) }),
-    cmd: () => undefined,
-    uri: (c, h, p) => `mongodb://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}?authSource=admin`,
+    // mongod reads the certificate and its key from one file; `rotateCertificates` reads it again.
+    cmd: (c) =>
+      c.tls
+        ? [
+            'mongod',
+            '--tlsMode',
+            c.tls === 'required' ? 'requireTLS' : 'preferTLS',
+            '--tlsCertificateKeyFile',
+            inMount(MONGO_PEM),
+          ]
+        : undefined,
+    uri: (c, h, p) =>
+      `mongodb://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}?authSource=admin` +
+      (required(c) ? `&tls=true&tlsCAFile=${CA_FILE_NAME}` : ''),
+    tls: {
+      offered: () => true,
+      extraFiles: (_mode, pem) => ({ [MONGO_PEM]: `${pem.certPem.trim()}\n${pem.keyPem.trim()}\n` }),
+    },
   },
 };
 
 export const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
+
+const MONGO_PEM = 'tls_pem';
+
+/** MySQL and MariaDB: the server's certificate and key; `required` refuses clear-text connections. */
+function mysqlTlsCmd(server: 'mysqld' | 'mariadbd', c: EngineContext): string[] | undefined {
+  if (!c.tls) return undefined;
+  return [
+    server,
+    `--ssl-cert=${inMount(TLS_FILE.cert)}`,
+    `--ssl-key=${inMount(TLS_FILE.key)}`,
+    ...(c.tls === 'required' ? ['--require-secure-transport=ON'] : []),
+  ];
+}
+
+function mysqlUri(c: EngineContext, h: string, p: number): string {
+  return (
+    `mysql://${enc(c.username)}:${enc(c.password)}@${h6(h)}:${p}/${enc(c.dbName)}` +
+    (required(c) ? `?ssl-mode=VERIFY_IDENTITY&ssl-ca=${CA_FILE_NAME}` : '')
+  );
+}
+
+/** Redis `required`: the port speaks TLS only (`--port 0`); clients are not asked for certificates. */
+function redisTls(c: EngineContext): string[] {
+  if (c.tls !== 'required') return [];
+  return [
+    '--port',
+    '0',
+    '--tls-port',
+    '6379',
+    '--tls-cert-file',
+    inMount(TLS_FILE.cert),
+    '--tls-key-file',
+    inMount(TLS_FILE.key),
+    '--tls-ca-cert-file',
+    inMount(TLS_FILE.ca),
+    '--tls-auth-clients',
+    'no',
+  ];
+}
+
+/** Every file of a database's TLS, by file name, for its mode. */
+export function tlsFiles(def: EngineDefinition, mode: TlsMode, pem: ServerTlsPem): Record<string, string> {
+  return {
+    [TLS_FILE.cert]: pem.certPem,
+    [TLS_FILE.key]: pem.keyPem,
+    [TLS_FILE.ca]: pem.caPem,
+    ...def.tls.extraFiles(mode, pem),
+  };
+}
+
+/** The paths, in the container, of the certificate and key files the engine reads (for a reload). */
+export function tlsPaths(def: EngineDefinition): { cert: string; key: string } {
+  return def.name === 'mongodb'
+    ? { cert: inMount(MONGO_PEM), key: inMount(MONGO_PEM) }
+    : { cert: inMount(TLS_FILE.cert), key: inMount(TLS_FILE.key) };
+}
 
 function isLegacy(c: EngineContext): boolean {
   return c.privilegeModel === 'legacy';

@@ -324,6 +324,11 @@ export interface StorageDrivers {
 export interface EngineEndpoint {
   host: string;
   port: number;
+  /**
+   * Connect over TLS, verifying the server's certificate against `ca` and for `serverName` (the name tenants use;
+   * `host` may be an SSH forward's local end). Absent: clear text.
+   */
+  tls?: { ca: string; serverName: string };
 }
 
 /** A login to an engine: whose, with which password, and the database to connect to (null: the engine's default). */
@@ -372,6 +377,16 @@ export interface EngineClient {
     endpoint: EngineEndpoint,
     req: ReadOnlyRequest,
   ): Promise<'unchanged' | 'changed' | 'restart'>;
+  /**
+   * As the admin: the running server reads its certificate and key files again (`files`: their paths in its
+   * container) and serves them to new connections; open sessions and the server stay as they are.
+   */
+  reloadTls(
+    engine: string,
+    endpoint: EngineEndpoint,
+    admin: EngineLogin,
+    files: { cert: string; key: string },
+  ): Promise<void>;
 }
 
 export interface ReadOnlyRequest {
@@ -380,6 +395,42 @@ export interface ReadOnlyRequest {
   readOnly: boolean;
   /** Redis: the ACL rules of the tenant's user when it may write (read-only takes the writes away from them). */
   tenantRules?: readonly string[];
+}
+
+/** A certificate and its private key, PEM (the key PKCS#8). */
+export interface CertificateAndKey {
+  certPem: string;
+  keyPem: string;
+}
+
+/** What a server certificate is made for: its names (the subjectAltNames) and validity. */
+export interface ServerCertificateRequest {
+  commonName: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** What the platform reads back from a certificate. */
+export interface CertificateFacts {
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  dnsNames: string[];
+  ipAddresses: string[];
+}
+
+/** X.509: the platform's CA and the server certificates it signs. */
+export const CERTIFICATE_TOOLKIT = Symbol('CERTIFICATE_TOOLKIT');
+export interface CertificateToolkit {
+  /** A new self-signed CA (its own key) that may sign server certificates only. */
+  createAuthority(req: { commonName: string; notBefore: Date; notAfter: Date }): Promise<CertificateAndKey>;
+  /** A new key and a server certificate for it, signed by `ca`. */
+  issueServer(ca: CertificateAndKey, req: ServerCertificateRequest): Promise<CertificateAndKey>;
+  describe(certPem: string): CertificateFacts;
+  /** Whether `certPem` carries a valid signature of the CA `caPem`. */
+  issuedBy(certPem: string, caPem: string): boolean;
 }
 
 /**

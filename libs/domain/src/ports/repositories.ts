@@ -5,6 +5,7 @@ import type {
   BackupEntity,
   BackupKind,
   BackupStatus,
+  CertificateAuthorityEntity,
   DatabaseEntity,
   DatabaseOrigin,
   DatabaseSampleEntity,
@@ -131,6 +132,8 @@ export interface NewDatabase {
   operationType?: OperationType;
   /** Canonical CIDRs allowed to connect (absent or empty: anyone). */
   allowedCidrs?: string[];
+  /** Absent: the column's default (`required`). */
+  tls?: DatabaseEntity['tls'];
 }
 
 export const DATABASE_REPOSITORY = Symbol('DATABASE_REPOSITORY');
@@ -155,7 +158,7 @@ export interface DatabaseRepository {
   ): Promise<{ operation: OperationEntity } | { busy: OperationEntity } | { badState: DatabaseStatus }>;
   get(id: string): Promise<DatabaseEntity | null>;
   getForTenant(id: string, tenantId: string): Promise<DatabaseEntity | null>;
-  getSecrets(id: string): Promise<{ password: string | null; adminPassword: string | null }>;
+  getSecrets(id: string): Promise<{ password: string | null; adminPassword: string | null; tlsKey: string | null }>;
   list(filter: { tenantId?: string; hostId?: string; status?: string; engine?: string }): Promise<DatabaseEntity[]>;
   update(id: string, patch: Partial<DatabaseEntity>): Promise<void>;
   /** Moves the database to another host with a free port there (a move's cut-over); returns the port. */
@@ -395,4 +398,12 @@ export const PLACEMENT_SETTINGS_REPOSITORY = Symbol('PLACEMENT_SETTINGS_REPOSITO
 export interface PlacementSettingsRepository {
   get(): Promise<PlacementSettingsEntity>;
   update(patch: Partial<Omit<PlacementSettingsEntity, 'id' | 'updatedAt'>>): Promise<PlacementSettingsEntity>;
+}
+
+export const CERTIFICATE_AUTHORITY_REPOSITORY = Symbol('CERTIFICATE_AUTHORITY_REPOSITORY');
+export interface CertificateAuthorityRepository {
+  /** The CA with its sealed key, or null before the first start made it. */
+  get(name: string): Promise<CertificateAuthorityEntity | null>;
+  /** Stores it unless one of that name exists (another process made it first: the caller reads that one). */
+  insertIfAbsent(ca: { name: string; certPem: string; keySealed: string; notAfter: Date }): Promise<void>;
 }

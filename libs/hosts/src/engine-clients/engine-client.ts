@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
 import Redis from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createConnection } from 'mysql2/promise';
@@ -10,7 +11,7 @@ import type {
   ReadOnlyRequest,
   TenantAccount,
 } from '@app/domain/ports';
-import { CONNECT_TIMEOUT_MS, pgApplyOwnerModel, pgSetReadOnly, withPg } from './postgres-accounts';
+import { CONNECT_TIMEOUT_MS, pgApplyOwnerModel, pgSetReadOnly, tlsOptions, withPg } from './postgres-accounts';
 
 type MysqlConnection = Awaited<ReturnType<typeof createConnection>>;
 
@@ -89,6 +90,36 @@ export class NativeEngineClient implements EngineClient {
     }
   }
 
+  async reloadTls(
+    engine: string,
+    ep: EngineEndpoint,
+    admin: EngineLogin,
+    files: { cert: string; key: string },
+  ): Promise<void> {
+    switch (engine) {
+      case 'postgresql':
+        // The postmaster reads postgresql.conf, pg_hba and the certificate files again; new sessions get them.
+        return withPg(ep, admin, async (pg) => {
+          const { rows } = await pg.query<{ ok: boolean }>('SELECT pg_reload_conf() AS ok');
+          if (!rows[0]?.ok) throw new Error('pg_reload_conf() returned false');
+        });
+      case 'mariadb':
+        return this.withMysql(ep, admin, async (my) => void (await my.query('FLUSH SSL')));
+      case 'mysql':
+        return this.withMysql(ep, admin, async (my) => void (await my.query('ALTER INSTANCE RELOAD TLS')));
+      case 'redis':
+        // Setting a TLS file, even to the same path, makes Redis load the files again (new connections only).
+        return this.withRedis(ep, admin, async (r) => {
+          const res = await r.call('CONFIG', 'SET', 'tls-cert-file', files.cert, 'tls-key-file', files.key);
+          if (res !== 'OK') throw new Error(`CONFIG SET answered ${String(res)}`);
+        });
+      case 'mongodb':
+        return this.withMongo(ep, admin, async (m) => void (await m.db('admin').command({ rotateCertificates: 1 })));
+      default:
+        throw new Error(`unknown engine ${engine}`);
+    }
+  }
+
   /**
    * Redis: the tenant's ACL user gets its rules again, then (read-only) loses every @write command but those that
    * free room (DEL, UNLINK, FLUSHDB, FLUSHALL). ACL changes bind its open connections at their next command; it has
@@ -111,14 +142,22 @@ export class NativeEngineClient implements EngineClient {
   }
 
   private async withMysql<T>(ep: EngineEndpoint, login: EngineLogin, fn: (my: MysqlConnection) => Promise<T>) {
+    // mysql2 checks no name when it dials an IP address (nor the endpoint's name through an SSH forward): the
+    // chain is checked in the handshake, the name right after it, before any query.
     const my = await createConnection({
       host: ep.host,
       port: ep.port,
       user: login.username,
       password: login.password,
       connectTimeout: CONNECT_TIMEOUT_MS,
+      ...(ep.tls ? { ssl: { ca: ep.tls.ca, rejectUnauthorized: true, verifyIdentity: false } } : {}),
     });
     try {
+      if (ep.tls) {
+        const socket = (my as unknown as { connection: { stream: TLSSocket } }).connection.stream;
+        const mismatch = checkServerIdentity(ep.tls.serverName, socket.getPeerCertificate() as PeerCertificate);
+        if (mismatch) throw mismatch;
+      }
       return await fn(my);
     } finally {
       await my.end().catch(() => undefined);
@@ -136,6 +175,7 @@ export class NativeEngineClient implements EngineClient {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       enableOfflineQueue: false,
+      ...(ep.tls ? { tls: tlsOptions(ep.tls) } : {}),
     });
     r.on('error', () => undefined);
     try {
@@ -153,6 +193,7 @@ export class NativeEngineClient implements EngineClient {
       serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
       connectTimeoutMS: CONNECT_TIMEOUT_MS,
       directConnection: true,
+      ...(ep.tls ? { tls: true, ...tlsOptions(ep.tls) } : {}),
     });
     try {
       await m.connect();

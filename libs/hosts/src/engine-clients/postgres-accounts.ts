@@ -1,3 +1,4 @@
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Client as PgClient } from 'pg';
 import type { EngineEndpoint, EngineLogin, OwnerModelRequest, ReadOnlyRequest } from '@app/domain/ports';
 
@@ -15,6 +16,18 @@ const FIRST_NORMAL_OID = 16384;
 /** What would give a role the server's files or programs (a shell in the container). */
 const SERVER_ROLES = ['pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'];
 
+/**
+ * TLS verified against the platform's CA and for the name tenants use (the connection may go to an SSH forward's
+ * 127.0.0.1): Node's own name check, against `serverName` instead of the address dialled.
+ */
+export function tlsOptions(tls: { ca: string; serverName: string }) {
+  return {
+    ca: tls.ca,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(tls.serverName, cert),
+  };
+}
+
 export async function pgConnect(ep: EngineEndpoint, login: EngineLogin, database?: string): Promise<PgClient> {
   const pg = new PgClient({
     host: ep.host,
@@ -23,6 +36,7 @@ export async function pgConnect(ep: EngineEndpoint, login: EngineLogin, database
     password: login.password,
     database: database ?? login.database ?? 'postgres',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...(ep.tls ? { ssl: tlsOptions(ep.tls) } : {}),
   });
   pg.on('error', () => undefined);
   try {

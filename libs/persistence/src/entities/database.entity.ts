@@ -8,6 +8,8 @@ export type HaMode = 'none' | 'drbd' | 'san';
  * the engine's superuser (PostgreSQL, MongoDB) or the only password (Redis); converted by a job at worker start.
  */
 export type PrivilegeModel = 'legacy' | 'owner';
+/** `required`: clear-text connections refused; `preferred`: TLS offered beside clear text (databases made before TLS). */
+export type TlsMode = 'required' | 'preferred';
 export type DatabaseStatus = 'provisioning' | 'running' | 'failing-over' | 'stopped' | 'error' | 'deleting' | 'deleted';
 
 // `credentials`: the sealed password of the tenant user inside that data (the source's, at copy time).
@@ -39,6 +41,14 @@ export class DatabaseEntity {
   @Column({ type: 'jsonb', nullable: true }) origin!: DatabaseOrigin | null;
   // The source networks allowed to connect (canonical CIDRs, enforced on its host); empty: anyone.
   @Column({ name: 'allowed_cidrs', type: 'text', array: true, default: () => "'{}'" }) allowedCidrs!: string[];
+  @Column({ type: 'text', default: 'required' }) tls!: TlsMode;
+  // Its server certificate (PEM, signed by the platform CA) and key (sealed with the master key).
+  @Column({ name: 'tls_cert', type: 'text', nullable: true }) tlsCert!: string | null;
+  @Column({ name: 'tls_key', type: 'text', nullable: true, select: false }) tlsKey!: string | null;
+  // The certificate's expiry, kept beside it so the renewal finds those due without reading each certificate.
+  @Column({ name: 'tls_not_after', type: 'timestamptz', nullable: true }) tlsNotAfter!: Date | null;
+  // When the current certificate was written to the host and the engine reloaded it (null: still to do).
+  @Column({ name: 'tls_applied_at', type: 'timestamptz', nullable: true }) tlsAppliedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;

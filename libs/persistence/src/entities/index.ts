@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { BackupEntity } from './backup.entity';
+import { CertificateAuthorityEntity } from './certificate-authority.entity';
 import { DatabaseEntity } from './database.entity';
 import { DatabaseSampleEntity } from './database-sample.entity';
 import { EventEntity } from './event.entity';
@@ -17,6 +18,7 @@ import { VolumeEntity } from './volume.entity';
 export * from './api-key.entity';
 export * from './audit-entry.entity';
 export * from './backup.entity';
+export * from './certificate-authority.entity';
 export * from './database.entity';
 export * from './database-sample.entity';
 export * from './event.entity';
@@ -46,4 +48,5 @@ export const ENTITIES = [
   AuditEntryEntity,
   PlacementSettingsEntity,
   DatabaseSampleEntity,
+  CertificateAuthorityEntity,
 ];

@@ -45,6 +45,7 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
               privilegeModel: input.privilegeModel ?? 'owner',
               origin: input.origin ?? null,
               allowedCidrs: input.allowedCidrs ?? [],
+              ...(input.tls ? { tls: input.tls } : {}),
             }),
           );
           await tx.save(
@@ -216,10 +217,10 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
     const row = await this.repo
       .createQueryBuilder('d')
       .select(['d.id'])
-      .addSelect(['d.password', 'd.adminPassword'])
+      .addSelect(['d.password', 'd.adminPassword', 'd.tlsKey'])
       .where('d.id = :id', { id })
       .getOne();
-    return { password: row?.password ?? null, adminPassword: row?.adminPassword ?? null };
+    return { password: row?.password ?? null, adminPassword: row?.adminPassword ?? null, tlsKey: row?.tlsKey ?? null };
   }
 
   list(filter: { tenantId?: string; hostId?: string; status?: string; engine?: string }) {
@@ -240,6 +241,15 @@ export class TypeOrmDatabaseRepository implements DatabaseRepository {
   }
 
   async markDeleted(id: string) {
-    await this.repo.update({ id }, { status: 'deleted', deletedAt: new Date(), password: null, adminPassword: null });
+    await this.repo.update(
+      { id },
+      {
+        status: 'deleted',
+        deletedAt: new Date(),
+        password: null,
+        adminPassword: null,
+        tlsKey: null,
+      },
+    );
   }
 }

@@ -4,6 +4,7 @@ import { DataSource, IsNull, LessThan, In, Not, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type {
   ApiKeyRepository,
+  CertificateAuthorityRepository,
   EventRepository,
   HostRepository,
   HostReservation,
@@ -16,6 +17,7 @@ import type {
 import {
   ApiKeyEntity,
   ApiKeyKind,
+  CertificateAuthorityEntity,
   EventEntity,
   HostEntity,
   HostStatus,
@@ -315,5 +317,19 @@ export class TypeOrmEventRepository implements EventRepository {
   }
   countByType(type: string) {
     return this.repo.countBy({ type });
+  }
+}
+
+@Injectable()
+export class TypeOrmCertificateAuthorityRepository implements CertificateAuthorityRepository {
+  constructor(
+    @InjectRepository(CertificateAuthorityEntity) private readonly repo: Repository<CertificateAuthorityEntity>,
+  ) {}
+  get(name: string) {
+    return this.repo.createQueryBuilder('c').addSelect('c.keySealed').where('c.name = :name', { name }).getOne();
+  }
+  async insertIfAbsent(ca: { name: string; certPem: string; keySealed: string; notAfter: Date }) {
+    // Two processes starting at once may both make one: the first insert wins, the other reads it back.
+    await this.repo.createQueryBuilder().insert().values(ca).orIgnore().execute();
   }
 }

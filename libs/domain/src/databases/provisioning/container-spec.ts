@@ -1,5 +1,5 @@
 import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
-import { EngineContext, EngineSandbox, ENGINES, imageRef, SECRETS_MOUNT } from '../../engines';
+import { EngineContext, EngineSandbox, ENGINES, imageRef, SECRETS_MOUNT, ServerTlsPem, tlsFiles } from '../../engines';
 import type { ContainerIoLimits, ContainerSpec } from '../../ports';
 import type { HostPreparation } from './host-preparation';
 
@@ -35,7 +35,7 @@ export function secretsDir(host: HostEntity, databaseId: string): string {
   return `${secretsRoot(host)}/${uuid(databaseId, 'database id')}`;
 }
 
-function secretsRoot(host: HostEntity): string {
+export function secretsRoot(host: HostEntity): string {
   if (!SAFE_ROOT.test(host.dataRoot ?? '') || host.dataRoot.split('/').includes('..'))
     throw new Error('unsafe data root');
   return `${host.dataRoot.replace(/\/+$/, '')}/secrets`;
@@ -56,18 +56,36 @@ function tmpfsOptions(s: EngineSandbox): Record<string, string> {
 }
 
 /**
+ * The files the container reads from its secrets directory, by file name: the passwords its entrypoint reads at its
+ * first start and, when the database has a TLS mode, its server certificate, key and the CA (`tls` must then be
+ * given: the engine would not start without them).
+ */
+export function containerFiles(args: {
+  db: DatabaseEntity;
+  ctx: EngineContext;
+  tls?: ServerTlsPem;
+}): [string, string][] {
+  const engine = ENGINES[args.db.engine];
+  const passwords = Object.entries(engine.secrets(args.ctx)).map(([k, v]): [string, string] => [secretFileName(k), v]);
+  if (!args.ctx.tls) return passwords;
+  if (!args.tls) throw new Error('the database has a TLS mode but no certificate');
+  return [...passwords, ...Object.entries(tlsFiles(engine, args.ctx.tls, args.tls))];
+}
+
+/**
  * What the host must hold before the database's container starts: the volume owned by the engine's user (it starts
- * as that user and cannot chown), and the engine's password files (null: the engine takes none).
+ * as that user and cannot chown), and the engine's password and TLS files (null: the engine takes none).
  */
 export function hostPreparation(args: {
   db: DatabaseEntity;
   host: HostEntity;
   hostPath: string;
   ctx: EngineContext;
+  tls?: ServerTlsPem;
 }): HostPreparation {
   const engine = ENGINES[args.db.engine];
   const { uid, gid } = engine.sandbox;
-  const secrets = Object.entries(engine.secrets(args.ctx));
+  const secrets = containerFiles(args);
   return {
     volume: { path: args.hostPath, uid, gid },
     secrets: secrets.length
@@ -76,7 +94,7 @@ export function hostPreparation(args: {
           dir: secretsDir(args.host, args.db.id),
           uid,
           gid,
-          files: Object.fromEntries(secrets.map(([k, v]) => [secretFileName(k), v])),
+          files: Object.fromEntries(secrets),
         }
       : null,
   };
@@ -91,11 +109,13 @@ export function buildContainerSpec(args: {
   registry?: string;
   /** The disk holding the volume on the host (see volumeBlockDevice); null or absent: no disk caps. */
   ioDevice?: string | null;
+  tls?: ServerTlsPem;
 }): ContainerSpec {
   const { db, host, plan, hostPath, ctx } = args;
   const engine = ENGINES[db.engine];
   if (!db.port) throw new Error('database has no port allocated');
   const secrets = Object.keys(engine.secrets(ctx));
+  const mountsFiles = containerFiles({ db, ctx, tls: args.tls }).length > 0;
   const sandbox = engine.sandbox;
   return {
     name: containerName(db.id),
@@ -110,6 +130,8 @@ export function buildContainerSpec(args: {
       'dbaas.tenant': db.tenantId,
       'dbaas.engine': db.engine,
       'dbaas.plan': plan.name,
+      // Whether the running server was given TLS files (a container made before TLS was not): a renewal reloads it.
+      ...(ctx.tls ? { 'dbaas.tls': ctx.tls } : {}),
     },
     containerPort: engine.containerPort,
     // HA databases listen on their VIP only: a container that starts where the VIP is not cannot serve.
@@ -117,7 +139,7 @@ export function buildContainerSpec(args: {
     hostPort: db.port,
     binds: [
       { hostPath, containerPath: engine.dataDir },
-      ...(secrets.length ? [{ hostPath: secretsDir(host, db.id), containerPath: SECRETS_MOUNT, readOnly: true }] : []),
+      ...(mountsFiles ? [{ hostPath: secretsDir(host, db.id), containerPath: SECRETS_MOUNT, readOnly: true }] : []),
     ],
     cpus: plan.cpus,
     memoryMb: plan.memoryMb,

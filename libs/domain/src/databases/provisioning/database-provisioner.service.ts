@@ -1,8 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { generatePassword } from '@app/security';
-import type { DatabaseEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
-import { adminLogin, EngineContext, ENGINES, platformLogin, REDIS_TENANT_RULES, tenantLogin } from '../../engines';
+import type { DatabaseEntity, HostEntity, PlanEntity, TlsMode, VolumeEntity } from '@app/persistence/entities';
+import {
+  adminLogin,
+  EngineContext,
+  ENGINES,
+  platformLogin,
+  REDIS_TENANT_RULES,
+  tenantLogin,
+  tlsFiles,
+  tlsPaths,
+} from '../../engines';
+import { PlatformCertificates } from '../../tls/platform-certificates.service';
 import { BackupTargets } from '../../backups/backup-target.service';
 import { retentionMs } from '../../backups/retention';
 import {
@@ -31,18 +41,21 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
+  type EngineEndpoint,
 } from '../../ports';
+import type { ServerCertificate } from '../../tls/platform-certificates.service';
 import {
   buildContainerSpec,
   containerName,
   hasDiskCaps,
   hostPreparation,
   secretsDir,
+  secretsRoot,
   tenantNetwork,
 } from './container-spec';
 import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
 import { AllowListTarget, IngressAllowList } from './ingress-allow-list';
-import { prepareHost, removeSecretsCmd } from './host-preparation';
+import { prepareHost, removeSecretsCmd, replaceFiles } from './host-preparation';
 import { volumeBlockDevice } from './volume-device';
 import { PORT_TRIES, takenPort } from './host-port';
 import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from './operation-runner';
@@ -86,6 +99,7 @@ export class DatabaseProvisioner {
     @Inject(BACKUP_REPOSITORY) private readonly backups: BackupRepository,
     private readonly targets: BackupTargets,
     private readonly seeder: VolumeSeeder,
+    private readonly certificates: PlatformCertificates,
   ) {}
 
   private get readyTimeoutMs(): number {
@@ -239,7 +253,15 @@ export class DatabaseProvisioner {
   }
 
   async restart(databaseId: string, op: OperationContext): Promise<void> {
-    const l = await this.loadLive(databaseId);
+    // A change of TLS mode (PUT /v1/databases/:id/tls) is recorded here, under the database's lock: the container's
+    // definition changes with it, so it is replaced on the same volume below.
+    const tls = (await this.operations.get(op.operationId))?.params.tls as TlsMode | undefined;
+    let l = await this.loadLive(databaseId);
+    if (tls && tls !== l.db.tls) {
+      await this.databases.update(databaseId, { tls });
+      l = await this.loadLive(databaseId);
+      await op.progress(5, `TLS ${tls}`);
+    }
     const runtime = await this.connector.runtime(l.host);
     // A restart of an unchanged container does not go through the spec's preparation: the list is applied here.
     await op.progress(5, 'applying the IP allow-list');
@@ -498,6 +520,8 @@ export class DatabaseProvisioner {
         await note?.('disk I/O caps not applied: no block device found under the volume');
       }
     }
+    // Its server certificate for the host it starts on (a new one when it moved, or is due).
+    const tls = l.ctx.tls ? await this.step('certificate', () => this.certificates.ensure(l.db, l.host)) : undefined;
     const spec = buildContainerSpec({
       db: l.db,
       host: l.host,
@@ -506,9 +530,10 @@ export class DatabaseProvisioner {
       ctx: l.ctx,
       registry: this.env.IMAGE_REGISTRY,
       ioDevice,
+      tls,
     });
     // Run by the runtime right before it creates or starts the container (never under a running one).
-    const prep = hostPreparation({ db: l.db, host: l.host, hostPath, ctx: l.ctx });
+    const prep = hostPreparation({ db: l.db, host: l.host, hostPath, ctx: l.ctx, tls });
     // The allow-list before the container: a start never leaves the port open to everyone for a moment.
     const prepare = async () => {
       await this.step('host preparation', async () => prepareHost(await this.connector.executor(l.host), prep));
@@ -784,9 +809,46 @@ export class DatabaseProvisioner {
     return vipRange(this.env)?.prefixLen ?? 32;
   }
 
-  endpointOf(db: DatabaseEntity, host: HostEntity) {
+  /**
+   * Where the platform reaches the database: over TLS, verified against the CA for the endpoint's name, when the
+   * database refuses clear text; as before otherwise (a container made before TLS may not offer it).
+   */
+  async endpointOf(db: DatabaseEntity, host: HostEntity): Promise<EngineEndpoint> {
     // An allow-list would refuse the control plane's own address: its checks then go from the host itself.
-    return this.connector.endpoint(host, db.port!, db.vip ?? undefined, { fromHost: guarded(db) });
+    const ep = await this.connector.endpoint(host, db.port!, db.vip ?? undefined, { fromHost: guarded(db) });
+    if (db.tls !== 'required' || !ENGINES[db.engine].tls.offered('required')) return ep;
+    return { ...ep, tls: { ca: await this.certificates.caPem(), serverName: db.vip ?? host.address } };
+  }
+
+  /**
+   * Hands the database's current certificate to its running server: the files replaced on its host (each written
+   * beside and renamed over the old one, so the engine never reads half a file), then the engine told to read them
+   * again (no restart; open sessions stay). A container made before TLS (no `dbaas.tls` label) only gets the files:
+   * it serves them from its next start. Records it applied. False when the container is not running.
+   */
+  async applyCertificate(l: Loaded, cert: ServerCertificate): Promise<boolean> {
+    const runtime = await this.connector.runtime(l.host);
+    const state = await runtime.inspect(containerName(l.db.id));
+    if (!state?.running || !l.ctx.tls) return false;
+    const engine = ENGINES[l.db.engine];
+    const { uid, gid } = engine.sandbox;
+    await this.step('certificate files', async () =>
+      replaceFiles(await this.connector.executor(l.host), {
+        root: secretsRoot(l.host),
+        dir: secretsDir(l.host, l.db.id),
+        uid,
+        gid,
+        files: tlsFiles(engine, l.ctx.tls!, cert),
+      }),
+    );
+    if (state.labels['dbaas.tls'] && engine.tls.offered(state.labels['dbaas.tls'] as TlsMode)) {
+      const endpoint = await this.endpointOf(l.db, l.host);
+      await this.step('certificate reload', () =>
+        this.clients.reloadTls(l.db.engine, endpoint, platformLogin(engine, l.ctx), tlsPaths(engine)),
+      );
+    }
+    await this.databases.update(l.db.id, { tlsAppliedAt: new Date() });
+    return true;
   }
 
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -840,6 +902,7 @@ export class DatabaseProvisioner {
         password: this.secrets.open(secrets.password),
         adminPassword: secrets.adminPassword ? this.secrets.open(secrets.adminPassword) : null,
         privilegeModel: db.privilegeModel,
+        tls: db.tls,
       },
     };
   }

@@ -94,7 +94,19 @@ export const prepareCmd = {
     secretPath(dir, name),
   ],
   secretFileMode: (dir: string, name: string) => ['chmod', '0600', '--', secretPath(dir, name)],
+  /** Atomic within the directory: a reader sees the old file or the new one, never a part of either. */
+  renameOver: (dir: string, from: string, to: string) => [
+    'mv',
+    '-f',
+    '-T',
+    '--',
+    secretPath(dir, from),
+    secretPath(dir, to),
+  ],
 };
+
+/** The name a replacement is written under before it is renamed over `name`. */
+const nextName = (name: string) => `${name}_next`;
 
 async function run(exec: CommandExecutor, step: string, argv: string[], input?: string): Promise<void> {
   const secrets = input === undefined ? [] : [input];
@@ -116,6 +128,25 @@ export async function prepareHost(exec: CommandExecutor, prep: HostPreparation):
     await run(exec, 'password file', prepareCmd.secretFile(secrets.dir, name), content);
     await run(exec, 'password file', prepareCmd.secretFileOwner(secrets.dir, name, secrets.uid, secrets.gid));
     await run(exec, 'password file', prepareCmd.secretFileMode(secrets.dir, name));
+  }
+}
+
+/**
+ * Replaces files in a database's secrets directory while its container runs (a renewed certificate): each is written
+ * under another name, made the engine user's and 0600, then renamed over the old one. Idempotent.
+ */
+export async function replaceFiles(
+  exec: CommandExecutor,
+  target: { root: string; dir: string; uid: number; gid: number; files: Record<string, string> },
+): Promise<void> {
+  await run(exec, 'secrets directory', prepareCmd.secretsRoot(target.root));
+  await run(exec, 'secrets directory', prepareCmd.secretsDir(target.dir, target.uid, target.gid));
+  for (const [name, content] of Object.entries(target.files)) {
+    const next = nextName(name);
+    await run(exec, 'file', prepareCmd.secretFile(target.dir, next), content);
+    await run(exec, 'file', prepareCmd.secretFileOwner(target.dir, next, target.uid, target.gid));
+    await run(exec, 'file', prepareCmd.secretFileMode(target.dir, next));
+    await run(exec, 'file', prepareCmd.renameOver(target.dir, next, name));
   }
 }
 

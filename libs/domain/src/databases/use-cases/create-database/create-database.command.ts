@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
-import type { EngineName, HaMode } from '@app/persistence/entities';
+import type { EngineName, HaMode, TlsMode } from '@app/persistence/entities';
+import { TLS_MODES } from '../../../tls/certificate-policy';
 import { ENGINE_NAMES } from '../../../engines';
 import { Command, IsAllowedCidrs, IsResourceName } from '../../../shared';
 
@@ -30,4 +31,8 @@ export class CreateDatabaseCommand extends Command {
   @IsOptional()
   @IsAllowedCidrs()
   allowedCidrs?: string[];
+  // `required` (default): clear-text connections refused; `preferred`: TLS offered, clear text still accepted.
+  @IsOptional()
+  @IsIn(TLS_MODES, { message: `tls must be one of: ${TLS_MODES.join(', ')}` })
+  tls?: TlsMode;
 }

@@ -129,6 +129,7 @@ export class CreateDatabaseUseCase {
           portRange: portRange(this.env),
           vipPool: ha !== 'none' ? vips : null,
           peerHostId: peer?.id ?? null,
+          tls: cmd.tls,
         });
         return { host, ...created };
       },

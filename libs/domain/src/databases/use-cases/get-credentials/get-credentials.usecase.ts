@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENGINES } from '../../../engines';
+import { CA_FILE_NAME, ENGINES } from '../../../engines';
+import { PlatformCertificates } from '../../../tls/platform-certificates.service';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -17,7 +18,20 @@ export interface CredentialsView {
   database: string;
   host: string;
   port: number;
+  /** With `tls: required`, the settings that verify the server: the CA saved as `dbaas-ca.pem` (see `tls.caFile`). */
   uri: string;
+  /** Extension of the contract: how to connect over TLS and verify the server. */
+  tls: {
+    mode: string;
+    /** Whether the endpoint speaks TLS (Redis `preferred` keeps its clear-text port). */
+    offered: boolean;
+    /** The name the server's certificate carries: verify it (e.g. libpq `sslmode=verify-full`). */
+    serverName: string;
+    /** The platform CA (PEM), also at `caUrl`; the URI names it as the file `caFile`. */
+    ca: string;
+    caUrl: string;
+    caFile: string;
+  };
 }
 
 @Injectable()
@@ -27,6 +41,7 @@ export class GetCredentialsUseCase {
     @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    private readonly certificates: PlatformCertificates,
   ) {}
 
   async execute(tenantId: string, databaseId: string): Promise<CredentialsView> {
@@ -41,6 +56,7 @@ export class GetCredentialsUseCase {
       password: this.secrets.open(password),
       dbName: db.dbName,
       adminPassword: null,
+      tls: db.tls,
     };
     // HA databases are reached on their VIP, which follows the primary.
     const address = db.vip ?? host.address;
@@ -51,6 +67,14 @@ export class GetCredentialsUseCase {
       host: address,
       port: db.port,
       uri: ENGINES[db.engine].uri(ctx, address, db.port),
+      tls: {
+        mode: db.tls,
+        offered: ENGINES[db.engine].tls.offered(db.tls),
+        serverName: address,
+        ca: await this.certificates.caPem(),
+        caUrl: '/v1/ca.pem',
+        caFile: CA_FILE_NAME,
+      },
     };
   }
 }

@@ -87,7 +87,7 @@ describe('admission: what cannot run is refused before anything is created', () 
     await refused(
       'POST',
       '/v1/databases',
-      { name: 'pg-sixteen', engine: 'postgresql', version: '16', plan: 'small' },
+      { name: 'sixteen', engine: 'postgresql', version: '16', plan: 'small' },
       /127\.0\.0\.1:5000\/library\/postgres:16/,
       /GET \/v1\/engines/,
     );

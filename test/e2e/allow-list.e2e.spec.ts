@@ -101,7 +101,7 @@ describe('IP allow-lists: enforced on the host in front of the published port', 
         '-c',
         'SELECT 1',
       ],
-      { env: { PGPASSWORD: creds.password, PGCONNECT_TIMEOUT: '3', PGSSLMODE: 'disable' } },
+      { env: { PGPASSWORD: creds.password, PGCONNECT_TIMEOUT: '3', PGSSLMODE: 'require' } },
     );
     return r.code === 0 && r.stdout.trim() === '1' ? 'ok' : r.stderr.trim().split('\n')[0];
   }

@@ -10,6 +10,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Stack } from '../support/stack';
 import { TestSshd } from '../support/sshd';
+import { clientUri, tlsOptions } from '../support/tls';
 
 async function query(uri: string, sql: string, params: unknown[] = []) {
   const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
@@ -111,8 +112,8 @@ describe('backups: encrypted, checksummed, off the database host, protected from
   test('PostgreSQL: the archive is on the storage server, encrypted (no secret greps out), its SHA-256 recorded', async () => {
     pgId = await create('ledger');
     const c = await credentials(pgId);
-    await query(c.uri, 'CREATE TABLE secrets (id int primary key, v text)');
-    await query(c.uri, 'INSERT INTO secrets VALUES (1, $1)', [canary]);
+    await query(clientUri(c), 'CREATE TABLE secrets (id int primary key, v text)');
+    await query(clientUri(c), 'INSERT INTO secrets VALUES (1, $1)', [canary]);
     const b = await backUp(pgId);
     backupId = b.view.id;
     archivePath = b.path;
@@ -132,7 +133,7 @@ describe('backups: encrypted, checksummed, off the database host, protected from
   test('restore: the new database has the secret row back', async () => {
     const r = await restore(backupId, 'ledger-copy');
     assert.equal(r.op.status, 'succeeded', r.op.error);
-    const rows = await query((await credentials(r.id)).uri, 'SELECT v FROM secrets');
+    const rows = await query(clientUri(await credentials(r.id)), 'SELECT v FROM secrets');
     assert.deepEqual(rows, [{ v: canary }]);
   });
 
@@ -180,20 +181,33 @@ describe('backups: encrypted, checksummed, off the database host, protected from
   test('Redis: encrypted too, and restored', async () => {
     const id = await create('sessions', 'redis');
     const c = await credentials(id);
-    const r = new Redis({ host: c.host, port: c.port, password: c.password, lazyConnect: true });
-    await r.connect();
-    await r.set('token', canary);
-    await r.call('SAVE').catch(() => undefined); // may be refused to tenants: the AOF has it anyway
-    r.disconnect();
+    const r = new Redis({ host: c.host, port: c.port, password: c.password, lazyConnect: true, tls: tlsOptions(c) });
+    try {
+      await r.connect();
+      await r.set('token', canary);
+      await r.call('SAVE').catch(() => undefined); // may be refused to tenants: the AOF has it anyway
+    } finally {
+      // Never left reconnecting: a failed test must still let the file end.
+      r.disconnect();
+    }
     const b = await backUp(id);
     assert.equal(leaks(readFileSync(b.path), canary), false);
     const back = await restore(b.view.id, 'sessions-copy');
     assert.equal(back.op.status, 'succeeded', back.op.error);
     const c2 = await credentials(back.id);
-    const r2 = new Redis({ host: c2.host, port: c2.port, password: c2.password, lazyConnect: true });
-    await r2.connect();
-    assert.equal(await r2.get('token'), canary);
-    r2.disconnect();
+    const r2 = new Redis({
+      host: c2.host,
+      port: c2.port,
+      password: c2.password,
+      lazyConnect: true,
+      tls: tlsOptions(c2),
+    });
+    try {
+      await r2.connect();
+      assert.equal(await r2.get('token'), canary);
+    } finally {
+      r2.disconnect();
+    }
   });
 
   test('a tenant’s purge of backups needs the database’s name as confirmation; nothing changes without it', async () => {
@@ -232,7 +246,7 @@ describe('backups: encrypted, checksummed, off the database host, protected from
     assert.equal(res.body.tenantId, tenant.id);
     const op = await stack.waitOperation(tenant.key, res.body.operationId);
     assert.equal(op.status, 'succeeded', op.error);
-    const rows = await query((await credentials(res.body.id)).uri, 'SELECT v FROM secrets');
+    const rows = await query(clientUri(await credentials(res.body.id)), 'SELECT v FROM secrets');
     assert.deepEqual(rows, [{ v: canary }]);
   });
 

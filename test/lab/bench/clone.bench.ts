@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { HaLab, HostName } from '../support/ha';
-import { tunnel } from '../support/lab';
+import { pgTls, tunnel } from '../support/lab';
 
 /**
  * `npm run bench:clone` (lab part): clone time of a PostgreSQL on a 1 GiB and on an 8 GiB SAN volume holding the
@@ -60,6 +60,7 @@ async function fill(h: HaLab, id: string) {
     user: c.username,
     password: c.password,
     database: c.database,
+    ssl: pgTls(c),
   });
   try {
     await pg.connect();

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { SshExecutor } from '@app/hosts/executors/ssh-executor';
 import { listTree, syncTree, TreeLocation } from '@app/storage/sync';
-import { tunnel } from '../support/lab';
+import { pgTls, tunnel } from '../support/lab';
 import { HaLab, HostName, waitFor } from '../support/ha';
 
 interface Creds {
@@ -13,6 +13,7 @@ interface Creds {
   username: string;
   password: string;
   database: string;
+  tls?: { offered?: boolean; ca?: string; serverName?: string };
 }
 
 /**
@@ -49,7 +50,14 @@ describe('clone, sync, backup and move in the VM lab', { timeout: 60 * 60_000 },
   const onDb = async <T>(c: Creds, host: HostName, fn: (pg: Client) => Promise<T>): Promise<T> => {
     if (!h.ssh[host]?.isConnected()) await h.connect(host);
     const t = await tunnel(h.ssh[host]!, c.host, c.port);
-    const pg = new Client({ ...c, host: '127.0.0.1', port: t.port, user: c.username, connectionTimeoutMillis: 5000 });
+    const pg = new Client({
+      ...c,
+      host: '127.0.0.1',
+      port: t.port,
+      user: c.username,
+      connectionTimeoutMillis: 5000,
+      ssl: pgTls(c),
+    });
     try {
       await pg.connect();
       return await fn(pg);

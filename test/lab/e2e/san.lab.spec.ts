@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { SecretBox } from '@app/security';
 import { servicesEnv } from '../../support/services';
 import { Stack } from '../../support/stack';
-import { labEnv, resetLab, seedImage, sh, sshTo, tunnel } from '../support/lab';
+import { labEnv, pgTls, resetLab, seedImage, sh, sshTo, tunnel } from '../support/lab';
 
 /**
  * SAN volumes on real kernels: a storage server exporting LVM LUNs over iSCSI (LIO) to two database hosts,
@@ -20,7 +20,15 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
   let dbId = '';
   let hostName: 'host1' | 'host2' = 'host1';
   let other: 'host1' | 'host2' = 'host2';
-  let creds: { uri: string; username: string; password: string; database: string; host: string; port: number };
+  let creds: {
+    uri: string;
+    username: string;
+    password: string;
+    database: string;
+    host: string;
+    port: number;
+    tls?: { offered?: boolean; ca?: string; serverName?: string };
+  };
 
   const withDb = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
     const t = await tunnel(ssh[hostName], creds.host, creds.port);
@@ -30,6 +38,7 @@ describe('san-lvm: a PostgreSQL on a SAN LUN, end to end in the VM lab', { timeo
       user: creds.username,
       password: creds.password,
       database: creds.database,
+      ssl: pgTls(creds),
     });
     await c.connect();
     try {

@@ -7,7 +7,7 @@ import type { NodeSSH } from 'node-ssh';
 import { Client } from 'pg';
 import { servicesEnv } from '../../support/services';
 import { Stack } from '../../support/stack';
-import { labEnv, resetLab, seedImage, sh, sshTo, tunnel } from './lab';
+import { labEnv, pgTls, resetLab, seedImage, sh, sshTo, tunnel } from './lab';
 
 const run = promisify(execFile);
 export const LAB_SH = resolve(__dirname, '../lab.sh');
@@ -25,6 +25,7 @@ export interface Creds {
   username: string;
   password: string;
   database: string;
+  tls?: { offered?: boolean; ca?: string; serverName?: string };
 }
 
 /**
@@ -203,6 +204,7 @@ export class HaLab {
       password: c.password,
       database: c.database,
       connectionTimeoutMillis: 5000,
+      ssl: pgTls(c),
     });
     try {
       await pg.connect();

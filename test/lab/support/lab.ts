@@ -1,3 +1,4 @@
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import Docker from 'dockerode';
@@ -130,4 +131,16 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
     'true',
   ].join('; ');
   await sh(ssh.storage, 'sh', ['-c', storageScript]);
+}
+
+/**
+ * node-postgres TLS options from a database's credentials: the platform CA from `creds.tls.ca`, and the server's
+ * name checked against the one its certificate carries (`serverName`: its endpoint or VIP), although the lab's
+ * connections arrive through a tunnel on 127.0.0.1. Undefined when the endpoint offers no TLS.
+ */
+export function pgTls(creds: { tls?: { offered?: boolean; ca?: string; serverName?: string } }) {
+  const t = creds.tls;
+  if (!t?.offered || !t.ca || !t.serverName) return undefined;
+  const name = t.serverName;
+  return { ca: t.ca, checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert) };
 }

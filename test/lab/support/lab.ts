@@ -111,6 +111,8 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
   const hostScript = [
     // A primary a test left waiting on its fence-peer answer has its I/O frozen: resumed, or nothing below returns.
     'for m in $(sed -n \'s/^ *\\([0-9][0-9]*\\): .* s[-a-z]*$/\\1/p\' /proc/drbd 2>/dev/null); do drbdsetup resume-io "$m"; done',
+    // A replication link a killed test left cut.
+    'ip link set eth2 up 2>/dev/null',
     'docker ps -aq --filter name=^dbaas- | xargs -r docker rm -f',
     'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
     // HA leftovers: DRBD resources r-<uuid>, their backing LVs d-<uuid>, and VIPs of the test range.

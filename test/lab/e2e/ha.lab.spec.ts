@@ -121,14 +121,25 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     const [vol] = await stack.metadata('SELECT id, drbd_minor FROM volumes WHERE database_id = $1', [db.id]);
     const res = `r-${vol.id}`;
     const before = (await ha.failoversOf(db.id)).length;
+    const cutAt = new Date();
     await onHost(peer, 'ip', ['link', 'set', 'eth2', 'down']);
     try {
+      // The primary's I/O is frozen until the control plane answers its fence-peer request (mirror recorded
+      // degraded, peer outdated); the event comes after the answer.
       await waitFor(
-        'the primary to see its mirror degraded',
+        'the primary to be told to go on alone',
         async () =>
-          (await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]))[0].mirror_state ===
-          'degraded',
+          (
+            await stack.metadata(
+              `SELECT 1 FROM events WHERE database_id = $1 AND type = 'database.mirror-degraded' AND created_at >= $2`,
+              [db.id, cutAt],
+            )
+          ).length > 0,
         60_000,
+      );
+      assert.equal(
+        (await stack.metadata('SELECT mirror_state FROM volumes WHERE id = $1', [vol.id]))[0].mirror_state,
+        'degraded',
       );
       // Writes go on at the primary (through the VIP)...
       await viaVip(creds, (pg) => pg.query(`INSERT INTO t VALUES (1001, 'during the cut')`));

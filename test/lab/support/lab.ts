@@ -45,9 +45,13 @@ export async function sh(
   cmd: string,
   args: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await ssh.exec(cmd, args, { stream: 'both' });
+  // Quoted here, not by node-ssh: its shell-escape drops empty arguments (`grep -r ''` became `grep -r`).
+  const r = await ssh.execCommand([cmd, ...args].map(shellQuote).join(' '));
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** One word for the remote shell, whatever it holds (empty included). */
+export const shellQuote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** A local port carried over SSH to an address on the lab's private segment (e.g. a database endpoint). */
 export async function tunnel(ssh: NodeSSH, host: string, port: number): Promise<{ port: number; close(): void }> {
@@ -106,10 +110,16 @@ export async function seedImage(vm: LabVm, key: string, image: string): Promise<
  */
 export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
   const hostScript = [
+    // A primary a test left waiting on its fence-peer answer has its I/O frozen: resumed, or nothing below returns.
+    'for m in $(sed -n \'s/^ *\\([0-9][0-9]*\\): .* s[-a-z]*$/\\1/p\' /proc/drbd 2>/dev/null); do drbdsetup resume-io "$m"; done',
+    // A replication link a killed test left cut.
+    'ip link set eth2 up 2>/dev/null',
     'docker ps -aq --filter name=^dbaas- | xargs -r docker rm -f',
     'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
     // HA leftovers: DRBD resources r-<uuid>, their backing LVs d-<uuid>, and VIPs of the test range.
     'for r in /etc/drbd.d/r-*.res; do [ -e "$r" ] && { drbdadm down "$(basename "$r" .res)"; rm -f "$r"; }; done',
+    // And any still up whose file is gone (a run killed between the two).
+    'for r in $(drbdsetup show 2>/dev/null | sed -n \'s/^resource \\(r-[^ ]*\\) {.*/\\1/p\'); do drbdsetup down "$r"; done',
     // The fence-peer handler's requests and answers of those resources.
     'rm -f /var/lib/dbaas/drbd-fence/r-*',
     'for lv in $(lvs --noheadings -o lv_name local 2>/dev/null | grep -E "^ *d-"); do lvremove -fy "local/$lv"; done',

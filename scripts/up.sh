@@ -88,6 +88,8 @@ Create a PostgreSQL database:
 Then poll the operation it returns, and fetch the connection URI:
   curl -s http://127.0.0.1:$API_PORT/v1/operations/OPERATION_ID -H 'Authorization: Bearer $key'
   curl -s http://127.0.0.1:$API_PORT/v1/databases/DATABASE_ID/credentials -H 'Authorization: Bearer $key'
+Connections are TLS, verified against the platform CA; the URI names it as the file dbaas-ca.pem:
+  curl -s http://127.0.0.1:$API_PORT/v1/ca.pem -o dbaas-ca.pem && psql "URI"
 
 Stop everything: bash scripts/down.sh
 MSG

@@ -463,6 +463,27 @@ describe('DrbdHost: host, LV and config', () => {
     await assert.rejects(new DrbdHost(ex).ensureBackingLv('local', 'helpertest', 10), /lvcreate exited with 5/);
   });
 
+  test('reconnectDiscardingMine: a disconnect refused while DRBD itself is mid-connection (exit 10) is tried again', async () => {
+    const refused = fail(
+      10,
+      "Command 'drbdsetup-84 disconnect ipv4:10.99.1.12:7800 ipv4:10.99.1.11:7800' terminated with exit code 10\n",
+    );
+    const ex = new FakeExecutor()
+      .on(is('drbdadm', 'disconnect'), refused, refused, ok(''))
+      .on(is('drbdadm', 'connect'), ok(''));
+    await new DrbdHost(ex).reconnectDiscardingMine(NAME);
+    assert.deepEqual(ex.argvs, [
+      ['drbdadm', 'disconnect', NAME],
+      ['drbdadm', 'disconnect', NAME],
+      ['drbdadm', 'disconnect', NAME],
+      ['drbdadm', 'connect', '--discard-my-data', NAME],
+    ]);
+    // Any other failure is not retried.
+    const other = new FakeExecutor().on(is('drbdadm', 'disconnect'), fail(20, 'no such resource\n'));
+    await assert.rejects(new DrbdHost(other).reconnectDiscardingMine(NAME), /exited with 20/);
+    assert.equal(other.calls.length, 1);
+  });
+
   test('ensureBackingLv: hostile names run nothing', async () => {
     const ex = new FakeExecutor();
     await assert.rejects(new DrbdHost(ex).ensureBackingLv('local', '$(id)', 1), /invalid LVM name/);

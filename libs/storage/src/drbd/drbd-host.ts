@@ -30,6 +30,9 @@ function safeMountPath(path: string): string {
 }
 
 /** Per-command time limits. */
+// A refused disconnect (exit 10) of a resource still connecting by itself: tried again for up to ~10 s.
+const DISCONNECT_TRIES = 20;
+const DISCONNECT_RETRY_MS = 500;
 const T = { drbd: 30_000, createMd: 60_000, lvm: 60_000, fs: 30_000, mkfs: 120_000, mount: 120_000 };
 const POLL_MS = 200;
 
@@ -136,8 +139,15 @@ export class DrbdHost {
    * copy the control plane replaced by the other side's. Without a split brain, an ordinary (re)connection.
    */
   async reconnectDiscardingMine(name: string): Promise<void> {
-    // Disconnecting a StandAlone resource succeeds (DRBD: already standalone).
-    await runChecked(this.exec, drbdCmd.disconnect(name), { timeoutMs: T.drbd });
+    // Disconnecting a StandAlone resource succeeds (DRBD: already standalone). A resource just brought up is busy
+    // connecting on its own (handshake, a split brain being dropped): its state change is refused (exit 10) for
+    // a moment, so that one is tried again, briefly. Measured in the VM lab on a returning old primary.
+    for (let tries = 1; ; tries++) {
+      const res = await runChecked(this.exec, drbdCmd.disconnect(name), { timeoutMs: T.drbd, ok: [10] });
+      if (res.exitCode === 0) break;
+      if (tries >= DISCONNECT_TRIES) throw new CommandFailed('drbdadm', res);
+      await new Promise((r) => setTimeout(r, DISCONNECT_RETRY_MS));
+    }
     await runChecked(this.exec, drbdCmd.connectDiscardingMine(name), { timeoutMs: T.drbd });
   }
 

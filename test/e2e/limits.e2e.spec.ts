@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer, type Server } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
-import { addressOf, connectsFrom, containerOf } from '../support/containment';
+import { addressOf, connectsFrom, containerOf, execIn, type ExecResult } from '../support/containment';
 import { Stack } from '../support/stack';
 import { pgUri, saveCa } from '../support/tls';
 
@@ -22,12 +21,6 @@ const READ_MBPS = 20;
 const WRITE_MBPS = 10;
 const RECAPPED_READ_MBPS = 40;
 const DATA_DIR = '/var/lib/postgresql/data';
-
-interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
 
 async function query(uri: string, sql: string) {
   const c = new Client({ connectionString: pgUri(uri), connectionTimeoutMillis: 5000 });
@@ -55,23 +48,8 @@ describe('plan limits, measured inside the database container', () => {
   const container = async () => stack.docker.getContainer((await stack.containersOf(dbId))[0].Id);
 
   /** `docker exec` in the database container (argv, no shell unless asked), bounded in time. */
-  async function exec(cmd: string[], timeoutMs = 30_000): Promise<ExecResult> {
-    const x = await (await container()).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await x.start({ hijack: true, stdin: false });
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = '';
-    let stderr = '';
-    out.on('data', (d) => (stdout += d));
-    err.on('data', (d) => (stderr += d));
-    stack.docker.modem.demuxStream(stream, out, err);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${cmd.join(' ')}: no exit within ${timeoutMs} ms`)), timeoutMs);
-      stream.on('end', () => (clearTimeout(timer), resolve()));
-      stream.on('error', (e) => (clearTimeout(timer), reject(e)));
-    });
-    return { exitCode: (await x.inspect()).ExitCode ?? -1, stdout, stderr };
-  }
+  const exec = async (cmd: string[], timeoutMs = 30_000): Promise<ExecResult> =>
+    execIn(stack, (await container()).id, cmd, { timeoutMs });
 
   /** The first of `files` that exists in the container, with its content. */
   async function readFirst(files: string[]): Promise<{ file: string; text: string } | null> {

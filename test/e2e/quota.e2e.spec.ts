@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Stack, until } from '../support/stack';
+import { clientUri, tlsOptions, type TlsCredentials } from '../support/tls';
 
 /**
  * Directory volumes hold their plan's size: measured (du, every VOLUME_USAGE_INTERVAL_MS: 2 s in the test stack),
@@ -78,8 +79,10 @@ describe('quotas on directory volumes', () => {
     closeSync(fd);
   }
 
-  const uriOf = async (id: string) =>
-    (await stack.request('GET', `/v1/databases/${id}/credentials`, { key: tenant.key })).body.uri as string;
+  const credsOf = async (id: string): Promise<TlsCredentials> =>
+    (await stack.request('GET', `/v1/databases/${id}/credentials`, { key: tenant.key })).body;
+  // The URI a client uses: its CA file where it was saved (the database refuses clear text).
+  const uriOf = async (id: string) => clientUri(await credsOf(id));
 
   before(async () => {
     await stack.start();
@@ -198,9 +201,9 @@ describe('quotas on directory volumes', () => {
 
   test('Redis: read-only at 100 % (writes refused for the tenant, reads and deletes allowed), writable after a resize', async () => {
     const id = await createDb('redis-quota', 'redis', 'q-tiny-cache');
-    const uri = await uriOf(id);
+    const creds = await credsOf(id);
     await ballast(id, 0.9 * GIB);
-    const r = new Redis(uri, { maxRetriesPerRequest: 1 });
+    const r = new Redis(creds.uri, { maxRetriesPerRequest: 1, tls: tlsOptions(creds) });
     r.on('error', () => undefined);
     try {
       // Random: Redis compresses its snapshot (the AOF's base), and a repeated byte would take no room there.

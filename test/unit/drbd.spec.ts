@@ -463,25 +463,40 @@ describe('DrbdHost: host, LV and config', () => {
     await assert.rejects(new DrbdHost(ex).ensureBackingLv('local', 'helpertest', 10), /lvcreate exited with 5/);
   });
 
-  test('reconnectDiscardingMine: a disconnect refused while DRBD itself is mid-connection (exit 10) is tried again', async () => {
-    const refused = fail(
-      10,
-      "Command 'drbdsetup-84 disconnect ipv4:10.99.1.12:7800 ipv4:10.99.1.11:7800' terminated with exit code 10\n",
-    );
+  test('reconnectDiscardingMine: a StandAlone copy (a split brain dropped it) is not disconnected again', async () => {
+    // drbd-utils 9 in 8.4 mode refuses it: "(162) Invalid configuration request … unknown connection", exit 10
+    // (seen in the VM lab on a returning old primary whose copy had diverged).
     const ex = new FakeExecutor()
-      .on(is('drbdadm', 'disconnect'), refused, refused, ok(''))
-      .on(is('drbdadm', 'connect'), ok(''));
+      .on(adm('cstate'), ok('StandAlone\n'))
+      .on(adm('disconnect'), fail(10, 'r: Failure: (162) Invalid configuration request\nunknown connection\n'))
+      .on(adm('connect'), ok(''));
     await new DrbdHost(ex).reconnectDiscardingMine(NAME);
     assert.deepEqual(ex.argvs, [
+      ['drbdadm', 'cstate', NAME],
+      ['drbdadm', 'connect', '--discard-my-data', NAME],
+    ]);
+  });
+
+  test('reconnectDiscardingMine: a disconnect refused while DRBD is mid-connection (exit 10) is tried again', async () => {
+    const refused = fail(10, "Command 'drbdsetup-84 disconnect' terminated with exit code 10\n");
+    const ex = new FakeExecutor()
+      .on(adm('cstate'), ok('WFReportParams\n'), ok('WFReportParams\n'), ok('WFConnection\n'))
+      .on(adm('disconnect'), refused, ok(''))
+      .on(adm('connect'), ok(''));
+    await new DrbdHost(ex).reconnectDiscardingMine(NAME);
+    assert.deepEqual(ex.argvs, [
+      ['drbdadm', 'cstate', NAME],
       ['drbdadm', 'disconnect', NAME],
-      ['drbdadm', 'disconnect', NAME],
+      ['drbdadm', 'cstate', NAME],
       ['drbdadm', 'disconnect', NAME],
       ['drbdadm', 'connect', '--discard-my-data', NAME],
     ]);
     // Any other failure is not retried.
-    const other = new FakeExecutor().on(is('drbdadm', 'disconnect'), fail(20, 'no such resource\n'));
+    const other = new FakeExecutor()
+      .on(adm('cstate'), ok('Connected\n'))
+      .on(adm('disconnect'), fail(20, 'no such resource\n'));
     await assert.rejects(new DrbdHost(other).reconnectDiscardingMine(NAME), /exited with 20/);
-    assert.equal(other.calls.length, 1);
+    assert.equal(other.argvs.filter((a) => a.includes('disconnect')).length, 1);
   });
 
   test('ensureBackingLv: hostile names run nothing', async () => {

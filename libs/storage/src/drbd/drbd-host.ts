@@ -139,10 +139,13 @@ export class DrbdHost {
    * copy the control plane replaced by the other side's. Without a split brain, an ordinary (re)connection.
    */
   async reconnectDiscardingMine(name: string): Promise<void> {
-    // Disconnecting a StandAlone resource succeeds (DRBD: already standalone). A resource just brought up is busy
-    // connecting on its own (handshake, a split brain being dropped): its state change is refused (exit 10) for
-    // a moment, so that one is tried again, briefly. Measured in the VM lab on a returning old primary.
+    // A StandAlone copy (a split brain dropped the connection) has nothing to disconnect: drbd-utils 9 in 8.4 mode
+    // refuses it ("unknown connection", exit 10). A resource just brought up is busy connecting on its own: its
+    // state change is refused (exit 10) for a moment, so that one is tried again, briefly. Both seen in the VM lab
+    // on a returning old primary.
     for (let tries = 1; ; tries++) {
+      const cstate = await runChecked(this.exec, drbdCmd.cstate(name), { timeoutMs: T.drbd });
+      if (parseCstate(cstate.stdout) === 'StandAlone') break;
       const res = await runChecked(this.exec, drbdCmd.disconnect(name), { timeoutMs: T.drbd, ok: [10] });
       if (res.exitCode === 0) break;
       if (tries >= DISCONNECT_TRIES) throw new CommandFailed('drbdadm', res);

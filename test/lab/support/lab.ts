@@ -1,3 +1,4 @@
+import { sshCommandLine } from '@app/hosts/executors/ssh-executor';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -46,12 +47,9 @@ export async function sh(
   args: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // Quoted here, not by node-ssh: its shell-escape drops empty arguments (`grep -r ''` became `grep -r`).
-  const r = await ssh.execCommand([cmd, ...args].map(shellQuote).join(' '));
+  const r = await ssh.execCommand(sshCommandLine([cmd, ...args]));
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
-
-/** One word for the remote shell, whatever it holds (empty included). */
-export const shellQuote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** A local port carried over SSH to an address on the lab's private segment (e.g. a database endpoint). */
 export async function tunnel(ssh: NodeSSH, host: string, port: number): Promise<{ port: number; close(): void }> {

@@ -22,9 +22,8 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
     // Started once an HA database is in place; two replicas: one leads, and a host is declared down once.
     startWorker: false,
     worker: {
-      // The production defaults for detection (1 s probes, 0.9 s timeout, 3 failures), a short grace for a test.
+      // The production defaults for detection (probes, timeouts, failures, witnesses), a short grace for a test.
       FAILOVER_GRACE_MS: '3000',
-      FAILOVER_WITNESS_TIMEOUT_MS: '1500',
       JOB_ATTEMPTS: '1',
     },
   });
@@ -151,7 +150,8 @@ describe('failover: witnesses, grace and the brake, on hosts made of network nam
     const detection = (new Date(down.created_at).getTime() - t0) / 1000;
     console.log(`# witness: a host gone → declared down in ${detection.toFixed(1)} s`);
     assert.match(down.message, new RegExp(`witnesses: .*${partitioned}: dead`));
-    assert.ok(detection < 6, `declared down ${detection} s after it went`);
+    // The issue's bound, with the production defaults: a dead host is declared down within 3 s.
+    assert.ok(detection <= 3, `declared down ${detection} s after it went (at most 3 s)`);
     // Fenced by the power switch, confirmed by its status (not by the host).
     await until(`${victim} fenced`, async () => (await hostRow(victim)).status === 'fenced', 20_000);
     assert.match((await hostRow(victim)).status_reason, /fenced \(agent:fence_netns\)/);

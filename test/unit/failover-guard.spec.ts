@@ -8,6 +8,7 @@ import {
   fenceBudget,
   grace,
   GuardSettings,
+  probeDue,
   WatchedHost,
   witnessVerdict,
 } from '../../libs/domain/src/failover/failover-guard';
@@ -107,6 +108,23 @@ test('what a witness saw: a banner or a refusal is a live kernel; silence or no 
   );
 });
 
+describe('probe pace', () => {
+  const pace = { probeIntervalMs: 1000, suspectIntervalMs: 250, failuresBeforeDown: 3 };
+  test('a healthy host: one probe a second, never two at once', () => {
+    assert.equal(probeDue({ failures: 0, lastProbeAt: 0, inFlight: 0 }, pace, 10_000), true);
+    assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 0 }, pace, 10_250), false);
+    // Within half a tick of its second: due (ticks jitter).
+    assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 0 }, pace, 10_880), true);
+    assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 1 }, pace, 12_000), false);
+  });
+  test('a suspect: probed every 250 ms, its probes overlapping up to the failures that condemn it', () => {
+    assert.equal(probeDue({ failures: 1, lastProbeAt: 10_000, inFlight: 1 }, pace, 10_250), true);
+    assert.equal(probeDue({ failures: 1, lastProbeAt: 10_000, inFlight: 2 }, pace, 10_250), true);
+    assert.equal(probeDue({ failures: 2, lastProbeAt: 10_000, inFlight: 3 }, pace, 10_250), false);
+    assert.equal(probeDue({ failures: 1, lastProbeAt: 10_000, inFlight: 0 }, pace, 10_100), false);
+  });
+});
+
 describe('host monitor', () => {
   type Seen = Record<string, boolean>;
   function fleet(names: string[], opts: { down: Seen; witnessSees?: Seen; lastSeenAt?: Date | null }) {
@@ -145,7 +163,11 @@ describe('host monitor', () => {
       { record: async (e: { type: string; message: string }) => void events.push(e) } as never,
       { get: async () => null } as never,
       {
-        declareDown: async (x: HostEntity, _at: Date, detail: string) => void declared.push({ host: x.name, detail }),
+        // As the real one: the host leaves 'active' (a compare-and-set in the repository) before anything else.
+        declareDown: async (x: HostEntity, _at: Date, detail: string) => {
+          x.status = 'down';
+          declared.push({ host: x.name, detail });
+        },
       } as never,
     );
     return { svc, declared, events };
@@ -154,6 +176,9 @@ describe('host monitor', () => {
     probeTimeoutMs: 50,
     bannerTimeoutMs: 50,
     failuresBeforeDown: 3,
+    // Every tick probes (the pace has its own tests below).
+    probeIntervalMs: 0,
+    suspectIntervalMs: 0,
     deepEvery: 5,
     witnessTimeoutMs: 100,
     ...guard,
@@ -211,5 +236,40 @@ describe('host monitor', () => {
     await ticks(svc, 1);
     assert.equal(events.filter((e) => e.type === 'fleet.alarm-cleared').length, 1);
     assert.equal(svc.currentAlarm(), null);
+  });
+
+  test('a host gone silent (probes hang until their timeout): condemned about one timeout after its first failure', async () => {
+    // The worker's loop, scaled down 5x: ticks every 50 ms, probes time out after 100 ms, healthy hosts probed every
+    // 200 ms. Three probes end to end would take 300 ms after the first failure; overlapping ones take about 100.
+    const timeoutMs = 100;
+    const { svc, declared } = fleet(['a', 'b', 'c'], { down: {} });
+    const silent = new Set<string>();
+    (svc as any).connector.probe = async (h: HostEntity) => {
+      if (!silent.has(h.name)) return;
+      await new Promise((r) => setTimeout(r, timeoutMs));
+      throw new Error(`no TCP connection within ${timeoutMs} ms`);
+    };
+    (svc as any).connector.witnessProbe = async (_w: unknown, t: { address: string }[]) => !silent.has(t[0].address);
+    const paced: MonitorSettings = { ...settings, probeIntervalMs: 200, suspectIntervalMs: 50, probeTimeoutMs: 100 };
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        void svc.tick(paced);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    silent.add('a');
+    const t0 = Date.now();
+    while (!declared.length && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
+    stop = true;
+    await loop;
+    assert.equal(declared.length, 1, 'declared down once, not once per overlapping probe');
+    const took = Date.now() - t0;
+    // At most one probe interval before the first probe sees it, one timeout, two suspect ticks, one timeout
+    // overlapping: about 200 + 100 + 100 + slack; end to end it would be at least 200 + 300.
+    assert.ok(took < 480, `declared ${took} ms after it went silent`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(declared.length, 1);
   });
 });

@@ -76,6 +76,8 @@ describe('host monitor: what it records', () => {
     probeTimeoutMs: 50,
     bannerTimeoutMs: 50,
     failuresBeforeDown: 3,
+    probeIntervalMs: 0,
+    suspectIntervalMs: 0,
     deepEvery: 5,
     witnessTimeoutMs: 100,
     graceMs: 0,

@@ -196,10 +196,17 @@ export class WorkerEnv extends CommonEnv {
   @Min(200)
   FAILOVER_PROBE_INTERVAL_MS: number = 1000;
 
-  // A TCP connection to the host's SSH port must be up this fast (a live kernel answers at once)...
+  // A host whose last probe failed (a suspect) is probed again this often, its probes overlapping, so that a dead
+  // host is condemned about one probe timeout after its first failure rather than FAILOVER_FAILURES timeouts.
+  @IsInt()
+  @Min(50)
+  FAILOVER_SUSPECT_INTERVAL_MS: number = 250;
+
+  // A TCP connection to the host's SSH port must be up this fast: a live kernel answers a SYN within a
+  // millisecond on a LAN (DRBD's own ping-timeout is 0.5 s too)...
   @IsInt()
   @Min(100)
-  FAILOVER_PROBE_TIMEOUT_MS: number = 900;
+  FAILOVER_PROBE_TIMEOUT_MS: number = 500;
 
   // ...and sshd's banner must follow within this (userland, slower on a loaded host).
   @IsInt()
@@ -234,7 +241,7 @@ export class WorkerEnv extends CommonEnv {
   // How long a witness (another host, the storage server) gets to look at a host the control plane cannot reach.
   @IsInt()
   @Min(200)
-  FAILOVER_WITNESS_TIMEOUT_MS: number = 1500;
+  FAILOVER_WITNESS_TIMEOUT_MS: number = 1000;
 
   // Scheduled backups: how often the scheduler looks (leader only), and how old a database's last scheduled
   // backup may get before the next one is taken. Retention is per plan.

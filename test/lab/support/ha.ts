@@ -46,9 +46,7 @@ export class HaLab {
       name,
       env: { LOCAL_HOST: 'false', HA_VIP_RANGE: VIP_RANGE, FENCE_AGENTS_DIR: LAB_FENCE_AGENTS, ...env },
       worker: {
-        FAILOVER_PROBE_INTERVAL_MS: '1000',
-        FAILOVER_FAILURES: '3',
-        FAILOVER_PROBE_TIMEOUT_MS: '1000',
+        // Detection as in production (the defaults): the bench measures what operators get.
         // The hosts are killed soon after they are registered or let back in: a grace period of seconds.
         FAILOVER_GRACE_MS: '5000',
         JOB_LOCK_MS: '6000',

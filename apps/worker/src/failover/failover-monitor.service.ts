@@ -48,6 +48,8 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
       // Not awaited: hosts whose probe is still running are skipped by the next tick, the others probed on time.
       void this.monitor
         .tick({
+          probeIntervalMs: this.env.FAILOVER_PROBE_INTERVAL_MS,
+          suspectIntervalMs: this.env.FAILOVER_SUSPECT_INTERVAL_MS,
           probeTimeoutMs: this.env.FAILOVER_PROBE_TIMEOUT_MS,
           bannerTimeoutMs: this.env.FAILOVER_BANNER_TIMEOUT_MS,
           failuresBeforeDown: this.env.FAILOVER_FAILURES,
@@ -61,8 +63,10 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     } catch (err) {
       this.logger.error(`failover monitor tick: ${(err as Error).stack ?? err}`);
     } finally {
-      // Fixed rate: a slow tick does not push the next one back by its whole duration.
-      this.schedule(Math.max(0, this.env.FAILOVER_PROBE_INTERVAL_MS - (Date.now() - started)));
+      // Fixed rate, at the faster of the two paces (each host is probed at its own, see probeDue): a slow tick
+      // does not push the next one back by its whole duration.
+      const every = Math.min(this.env.FAILOVER_PROBE_INTERVAL_MS, this.env.FAILOVER_SUSPECT_INTERVAL_MS);
+      this.schedule(Math.max(0, every - (Date.now() - started)));
     }
   }
 }

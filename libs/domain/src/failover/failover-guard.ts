@@ -94,6 +94,36 @@ export function witnessVerdict(votes: Record<string, Vote | null>): WitnessVerdi
   return dead * 2 > answered.length ? { kind: 'dead', summary } : { kind: 'alive', summary };
 }
 
+/** The probe pace: what the monitor knows of one host's probes. */
+export interface ProbePace {
+  /** Consecutive failed probes. */
+  failures: number;
+  /** When its last probe was started (ms), 0 for never. */
+  lastProbeAt: number;
+  /** Its probes still running. */
+  inFlight: number;
+}
+
+export interface PaceSettings {
+  probeIntervalMs: number;
+  suspectIntervalMs: number;
+  failuresBeforeDown: number;
+}
+
+/**
+ * Whether a host gets a new probe now. A healthy host: one probe every `probeIntervalMs`, never two at once (a slow
+ * banner does not pile probes up). A suspect (its last probe failed): one every `suspectIntervalMs`, overlapping up
+ * to `failuresBeforeDown` at once, so that a host gone silent is condemned after about one probe timeout plus a
+ * few suspect intervals, not after `failuresBeforeDown` probe timeouts end to end. `now` within half a tick of the
+ * pace counts as due (the monitor's ticks jitter).
+ */
+export function probeDue(p: ProbePace, s: PaceSettings, now: number): boolean {
+  const tick = Math.min(s.probeIntervalMs, s.suspectIntervalMs);
+  const since = now - p.lastProbeAt;
+  if (p.failures === 0) return p.inFlight === 0 && since >= s.probeIntervalMs - tick / 2;
+  return p.inFlight < s.failuresBeforeDown && since >= s.suspectIntervalMs - tick / 2;
+}
+
 /** The rate limit: how many automatic declarations the last minute leaves room for. */
 export function fenceBudget(declaredAt: number[], s: GuardSettings, now: number): number {
   return Math.max(0, s.fencesPerMinute - declaredAt.filter((t) => now - t < 60_000).length);

@@ -19,15 +19,25 @@ import {
 } from '../ports';
 import { withTimeout } from '../shared/timeout';
 import { HostFailureService } from './host-failure.service';
-import { Brake, brake, fenceBudget, grace, GuardSettings, Vote, WatchedHost, witnessVerdict } from './failover-guard';
+import {
+  Brake,
+  brake,
+  fenceBudget,
+  grace,
+  GuardSettings,
+  PaceSettings,
+  probeDue,
+  Vote,
+  WatchedHost,
+  witnessVerdict,
+} from './failover-guard';
 
 // An unchanged mirror state is written this often (its mirrorCheckedAt is what the takeover trusts).
 const MIRROR_WRITE_EVERY_MS = 5_000;
 
-export interface MonitorSettings extends GuardSettings {
+export interface MonitorSettings extends GuardSettings, PaceSettings {
   probeTimeoutMs: number;
   bannerTimeoutMs: number;
-  failuresBeforeDown: number;
   /** Docker and database ports are checked every this many ticks (they cost more than an SSH round trip). */
   deepEvery: number;
   witnessTimeoutMs: number;
@@ -35,6 +45,9 @@ export interface MonitorSettings extends GuardSettings {
 
 interface Tracked {
   failures: number;
+  /** When its last probe started, and how many are still running (see probeDue). */
+  lastProbeAt: number;
+  inFlight: number;
   firstFailureAt: Date | null;
   ticks: number;
   lastWrite: number;
@@ -42,6 +55,7 @@ interface Tracked {
   databases: Record<string, boolean>;
   lastFenceTry: number;
   mirrorsInFlight?: boolean;
+  deepInFlight?: boolean;
   detail?: string;
   /** The witnesses' last look, taken after the first failed probe of this run of failures. */
   votes?: { at: number; votes: Record<string, Vote | null> };
@@ -73,7 +87,10 @@ const tcpOpen = (host: string, port: number, ms: number) =>
 export class HostMonitorService {
   private readonly logger = new Logger(HostMonitorService.name);
   private readonly tracked = new Map<string, Tracked>();
-  private readonly inFlight = new Set<string>();
+  /** One judge at a time: it reads the fleet afresh, so a slow one never acts on a stale view. */
+  private judging = false;
+  /** Hosts being declared down (the declaration fences, which takes seconds: the judge does not wait for it). */
+  private readonly declaring = new Set<string>();
   /** When hosts were last declared down automatically (the rate limit). */
   private readonly declaredAt: number[] = [];
   /** The fleet alarm now raised (brake or control plane cut off), or null. */
@@ -106,21 +123,60 @@ export class HostMonitorService {
   async tick(s: MonitorSettings): Promise<void> {
     // The local host too: its probe always passes (no SSH), but its Docker and databases are checked like others'.
     const hosts = await this.hosts.list();
-    // Each host at its own pace: one slow host (a banner that takes seconds) never delays the others' probes.
+    const now = Date.now();
+    // Each host at its own pace: one slow host (a banner that takes seconds) never delays the others' probes, and
+    // a suspect is looked at again sooner than a healthy host (probeDue).
     const launched = hosts
-      .filter((h) => !this.inFlight.has(h.id))
+      .filter((h) => probeDue(this.track(h.id), s, now))
       .map((h) => {
-        this.inFlight.add(h.id);
-        return this.check(h, s)
+        const t = this.track(h.id);
+        t.lastProbeAt = now;
+        t.inFlight++;
+        let counted = true;
+        // In flight is the liveness probe only: Docker and database checks after it (seconds, on a host that just
+        // died) must not hold back the next probe.
+        const probed = () => {
+          if (counted) t.inFlight--;
+          counted = false;
+        };
+        return this.check(h, t, s, probed)
           .catch((err) => this.logger.error(`monitor of ${h.name}: ${(err as Error).stack ?? err}`))
-          .finally(() => this.inFlight.delete(h.id));
+          .finally(probed);
       });
     await Promise.all(launched);
-    await this.judge(hosts, s);
+    if (this.judging) return;
+    this.judging = true;
+    try {
+      await this.judge(s);
+    } finally {
+      this.judging = false;
+    }
+  }
+
+  private track(hostId: string): Tracked {
+    let t = this.tracked.get(hostId);
+    if (!t) {
+      t = {
+        failures: 0,
+        lastProbeAt: 0,
+        inFlight: 0,
+        firstFailureAt: null,
+        ticks: 0,
+        lastWrite: 0,
+        // Unknown until Docker answered (or not) a check of its own.
+        docker: null,
+        databases: {},
+        lastFenceTry: 0,
+      };
+      this.tracked.set(hostId, t);
+    }
+    return t;
   }
 
   /** The decisions, made with the whole fleet in view once this tick's probes are in. */
-  private async judge(hosts: HostEntity[], s: MonitorSettings): Promise<void> {
+  private async judge(s: MonitorSettings): Promise<void> {
+    // Read afresh: a host declared down since this tick started is no longer watched.
+    const hosts = await this.hosts.list();
     const now = new Date();
     const watched: WatchedHost[] = hosts
       .filter((h) => h.connection === 'ssh' && (h.status === 'active' || h.status === 'draining'))
@@ -140,7 +196,7 @@ export class HostMonitorService {
     );
     await this.setAlarm(braked);
     for (const w of watched) {
-      if (w.failures === 0) continue;
+      if (w.failures === 0 || this.declaring.has(w.id)) continue;
       const host = hosts.find((h) => h.id === w.id)!;
       const t = this.tracked.get(w.id)!;
       const g = graced.get(w.id)!;
@@ -191,12 +247,16 @@ export class HostMonitorService {
       }
       this.declaredAt.push(now.getTime());
       t.lastFenceTry = Date.now();
+      this.declaring.add(host.id);
       // "Detected" is when the host is declared dead; the first failed probe is in the reason.
-      await this.failure.declareDown(
-        host,
-        now,
-        `${t.failures} failed probes since ${t.firstFailureAt?.toISOString()}: ${t.detail}; witnesses: ${verdict.summary}`,
-      );
+      void this.failure
+        .declareDown(
+          host,
+          now,
+          `${t.failures} failed probes since ${t.firstFailureAt?.toISOString()}: ${t.detail}; witnesses: ${verdict.summary}`,
+        )
+        .catch((err) => this.logger.error(`declaring ${host.name} down: ${(err as Error).stack ?? err}`))
+        .finally(() => this.declaring.delete(host.id));
     }
   }
 
@@ -289,18 +349,7 @@ export class HostMonitorService {
     }
   }
 
-  private async check(host: HostEntity, s: MonitorSettings): Promise<void> {
-    const t = this.tracked.get(host.id) ?? {
-      failures: 0,
-      firstFailureAt: null,
-      ticks: 0,
-      lastWrite: 0,
-      // Unknown until Docker answered (or not) a check of its own.
-      docker: null,
-      databases: {},
-      lastFenceTry: 0,
-    };
-    this.tracked.set(host.id, t);
+  private async check(host: HostEntity, t: Tracked, s: MonitorSettings, probed: () => void): Promise<void> {
     if (host.status === 'fenced') return;
     if (host.status === 'down') {
       // Detected but not fenced yet (no fencing method worked, or the previous leader died mid-way): keep trying.
@@ -313,7 +362,7 @@ export class HostMonitorService {
     t.ticks++;
     const now = new Date();
     try {
-      await this.connector.probe(host, s.probeTimeoutMs, s.bannerTimeoutMs);
+      await this.connector.probe(host, s.probeTimeoutMs, s.bannerTimeoutMs).finally(probed);
       if (t.failures > 0) this.logger.log(`host ${host.name} answers again`);
       t.failures = 0;
       t.firstFailureAt = null;
@@ -334,7 +383,12 @@ export class HostMonitorService {
         .catch((err) => this.logger.debug(`mirrors of ${host.name}: ${(err as Error).message}`))
         .finally(() => (t.mirrorsInFlight = false));
     }
-    if (t.ticks % s.deepEvery === 1) await this.deepProbe(host, t, s);
+    if (t.ticks % s.deepEvery === 1 && !t.deepInFlight) {
+      t.deepInFlight = true;
+      await this.deepProbe(host, t, s).finally(() => (t.deepInFlight = false));
+    }
+    // A probe that failed since this one succeeded has the last word (the judge writes its verdict).
+    if (t.failures > 0) return;
     if (Date.now() - t.lastWrite > 5000 || host.health?.verdict !== 'up') {
       t.lastWrite = Date.now();
       const health: HostHealth = {

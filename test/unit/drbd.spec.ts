@@ -26,7 +26,7 @@ import {
   resFilePath,
 } from '../../libs/storage/src/drbd/drbd';
 import { DrbdHost } from '../../libs/storage/src/drbd/drbd-host';
-import { CommandFailed } from '../../libs/storage/src/san-lvm/run-checked';
+import { CommandFailed } from '../../libs/storage/src/host/run-checked';
 import { fail, FakeExecutor, ok } from '../support/fake-executor';
 
 // ---------------------------------------------------------------------------------------------------------------

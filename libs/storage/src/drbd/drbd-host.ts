@@ -1,7 +1,5 @@
 import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
-import { devicePath, isLvmNotFound, lvmCmd } from '../san-lvm/lvm';
-import { CommandFailed, runChecked } from '../san-lvm/run-checked';
-import { mkdirCmd } from '../host-dirs';
+import { CommandFailed, devicePath, isLvmNotFound, lvmCmd, mkdirCmd, runChecked, safeMountPath } from '../host';
 import {
   type DrbdCstate,
   type DrbdDiskState,
@@ -20,14 +18,6 @@ import {
   resFilePath,
 } from './drbd';
 import { type FenceMarkers, fenceCmd, fenceToken, parseFenceMarkers } from './fence';
-
-const MOUNT_PATH = /^\/[A-Za-z0-9._/-]+$/;
-
-function safeMountPath(path: string): string {
-  if (typeof path !== 'string' || !MOUNT_PATH.test(path) || path.split('/').includes('..'))
-    throw new Error('unsafe mount path');
-  return path;
-}
 
 /** Per-command time limits. */
 // A refused disconnect (exit 10) of a resource still connecting by itself: tried again for up to ~10 s.

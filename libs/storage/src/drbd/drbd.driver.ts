@@ -15,9 +15,7 @@ import {
 } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath } from '../directory/directory.driver';
-import { HostBlockDevices } from '../san-lvm/host-block';
-import { runChecked } from '../san-lvm/run-checked';
+import { directoryPath, HostFilesystems, runChecked } from '../host';
 import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
 import { DrbdHost, isTalking } from './drbd-host';
 import { fenceCmd, parseStateRead, pendingRequest } from './fence';
@@ -98,7 +96,7 @@ export class DrbdStorageDriver implements StorageDriver {
   }
 
   async usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage> {
-    const blk = new HostBlockDevices(await this.connector.executor(host));
+    const blk = new HostFilesystems(await this.connector.executor(host));
     return { usedBytes: await blk.usedBytes(directoryPath(host, volume)) };
   }
 
@@ -269,7 +267,7 @@ export class DrbdStorageDriver implements StorageDriver {
     const mount = directoryPath(host, volume);
     const device = drbdDevice(volume.drbdMinor!);
     await d.mount(device, mount);
-    const hostPath = await new HostBlockDevices(await this.connector.executor(host)).dataDir(mount);
+    const hostPath = await new HostFilesystems(await this.connector.executor(host)).dataDir(mount);
     if (volume.device !== device || volume.path !== hostPath)
       await this.volumes.update(volume.id, { device, path: hostPath });
     return { hostPath };

@@ -5,7 +5,7 @@
  * Every value that reaches a command line or the configuration text is checked by a strict pattern first, so a
  * hostile name can neither add an argument nor a configuration statement.
  */
-import { lvmName } from '../san-lvm/lvm';
+import { lvmName } from '../host';
 
 export interface DrbdNode {
   /** As `uname -n` prints it on that host: DRBD picks its own `on` section by this name. */

@@ -23,7 +23,7 @@ import {
 } from '@app/domain/ports';
 import type { HostEntity, LunEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath } from '../directory/directory.driver';
+import { directoryPath } from '../host';
 import { HostBlockDevices } from './host-block';
 import { SanBackendClient } from './san-backend.client';
 

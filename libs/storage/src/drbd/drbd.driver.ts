@@ -17,9 +17,9 @@ import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
 import { directoryPath, HostFilesystems, runChecked } from '../host';
 import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
-import { DrbdHost, isTalking } from './drbd-host';
+import { DrbdHost } from './drbd-host';
+import { canForcePromote, DiskState, isTalking, mirrorStateOf, parseProcDrbd, Role } from './drbd-state';
 import { fenceCmd, parseStateRead, pendingRequest } from './fence';
-import { mirrorStateOf, parseProcDrbd } from './proc-drbd';
 
 // Every database host keeps DRBD backing LVs in this volume group (ansible: local_vg_name).
 export const DRBD_VG = 'local';
@@ -35,8 +35,6 @@ const SECRET_LENGTH = 40;
 const ANSWER_POLL_MS = 200;
 // A peer notices a cut link after at most ping-int + ping-timeout; it refuses to be outdated until then.
 const OUTDATE_WAIT_MS = (DRBD_NET_TIMING.pingIntSec + DRBD_NET_TIMING.pingTimeoutDs / 10) * 1000 + 5000;
-// Disk states a forced promotion may start from: a complete copy, however old. Never Inconsistent (mid-resync).
-const FORCEABLE = new Set(['Outdated', 'Consistent', 'UpToDate']);
 
 /**
  * Volumes mirrored by DRBD (protocol C: a write is acknowledged once it is on both hosts) between the primary,
@@ -58,7 +56,7 @@ export class DrbdStorageDriver implements StorageDriver {
     const name = drbdResourceFor(volume);
     let primary = await this.drbd(host, await this.knownSecret(volume));
     const state = await primary.status(name);
-    if (!(state.up && state.role?.local === 'Primary')) {
+    if (!(state.up && state.role?.local === Role.Primary)) {
       // First creation (or a primary that lost its resource): both sides set up, connected, then promoted here.
       const peer = await this.peerOf(volume);
       const secret = await this.sharedSecret(volume);
@@ -131,14 +129,14 @@ export class DrbdStorageDriver implements StorageDriver {
       state = await d.status(name);
     }
     let force = false;
-    if (opts.acceptDataLoss && state.role?.local !== 'Primary' && state.dstate?.local !== 'UpToDate') {
-      if (!FORCEABLE.has(state.dstate?.local ?? ''))
+    if (opts.acceptDataLoss && state.role?.local !== Role.Primary && state.dstate?.local !== DiskState.UpToDate) {
+      if (!canForcePromote(state.dstate?.local))
         throw new Error(
           `the copy on ${target.name} is ${state.dstate?.local ?? 'unknown'}: it cannot be promoted, even accepting data loss`,
         );
       force = true;
     }
-    if (opts.released && state.role?.local !== 'Primary') {
+    if (opts.released && state.role?.local !== Role.Primary) {
       if (!isTalking(state.cstate))
         throw new Error(
           `the copy on ${target.name} is not connected to the old primary (${state.cstate ?? 'down'}): a switchover would lose writes`,
@@ -175,7 +173,7 @@ export class DrbdStorageDriver implements StorageDriver {
       const m = markers.get(drbdResourceFor(v));
       const request = pendingRequest(m);
       out.set(v.id, {
-        role: !s ? 'down' : s.role === 'Primary' ? 'primary' : 'secondary',
+        role: !s ? 'down' : s.role === Role.Primary ? 'primary' : 'secondary',
         state: mirrorStateOf(s),
         ...(request ? { fenceRequest: request } : {}),
         ...(m ? { fenceMarkers: true } : {}),
@@ -204,8 +202,8 @@ export class DrbdStorageDriver implements StorageDriver {
     for (;;) {
       const s = await d.status(name);
       if (!s.up) throw new Error(`the resource is not up on ${peer.name}`);
-      if (s.role?.local === 'Primary') throw new Error(`${peer.name} is primary: not outdated`);
-      if (s.dstate?.local === 'Outdated') return;
+      if (s.role?.local === Role.Primary) throw new Error(`${peer.name} is primary: not outdated`);
+      if (s.dstate?.local === DiskState.Outdated) return;
       if (!isTalking(s.cstate)) {
         // It may still be tearing the connection down (NetworkFailure, Unconnected): tried again until the deadline.
         try {

@@ -10,6 +10,7 @@ import {
   SecretSealer,
   StorageDriver,
   VOLUME_REPOSITORY,
+  VolumeMounted,
   VolumeRepository,
   VolumeUsage,
 } from '@app/domain/ports';
@@ -52,7 +53,8 @@ export class DrbdStorageDriver implements StorageDriver {
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
   ) {}
 
-  async ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+  /** The volume mounted on its primary; `changed`: its device and data path when they were not recorded yet. */
+  async ensure(host: HostEntity, volume: VolumeEntity): Promise<VolumeMounted> {
     const name = drbdResourceFor(volume);
     let primary = await this.drbd(host, await this.knownSecret(volume));
     const state = await primary.status(name);
@@ -110,13 +112,14 @@ export class DrbdStorageDriver implements StorageDriver {
    * when it comes back. Not forced (DRBD refuses a disk that is not UpToDate) unless an operator accepted data
    * loss, and even then never from an Inconsistent disk (a resync cut short: no usable filesystem). After a clean
    * release (switchover) the target must still be connected to the demoted primary: nobody answers its
-   * fence-peer handler then, as the old primary is not fenced.
+   * fence-peer handler then, as the old primary is not fenced. `changed`: on another host, the target becomes the
+   * volume's host and the old primary its peer, the mirror degraded until the old primary resyncs.
    */
   async takeover(
     target: HostEntity,
     volume: VolumeEntity,
     opts: { acceptDataLoss?: boolean; released?: boolean } = {},
-  ): Promise<{ hostPath: string }> {
+  ): Promise<VolumeMounted> {
     const name = drbdResourceFor(volume);
     if (target.id !== volume.hostId && target.id !== volume.peerHostId)
       throw new Error(`host ${target.name} holds no mirror of this volume`);
@@ -144,9 +147,11 @@ export class DrbdStorageDriver implements StorageDriver {
       await d.promote(name, { force });
     } else await this.promoteAnswering(d, name, force);
     const out = await this.mountHere(target, volume, d);
-    if (target.id !== volume.hostId)
-      await this.volumes.update(volume.id, { hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' });
-    return out;
+    if (target.id === volume.hostId) return out;
+    return {
+      hostPath: out.hostPath,
+      changed: { ...out.changed, hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' },
+    };
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {
@@ -261,13 +266,12 @@ export class DrbdStorageDriver implements StorageDriver {
     if (primary && (await primary.status(name)).up) await primary.adjust(name);
   }
 
-  private async mountHere(host: HostEntity, volume: VolumeEntity, d: DrbdHost): Promise<{ hostPath: string }> {
+  private async mountHere(host: HostEntity, volume: VolumeEntity, d: DrbdHost): Promise<VolumeMounted> {
     const mount = directoryPath(host, volume);
     const device = drbdDevice(volume.drbdMinor!);
     await d.mount(device, mount);
     const hostPath = await new HostFilesystems(await this.connector.executor(host)).dataDir(mount);
-    if (volume.device !== device || volume.path !== hostPath)
-      await this.volumes.update(volume.id, { device, path: hostPath });
+    if (volume.device !== device || volume.path !== hostPath) return { hostPath, changed: { device, path: hostPath } };
     return { hostPath };
   }
 

@@ -12,6 +12,9 @@ import type {
   VolumeRepository,
 } from '../../libs/domain/src/ports';
 import { RecordingStorageDrivers, VolumeChangeRecorder } from '../../libs/domain/src/volumes/volume-changes';
+import { SanLvmStorageDriver } from '../../libs/storage/src/san-lvm/san-lvm.driver';
+import { FakeExecutor, ok } from '../support/fake-executor';
+import { fixture } from './san-fixtures';
 
 // Drivers return what they changed about a volume; the domain records it, in one place, before the caller sees it.
 
@@ -104,6 +107,60 @@ describe('VolumeChangeRecorder', () => {
     await rec.record('v1', {});
     await rec.record('v1', { path: undefined });
     assert.deepEqual(updates, [['v1', { device: '/dev/x', lunId: null }]]);
+  });
+});
+
+describe('SanLvmStorageDriver.ensure returns its change instead of writing it', () => {
+  const VID = '0b9d2c7e-4f1a-4c3b-8d2e-6f7a8b9c0d1e';
+  const MNT = `/var/lib/dbaas/volumes/${VID}`;
+  const DEV = `/dev/dbaas-dev1/v-${VID}`;
+  const san = { id: 'h1', name: 'h1', storageBackendId: 'b1', dataRoot: '/var/lib/dbaas/volumes' } as HostEntity;
+  const lun = {
+    id: 'lun1',
+    iqn: 'iqn.2026-11.io.dbaas:dev-test1',
+    hostVg: 'dbaas-dev1',
+    status: 'attached',
+    hostId: 'h1',
+  };
+  const vol = (over: Partial<VolumeEntity> = {}) =>
+    ({ id: VID, driver: 'san-lvm', sizeGb: 1, lunId: 'lun1', device: null, ...over }) as VolumeEntity;
+  const rec = (name: string) => ok(fixture(name).text);
+
+  function run(v: VolumeEntity) {
+    const ex = new FakeExecutor()
+      .on((a) => a[0] === 'iscsiadm' && a.includes('session'), rec('session-p3'))
+      .on((a) => a[0] === 'pvs', rec('pvs-json'))
+      .on((a) => a[0] === 'vgchange', ok())
+      .on((a) => a[0] === 'lvs', rec('lvs-json'))
+      .on((a) => a[0] === 'lvcreate', ok())
+      .on((a) => a[0] === 'blkid', rec('blkid-ext4'))
+      .on((a) => a[0] === 'findmnt', ok(`${MNT}\n`))
+      .on((a) => a[0] === 'install', ok());
+    const { r, recorded } = recorder();
+    const d = new SanLvmStorageDriver(
+      { executor: async () => ex } as never,
+      {} as never,
+      { get: async () => ({ id: 'b1', portalAddress: '10.99.0.10', portalPort: 3260 }) } as never,
+      { get: async () => lun } as never,
+      { update: async () => assert.fail('the driver wrote the volumes table') } as never,
+      {} as never,
+      {} as never,
+      r,
+    );
+    return { out: d.ensure(san, v), recorded, ex };
+  }
+
+  test('a device not recorded yet: returned as the change, with the LUN', async () => {
+    const { out, recorded, ex } = run(vol());
+    assert.deepEqual(await out, { hostPath: `${MNT}/data`, changed: { lunId: 'lun1', device: DEV } });
+    // The LUN was the volume's already: no checkpoint either.
+    assert.deepEqual(recorded, []);
+    assert.ok(ex.argvs.some((a) => a[0] === 'lvcreate' && a.includes(`v-${VID}`)));
+  });
+
+  test('nothing new: no change', async () => {
+    const { out } = run(vol({ device: DEV }));
+    assert.deepEqual(await out, { hostPath: `${MNT}/data` });
   });
 });
 

@@ -146,16 +146,18 @@ const sealer = { seal: (p: string) => `sealed:${p}`, open: (s: string) => s.repl
 function driverOn(hosts: Record<string, ScriptedHost>, sealed: { v: string | null } = { v: null }) {
   const volumes = {
     getSealedDrbdSecret: async () => sealed.v,
-    setSealedDrbdSecretIfNone: async (_id: string, s: string) => {
-      sealed.v ??= s;
-    },
     // Drivers return what changed; the domain records it (test/unit/volume-changes.spec.ts).
     update: async () => assert.fail('the driver wrote the volumes table'),
   };
   const hostRepo = { get: async (id: string) => host(id) };
   const connector = { executor: async (h: HostEntity) => hosts[h.id] };
   return {
-    driver: new DrbdStorageDriver(connector as never, hostRepo as never, volumes as never, sealer as never),
+    driver: new DrbdStorageDriver(connector as never, hostRepo as never, volumes as never, sealer as never, {
+      record: async () => assert.fail('a change is returned, not recorded by the driver'),
+      recordSealedDrbdSecretIfNone: async (_id: string, s: string) => {
+        sealed.v ??= s;
+      },
+    }),
     sealed,
   };
 }

@@ -497,6 +497,7 @@ describe('drbd mirror states', () => {
       {} as never,
       {} as never,
       {} as never,
+      {} as never,
     );
 
   test('read from /proc/drbd on the primary', async () => {

@@ -221,7 +221,10 @@ describe('SanLvmStorageDriver.cloneVolume: when the storage cannot clone, it say
       { get: async () => null } as never,
       {} as never,
       { withLock: async (_k: string, fn: () => Promise<unknown>) => fn() } as never,
-      { record: async () => void writes.push('volume') },
+      {
+        record: async () => void writes.push('volume'),
+        recordSealedDrbdSecretIfNone: async () => void writes.push('volume'),
+      },
     );
     return { d, writes, storage };
   }

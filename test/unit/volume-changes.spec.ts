@@ -23,7 +23,10 @@ const volume = { id: 'v1', hostId: 'h1' } as VolumeEntity;
 
 function recorder() {
   const recorded: [string, VolumeChange][] = [];
-  const r: VolumeRecorder = { record: async (id, change) => void recorded.push([id, change]) };
+  const r: VolumeRecorder = {
+    record: async (id, change) => void recorded.push([id, change]),
+    recordSealedDrbdSecretIfNone: async () => assert.fail('no secret here'),
+  };
   return { r, recorded };
 }
 
@@ -99,14 +102,20 @@ describe('RecordingStorageDrivers: what a driver returns is recorded by the doma
 });
 
 describe('VolumeChangeRecorder', () => {
-  test('writes the fields that are set, through the volume repository; an empty change writes nothing', async () => {
+  test('writes the fields that are set (an empty change writes nothing) and the first DRBD secret', async () => {
     const updates: [string, Partial<VolumeEntity>][] = [];
-    const repo = { update: async (id: string, p: Partial<VolumeEntity>) => void updates.push([id, p]) };
+    const secrets: [string, string][] = [];
+    const repo = {
+      update: async (id: string, p: Partial<VolumeEntity>) => void updates.push([id, p]),
+      setSealedDrbdSecretIfNone: async (id: string, s: string) => void secrets.push([id, s]),
+    };
     const rec = new VolumeChangeRecorder(repo as unknown as VolumeRepository);
     await rec.record('v1', { device: '/dev/x', path: undefined, lunId: null });
     await rec.record('v1', {});
     await rec.record('v1', { path: undefined });
     assert.deepEqual(updates, [['v1', { device: '/dev/x', lunId: null }]]);
+    await rec.recordSealedDrbdSecretIfNone('v1', 'sealed:x');
+    assert.deepEqual(secrets, [['v1', 'sealed:x']]);
   });
 });
 
@@ -165,7 +174,7 @@ describe('SanLvmStorageDriver.ensure returns its change instead of writing it', 
 });
 
 describe('storage drivers never write the volumes table', () => {
-  test('no file of libs/storage calls the volume repository to write (only reads and the sealed DRBD secret)', () => {
+  test('no file of libs/storage calls the volume repository to write: only to read', () => {
     const files: string[] = [];
     const walk = (dir: string) => {
       for (const n of readdirSync(dir)) {
@@ -179,7 +188,7 @@ describe('storage drivers never write the volumes table', () => {
     for (const f of files) {
       const hits = readFileSync(f, 'utf8')
         .split('\n')
-        .filter((l) => /\bvolumes\.(update|createIncoming|cutOver)\(/.test(l));
+        .filter((l) => /\bvolumes\.(update|createIncoming|cutOver|setSealedDrbdSecretIfNone)\(/.test(l));
       assert.deepEqual(hits, [], f);
     }
   });

@@ -253,12 +253,15 @@ export interface VolumeMounted {
 
 /**
  * The domain's one writer of what storage changes about volumes. The STORAGE_DRIVERS binding records through it
- * what drivers return; a driver calls it itself only for a checkpoint that must outlive a crash in the middle of
- * its operation (the LUN a volume was given, recorded under the host's storage lock before the slow steps).
+ * what drivers return; a driver calls it itself only for what must be stored before its operation goes on: a
+ * checkpoint that must outlive a crash (the LUN a volume was given, recorded under the host's storage lock before
+ * the slow steps) and a DRBD volume's shared secret (both hosts' resource files need the same one).
  */
 export const VOLUME_RECORDER = Symbol('VOLUME_RECORDER');
 export interface VolumeRecorder {
   record(volumeId: string, change: VolumeChange): Promise<void>;
+  /** Stores a sealed DRBD shared secret unless the volume has one already (the first writer wins). */
+  recordSealedDrbdSecretIfNone(volumeId: string, sealed: string): Promise<void>;
 }
 
 /** Where a database's data lives on its host. The SAN driver implements the same interface. */

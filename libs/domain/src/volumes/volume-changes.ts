@@ -19,6 +19,10 @@ export class VolumeChangeRecorder implements VolumeRecorder {
     const patch = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as VolumeChange;
     if (Object.keys(patch).length > 0) await this.volumes.update(volumeId, patch);
   }
+
+  async recordSealedDrbdSecretIfNone(volumeId: string, sealed: string): Promise<void> {
+    await this.volumes.setSealedDrbdSecretIfNone(volumeId, sealed);
+  }
 }
 
 /**

@@ -9,8 +9,10 @@ import {
   SECRET_BOX,
   SecretSealer,
   StorageDriver,
+  VOLUME_RECORDER,
   VOLUME_REPOSITORY,
   VolumeMounted,
+  VolumeRecorder,
   VolumeRepository,
   VolumeUsage,
 } from '@app/domain/ports';
@@ -51,6 +53,8 @@ export class DrbdStorageDriver implements StorageDriver {
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    // The domain's writer of volume changes: here only to store the shared secret before the resource files.
+    @Inject(VOLUME_RECORDER) private readonly recorder: VolumeRecorder,
   ) {}
 
   /** The volume mounted on its primary; `changed`: its device and data path when they were not recorded yet. */
@@ -316,7 +320,7 @@ export class DrbdStorageDriver implements StorageDriver {
   private async sharedSecret(volume: VolumeEntity): Promise<string> {
     let sealed = await this.volumes.getSealedDrbdSecret(volume.id);
     if (!sealed) {
-      await this.volumes.setSealedDrbdSecretIfNone(volume.id, this.secrets.seal(generatePassword(SECRET_LENGTH)));
+      await this.recorder.recordSealedDrbdSecretIfNone(volume.id, this.secrets.seal(generatePassword(SECRET_LENGTH)));
       sealed = await this.volumes.getSealedDrbdSecret(volume.id);
       if (!sealed) throw new Error('the DRBD shared secret could not be stored');
     }

@@ -286,10 +286,9 @@ export interface StorageDriver {
   /**
    * HA: makes the volume usable on `target` once its previous host was released or fenced. Idempotent. Returns the
    * host path to bind into the container and the move (`changed`: its new host, peer, device, path, mirror state),
-   * which the domain records. `released`: the old primary handed over cleanly
-   * (a switchover; DRBD: the target must still be connected to it). `acceptDataLoss`: an operator decided to
-   * promote a copy that may lack committed writes (DRBD: a forced promotion of an Outdated copy; never an
-   * Inconsistent one).
+   * which the domain records. `released`: the old primary handed over cleanly (a switchover; DRBD: the target must
+   * still be connected to it). `acceptDataLoss`: an operator decided to promote a copy that may lack committed
+   * writes (DRBD: a forced promotion of an Outdated copy; never an Inconsistent one).
    */
   takeover?(
     target: HostEntity,

@@ -11,11 +11,11 @@ import type {
 } from '../../libs/domain/src/ports';
 import {
   DirectoryStorageDriver,
-  directoryPath,
   enforcesProjectQuota,
   hardLimitKb,
   parseProject,
 } from '../../libs/storage/src/directory/directory.driver';
+import { directoryPath } from '../../libs/storage/src/host/paths';
 
 const VOL_ID = '0b9d2c7e-4f1a-4c3b-8d2e-6f7a8b9c0d1e';
 const host = (dataRoot = '/var/lib/dbaas/volumes') => ({ id: 'h1', name: 'local', dataRoot }) as HostEntity;

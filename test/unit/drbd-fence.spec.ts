@@ -144,19 +144,20 @@ const volume = (extra: Partial<VolumeEntity> = {}) =>
 const sealer = { seal: (p: string) => `sealed:${p}`, open: (s: string) => s.replace(/^sealed:/, '') };
 
 function driverOn(hosts: Record<string, ScriptedHost>, sealed: { v: string | null } = { v: null }) {
-  const updates: Record<string, unknown>[] = [];
   const volumes = {
     getSealedDrbdSecret: async () => sealed.v,
-    setSealedDrbdSecretIfNone: async (_id: string, s: string) => {
-      sealed.v ??= s;
-    },
-    update: async (_id: string, patch: Record<string, unknown>) => void updates.push(patch),
+    // Drivers return what changed; the domain records it (test/unit/volume-changes.spec.ts).
+    update: async () => assert.fail('the driver wrote the volumes table'),
   };
   const hostRepo = { get: async (id: string) => host(id) };
   const connector = { executor: async (h: HostEntity) => hosts[h.id] };
   return {
-    driver: new DrbdStorageDriver(connector as never, hostRepo as never, volumes as never, sealer as never),
-    updates,
+    driver: new DrbdStorageDriver(connector as never, hostRepo as never, volumes as never, sealer as never, {
+      record: async () => assert.fail('a change is returned, not recorded by the driver'),
+      recordSealedDrbdSecretIfNone: async (_id: string, s: string) => {
+        sealed.v ??= s;
+      },
+    }),
     sealed,
   };
 }
@@ -279,8 +280,8 @@ describe('the DRBD driver and the fence-peer handler', () => {
 
   test('takeover: the promotion waits for the handler, and the control plane answers it (old primary fenced)', async () => {
     const { h2, state } = promotingPeer();
-    const { driver, updates } = driverOn({ h2 }, { v: 'sealed:Zq7WmKc3xPb9RtYh2NvLs8Df4GjA6EuT' });
-    await driver.takeover(host('h2'), volume());
+    const { driver } = driverOn({ h2 }, { v: 'sealed:Zq7WmKc3xPb9RtYh2NvLs8Df4GjA6EuT' });
+    const out = await driver.takeover(host('h2'), volume());
     assert.equal(state.role, 'Primary');
     assert.equal(state.ack, '1795900000 99');
     const i = h2.argvs.findIndex((a) => a[0] === 'tee');
@@ -292,7 +293,14 @@ describe('the DRBD driver and the fence-peer handler', () => {
     );
     // This promotion's markers are spent.
     assert.ok(h2.argvs.some((a) => a[0] === 'rm' && a.includes(`${FENCE_DIR}/${RES}.ack`)));
-    assert.ok(updates.some((u) => u.hostId === 'h2' && u.peerHostId === 'h1' && u.mirrorState === 'degraded'));
+    // The move is returned for the domain to record: the target is the host, the old primary its degraded peer.
+    assert.deepEqual(out.changed, {
+      device: '/dev/drbd3',
+      path: `${MNT}/data`,
+      hostId: 'h2',
+      peerHostId: 'h1',
+      mirrorState: 'degraded',
+    });
     // The secret is masked in every command's errors.
     assert.ok(
       h2.calls

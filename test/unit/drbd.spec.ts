@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandResult } from '../../libs/domain/src/ports/infrastructure';
 import {
-  DRBD_CSTATES,
   DRBD_NET_TIMING,
   type DrbdResource,
   backingDisk,
@@ -17,16 +16,19 @@ import {
   drbdResourceName,
   drbdSharedSecret,
   ipv4,
+  renderResource,
+  resFilePath,
+} from '../../libs/storage/src/drbd/drbd';
+import {
+  DRBD_CSTATES,
   isDrbdNotUp,
   isNoMetadata,
   parseCstate,
   parseDstate,
   parseRole,
-  renderResource,
-  resFilePath,
-} from '../../libs/storage/src/drbd/drbd';
+} from '../../libs/storage/src/drbd/drbd-state';
 import { DrbdHost } from '../../libs/storage/src/drbd/drbd-host';
-import { CommandFailed } from '../../libs/storage/src/san-lvm/run-checked';
+import { CommandFailed } from '../../libs/storage/src/host/run-checked';
 import { fail, FakeExecutor, ok } from '../support/fake-executor';
 
 // ---------------------------------------------------------------------------------------------------------------

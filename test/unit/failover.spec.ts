@@ -17,7 +17,7 @@ import { after, describe, test } from 'node:test';
 import type { FailoverEntity, HostEntity } from '../../libs/persistence/src/entities';
 import { chooseHost, sharesFailureDomain } from '../../libs/domain/src/placement/least-loaded';
 import { toFailoverView } from '../../libs/domain/src/failover/use-cases/failover.usecases';
-import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/proc-drbd';
+import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/drbd-state';
 import { intToIp, vipRange, type CommonEnv } from '../../libs/config/src/env';
 import { HostFencer } from '../../libs/hosts/src/fencing/host-fencer';
 import { DrbdStorageDriver } from '../../libs/storage/src/drbd/drbd.driver';
@@ -494,6 +494,7 @@ describe('drbd mirror states', () => {
   const driverWith = (result: { exitCode: number; stdout: string; stderr: string }) =>
     new DrbdStorageDriver(
       { executor: async () => ({ run: async () => result }) } as never,
+      {} as never,
       {} as never,
       {} as never,
       {} as never,

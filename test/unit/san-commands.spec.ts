@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { devicePath, lvmCmd, lvmName } from '../../libs/storage/src/san-lvm/lvm';
+import { devicePath, lvmCmd, lvmName } from '../../libs/storage/src/host/lvm';
 import {
   ISCSI_AUTH_FAILURE,
   ISCSI_NO_OBJECTS,

@@ -5,7 +5,7 @@ import type { CommandResult, RunOptions } from '../../libs/domain/src/ports/infr
 import { HostBlockDevices } from '../../libs/storage/src/san-lvm/host-block';
 import { SanBackendClient } from '../../libs/storage/src/san-lvm/san-backend.client';
 import { LIO_HELPER_PY } from '../../libs/storage/src/san-lvm/lio-helper';
-import { CommandFailed } from '../../libs/storage/src/san-lvm/run-checked';
+import { CommandFailed } from '../../libs/storage/src/host/run-checked';
 import { maskSecrets } from '../../libs/hosts/src/executors/local-executor';
 import { sshCommandLine } from '../../libs/hosts/src/executors/ssh-executor';
 import { fixture } from './san-fixtures';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLvmNotFound, parseLvs, parsePvs, parseVgs } from '../../libs/storage/src/san-lvm/lvm';
+import { isLvmNotFound, parseLvs, parsePvs, parseVgs } from '../../libs/storage/src/host/lvm';
 import { parseInitiatorName, parseSessions } from '../../libs/storage/src/san-lvm/iscsi';
 import { fixture } from './san-fixtures';
 

@@ -218,9 +218,13 @@ describe('SanLvmStorageDriver.cloneVolume: when the storage cannot clone, it say
         create: async () => void writes.push('lun'),
         update: async () => void writes.push('lun'),
       } as never,
-      { update: async () => void writes.push('volume'), get: async () => null } as never,
+      { get: async () => null } as never,
       {} as never,
       { withLock: async (_k: string, fn: () => Promise<unknown>) => fn() } as never,
+      {
+        record: async () => void writes.push('volume'),
+        recordSealedDrbdSecretIfNone: async () => void writes.push('volume'),
+      },
     );
     return { d, writes, storage };
   }

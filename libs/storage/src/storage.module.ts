@@ -1,5 +1,6 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import { STORAGE_DRIVERS, StorageDriver, StorageDrivers } from '@app/domain/ports';
+import { STORAGE_DRIVERS, StorageDriver, StorageDrivers, VOLUME_RECORDER, VolumeRecorder } from '@app/domain/ports';
+import { RecordingStorageDrivers, VolumeChangeRecorder } from '@app/domain/volumes/volume-changes';
 import { DirectoryStorageDriver } from './directory/directory.driver';
 import { DrbdStorageDriver } from './drbd/drbd.driver';
 import { SanLvmStorageDriver } from './san-lvm/san-lvm.driver';
@@ -34,7 +35,14 @@ export class StorageDriverRegistry implements StorageDrivers {
     SanLvmStorageDriver,
     DrbdStorageDriver,
     StorageDriverRegistry,
-    { provide: STORAGE_DRIVERS, useExisting: StorageDriverRegistry },
+    { provide: VOLUME_RECORDER, useClass: VolumeChangeRecorder },
+    // What the drivers return about their volumes is recorded by the domain, in one place, for every caller.
+    {
+      provide: STORAGE_DRIVERS,
+      useFactory: (drivers: StorageDriverRegistry, recorder: VolumeRecorder) =>
+        new RecordingStorageDrivers(drivers, recorder),
+      inject: [StorageDriverRegistry, VOLUME_RECORDER],
+    },
   ],
   exports: [STORAGE_DRIVERS],
 })

@@ -235,11 +235,43 @@ export interface VolumeUsage {
 /** How a volume's size is held: by its filesystem (a hard stop), or measured and enforced by the platform. */
 export type SizeHold = 'filesystem' | 'measured';
 
+/**
+ * What a storage driver changed about a volume's row: where it lives now (host, DRBD peer), its device and data
+ * path, its LUN, its mirror's state. Drivers never write the volumes table: they return this, and the domain
+ * records it (libs/domain/src/volumes/volume-changes.ts, behind the STORAGE_DRIVERS binding) before the call
+ * returns to its caller. Only the fields that changed are set.
+ */
+export type VolumeChange = Partial<
+  Pick<VolumeEntity, 'hostId' | 'peerHostId' | 'mirrorState' | 'device' | 'path' | 'lunId'>
+>;
+
+/** A volume made usable on a host: the path to bind into the container, and what changed about the volume. */
+export interface VolumeMounted {
+  hostPath: string;
+  changed?: VolumeChange;
+}
+
+/**
+ * The domain's one writer of what storage changes about volumes. The STORAGE_DRIVERS binding records through it
+ * what drivers return; a driver calls it itself only for what must be stored before its operation goes on: a
+ * checkpoint that must outlive a crash (the LUN a volume was given, recorded under the host's storage lock before
+ * the slow steps) and a DRBD volume's shared secret (both hosts' resource files need the same one).
+ */
+export const VOLUME_RECORDER = Symbol('VOLUME_RECORDER');
+export interface VolumeRecorder {
+  record(volumeId: string, change: VolumeChange): Promise<void>;
+  /** Stores a sealed DRBD shared secret unless the volume has one already (the first writer wins). */
+  recordSealedDrbdSecretIfNone(volumeId: string, sealed: string): Promise<void>;
+}
+
 /** Where a database's data lives on its host. The SAN driver implements the same interface. */
 export interface StorageDriver {
   readonly name: string;
-  /** Creates the volume (idempotent) and returns the host path to bind into the container. */
-  ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }>;
+  /**
+   * Creates the volume (idempotent) and returns the host path to bind into the container, and what it changed
+   * about the volume (its device, LUN or path), which the domain records.
+   */
+  ensure(host: HostEntity, volume: VolumeEntity): Promise<VolumeMounted>;
   remove(host: HostEntity, volume: VolumeEntity): Promise<void>;
   usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage>;
   /**
@@ -252,17 +284,17 @@ export interface StorageDriver {
   /** HA: a clean hand-over on a live host (switchover): unmounted, then demoted or deactivated. Idempotent. */
   release?(host: HostEntity, volume: VolumeEntity): Promise<void>;
   /**
-   * HA: makes the volume usable on `target` once its previous host was released or fenced, and records the move.
-   * Idempotent. Returns the host path to bind into the container. `released`: the old primary handed over cleanly
-   * (a switchover; DRBD: the target must still be connected to it). `acceptDataLoss`: an operator decided to
-   * promote a copy that may lack committed writes (DRBD: a forced promotion of an Outdated copy; never an
-   * Inconsistent one).
+   * HA: makes the volume usable on `target` once its previous host was released or fenced. Idempotent. Returns the
+   * host path to bind into the container and the move (`changed`: its new host, peer, device, path, mirror state),
+   * which the domain records. `released`: the old primary handed over cleanly (a switchover; DRBD: the target must
+   * still be connected to it). `acceptDataLoss`: an operator decided to promote a copy that may lack committed
+   * writes (DRBD: a forced promotion of an Outdated copy; never an Inconsistent one).
    */
   takeover?(
     target: HostEntity,
     volume: VolumeEntity,
     opts?: { acceptDataLoss?: boolean; released?: boolean },
-  ): Promise<{ hostPath: string }>;
+  ): Promise<VolumeMounted>;
   /** HA: the hosts that can take this volume over (DRBD: its peer only; SAN: the hosts of the same backend). */
   takeoverCandidates?(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[];
   /** Replicated drivers: a returning host's copy brought back as the secondary, to resync from the primary. */
@@ -315,6 +347,10 @@ export interface MirrorStatus {
   fenceMarkers?: boolean;
 }
 
+/**
+ * The drivers by name. As bound for the domain, every `changed` a driver returns (VolumeMounted) is recorded on the
+ * volume before the call returns: callers only read the result.
+ */
 export const STORAGE_DRIVERS = Symbol('STORAGE_DRIVERS');
 export interface StorageDrivers {
   get(name: string): StorageDriver;

@@ -1,17 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HOST_CONNECTOR, HostConnector, SizeHold, StorageDriver, VolumeUsage } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
-import { mkdirCmd } from '../host-dirs';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const SAFE_ROOT = /^\/[A-Za-z0-9._/-]+$/;
-
-/** The path of a volume: `<dataRoot>/<volume uuid>`, checked so it can never point outside the data root. */
-export function directoryPath(host: HostEntity, volume: VolumeEntity): string {
-  if (!UUID.test(volume.id)) throw new Error('volume id is not a uuid');
-  if (!SAFE_ROOT.test(host.dataRoot) || host.dataRoot.split('/').includes('..')) throw new Error('unsafe data root');
-  return `${host.dataRoot.replace(/\/+$/, '')}/${volume.id}`;
-}
+import { directoryPath, mkdirCmd } from '../host';
 
 /** A filesystem project id: what `chattr -p` and `setquota -P` take (0 is the default project, never ours). */
 const MAX_PROJECT = 4_294_967_294;

@@ -1,33 +1,18 @@
 import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports';
-import { devicePath, isLvmNotFound, lvmCmd } from '../san-lvm/lvm';
-import { CommandFailed, runChecked } from '../san-lvm/run-checked';
-import { mkdirCmd } from '../host-dirs';
+import { CommandFailed, devicePath, isLvmNotFound, lvmCmd, mkdirCmd, runChecked, safeMountPath } from '../host';
+import { type DrbdResource, drbdCmd, drbdHostname, drbdResourceName, renderResource, resFilePath } from './drbd';
 import {
-  type DrbdCstate,
-  type DrbdDiskState,
-  type DrbdResource,
-  type DrbdRole,
-  DRBD_CSTATES,
-  drbdCmd,
-  drbdHostname,
-  drbdResourceName,
+  ConnectionState,
+  cstateOf,
+  DiskState,
   isDrbdNotUp,
   isNoMetadata,
   parseCstate,
   parseDstate,
   parseRole,
-  renderResource,
-  resFilePath,
-} from './drbd';
+  Role,
+} from './drbd-state';
 import { type FenceMarkers, fenceCmd, fenceToken, parseFenceMarkers } from './fence';
-
-const MOUNT_PATH = /^\/[A-Za-z0-9._/-]+$/;
-
-function safeMountPath(path: string): string {
-  if (typeof path !== 'string' || !MOUNT_PATH.test(path) || path.split('/').includes('..'))
-    throw new Error('unsafe mount path');
-  return path;
-}
 
 /** Per-command time limits. */
 // A refused disconnect (exit 10) of a resource still connecting by itself: tried again for up to ~10 s.
@@ -39,15 +24,10 @@ const POLL_MS = 200;
 export interface DrbdStatus {
   /** False when the kernel has no such resource (or only an unconfigured minor left by a failed `up`). */
   up: boolean;
-  role?: { local: DrbdRole; peer: DrbdRole };
-  cstate?: DrbdCstate;
-  dstate?: { local: DrbdDiskState; peer: DrbdDiskState };
+  role?: { local: Role; peer: Role };
+  cstate?: ConnectionState;
+  dstate?: { local: DiskState; peer: DiskState };
 }
-
-/** Connection states in which the two sides talk (handshake, connected, resync, verify). */
-// DRBD lists its connection states in order: every state from the handshake on.
-const TALKING = new Set<string>(DRBD_CSTATES.slice(DRBD_CSTATES.indexOf('WFReportParams')));
-export const isTalking = (cstate: string | undefined) => cstate !== undefined && TALKING.has(cstate);
 
 /**
  * The DRBD steps on a database host: backing LV, resource file, metadata, up/down, roles, filesystem and mount.
@@ -145,7 +125,7 @@ export class DrbdHost {
     // on a returning old primary.
     for (let tries = 1; ; tries++) {
       const cstate = await runChecked(this.exec, drbdCmd.cstate(name), { timeoutMs: T.drbd });
-      if (parseCstate(cstate.stdout) === 'StandAlone') break;
+      if (parseCstate(cstate.stdout) === ConnectionState.StandAlone) break;
       const res = await runChecked(this.exec, drbdCmd.disconnect(name), { timeoutMs: T.drbd, ok: [10] });
       if (res.exitCode === 0) break;
       if (tries >= DISCONNECT_TRIES) throw new CommandFailed('drbdadm', res);
@@ -196,7 +176,7 @@ export class DrbdHost {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const res = await this.exec.run(drbdCmd.cstate(name), { timeoutMs: T.drbd });
-      if (res.exitCode === 0 && res.stdout.trim() === 'Connected') return true;
+      if (res.exitCode === 0 && cstateOf(res.stdout) === ConnectionState.Connected) return true;
       if (Date.now() + POLL_MS > deadline) return false;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -208,7 +188,12 @@ export class DrbdHost {
    */
   async skipInitialSync(name: string): Promise<boolean> {
     const s = await this.status(name);
-    if (!s.up || s.cstate !== 'Connected' || s.dstate?.local !== 'Inconsistent' || s.dstate.peer !== 'Inconsistent')
+    if (
+      !s.up ||
+      s.cstate !== ConnectionState.Connected ||
+      s.dstate?.local !== DiskState.Inconsistent ||
+      s.dstate.peer !== DiskState.Inconsistent
+    )
       return false;
     await runChecked(this.exec, drbdCmd.newCurrentUuidClearBitmap(name), { timeoutMs: T.drbd });
     return true;
@@ -218,7 +203,7 @@ export class DrbdHost {
   async promote(name: string, opts: { force?: boolean } = {}): Promise<void> {
     const s = await this.status(name);
     if (!s.up) throw new Error(`DRBD resource ${name} is not up`);
-    if (s.role?.local === 'Primary') return;
+    if (s.role?.local === Role.Primary) return;
     await runChecked(this.exec, opts.force ? drbdCmd.primaryForce(name) : drbdCmd.primary(name), {
       timeoutMs: T.drbd,
     });
@@ -227,7 +212,7 @@ export class DrbdHost {
   /** Secondary; no-op when it already is or the resource is down. Fails while the device is mounted. */
   async demote(name: string): Promise<void> {
     const s = await this.status(name);
-    if (!s.up || s.role?.local === 'Secondary') return;
+    if (!s.up || s.role?.local === Role.Secondary) return;
     await runChecked(this.exec, drbdCmd.secondary(name), { timeoutMs: T.drbd });
   }
 

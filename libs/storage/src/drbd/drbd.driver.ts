@@ -9,19 +9,20 @@ import {
   SECRET_BOX,
   SecretSealer,
   StorageDriver,
+  VOLUME_RECORDER,
   VOLUME_REPOSITORY,
+  VolumeMounted,
+  VolumeRecorder,
   VolumeRepository,
   VolumeUsage,
 } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath } from '../directory/directory.driver';
-import { HostBlockDevices } from '../san-lvm/host-block';
-import { runChecked } from '../san-lvm/run-checked';
+import { directoryPath, HostFilesystems, runChecked } from '../host';
 import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
-import { DrbdHost, isTalking } from './drbd-host';
+import { DrbdHost } from './drbd-host';
+import { canForcePromote, DiskState, isTalking, mirrorStateOf, parseProcDrbd, Role } from './drbd-state';
 import { fenceCmd, parseStateRead, pendingRequest } from './fence';
-import { mirrorStateOf, parseProcDrbd } from './proc-drbd';
 
 // Every database host keeps DRBD backing LVs in this volume group (ansible: local_vg_name).
 export const DRBD_VG = 'local';
@@ -37,8 +38,6 @@ const SECRET_LENGTH = 40;
 const ANSWER_POLL_MS = 200;
 // A peer notices a cut link after at most ping-int + ping-timeout; it refuses to be outdated until then.
 const OUTDATE_WAIT_MS = (DRBD_NET_TIMING.pingIntSec + DRBD_NET_TIMING.pingTimeoutDs / 10) * 1000 + 5000;
-// Disk states a forced promotion may start from: a complete copy, however old. Never Inconsistent (mid-resync).
-const FORCEABLE = new Set(['Outdated', 'Consistent', 'UpToDate']);
 
 /**
  * Volumes mirrored by DRBD (protocol C: a write is acknowledged once it is on both hosts) between the primary,
@@ -54,13 +53,16 @@ export class DrbdStorageDriver implements StorageDriver {
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    // The domain's writer of volume changes: here only to store the shared secret before the resource files.
+    @Inject(VOLUME_RECORDER) private readonly recorder: VolumeRecorder,
   ) {}
 
-  async ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+  /** The volume mounted on its primary; `changed`: its device and data path when they were not recorded yet. */
+  async ensure(host: HostEntity, volume: VolumeEntity): Promise<VolumeMounted> {
     const name = drbdResourceFor(volume);
     let primary = await this.drbd(host, await this.knownSecret(volume));
     const state = await primary.status(name);
-    if (!(state.up && state.role?.local === 'Primary')) {
+    if (!(state.up && state.role?.local === Role.Primary)) {
       // First creation (or a primary that lost its resource): both sides set up, connected, then promoted here.
       const peer = await this.peerOf(volume);
       const secret = await this.sharedSecret(volume);
@@ -98,7 +100,7 @@ export class DrbdStorageDriver implements StorageDriver {
   }
 
   async usage(host: HostEntity, volume: VolumeEntity): Promise<VolumeUsage> {
-    const blk = new HostBlockDevices(await this.connector.executor(host));
+    const blk = new HostFilesystems(await this.connector.executor(host));
     return { usedBytes: await blk.usedBytes(directoryPath(host, volume)) };
   }
 
@@ -114,13 +116,14 @@ export class DrbdStorageDriver implements StorageDriver {
    * when it comes back. Not forced (DRBD refuses a disk that is not UpToDate) unless an operator accepted data
    * loss, and even then never from an Inconsistent disk (a resync cut short: no usable filesystem). After a clean
    * release (switchover) the target must still be connected to the demoted primary: nobody answers its
-   * fence-peer handler then, as the old primary is not fenced.
+   * fence-peer handler then, as the old primary is not fenced. `changed`: on another host, the target becomes the
+   * volume's host and the old primary its peer, the mirror degraded until the old primary resyncs.
    */
   async takeover(
     target: HostEntity,
     volume: VolumeEntity,
     opts: { acceptDataLoss?: boolean; released?: boolean } = {},
-  ): Promise<{ hostPath: string }> {
+  ): Promise<VolumeMounted> {
     const name = drbdResourceFor(volume);
     if (target.id !== volume.hostId && target.id !== volume.peerHostId)
       throw new Error(`host ${target.name} holds no mirror of this volume`);
@@ -133,14 +136,14 @@ export class DrbdStorageDriver implements StorageDriver {
       state = await d.status(name);
     }
     let force = false;
-    if (opts.acceptDataLoss && state.role?.local !== 'Primary' && state.dstate?.local !== 'UpToDate') {
-      if (!FORCEABLE.has(state.dstate?.local ?? ''))
+    if (opts.acceptDataLoss && state.role?.local !== Role.Primary && state.dstate?.local !== DiskState.UpToDate) {
+      if (!canForcePromote(state.dstate?.local))
         throw new Error(
           `the copy on ${target.name} is ${state.dstate?.local ?? 'unknown'}: it cannot be promoted, even accepting data loss`,
         );
       force = true;
     }
-    if (opts.released && state.role?.local !== 'Primary') {
+    if (opts.released && state.role?.local !== Role.Primary) {
       if (!isTalking(state.cstate))
         throw new Error(
           `the copy on ${target.name} is not connected to the old primary (${state.cstate ?? 'down'}): a switchover would lose writes`,
@@ -148,9 +151,11 @@ export class DrbdStorageDriver implements StorageDriver {
       await d.promote(name, { force });
     } else await this.promoteAnswering(d, name, force);
     const out = await this.mountHere(target, volume, d);
-    if (target.id !== volume.hostId)
-      await this.volumes.update(volume.id, { hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' });
-    return out;
+    if (target.id === volume.hostId) return out;
+    return {
+      hostPath: out.hostPath,
+      changed: { ...out.changed, hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' },
+    };
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {
@@ -177,7 +182,7 @@ export class DrbdStorageDriver implements StorageDriver {
       const m = markers.get(drbdResourceFor(v));
       const request = pendingRequest(m);
       out.set(v.id, {
-        role: !s ? 'down' : s.role === 'Primary' ? 'primary' : 'secondary',
+        role: !s ? 'down' : s.role === Role.Primary ? 'primary' : 'secondary',
         state: mirrorStateOf(s),
         ...(request ? { fenceRequest: request } : {}),
         ...(m ? { fenceMarkers: true } : {}),
@@ -206,8 +211,8 @@ export class DrbdStorageDriver implements StorageDriver {
     for (;;) {
       const s = await d.status(name);
       if (!s.up) throw new Error(`the resource is not up on ${peer.name}`);
-      if (s.role?.local === 'Primary') throw new Error(`${peer.name} is primary: not outdated`);
-      if (s.dstate?.local === 'Outdated') return;
+      if (s.role?.local === Role.Primary) throw new Error(`${peer.name} is primary: not outdated`);
+      if (s.dstate?.local === DiskState.Outdated) return;
       if (!isTalking(s.cstate)) {
         // It may still be tearing the connection down (NetworkFailure, Unconnected): tried again until the deadline.
         try {
@@ -265,13 +270,12 @@ export class DrbdStorageDriver implements StorageDriver {
     if (primary && (await primary.status(name)).up) await primary.adjust(name);
   }
 
-  private async mountHere(host: HostEntity, volume: VolumeEntity, d: DrbdHost): Promise<{ hostPath: string }> {
+  private async mountHere(host: HostEntity, volume: VolumeEntity, d: DrbdHost): Promise<VolumeMounted> {
     const mount = directoryPath(host, volume);
     const device = drbdDevice(volume.drbdMinor!);
     await d.mount(device, mount);
-    const hostPath = await new HostBlockDevices(await this.connector.executor(host)).dataDir(mount);
-    if (volume.device !== device || volume.path !== hostPath)
-      await this.volumes.update(volume.id, { device, path: hostPath });
+    const hostPath = await new HostFilesystems(await this.connector.executor(host)).dataDir(mount);
+    if (volume.device !== device || volume.path !== hostPath) return { hostPath, changed: { device, path: hostPath } };
     return { hostPath };
   }
 
@@ -316,7 +320,7 @@ export class DrbdStorageDriver implements StorageDriver {
   private async sharedSecret(volume: VolumeEntity): Promise<string> {
     let sealed = await this.volumes.getSealedDrbdSecret(volume.id);
     if (!sealed) {
-      await this.volumes.setSealedDrbdSecretIfNone(volume.id, this.secrets.seal(generatePassword(SECRET_LENGTH)));
+      await this.recorder.recordSealedDrbdSecretIfNone(volume.id, this.secrets.seal(generatePassword(SECRET_LENGTH)));
       sealed = await this.volumes.getSealedDrbdSecret(volume.id);
       if (!sealed) throw new Error('the DRBD shared secret could not be stored');
     }

@@ -1,11 +1,11 @@
 /**
  * DRBD 8.4 (kernel module) driven by drbd-utils 9 (drbdadm in 8.4 compatibility mode): the resource file,
- * the drbdadm command lines and the parsers for their answers. Pure: nothing here runs a command.
+ * the drbdadm command lines (their answers are parsed in drbd-state.ts). Pure: nothing here runs a command.
  *
  * Every value that reaches a command line or the configuration text is checked by a strict pattern first, so a
  * hostile name can neither add an argument nor a configuration statement.
  */
-import { lvmName } from '../san-lvm/lvm';
+import { lvmName } from '../host';
 
 export interface DrbdNode {
   /** As `uname -n` prints it on that host: DRBD picks its own `on` section by this name. */
@@ -255,111 +255,3 @@ export const drbdCmd = {
     lvmName(vg),
   ],
 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// Parsers
-
-/** Roles as drbdadm role prints them for DRBD 8.4 (the peer is Unknown while not connected). */
-export type DrbdRole = 'Primary' | 'Secondary' | 'Unknown';
-/** Disk states (drbdadm dstate). */
-export type DrbdDiskState =
-  | 'Diskless'
-  | 'Attaching'
-  | 'Failed'
-  | 'Negotiating'
-  | 'Inconsistent'
-  | 'Outdated'
-  | 'DUnknown'
-  | 'Consistent'
-  | 'UpToDate';
-
-const ROLES: readonly string[] = ['Primary', 'Secondary', 'Unknown'];
-const DISK_STATES: readonly string[] = [
-  'Diskless',
-  'Attaching',
-  'Failed',
-  'Negotiating',
-  'Inconsistent',
-  'Outdated',
-  'DUnknown',
-  'Consistent',
-  'UpToDate',
-];
-/** DRBD 8.4 connection states (drbdadm cstate). */
-export const DRBD_CSTATES = [
-  'StandAlone',
-  'Disconnecting',
-  'Unconnected',
-  'Timeout',
-  'BrokenPipe',
-  'NetworkFailure',
-  'ProtocolError',
-  'TearDown',
-  'WFConnection',
-  'WFReportParams',
-  'Connected',
-  'StartingSyncS',
-  'StartingSyncT',
-  'WFBitMapS',
-  'WFBitMapT',
-  'WFSyncUUID',
-  'SyncSource',
-  'SyncTarget',
-  'VerifyS',
-  'VerifyT',
-  'PausedSyncS',
-  'PausedSyncT',
-  'Ahead',
-  'Behind',
-] as const;
-export type DrbdCstate = (typeof DRBD_CSTATES)[number];
-
-/** The last non-empty line: drbdadm may print warnings before the answer. */
-function answer(stdout: string): string {
-  return (
-    stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .pop() ?? ''
-  );
-}
-
-function pair<T extends string>(stdout: string, allowed: readonly string[], what: string): { local: T; peer: T } {
-  const line = answer(stdout);
-  const m = /^([A-Za-z]+)\/([A-Za-z]+)$/.exec(line);
-  if (!m || !allowed.includes(m[1]) || !allowed.includes(m[2]))
-    throw new Error(`unexpected drbdadm ${what} output: ${JSON.stringify(line)}`);
-  return { local: m[1] as T, peer: m[2] as T };
-}
-
-/** `drbdadm role r`: "Primary/Secondary" → { local: 'Primary', peer: 'Secondary' }. */
-export function parseRole(stdout: string): { local: DrbdRole; peer: DrbdRole } {
-  return pair<DrbdRole>(stdout, ROLES, 'role');
-}
-
-/** `drbdadm dstate r`: "UpToDate/DUnknown" → { local: 'UpToDate', peer: 'DUnknown' }. */
-export function parseDstate(stdout: string): { local: DrbdDiskState; peer: DrbdDiskState } {
-  return pair<DrbdDiskState>(stdout, DISK_STATES, 'dstate');
-}
-
-/** `drbdadm cstate r`: one word, e.g. Connected, WFConnection, StandAlone, SyncSource. */
-export function parseCstate(stdout: string): DrbdCstate {
-  const line = answer(stdout);
-  if (!(DRBD_CSTATES as readonly string[]).includes(line))
-    throw new Error(`unexpected drbdadm cstate output: ${JSON.stringify(line)}`);
-  return line as DrbdCstate;
-}
-
-/**
- * Whether `drbdadm role` says the resource is not up. drbdadm exits non-zero for a resource the kernel does not
- * know (and for one missing from the configuration); any non-zero exit counts as "not up".
- */
-export function isDrbdNotUp(res: { exitCode: number; stdout: string; stderr: string }): boolean {
-  return res.exitCode !== 0 || /Unconfigured/i.test(res.stdout);
-}
-
-/** drbdadm up's complaint when the backing disk has no DRBD metadata yet (create-md is the cure). */
-export function isNoMetadata(stderr: string): boolean {
-  return /no valid meta.?data|create-md/i.test(stderr);
-}

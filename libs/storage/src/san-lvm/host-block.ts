@@ -1,15 +1,16 @@
-import type { CommandExecutor } from '@app/domain/ports';
+import {
+  devicePath,
+  HostFilesystems,
+  isLvmNotFound,
+  lvmCmd,
+  mkdirCmd,
+  parseLvs,
+  parsePvs,
+  parseVgs,
+  runChecked,
+  safeMountPath,
+} from '../host';
 import { ISCSI_NO_OBJECTS, ISCSI_SESSION_EXISTS, iscsiCmd, parseInitiatorName, parseSessions } from './iscsi';
-import { devicePath, isLvmNotFound, lvmCmd, parseLvs, parsePvs, parseVgs } from './lvm';
-import { runChecked } from './run-checked';
-import { mkdirCmd } from '../host-dirs';
-
-const MOUNT_PATH = /^\/[A-Za-z0-9._/-]+$/;
-
-function safeMountPath(path: string): string {
-  if (!MOUNT_PATH.test(path) || path.split('/').includes('..')) throw new Error('unsafe mount path');
-  return path;
-}
 
 export interface Attachment {
   iqn: string;
@@ -18,10 +19,11 @@ export interface Attachment {
   chapPassword: string;
 }
 
-/** The block-storage steps on a database host: iSCSI sessions, LVM on the LUN, filesystems and mounts. */
-export class HostBlockDevices {
-  constructor(private readonly exec: CommandExecutor) {}
-
+/**
+ * The block-storage steps on a database host: iSCSI sessions, LVM on the LUN, filesystems and mounts (the common
+ * filesystem steps come from the shared host helpers).
+ */
+export class HostBlockDevices extends HostFilesystems {
   async initiatorName(): Promise<string> {
     return parseInitiatorName((await runChecked(this.exec, ['cat', '/etc/iscsi/initiatorname.iscsi'])).stdout);
   }
@@ -127,17 +129,6 @@ export class HostBlockDevices {
   }
 
   /**
-   * The directory the container gets, inside the mounted filesystem. It exists only while the volume is mounted:
-   * a container started on a host where the volume is not (after a reboot) fails instead of running empty.
-   */
-  async dataDir(mountPath: string): Promise<string> {
-    if (!(await this.isMounted(mountPath))) throw new Error(`${mountPath} is not mounted`);
-    const dir = `${mountPath}/data`;
-    await runChecked(this.exec, mkdirCmd(dir));
-    return dir;
-  }
-
-  /**
    * A snapshot of `vg/lv` mounted at `mountPath`: mounted read-write so ext4 replays its journal, which makes the
    * instant's data exactly what a crash would have left. An older snapshot of the same name is replaced.
    */
@@ -160,31 +151,6 @@ export class HostBlockDevices {
   async removeVolumesExcept(vg: string, keep: string): Promise<void> {
     for (const lv of parseLvs((await runChecked(this.exec, lvmCmd.lvs(vg))).stdout))
       if (lv.name !== keep) await runChecked(this.exec, lvmCmd.lvremove(vg, lv.name));
-  }
-
-  /**
-   * Freezes the filesystem mounted at `mountPath` (writers block, everything written is on the disk) so that a
-   * block-level snapshot taken elsewhere holds a clean filesystem. A watchdog on the host thaws it after
-   * `maxSeconds` whatever happens to us: a worker that dies here must not leave a tenant's database stalled.
-   */
-  async freeze(mountPath: string, maxSeconds: number): Promise<void> {
-    safeMountPath(mountPath);
-    if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > 300) throw new Error('invalid freeze bound');
-    // A fixed script; the path and the bound are its positional arguments, never spliced into it. FIFREEZE
-    // freezes whatever filesystem holds the path: were the volume not mounted, that would be the host's root.
-    const script =
-      'findmnt --mountpoint "$1" >/dev/null || { echo "$1 is not a mount point" >&2; exit 3; }; ' +
-      'fsfreeze --freeze "$1" || exit 1; ' +
-      '( sleep "$2"; fsfreeze --unfreeze "$1" ) </dev/null >/dev/null 2>&1 & exit 0';
-    await runChecked(this.exec, ['sh', '-c', script, 'dbaas-freeze', mountPath, String(maxSeconds)]);
-  }
-
-  /** Thaws a frozen filesystem; one that is not frozen (already thawed by the watchdog) is fine. */
-  async thaw(mountPath: string): Promise<void> {
-    safeMountPath(mountPath);
-    const res = await runChecked(this.exec, ['fsfreeze', '--unfreeze', mountPath], { ok: [1] });
-    if (res.exitCode === 1 && !/Invalid argument/i.test(res.stderr))
-      throw new Error(`fsfreeze --unfreeze failed: ${res.stderr.trim()}`);
   }
 
   /**
@@ -211,20 +177,5 @@ export class HostBlockDevices {
     if (lvs.some((l) => l.name === to)) return;
     if (!lvs.some((l) => l.name === from)) throw new Error(`logical volume ${vg}/${from} not found`);
     await runChecked(this.exec, lvmCmd.lvrename(vg, from, to));
-  }
-
-  async unmount(mountPath: string): Promise<void> {
-    safeMountPath(mountPath);
-    if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);
-  }
-
-  async usedBytes(mountPath: string): Promise<number> {
-    const res = await runChecked(this.exec, ['df', '-B1', '--output=used', mountPath]);
-    return Number(res.stdout.trim().split('\n').pop()) || 0;
-  }
-
-  async isMounted(mountPath: string): Promise<boolean> {
-    const res = await runChecked(this.exec, ['findmnt', '-n', '-o', 'TARGET', '--mountpoint', mountPath], { ok: [1] });
-    return res.exitCode === 0 && res.stdout.trim() === mountPath;
   }
 }

@@ -1,8 +1,7 @@
 import type { CommandExecutor } from '@app/domain/ports';
 import { iqn } from './iscsi';
 import { LIO_HELPER_PY } from './lio-helper';
-import { isLvmNotFound, lvmCmd, lvmName, parseLvs, parseVgs } from './lvm';
-import { runChecked } from './run-checked';
+import { isLvmNotFound, lvmCmd, lvmName, parseLvs, parseVgs, runChecked } from '../host';
 
 export interface LunExport {
   name: string; // LV name on the storage server

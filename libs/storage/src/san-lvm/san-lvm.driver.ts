@@ -16,14 +16,17 @@ import {
   StorageBackendRepository,
   StorageClone,
   StorageDriver,
+  VOLUME_RECORDER,
   VOLUME_REPOSITORY,
+  VolumeMounted,
+  VolumeRecorder,
   VolumeRepository,
   VolumeSnapshot,
   VolumeUsage,
 } from '@app/domain/ports';
 import type { HostEntity, LunEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath } from '../directory/directory.driver';
+import { directoryPath } from '../host';
 import { HostBlockDevices } from './host-block';
 import { SanBackendClient } from './san-backend.client';
 
@@ -54,16 +57,19 @@ export class SanLvmStorageDriver implements StorageDriver {
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
+    // The domain's writer of volume changes: here only for the LUN checkpoints a crash must not lose.
+    @Inject(VOLUME_RECORDER) private readonly recorder: VolumeRecorder,
   ) {}
 
-  async ensure(host: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+  /** The volume mounted on its host; `changed`: its LUN and device when they were not recorded yet. */
+  async ensure(host: HostEntity, volume: VolumeEntity): Promise<VolumeMounted> {
     const blk = await this.block(host);
     const lun = await this.lunFor(host, volume, blk);
     const mount = directoryPath(host, volume);
     const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
-    if (volume.device !== device || volume.lunId !== lun.id)
-      await this.volumes.update(volume.id, { lunId: lun.id, device });
-    return { hostPath: await blk.dataDir(mount) };
+    const hostPath = await blk.dataDir(mount);
+    if (volume.device !== device || volume.lunId !== lun.id) return { hostPath, changed: { lunId: lun.id, device } };
+    return { hostPath };
   }
 
   async remove(host: HostEntity, volume: VolumeEntity): Promise<void> {
@@ -146,7 +152,7 @@ export class SanLvmStorageDriver implements StorageDriver {
       if (existing && !existing.deletedAt) return existing;
       const made = await this.newLun(backend, target.host, srcLun.sizeGb, true);
       // Recorded first: a retry after a crash resumes this LUN, and deleting the clone releases it.
-      await this.volumes.update(target.volume.id, { lunId: made.id });
+      await this.recorder.record(target.volume.id, { lunId: made.id });
       return made;
     });
     let frozenMs = 0;
@@ -213,9 +219,9 @@ export class SanLvmStorageDriver implements StorageDriver {
   /**
    * Failover: the storage server's ACL is switched to the new host first (the old one, dead or not, can no longer
    * write: its session is dropped and its logins refused), then the new host logs in, activates the volume
-   * group and mounts the volume.
+   * group and mounts the volume. `changed`: the new host, the device and the data path.
    */
-  async takeover(target: HostEntity, volume: VolumeEntity): Promise<{ hostPath: string }> {
+  async takeover(target: HostEntity, volume: VolumeEntity): Promise<VolumeMounted> {
     const lun = await this.dedicatedLun(volume);
     const backend = await this.backendOf(target);
     if (backend.id !== lun.backendId) throw new Error(`host ${target.name} is not on the LUN's storage backend`);
@@ -238,8 +244,7 @@ export class SanLvmStorageDriver implements StorageDriver {
     const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
     await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
     const hostPath = await blk.dataDir(mount);
-    await this.volumes.update(volume.id, { hostId: target.id, device, path: hostPath });
-    return { hostPath };
+    return { hostPath, changed: { hostId: target.id, device, path: hostPath } };
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {
@@ -284,14 +289,15 @@ export class SanLvmStorageDriver implements StorageDriver {
         if (lun.status !== 'attached' || lun.dedicated) continue;
         const vg = await blk.vgFreeBytes(lun.hostVg);
         if (vg && vg.free >= volume.sizeGb * 2 ** 30 + VG_SLACK_BYTES) {
-          await this.volumes.update(volume.id, { lunId: lun.id });
+          // Under the host's storage lock: a concurrent release of this LUN counts this volume on it.
+          await this.recorder.record(volume.id, { lunId: lun.id });
           return lun;
         }
       }
       const sizeGb = dedicated ? volume.sizeGb + 1 : Math.max(backend.lunSizeGb, volume.sizeGb + 1);
       const lun = await this.newLun(backend, host, sizeGb, dedicated);
       // Recorded before the slow steps, so a retry after a crash resumes this LUN instead of carving another.
-      await this.volumes.update(volume.id, { lunId: lun.id });
+      await this.recorder.record(volume.id, { lunId: lun.id });
       await this.attach(host, lun, blk);
       return lun;
     });

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { CommandExecutor } from '@app/domain/ports';
-import { mkdirCmd, mkdirKeepCmd } from '../host-dirs';
+import { mkdirCmd, mkdirKeepCmd } from '../host/dirs';
 import { checkPath, parentDir } from './paths';
 import { ProgressReporter, type SyncProgressFn } from './progress';
 import { ByteCounter, pump, runChecked, stageError } from './run';

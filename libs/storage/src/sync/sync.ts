@@ -1,4 +1,4 @@
-import { mkdirKeepCmd } from '../host-dirs';
+import { mkdirKeepCmd } from '../host/dirs';
 import { checkPath } from './paths';
 import { ProgressReporter, type SyncProgressFn } from './progress';
 import { ByteCounter, pump, runChecked, runStreaming, stageError } from './run';

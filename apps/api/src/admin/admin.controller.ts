@@ -19,6 +19,7 @@ import {
   Principal,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  RestartDatabaseUseCase,
   RetryOperationUseCase,
   SetAllowedCidrsCommand,
   SetAllowedCidrsUseCase,
@@ -43,7 +44,7 @@ import {
   RegisterStorageBackendDto,
 } from './admin.dto';
 import { RestoreBackupDto } from '../databases/databases.dto';
-import { SetAllowedCidrsDto } from '../databases/databases.dto';
+import { SetAllowedCidrsDto, SetTlsDto } from '../databases/databases.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
   id: t.id,
@@ -150,6 +151,7 @@ export class AdminDatabasesController {
     private readonly backups: ListBackupsUseCase,
     private readonly restore: RestoreBackupUseCase,
     private readonly allowList: SetAllowedCidrsUseCase,
+    private readonly restartDb: RestartDatabaseUseCase,
   ) {}
 
   /** An operator replaces a database's IP allow-list (the console's database page), as the tenant's PUT does. */
@@ -158,6 +160,13 @@ export class AdminDatabasesController {
   async setAllowedCidrs(@Param('id', UuidOr404) id: string, @Body() body: SetAllowedCidrsDto) {
     const cmd = SetAllowedCidrsCommand.create({ ...body, databaseId: id });
     return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
+  }
+
+  /** An operator changes a database's TLS mode (the console's database page), as the tenant's PUT does: a restart. */
+  @Put('databases/:id/tls')
+  @HttpCode(202)
+  async setTls(@Param('id', UuidOr404) id: string, @Body() body: SetTlsDto) {
+    return { operationId: (await this.restartDb.execute(null, id, { tls: body.mode })).id };
   }
 
   @Post('databases/:id/move')

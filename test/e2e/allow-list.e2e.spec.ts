@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { iptablesSave, removeRules, rulesOf } from '../support/allow-list-rules';
 import { NetnsClient, NetnsClients } from '../support/netns-clients';
 import { Stack } from '../support/stack';
 
@@ -10,45 +10,6 @@ import { Stack } from '../support/stack';
  * of a veth link to a client namespace; two client namespaces (tenants' machines on networks of their own) connect
  * to it from outside, through Docker's DNAT and the FORWARD chain, as remote tenants do.
  */
-
-const iptablesSave = () => execFileSync('iptables-save', ['-t', 'filter']).toString();
-
-/** The allow-list chains of a database in the machine's filter table, and the DOCKER-USER jumps to them. */
-function rulesOf(databaseId: string): { chains: string[]; jumps: string[]; rules: string[] } {
-  const base = `DBA-${databaseId.replace(/-/g, '').slice(0, 20)}`;
-  const lines = iptablesSave().split('\n');
-  return {
-    chains: lines.filter((l) => l.startsWith(`:${base}-`)).map((l) => l.slice(1).split(' ')[0]),
-    jumps: lines.filter((l) => l.startsWith('-A DOCKER-USER ') && l.includes(`-j ${base}-`)),
-    rules: lines.filter((l) => l.startsWith(`-A ${base}-`)),
-  };
-}
-
-/** Removes every allow-list chain of these databases (teardown: whatever a failed test left). */
-function removeRules(databaseIds: string[]): void {
-  for (const id of databaseIds) {
-    const { chains, jumps } = rulesOf(id);
-    for (const j of jumps) {
-      const spec = j.replace(/^-A DOCKER-USER /, '').replace(/--ctorigdst (\S+?) /, '--ctorigdst $1/32 ');
-      try {
-        execFileSync('iptables', ['-w', '5', '-D', 'DOCKER-USER', ...spec.split(' ')]);
-      } catch {
-        // already gone
-      }
-    }
-    for (const c of chains) {
-      for (const args of [
-        ['-F', c],
-        ['-X', c],
-      ])
-        try {
-          execFileSync('iptables', ['-w', '5', ...args]);
-        } catch {
-          // already gone
-        }
-    }
-  }
-}
 
 describe('IP allow-lists: enforced on the host in front of the published port', () => {
   const clients = new NetnsClients(2);

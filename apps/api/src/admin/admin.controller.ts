@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CreateTenantCommand,
   CreateTenantUseCase,
+  DeleteBackupUseCase,
   DeleteDatabaseUseCase,
   GetLogsUseCase,
   InspectDatabasesUseCase,
@@ -19,6 +20,7 @@ import {
   Principal,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  RestartDatabaseUseCase,
   RetryOperationUseCase,
   SetAllowedCidrsCommand,
   SetAllowedCidrsUseCase,
@@ -43,7 +45,7 @@ import {
   RegisterStorageBackendDto,
 } from './admin.dto';
 import { RestoreBackupDto } from '../databases/databases.dto';
-import { SetAllowedCidrsDto } from '../databases/databases.dto';
+import { PurgeBackupQueryDto, SetAllowedCidrsDto, SetTlsDto } from '../databases/databases.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
   id: t.id,
@@ -150,6 +152,8 @@ export class AdminDatabasesController {
     private readonly backups: ListBackupsUseCase,
     private readonly restore: RestoreBackupUseCase,
     private readonly allowList: SetAllowedCidrsUseCase,
+    private readonly restartDb: RestartDatabaseUseCase,
+    private readonly deleteBackup: DeleteBackupUseCase,
   ) {}
 
   /** An operator replaces a database's IP allow-list (the console's database page), as the tenant's PUT does. */
@@ -158,6 +162,13 @@ export class AdminDatabasesController {
   async setAllowedCidrs(@Param('id', UuidOr404) id: string, @Body() body: SetAllowedCidrsDto) {
     const cmd = SetAllowedCidrsCommand.create({ ...body, databaseId: id });
     return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
+  }
+
+  /** An operator changes a database's TLS mode (the console's database page), as the tenant's PUT does: a restart. */
+  @Put('databases/:id/tls')
+  @HttpCode(202)
+  async setTls(@Param('id', UuidOr404) id: string, @Body() body: SetTlsDto) {
+    return { operationId: (await this.restartDb.execute(null, id, { tls: body.mode })).id };
   }
 
   @Post('databases/:id/move')
@@ -182,6 +193,20 @@ export class AdminDatabasesController {
   async restoreBackup(@Param('backupId', UuidOr404) backupId: string, @Body() body: RestoreBackupDto) {
     const { database, operation } = await this.restore.asOperator(backupId, body ?? {});
     return { id: database.id, tenantId: database.tenantId, status: database.status, operationId: operation.id };
+  }
+
+  /**
+   * Purges one backup before its retention ends (any tenant's): its archive on the target, then the backup. Needs
+   * `confirm=<the backup's database name>`, as the tenant's purge does; a `backup.purged` event names the operator.
+   */
+  @Delete('backups/:backupId')
+  @HttpCode(204)
+  async purgeBackup(
+    @CurrentPrincipal() p: Principal,
+    @Param('backupId', UuidOr404) backupId: string,
+    @Query() q: PurgeBackupQueryDto,
+  ) {
+    await this.deleteBackup.asOperator(backupId, q.confirm, actorOf(p));
   }
 
   @Get('databases')

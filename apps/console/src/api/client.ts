@@ -24,6 +24,7 @@ import type {
   RebalanceResult,
   Storage,
   Tenant,
+  TlsMode,
 } from './types';
 
 export type * from './types';
@@ -141,6 +142,8 @@ export const api = {
 
   setAllowedCidrs: (id: string, allowedCidrs: string[]) =>
     request<AllowListAccepted>('PUT', `/admin/v1/databases/${seg(id)}/allowed-cidrs`, { body: { allowedCidrs } }),
+  setTls: (id: string, mode: TlsMode) =>
+    request<Accepted>('PUT', `/admin/v1/databases/${seg(id)}/tls`, { body: { mode } }),
   storage: () => request<Storage>('GET', '/admin/v1/storage'),
 
   operations: (status?: OperationStatus) => request<OperationView[]>('GET', `/admin/v1/operations${query({ status })}`),

@@ -169,7 +169,11 @@ export interface DatabaseView {
   hostName: string | null;
   /** The source networks allowed to connect (canonical CIDRs); empty: anyone. */
   allowedCidrs: string[];
+  /** `required`: clear text refused; `preferred`: TLS offered beside clear text. */
+  tls: TlsMode;
 }
+
+export type TlsMode = 'required' | 'preferred';
 
 export interface AllowListAccepted {
   operationId: string;

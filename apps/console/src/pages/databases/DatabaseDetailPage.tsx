@@ -12,6 +12,7 @@ import { usePoll } from '../../hooks/usePoll';
 import { DatabaseActions } from './DatabaseActions';
 import { DatabaseAllowList } from './DatabaseAllowList';
 import { DatabaseLogs } from './DatabaseLogs';
+import { DatabaseTls } from './DatabaseTls';
 
 export function DatabaseDetailPage({ id }: { id: string }) {
   const poll = usePoll(() => api.database(id), 2000, [id]);
@@ -73,6 +74,7 @@ function DatabaseBody({ db, onChanged }: { db: DatabaseDetail; onChanged: () => 
         <div className="stack">
           <DatabaseActions db={db} onDone={onChanged} />
           <DatabaseAllowList db={db} onDone={onChanged} />
+          <DatabaseTls db={db} onDone={onChanged} />
         </div>
       </div>
 

@@ -215,7 +215,17 @@ export class DeleteBackupUseCase {
   ) {}
 
   async execute(cmd: BackupRefCommand, confirm: string | undefined, actor: string): Promise<void> {
-    const b = await findBackup(this.backups, cmd);
+    await this.purge(await findBackup(this.backups, cmd), confirm, actor);
+  }
+
+  /** An operator's early purge: any tenant's backup (a deleted database's too), confirmed the same way. */
+  async asOperator(backupId: string, confirm: string | undefined, actor: string): Promise<void> {
+    const b = await this.backups.get(backupId);
+    if (!b || b.deletedAt) throw new BackupException(BackupExceptionCode.NotFound, 'backup not found');
+    await this.purge(b, confirm, actor);
+  }
+
+  private async purge(b: BackupEntity, confirm: string | undefined, actor: string): Promise<void> {
     const refused = purgeRefusal(b.databaseName, confirm);
     if (refused) throw new BackupException(BackupExceptionCode.PurgeNotConfirmed, refused);
     if (b.status === 'pending' || b.status === 'running')

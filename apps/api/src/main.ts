@@ -8,6 +8,8 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiEnv, EnvValidationError, loadEnv, CommonEnv } from '@app/config';
 import { keepRunningOnStrayRejections, recordProcessStart } from '@app/jobs';
+import { bootLogger, REQUEST_ID_HEADER, requestIdOf, withLogging } from '@app/logging';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { dataSourceOptions } from '@app/persistence';
 import { apiModule } from './app.module';
 import { AuditRecorder } from './audit/audit-recorder.service';
@@ -27,14 +29,22 @@ async function migrate(): Promise<void> {
 async function serve(): Promise<void> {
   const env = loadEnv(ApiEnv);
   keepRunningOnStrayRejections('Api');
-  const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024 });
-  const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), adapter, {
-    logger: ['error', 'warn', 'log', ...(env.LOG_LEVEL === 'debug' ? (['debug'] as const) : [])],
-    // The JSON parser is ours (acceptEmptyJson); the API takes no other body type.
-    bodyParser: false,
-  });
+  // Fastify names each request (`request.id`): the caller's x-request-id if sane, else a UUID. pino-http logs it.
+  const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024, genReqId: requestIdOf });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    withLogging(apiModule(env), { service: 'api', level: env.LOG_LEVEL }),
+    adapter,
+    {
+      // Nest's own start-up lines wait for the JSON logger (nestjs-pino), which then writes every line.
+      bufferLogs: true,
+      // The JSON parser is ours (acceptEmptyJson); the API takes no other body type.
+      bodyParser: false,
+    },
+  );
+  app.useLogger(app.get(PinoLogger));
   const fastify = app.getHttpAdapter().getInstance();
   acceptEmptyJson(fastify);
+  fastify.addHook('onRequest', async (req, reply) => void reply.header(REQUEST_ID_HEADER, req.id));
   app.get(MetricsService).attach(fastify);
   app.get(AuditRecorder).attach(fastify);
   await serveConsole(fastify);
@@ -101,6 +111,6 @@ const modes: Record<string, () => Promise<void>> = {
 const run = modes[process.argv[2] ?? ''] ?? serve;
 run().catch((err) => {
   // A bad environment is the operator's to fix: say what is wrong, without a stack trace.
-  console.error(err instanceof EnvValidationError ? err.message : (err?.stack ?? err));
+  bootLogger('api').fatal(err instanceof EnvValidationError ? err.message : (err?.stack ?? String(err)));
   process.exit(1);
 });

@@ -26,7 +26,12 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "usage: supervise.sh [options] -- PROGRAM ARGS..." >&2; exit 2; }
 
-say() { echo "[supervise] $(date -u +%FT%TZ) $name: $*" >&2; }
+# One JSON line, as the API and the worker write theirs (the log file is theirs too); messages are ours, escaped anyway.
+say() {
+  local m="$name: $*"
+  m=${m//\\/\\\\} m=${m//\"/\\\"}
+  printf '{"level":30,"time":"%s","service":"supervise","pid":%d,"msg":"%s"}\n' "$(date -u +%FT%T.%3NZ)" "$$" "$m" >&2
+}
 
 child= stopping=
 # Ends the program: TERM, then KILL if it is still there after 10 s (bounded: 50 checks).

@@ -24,6 +24,7 @@ export interface StackOptions {
 
 export interface ApiResponse<T = any> {
   status: number;
+  headers: Headers;
   body: T;
 }
 
@@ -196,7 +197,7 @@ esac
     } catch {
       // not JSON (metrics, docs)
     }
-    return { status: res.status, body: parsed as T };
+    return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
   /** Creates a tenant with an API key through the admin API. */
@@ -283,6 +284,11 @@ esac
     rmSync(this.fenceLog, { force: true });
   }
 
+  /** Where a process's stdout and stderr go (`api`, `worker`, ...): test-artifacts/<stack>-<id>-<label>.log. */
+  logFile(label: string): string {
+    return join(ARTIFACTS, `${this.opts.name}-${this.id}-${label}.log`);
+  }
+
   private spawn(
     label: string,
     args: string[],
@@ -290,7 +296,7 @@ esac
     command?: [string, string[]],
   ): ChildProcess {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const log = createWriteStream(join(ARTIFACTS, `${this.opts.name}-${this.id}-${label}.log`));
+    const log = createWriteStream(this.logFile(label));
     // Through a shell only to hand down a umask, as a caller's shell would; exec keeps the child's pid node's.
     const [cmd, argv] =
       command ??

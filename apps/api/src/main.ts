@@ -1,17 +1,21 @@
 import 'reflect-metadata';
+import { writeFile } from 'node:fs/promises';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiEnv, EnvValidationError, loadEnv, CommonEnv } from '@app/config';
 import { keepRunningOnStrayRejections, recordProcessStart } from '@app/jobs';
+import { bootLogger, REQUEST_ID_HEADER, requestIdOf, withLogging } from '@app/logging';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { dataSourceOptions } from '@app/persistence';
 import { apiModule } from './app.module';
 import { AuditRecorder } from './audit/audit-recorder.service';
 import { serveConsole } from './console/console-static';
 import { MetricsService } from './metrics/metrics.service';
+import { ErrorBody } from './views/common.dto';
 
 /** `main.js migrate`: applies pending migrations and exits (a deploy step, before any replica starts). */
 async function migrate(): Promise<void> {
@@ -25,14 +29,22 @@ async function migrate(): Promise<void> {
 async function serve(): Promise<void> {
   const env = loadEnv(ApiEnv);
   keepRunningOnStrayRejections('Api');
-  const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024 });
-  const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), adapter, {
-    logger: ['error', 'warn', 'log', ...(env.LOG_LEVEL === 'debug' ? (['debug'] as const) : [])],
-    // The JSON parser is ours (acceptEmptyJson); the API takes no other body type.
-    bodyParser: false,
-  });
+  // Fastify names each request (`request.id`): the caller's x-request-id if sane, else a UUID. pino-http logs it.
+  const adapter = new FastifyAdapter({ bodyLimit: 256 * 1024, genReqId: requestIdOf });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    withLogging(apiModule(env), { service: 'api', level: env.LOG_LEVEL }),
+    adapter,
+    {
+      // Nest's own start-up lines wait for the JSON logger (nestjs-pino), which then writes every line.
+      bufferLogs: true,
+      // The JSON parser is ours (acceptEmptyJson); the API takes no other body type.
+      bodyParser: false,
+    },
+  );
+  app.useLogger(app.get(PinoLogger));
   const fastify = app.getHttpAdapter().getInstance();
   acceptEmptyJson(fastify);
+  fastify.addHook('onRequest', async (req, reply) => void reply.header(REQUEST_ID_HEADER, req.id));
   app.get(MetricsService).attach(fastify);
   app.get(AuditRecorder).attach(fastify);
   await serveConsole(fastify);
@@ -40,7 +52,14 @@ async function serve(): Promise<void> {
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
   app.enableShutdownHooks();
-  const doc = SwaggerModule.createDocument(
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.listen(env.API_PORT, env.API_HOST);
+  await recordProcessStart(app, 'api', env.QUEUE_PREFIX);
+  Logger.log(`API listening on http://${env.API_HOST}:${env.API_PORT} (docs at /docs)`, 'Main');
+}
+
+function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('DBaaS API')
@@ -48,11 +67,27 @@ async function serve(): Promise<void> {
       .setVersion('1')
       .addBearerAuth()
       .build(),
+    // Every error has this body (AllExceptionsFilter).
+    { extraModels: [ErrorBody] },
   );
-  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
-  await app.listen(env.API_PORT, env.API_HOST);
-  await recordProcessStart(app, 'api', env.QUEUE_PREFIX);
-  Logger.log(`API listening on http://${env.API_HOST}:${env.API_PORT} (docs at /docs)`, 'Main');
+}
+
+/**
+ * `main.js openapi <file>`: writes the document /docs serves, with nothing running (a build step: the console's
+ * types are generated from it, scripts/api-types.mjs). Preview mode scans the modules and their decorators without
+ * instantiating a provider, so no connection is opened; the settings are placeholders no code reads.
+ */
+async function writeOpenApi(file = 'dist/openapi.json'): Promise<void> {
+  const env = loadEnv(ApiEnv, {
+    DATABASE_URL: 'postgres://openapi.invalid/none',
+    REDIS_URL: 'redis://openapi.invalid:6379',
+    MASTER_KEY: '0'.repeat(64),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(apiModule(env), new FastifyAdapter(), {
+    preview: true,
+    logger: ['error'],
+  });
+  await writeFile(file, JSON.stringify(openApiDocument(app), null, 2) + '\n');
 }
 
 /**
@@ -68,9 +103,14 @@ function acceptEmptyJson(fastify: FastifyInstance): void {
   );
 }
 
-const run = process.argv[2] === 'migrate' ? migrate : serve;
+const modes: Record<string, () => Promise<void>> = {
+  migrate,
+  // The rate limit's Redis client is made with its module and would keep the process waiting.
+  openapi: () => writeOpenApi(process.argv[3]).then(() => process.exit(0)),
+};
+const run = modes[process.argv[2] ?? ''] ?? serve;
 run().catch((err) => {
   // A bad environment is the operator's to fix: say what is wrong, without a stack trace.
-  console.error(err instanceof EnvValidationError ? err.message : (err?.stack ?? err));
+  bootLogger('api').fatal(err instanceof EnvValidationError ? err.message : (err?.stack ?? String(err)));
   process.exit(1);
 });

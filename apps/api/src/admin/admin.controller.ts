@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   CreateTenantCommand,
   CreateTenantUseCase,
@@ -46,6 +53,11 @@ import {
 } from './admin.dto';
 import { RestoreBackupDto } from '../databases/databases.dto';
 import { PurgeBackupQueryDto, SetAllowedCidrsDto, SetTlsDto } from '../databases/databases.dto';
+import { BackupView } from '../views/backups.dto';
+import { Accepted, AdminRestoreAccepted, AllowListAccepted, Logs } from '../views/common.dto';
+import { AdminOperationView, DatabaseDetail, FleetDatabaseItem, OperationView } from '../views/databases.dto';
+import { HostDetail, HostListItem, HostView } from '../views/hosts.dto';
+import { ApiKey, IssuedApiKey, Tenant } from '../views/tenants.dto';
 
 const tenantView = (t: { id: string; name: string; createdAt: Date }) => ({
   id: t.id,
@@ -65,26 +77,31 @@ export class AdminTenantsController {
     private readonly keys: ManageApiKeysUseCase,
   ) {}
 
+  @ApiCreatedResponse({ type: Tenant })
   @Post()
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTenantDto) {
     return tenantView(await this.createTenant.execute(CreateTenantCommand.create({ ...body }), actorOf(p)));
   }
 
+  @ApiOkResponse({ type: [Tenant] })
   @Get()
   async list() {
     return (await this.listTenants.execute()).map(tenantView);
   }
 
+  @ApiCreatedResponse({ type: IssuedApiKey })
   @Post(':id/api-keys')
   issue(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: IssueApiKeyDto) {
     return this.issueKey.execute(id, IssueApiKeyCommand.create({ ...body }), actorOf(p));
   }
 
+  @ApiOkResponse({ type: [ApiKey] })
   @Get(':id/api-keys')
   listKeys(@Param('id', UuidOr404) id: string) {
     return this.keys.list(id);
   }
 
+  @ApiNoContentResponse()
   @Delete(':id/api-keys/:keyId')
   @HttpCode(204)
   async revoke(
@@ -103,33 +120,39 @@ export class AdminTenantsController {
 export class AdminHostsController {
   constructor(private readonly hosts: HostUseCases) {}
 
+  @ApiCreatedResponse({ type: HostView })
   @Post()
   register(@CurrentPrincipal() p: Principal, @Body() body: RegisterHostDto) {
     return this.hosts.register(RegisterHostCommand.create({ ...body }), actorOf(p));
   }
 
+  @ApiOkResponse({ type: [HostListItem] })
   @Get()
   list() {
     return this.hosts.list();
   }
 
+  @ApiOkResponse({ type: HostDetail })
   @Get(':id')
   get(@Param('id', UuidOr404) id: string) {
     return this.hosts.get(id);
   }
 
   /** Confirms the key recorded on first contact, or replaces the pinned one. */
+  @ApiOkResponse({ type: HostView })
   @Put(':id/host-key')
   setHostKey(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetHostKeyDto) {
     return this.hosts.setHostKey(id, SetHostKeyCommand.create({ ...body }), actorOf(p));
   }
 
   /** Replaces the fencing (`{fencing: null}`: none); a secret parameter sent as "***" keeps the stored one. */
+  @ApiOkResponse({ type: HostView })
   @Put(':id/fencing')
   setFencing(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetFencingDto) {
     return this.hosts.setFencing(id, SetFencingCommand.create({ ...body }), actorOf(p));
   }
 
+  @ApiNoContentResponse()
   @Delete(':id')
   @HttpCode(204)
   async remove(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
@@ -157,6 +180,7 @@ export class AdminDatabasesController {
   ) {}
 
   /** An operator replaces a database's IP allow-list (the console's database page), as the tenant's PUT does. */
+  @ApiAcceptedResponse({ type: AllowListAccepted })
   @Put('databases/:id/allowed-cidrs')
   @HttpCode(202)
   async setAllowedCidrs(@Param('id', UuidOr404) id: string, @Body() body: SetAllowedCidrsDto) {
@@ -165,12 +189,14 @@ export class AdminDatabasesController {
   }
 
   /** An operator changes a database's TLS mode (the console's database page), as the tenant's PUT does: a restart. */
+  @ApiAcceptedResponse({ type: Accepted })
   @Put('databases/:id/tls')
   @HttpCode(202)
   async setTls(@Param('id', UuidOr404) id: string, @Body() body: SetTlsDto) {
     return { operationId: (await this.restartDb.execute(null, id, { tls: body.mode })).id };
   }
 
+  @ApiAcceptedResponse({ type: Accepted })
   @Post('databases/:id/move')
   @HttpCode(202)
   async moveDatabase(
@@ -182,12 +208,14 @@ export class AdminDatabasesController {
     return { operationId: op.id };
   }
 
+  @ApiOkResponse({ type: [BackupView] })
   @Get('backups')
   async listBackups(@Query() q: AdminBackupsQueryDto) {
     return (await this.backups.all(q)).map(toBackupView);
   }
 
   /** A new database of the backup's tenant from it (backups of deleted databases too, within their retention). */
+  @ApiAcceptedResponse({ type: AdminRestoreAccepted })
   @Post('backups/:backupId/restore')
   @HttpCode(202)
   async restoreBackup(@Param('backupId', UuidOr404) backupId: string, @Body() body: RestoreBackupDto) {
@@ -209,40 +237,47 @@ export class AdminDatabasesController {
     await this.deleteBackup.asOperator(backupId, q.confirm, actorOf(p));
   }
 
+  @ApiOkResponse({ type: [FleetDatabaseItem] })
   @Get('databases')
   list(@Query() q: AdminDatabasesQueryDto) {
     return this.inspect.list(q);
   }
 
   /** The database with its tenant, host, volumes (and replicas), recent operations and events. */
+  @ApiOkResponse({ type: DatabaseDetail })
   @Get('databases/:id')
   get(@Param('id', UuidOr404) id: string) {
     return this.inspect.get(id);
   }
 
+  @ApiOkResponse({ type: Logs })
   @Get('databases/:id/logs')
   getLogs(@Param('id', UuidOr404) id: string, @Query() q: AdminLogsQueryDto) {
     return this.logs.execute(null, id, q.tail ?? 200);
   }
 
+  @ApiAcceptedResponse({ type: Accepted })
   @Delete('databases/:id')
   @HttpCode(202)
   async remove(@Param('id', UuidOr404) id: string) {
     return { operationId: (await this.deleteDb.execute(null, id)).id };
   }
 
+  @ApiOkResponse({ type: [AdminOperationView] })
   @Get('operations')
   async listOperations(@Query() q: AdminOperationsQueryDto) {
     return this.retry.annotate(await this.operations.list(q));
   }
 
   /** Runs a failed operation again as a new one (only types whose handlers reconcile, and only the latest). */
+  @ApiAcceptedResponse({ type: Accepted })
   @Post('operations/:id/retry')
   @HttpCode(202)
   async retryOperation(@Param('id', UuidOr404) id: string) {
     return { operationId: (await this.retry.execute(id)).id };
   }
 
+  @ApiOkResponse({ type: OperationView })
   @Get('operations/:id')
   getOperation(@Param('id', UuidOr404) id: string) {
     return this.operations.get(id, null);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   ApplyRebalanceCommand,
   CapacityPlanningUseCases,
@@ -9,6 +9,7 @@ import {
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { ApplyRebalanceDto, UpdatePlacementSettingsDto } from './admin.dto';
+import { HostLoss, PlacementSettings, RebalanceProposal, RebalanceResult } from '../views/placement.dto';
 
 @ApiTags('admin: placement')
 @ApiBearerAuth()
@@ -20,30 +21,35 @@ export class AdminPlacementController {
     private readonly capacity: CapacityPlanningUseCases,
   ) {}
 
+  @ApiOkResponse({ type: PlacementSettings })
   @Get('settings')
   getSettings() {
     return this.settings.get();
   }
 
   /** Overcommit ratios per resource and hotspot thresholds; omitted fields keep their value. */
+  @ApiOkResponse({ type: PlacementSettings })
   @Put('settings')
   updateSettings(@CurrentPrincipal() p: Principal, @Body() body: UpdatePlacementSettingsDto) {
     return this.settings.update(UpdatePlacementSettingsCommand.create({ ...body }), actorOf(p));
   }
 
   /** For every host: if it died now, where each of its databases would go, and whether everything fits. */
+  @ApiOkResponse({ type: [HostLoss] })
   @Get('n-plus-one')
   nPlusOne() {
     return this.capacity.nPlusOne();
   }
 
   /** Hotspots from measured use, and the fewest moves that relieve them. */
+  @ApiOkResponse({ type: RebalanceProposal })
   @Get('rebalance')
   proposeRebalance() {
     return this.capacity.proposeRebalance();
   }
 
   /** Starts the accepted moves of a proposal (each a move operation). */
+  @ApiAcceptedResponse({ type: RebalanceResult })
   @Post('rebalance')
   @HttpCode(202)
   applyRebalance(@CurrentPrincipal() p: Principal, @Body() body: ApplyRebalanceDto) {

@@ -41,7 +41,11 @@ export function rateLimitModule(env: ApiEnv) {
     // One counter per caller across all routes (the library's default is one per route).
     generateKey: (_ctx, tracker) => tracker,
     // The prefix keeps stacks that share a Redis (test runs, staging) from sharing counters.
-    storage: new ThrottlerStorageRedisService(env.REDIS_URL, { keyPrefix: `${env.QUEUE_PREFIX}:rate:` }),
+    // lazyConnect: connected by the first request, so `main.js openapi` (no Redis) builds the module without a connection.
+    storage: new ThrottlerStorageRedisService(env.REDIS_URL, {
+      keyPrefix: `${env.QUEUE_PREFIX}:rate:`,
+      lazyConnect: true,
+    }),
     errorMessage: 'too many requests: retry after the delay in the Retry-After header',
   });
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   BackupRefCommand,
   DeleteBackupUseCase,
@@ -14,6 +14,8 @@ import {
 import { actorOf, CurrentPrincipal, TenantId, TenantOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
 import { PurgeBackupQueryDto, RestoreBackupDto } from '../databases/databases.dto';
+import { BackupAccepted, BackupView } from '../views/backups.dto';
+import { DatabaseAccepted } from '../views/common.dto';
 
 /** Tenant backups: per database, and the tenant's whole list (backups of deleted databases included). */
 @ApiTags('tenant: backups')
@@ -28,6 +30,7 @@ export class BackupsController {
     private readonly remove: DeleteBackupUseCase,
   ) {}
 
+  @ApiAcceptedResponse({ type: BackupAccepted })
   @Post('databases/:id/backups')
   @HttpCode(202)
   async takeBackup(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
@@ -35,11 +38,13 @@ export class BackupsController {
     return { ...toBackupView(backup), operationId: operation.id };
   }
 
+  @ApiOkResponse({ type: [BackupView] })
   @Get('databases/:id/backups')
   async listForDatabase(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
     return (await this.list.forDatabase(tenantId, id)).map(toBackupView);
   }
 
+  @ApiAcceptedResponse({ type: DatabaseAccepted })
   @Post('databases/:id/backups/:backupId/restore')
   @HttpCode(202)
   async restoreNested(
@@ -53,16 +58,19 @@ export class BackupsController {
     return { id: database.id, status: database.status, operationId: operation.id };
   }
 
+  @ApiOkResponse({ type: [BackupView] })
   @Get('backups')
   async listAll(@TenantId() tenantId: string) {
     return (await this.list.forTenant(tenantId)).map(toBackupView);
   }
 
+  @ApiOkResponse({ type: BackupView })
   @Get('backups/:backupId')
   async get(@TenantId() tenantId: string, @Param('backupId', UuidOr404) backupId: string) {
     return toBackupView(await this.list.get(BackupRefCommand.create({ tenantId, backupId })));
   }
 
+  @ApiAcceptedResponse({ type: DatabaseAccepted })
   @Post('backups/:backupId/restore')
   @HttpCode(202)
   async restoreAny(
@@ -76,6 +84,7 @@ export class BackupsController {
     return { id: database.id, status: database.status, operationId: operation.id };
   }
 
+  @ApiNoContentResponse()
   @Delete('backups/:backupId')
   @HttpCode(204)
   async delete(

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   CloneDatabaseCommand,
   CloneDatabaseUseCase,
@@ -31,6 +31,8 @@ import {
   SetAllowedCidrsDto,
   SetTlsDto,
 } from './databases.dto';
+import { Accepted, AllowListAccepted, DatabaseAccepted, Logs } from '../views/common.dto';
+import { DatabaseView, OperationView } from '../views/databases.dto';
 
 const accepted = (operationId: string) => ({ operationId });
 
@@ -69,6 +71,7 @@ export class DatabasesController {
     return this.engines.execute();
   }
 
+  @ApiAcceptedResponse({ type: DatabaseAccepted })
   @Post('databases')
   @HttpCode(202)
   async create(@TenantId() tenantId: string, @Body() body: CreateDatabaseDto) {
@@ -76,11 +79,13 @@ export class DatabasesController {
     return { id: database.id, status: database.status, operationId: operation.id };
   }
 
+  @ApiOkResponse({ type: [DatabaseView] })
   @Get('databases')
   list(@TenantId() tenantId: string) {
     return this.listDbs.execute({ tenantId });
   }
 
+  @ApiOkResponse({ type: DatabaseView })
   @Get('databases/:id')
   get(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
     return this.getDb.execute(tenantId, id);
@@ -91,6 +96,7 @@ export class DatabasesController {
     return this.credentials.execute(tenantId, id);
   }
 
+  @ApiAcceptedResponse({ type: Accepted })
   @Post('databases/:id/restart')
   @HttpCode(202)
   async restart(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
@@ -98,18 +104,21 @@ export class DatabasesController {
   }
 
   /** Extension: the database's TLS mode (`required` refuses clear text); the server restarts with it. */
+  @ApiAcceptedResponse({ type: Accepted })
   @Put('databases/:id/tls')
   @HttpCode(202)
   async setTls(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: SetTlsDto) {
     return accepted((await this.restartDb.execute(tenantId, id, { tls: body.mode })).id);
   }
 
+  @ApiAcceptedResponse({ type: Accepted })
   @Post('databases/:id/rotate-password')
   @HttpCode(202)
   async rotatePassword(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
     return accepted((await this.rotate.execute(tenantId, id)).id);
   }
 
+  @ApiAcceptedResponse({ type: Accepted })
   @Post('databases/:id/resize')
   @HttpCode(202)
   async resize(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: ResizeDatabaseDto) {
@@ -122,6 +131,7 @@ export class DatabasesController {
    * Replaces the database's IP allow-list (`[]`: anyone). 202: the list is the database's from now on (GET shows
    * it) and the operation puts it on the host, without a restart.
    */
+  @ApiAcceptedResponse({ type: AllowListAccepted })
   @Put('databases/:id/allowed-cidrs')
   @HttpCode(202)
   async setAllowedCidrs(
@@ -133,6 +143,7 @@ export class DatabasesController {
     return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
   }
 
+  @ApiAcceptedResponse({ type: DatabaseAccepted })
   @Post('databases/:id/clones')
   @HttpCode(202)
   async clone(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Body() body: CloneDatabaseDto) {
@@ -142,11 +153,13 @@ export class DatabasesController {
     return { id: database.id, status: database.status, operationId: operation.id };
   }
 
+  @ApiOkResponse({ type: Logs })
   @Get('databases/:id/logs')
   getLogs(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Query() q: LogsQueryDto) {
     return this.logs.execute(tenantId, id, q.tail ?? 100);
   }
 
+  @ApiAcceptedResponse({ type: Accepted })
   @Delete('databases/:id')
   @HttpCode(202)
   async remove(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string, @Query() q: DeleteDatabaseQueryDto) {
@@ -156,6 +169,7 @@ export class DatabasesController {
     return accepted((await this.deleteDb.execute(tenantId, id, { purgeBackups, confirm: q.confirm })).id);
   }
 
+  @ApiOkResponse({ type: OperationView })
   @Get('operations/:id')
   getOperation(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
     return this.operations.get(id, tenantId);

@@ -11,6 +11,7 @@ import {
   TakeoverService,
 } from '@app/domain';
 import { JobItem, JobName, QueueName, jobCounterKey } from '@app/jobs';
+import { runJobWithLogContext } from '@app/logging';
 
 // Bull takes the concurrency when the decorator runs, before Nest's config exists.
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 20) || 20;
@@ -43,7 +44,9 @@ export class DatabaseProcessor {
     };
     const fail = (message: string) => this.finalFailure.apply(item, message);
     try {
-      await this.runner.run(run, (op) => this.dispatch(item, op), fail);
+      await runJobWithLogContext({ ...run, jobName: item.name }, () =>
+        this.runner.run(run, (op) => this.dispatch(item, op), fail),
+      );
       await this.count(item.name, 'succeeded');
     } catch (err) {
       await this.count(item.name, 'failed');

@@ -35,6 +35,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/v1/backups/{backupId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Purges one backup before its retention ends (any tenant's): its archive on the target, then the backup. Needs
+     *     `confirm=<the backup's database name>`, as the tenant's purge does; a `backup.purged` event names the operator.
+     */
+    delete: operations['AdminDatabasesController_purgeBackup'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/v1/backups/{backupId}/restore': {
     parameters: {
       query?: never;
@@ -144,6 +164,23 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations['AdminDatabasesController_moveDatabase'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/v1/databases/{id}/tls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** An operator changes a database's TLS mode (the console's database page), as the tenant's PUT does: a restart. */
+    put: operations['AdminDatabasesController_setTls'];
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1858,6 +1895,28 @@ export interface operations {
       };
     };
   };
+  AdminDatabasesController_purgeBackup: {
+    parameters: {
+      query?: {
+        /** @description the name of the backup's database, to confirm removing it before its expiry */
+        confirm?: string;
+      };
+      header?: never;
+      path: {
+        backupId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   AdminDatabasesController_restoreBackup: {
     parameters: {
       query?: never;
@@ -2034,6 +2093,31 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['MoveDatabaseDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Accepted'];
+        };
+      };
+    };
+  };
+  AdminDatabasesController_setTls: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetTlsDto'];
       };
     };
     responses: {

@@ -3,7 +3,7 @@ import { AuthenticateUseCase } from './auth/authenticate.usecase';
 import { OperatorKeysUseCase } from './auth/operator-keys.usecase';
 import { DatabaseOperationStarter } from './databases/database-operation-starter';
 import { DatabaseProvisioner } from './databases/provisioning/database-provisioner.service';
-import { OperationRunner } from './databases/provisioning/operation-runner';
+import { OperationRunner } from './operations/operation-runner';
 import { CreateDatabaseUseCase } from './databases/use-cases/create-database/create-database.usecase';
 import { DeleteDatabaseUseCase } from './databases/use-cases/delete-database/delete-database.usecase';
 import { GetCredentialsUseCase } from './databases/use-cases/get-credentials/get-credentials.usecase';

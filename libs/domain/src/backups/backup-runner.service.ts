@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ARCHIVE_ENCRYPTION, encryptArchive, Sha256Stream } from '@app/security';
 import { writeFile } from '@app/storage/sync';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
+import { OperationCancelled, OperationContext, StepFailed } from '../operations/operation-context';
 import { BACKUP_REPOSITORY, BackupRepository, EVENT_REPOSITORY, EventRepository } from '../ports';
 import { reportTo, tagFor, VolumeCopier } from '../volumes/volume-copier.service';
 import { BackupKeys } from './backup-keys.service';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, vipRange } from '@app/config';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
 import type { FailoverEntity, FailoverReason, HostEntity } from '@app/persistence/entities';
-import { enqueueOrDefer } from '../databases/use-cases/create-database/create-database.usecase';
+import { enqueueOrDefer } from '../operations/enqueue-or-defer';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,

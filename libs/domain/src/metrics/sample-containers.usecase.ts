@@ -14,7 +14,7 @@ import {
 } from '../ports';
 import { containerName } from '../databases/provisioning/container-spec';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
+import { databaseLockKey } from '../operations/operation-runner';
 import { withTimeout } from '../shared';
 
 // One host that does not answer must not hold up the round: each host is bounded on its own.

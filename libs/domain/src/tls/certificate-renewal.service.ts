@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
+import { databaseLockKey } from '../operations/operation-runner';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,

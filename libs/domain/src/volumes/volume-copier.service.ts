@@ -4,7 +4,7 @@ import type { TransferProgress, VolumeEntity } from '@app/persistence/entities';
 import { archiveTree, removePath, SyncResult, syncTree, TreeLocation } from '@app/storage/sync';
 import { containerName } from '../databases/provisioning/container-spec';
 import type { Loaded } from '../databases/provisioning/database-provisioner.service';
-import type { OperationContext } from '../databases/provisioning/operation-runner';
+import type { OperationContext } from '../operations/operation-context';
 import { HOST_CONNECTOR, HostConnector, STORAGE_DRIVERS, StorageDrivers, VolumeSnapshot } from '../ports';
 
 /** How a copy was made consistent: an LVM snapshot (the database never stops), or a frozen final pass. */

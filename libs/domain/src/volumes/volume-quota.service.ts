@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
+import { databaseLockKey } from '../operations/operation-runner';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,

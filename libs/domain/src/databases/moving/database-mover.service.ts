@@ -21,7 +21,7 @@ import {
 import { reportTo } from '../../volumes/volume-copier.service';
 import { containerName } from '../provisioning/container-spec';
 import { DatabaseProvisioner, Loaded } from '../provisioning/database-provisioner.service';
-import { OperationContext, StepFailed } from '../provisioning/operation-runner';
+import { OperationContext, StepFailed } from '../../operations/operation-context';
 
 /** What a move keeps on its operation, so a retry resumes where the last attempt stopped. */
 export interface MoveParams {

@@ -58,7 +58,7 @@ import { AllowListTarget, IngressAllowList } from './ingress-allow-list';
 import { prepareHost, removeSecretsCmd, replaceFiles } from './host-preparation';
 import { volumeBlockDevice } from './volume-device';
 import { PORT_TRIES, takenPort } from './host-port';
-import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from './operation-runner';
+import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from '../../operations/operation-context';
 import { VolumeSeeder } from './volume-seeder.service';
 
 /** The running container's outbound policy could not be applied in full: which part failed, and why. */

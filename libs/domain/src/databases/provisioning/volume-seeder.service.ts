@@ -20,7 +20,7 @@ import {
 } from '../../ports';
 import { reportTo, tagFor, VolumeCopier } from '../../volumes/volume-copier.service';
 import type { Loaded } from './database-provisioner.service';
-import { OperationContext, StepFailed } from './operation-runner';
+import { OperationContext, StepFailed } from '../../operations/operation-context';
 
 /**
  * A clone's or a restore's first data, put in its fresh volume before its container first starts: a consistent

@@ -11,6 +11,7 @@ import type {
   OperationType,
   PlanEntity,
 } from '@app/persistence/entities';
+import { enqueueOrDefer } from '../../../operations/enqueue-or-defer';
 import { Admission } from '../../../admission/admission.service';
 import { ENGINES, identifierFor } from '../../../engines';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS, PlacementService } from '../../../placement/placement.service';
@@ -183,23 +184,5 @@ export class CreateDatabaseUseCase {
     const replicated = (h: HostEntity) => !!h.replicationAddress && !!h.vipInterface;
     const { host, peer } = await this.placement.place({ tenantId, plan, ha, accept: replicated });
     return { host, peer, driver: 'drbd' };
-  }
-}
-
-/**
- * The operation row is the source of truth; if Redis is briefly unreachable the worker's reconciler
- * enqueues the job later, so the request still succeeds.
- */
-export async function enqueueOrDefer(
-  jobs: JobQueue,
-  logger: Logger,
-  item: Parameters<JobQueue['enqueue']>[0],
-): Promise<void> {
-  try {
-    await jobs.enqueue(item);
-  } catch (err) {
-    logger.warn(
-      `enqueue of ${item.name} ${item.data.operationId} deferred to the reconciler: ${(err as Error).message}`,
-    );
   }
 }

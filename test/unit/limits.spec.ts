@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
 import type { ContainerState, HostConnector } from '../../libs/domain/src/ports';
-import { buildContainerSpec, ioLimits } from '../../libs/domain/src/databases/provisioning/container-spec';
+import { buildContainerSpec, ioLimits } from '../../libs/domain/src/databases/runtime/container-spec';
 import {
   DatabaseProvisioner,
   type Loaded,
@@ -16,12 +16,12 @@ import {
   isNoQdisc,
   parseEgressStatus,
   tbfBurstBytes,
-} from '../../libs/domain/src/databases/provisioning/egress-limiter';
+} from '../../libs/domain/src/databases/runtime/egress-limiter';
 import {
   parseMountSource,
   volumeBlockDevice,
   volumeDeviceCmd,
-} from '../../libs/domain/src/databases/provisioning/volume-device';
+} from '../../libs/domain/src/databases/runtime/volume-device';
 import { blkioOptions, DockerRuntime, specHash } from '../../libs/hosts/src/docker/docker-runtime';
 import { fail, FakeExecutor, ok } from '../support/fake-executor';
 

@@ -31,7 +31,7 @@ import { ListEnginesUseCase } from './engines/list-engines.usecase';
 import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
 import { VolumeQuotaService } from './volumes/volume-quota.service';
 import { VolumeCopier } from './volumes/volume-copier.service';
-import { VolumeSeeder } from './databases/provisioning/volume-seeder.service';
+import { VolumeSeeder } from './volumes/volume-seeder.service';
 import { DatabaseMover } from './databases/moving/database-mover.service';
 import { CloneDatabaseUseCase } from './databases/use-cases/clone-database/clone-database.usecase';
 import { MoveDatabaseUseCase } from './databases/use-cases/move-database/move-database.usecase';

@@ -18,8 +18,8 @@ import {
   HostConnector,
   HostRepository,
 } from '../ports';
-import { containerName } from '../databases/provisioning/container-spec';
-import { IngressAllowList } from '../databases/provisioning/ingress-allow-list';
+import { containerName } from '../databases/runtime/container-spec';
+import { IngressAllowList } from '../databases/runtime/ingress-allow-list';
 
 export const FAILOVER_WORKER = 'failover-worker';
 

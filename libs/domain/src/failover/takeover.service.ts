@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FailoverEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { containerName } from '../databases/provisioning/container-spec';
+import { containerName } from '../databases/runtime/container-spec';
 import { OperationCancelled, OperationContext, StepFailed } from '../operations/operation-context';
 import { chooseHost, sharesFailureDomain } from '../placement/least-loaded';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS } from '../placement/placement.service';

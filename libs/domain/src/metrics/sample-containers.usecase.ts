@@ -12,7 +12,7 @@ import {
   SAMPLE_REPOSITORY,
   SampleRepository,
 } from '../ports';
-import { containerName } from '../databases/provisioning/container-spec';
+import { containerName } from '../databases/runtime/container-spec';
 import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
 import { databaseLockKey } from '../operations/operation-runner';
 import { withTimeout } from '../shared';

@@ -19,7 +19,7 @@ import {
   VolumeRepository,
 } from '../../ports';
 import { reportTo } from '../../volumes/volume-copier.service';
-import { containerName } from '../provisioning/container-spec';
+import { containerName } from '../runtime/container-spec';
 import { DatabaseProvisioner, Loaded } from '../provisioning/database-provisioner.service';
 import { OperationContext, StepFailed } from '../../operations/operation-context';
 

@@ -52,14 +52,14 @@ import {
   secretsDir,
   secretsRoot,
   tenantNetwork,
-} from './container-spec';
-import { EgressLimiter, EgressStatus, NetnsTarget } from './egress-limiter';
-import { AllowListTarget, IngressAllowList } from './ingress-allow-list';
-import { prepareHost, removeSecretsCmd, replaceFiles } from './host-preparation';
-import { volumeBlockDevice } from './volume-device';
-import { PORT_TRIES, takenPort } from './host-port';
+} from '../runtime/container-spec';
+import { EgressLimiter, EgressStatus, NetnsTarget } from '../runtime/egress-limiter';
+import { AllowListTarget, IngressAllowList } from '../runtime/ingress-allow-list';
+import { prepareHost, removeSecretsCmd, replaceFiles } from '../runtime/host-preparation';
+import { volumeBlockDevice } from '../runtime/volume-device';
+import { PORT_TRIES, takenPort } from '../runtime/host-port';
 import { isPermanentCause, OperationCancelled, OperationContext, StepFailed } from '../../operations/operation-context';
-import { VolumeSeeder } from './volume-seeder.service';
+import { VolumeSeeder } from '../../volumes/volume-seeder.service';
 
 /** The running container's outbound policy could not be applied in full: which part failed, and why. */
 export class EgressNotApplied extends Error {

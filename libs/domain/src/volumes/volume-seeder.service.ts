@@ -4,8 +4,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BackupEntity } from '@app/persistence/entities';
 import { ARCHIVE_ENCRYPTION, ArchiveAuthenticationError, decryptArchive } from '@app/security';
 import { extractArchive, readFile, removePath } from '@app/storage/sync';
-import { BackupKeys } from '../../backups/backup-keys.service';
-import { BackupStore, BackupTargets } from '../../backups/backup-target.service';
+import { BackupKeys } from '../backups/backup-keys.service';
+import { BackupStore, BackupTargets } from '../backups/backup-target.service';
 import {
   BACKUP_REPOSITORY,
   BackupRepository,
@@ -17,10 +17,10 @@ import {
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
-} from '../../ports';
-import { reportTo, tagFor, VolumeCopier } from '../../volumes/volume-copier.service';
-import type { Loaded } from './database-provisioner.service';
-import { OperationContext, StepFailed } from '../../operations/operation-context';
+} from '../ports';
+import { reportTo, tagFor, VolumeCopier } from './volume-copier.service';
+import type { Loaded } from '../databases/provisioning/database-provisioner.service';
+import { OperationContext, StepFailed } from '../operations/operation-context';
 
 /**
  * A clone's or a restore's first data, put in its fresh volume before its container first starts: a consistent

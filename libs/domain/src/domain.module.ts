@@ -2,7 +2,17 @@ import { Module } from '@nestjs/common';
 import { AuthenticateUseCase } from './auth/authenticate.usecase';
 import { OperatorKeysUseCase } from './auth/operator-keys.usecase';
 import { DatabaseOperationStarter } from './databases/database-operation-starter';
-import { DatabaseProvisioner } from './databases/provisioning/database-provisioner.service';
+import { ConvertPrivilegesJob } from './databases/jobs/convert-privileges.job';
+import { CreateDatabaseJob } from './databases/jobs/create-database.job';
+import { DatabaseAccounts } from './databases/jobs/database-accounts.service';
+import { DatabaseJobOutcome } from './databases/jobs/database-job-outcome.service';
+import { DeleteDatabaseJob } from './databases/jobs/delete-database.job';
+import { ResizeDatabaseJob } from './databases/jobs/resize-database.job';
+import { RestartDatabaseJob } from './databases/jobs/restart-database.job';
+import { RotatePasswordJob } from './databases/jobs/rotate-password.job';
+import { UpdateAllowedCidrsJob } from './databases/jobs/update-allowed-cidrs.job';
+import { DatabaseRuntime } from './databases/runtime/database-runtime.service';
+import { DatabaseNetworkPolicy } from './databases/runtime/network-policy.service';
 import { OperationRunner } from './operations/operation-runner';
 import { CreateDatabaseUseCase } from './databases/use-cases/create-database/create-database.usecase';
 import { DeleteDatabaseUseCase } from './databases/use-cases/delete-database/delete-database.usecase';
@@ -69,7 +79,17 @@ const PROVIDERS = [
   AuthenticateUseCase,
   OperatorKeysUseCase,
   DatabaseOperationStarter,
-  DatabaseProvisioner,
+  DatabaseRuntime,
+  DatabaseNetworkPolicy,
+  DatabaseAccounts,
+  DatabaseJobOutcome,
+  CreateDatabaseJob,
+  DeleteDatabaseJob,
+  RestartDatabaseJob,
+  RotatePasswordJob,
+  ResizeDatabaseJob,
+  ConvertPrivilegesJob,
+  UpdateAllowedCidrsJob,
   DatabaseViewer,
   OperationRunner,
   CreateDatabaseUseCase,

@@ -5,10 +5,16 @@ import { CommonEnv, ENV } from '@app/config';
 import {
   BackupRunner,
   DatabaseMover,
-  DatabaseProvisioner,
+  ConvertPrivilegesJob,
+  CreateDatabaseJob,
+  DeleteDatabaseJob,
   FinalFailurePolicy,
   OperationRunner,
+  ResizeDatabaseJob,
+  RestartDatabaseJob,
+  RotatePasswordJob,
   TakeoverService,
+  UpdateAllowedCidrsJob,
 } from '@app/domain';
 import { JobItem, JobName, QueueName, jobCounterKey } from '@app/jobs';
 
@@ -22,7 +28,13 @@ export class DatabaseProcessor {
 
   constructor(
     private readonly runner: OperationRunner,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly createJob: CreateDatabaseJob,
+    private readonly deleteJob: DeleteDatabaseJob,
+    private readonly restartJob: RestartDatabaseJob,
+    private readonly rotatePasswordJob: RotatePasswordJob,
+    private readonly resizeJob: ResizeDatabaseJob,
+    private readonly convertPrivilegesJob: ConvertPrivilegesJob,
+    private readonly updateAllowedCidrsJob: UpdateAllowedCidrsJob,
     private readonly takeover: TakeoverService,
     private readonly backups: BackupRunner,
     private readonly mover: DatabaseMover,
@@ -54,15 +66,15 @@ export class DatabaseProcessor {
   private dispatch(item: JobItem, op: Parameters<Parameters<OperationRunner['run']>[1]>[0]): Promise<void> {
     switch (item.name) {
       case JobName.CreateDatabase:
-        return this.provisioner.create(item.data.databaseId, op);
+        return this.createJob.run(item.data.databaseId, op);
       case JobName.DeleteDatabase:
-        return this.provisioner.delete(item.data.databaseId, op);
+        return this.deleteJob.run(item.data.databaseId, op);
       case JobName.RestartDatabase:
-        return this.provisioner.restart(item.data.databaseId, op);
+        return this.restartJob.run(item.data.databaseId, op);
       case JobName.RotatePassword:
-        return this.provisioner.rotatePassword(item.data.databaseId, op);
+        return this.rotatePasswordJob.run(item.data.databaseId, op);
       case JobName.ResizeDatabase:
-        return this.provisioner.resize(item.data.databaseId, item.data.planId, op);
+        return this.resizeJob.run(item.data.databaseId, item.data.planId, op);
       case JobName.FailoverDatabase:
         return this.takeover.run(item.data.databaseId, op);
       case JobName.BackupDatabase:
@@ -70,9 +82,9 @@ export class DatabaseProcessor {
       case JobName.MoveDatabase:
         return this.mover.run(item.data.databaseId, op);
       case JobName.ConvertPrivileges:
-        return this.provisioner.convertPrivileges(item.data.databaseId, op);
+        return this.convertPrivilegesJob.run(item.data.databaseId, op);
       case JobName.UpdateAllowedCidrs:
-        return this.provisioner.updateAllowedCidrs(item.data.databaseId, op);
+        return this.updateAllowedCidrsJob.run(item.data.databaseId, op);
     }
   }
 

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ARCHIVE_ENCRYPTION, encryptArchive, Sha256Stream } from '@app/security';
 import { writeFile } from '@app/storage/sync';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
+import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
 import { OperationCancelled, OperationContext, StepFailed } from '../operations/operation-context';
 import { BACKUP_REPOSITORY, BackupRepository, EVENT_REPOSITORY, EventRepository } from '../ports';
 import { reportTo, tagFor, VolumeCopier } from '../volumes/volume-copier.service';
@@ -22,7 +22,7 @@ export class BackupRunner {
   constructor(
     @Inject(BACKUP_REPOSITORY) private readonly backups: BackupRepository,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly dbRuntime: DatabaseRuntime,
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
     private readonly keys: BackupKeys,
@@ -32,14 +32,14 @@ export class BackupRunner {
     const backup = await this.backups.forOperation(op.operationId);
     if (!backup || backup.deletedAt) throw new OperationCancelled('the backup was deleted');
     if (backup.status === 'completed') return;
-    const l = await this.provisioner.loadLive(databaseId, ['running']);
+    const l = await this.dbRuntime.loadLive(databaseId, ['running']);
     await this.backups.update(backup.id, { status: 'running', error: null });
     const store = await this.targets.open(backup.target);
     const key = await this.keys.forTenant(backup.tenantId);
     await op.progress(5, 'taking a consistent copy');
     const started = Date.now();
     let sent: { bytes: number; sha256: string } | undefined;
-    const r = await this.provisioner.step('backup', () =>
+    const r = await this.dbRuntime.step('backup', () =>
       this.copier.archiveConsistent(l, tagFor(op.operationId), reportTo(op, 5, 95, 'backup'), async (stream) => {
         const hash = new Sha256Stream();
         // pipeline() passes a failure of any stage on to the others, so the writer sees it and stops.
@@ -50,7 +50,7 @@ export class BackupRunner {
       }),
     );
     // What the target holds, read back there: a write that did not land as sent fails the attempt (retried).
-    const stored = await this.provisioner.step('backup verification', () => this.targets.sha256(store, backup.path));
+    const stored = await this.dbRuntime.step('backup verification', () => this.targets.sha256(store, backup.path));
     if (!sent || stored !== sent.sha256)
       throw new StepFailed(
         'backup verification',

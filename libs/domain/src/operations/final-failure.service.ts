@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JobItem, JobName } from '@app/jobs';
 import { BackupRunner } from '../backups/backup-runner.service';
 import { DatabaseMover } from '../databases/moving/database-mover.service';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
+import { DatabaseJobOutcome } from '../databases/jobs/database-job-outcome.service';
 import { TakeoverService } from '../failover/takeover.service';
 
 type Handler = (data: JobItem['data'], message: string) => Promise<void>;
@@ -17,16 +17,11 @@ export class FinalFailurePolicy {
   // A Record over every JobName: a new job does not compile until it says what its final failure does.
   private readonly handlers: Record<JobName, Handler>;
 
-  constructor(
-    provisioner: DatabaseProvisioner,
-    takeover: TakeoverService,
-    backups: BackupRunner,
-    mover: DatabaseMover,
-  ) {
+  constructor(outcome: DatabaseJobOutcome, takeover: TakeoverService, backups: BackupRunner, mover: DatabaseMover) {
     const database =
       (name: JobName): Handler =>
       ({ databaseId }, message) =>
-        provisioner.markFailed(databaseId, name, message);
+        outcome.markFailed(databaseId, name, message);
     this.handlers = {
       [JobName.CreateDatabase]: database(JobName.CreateDatabase),
       [JobName.DeleteDatabase]: database(JobName.DeleteDatabase),
@@ -42,7 +37,7 @@ export class FinalFailurePolicy {
       [JobName.UpdateAllowedCidrs]: database(JobName.UpdateAllowedCidrs),
       [JobName.MoveDatabase]: async ({ operationId, databaseId }, message) => {
         await mover.markFailed(operationId, databaseId);
-        await provisioner.markFailed(databaseId, JobName.MoveDatabase, message);
+        await outcome.markFailed(databaseId, JobName.MoveDatabase, message);
       },
     };
   }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TransferProgress, VolumeEntity } from '@app/persistence/entities';
 import { archiveTree, removePath, SyncResult, syncTree, TreeLocation } from '@app/storage/sync';
 import { containerName } from '../databases/runtime/container-spec';
-import type { Loaded } from '../databases/provisioning/database-provisioner.service';
+import type { Loaded } from '../databases/runtime/database-runtime.service';
 import type { OperationContext } from '../operations/operation-context';
 import { HOST_CONNECTOR, HostConnector, STORAGE_DRIVERS, StorageDrivers, VolumeSnapshot } from '../ports';
 

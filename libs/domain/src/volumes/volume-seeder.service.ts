@@ -19,7 +19,7 @@ import {
   VolumeRepository,
 } from '../ports';
 import { reportTo, tagFor, VolumeCopier } from './volume-copier.service';
-import type { Loaded } from '../databases/provisioning/database-provisioner.service';
+import type { Loaded } from '../databases/runtime/database-runtime.service';
 import { OperationContext, StepFailed } from '../operations/operation-context';
 
 /**

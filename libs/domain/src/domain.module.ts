@@ -32,7 +32,7 @@ import { PlacementService } from './placement/placement.service';
 import { FleetReader } from './placement/fleet-reader.service';
 import { CapacityPlanningUseCases } from './placement/use-cases/capacity-planning.usecases';
 import { HostUseCases } from './hosts/use-cases/host.usecases';
-import { FinalFailurePolicy } from './operations/final-failure.service';
+import { JobTable } from './operations/job-table';
 import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
@@ -110,7 +110,7 @@ const PROVIDERS = [
   HostMonitorService,
   TakeoverService,
   FailoverUseCases,
-  FinalFailurePolicy,
+  JobTable,
   OperationReconciler,
   OperationUseCases,
   ListPlansUseCase,

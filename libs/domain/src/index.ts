@@ -41,7 +41,7 @@ export * from './placement/placement.service';
 export * from './placement/fleet-reader.service';
 export * from './hosts/use-cases/register-host.command';
 export * from './hosts/use-cases/host.usecases';
-export * from './operations/final-failure.service';
+export * from './operations/job-table';
 export * from './operations/operation-reconciler.service';
 export * from './operations/operation.usecases';
 export * from './plans/list-plans.usecase';

@@ -1,8 +1,9 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import { STORAGE_DRIVERS, StorageDriver, StorageDrivers } from '@app/domain/ports';
+import { STORAGE_DRIVERS, StorageDriver, StorageDrivers, TREE_SYNC } from '@app/domain/ports';
 import { DirectoryStorageDriver } from './directory/directory.driver';
 import { DrbdStorageDriver } from './drbd/drbd.driver';
 import { SanLvmStorageDriver } from './san-lvm/san-lvm.driver';
+import { treeSync } from './sync/tree-sync.adapter';
 
 @Injectable()
 export class StorageDriverRegistry implements StorageDrivers {
@@ -35,7 +36,8 @@ export class StorageDriverRegistry implements StorageDrivers {
     DrbdStorageDriver,
     StorageDriverRegistry,
     { provide: STORAGE_DRIVERS, useExisting: StorageDriverRegistry },
+    { provide: TREE_SYNC, useValue: treeSync },
   ],
-  exports: [STORAGE_DRIVERS],
+  exports: [STORAGE_DRIVERS, TREE_SYNC],
 })
 export class StorageModule {}

@@ -1,10 +1,17 @@
 import { pipeline } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { ARCHIVE_ENCRYPTION, encryptArchive, Sha256Stream } from '@app/security';
-import { writeFile } from '@app/storage/sync';
 import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
 import { OperationCancelled, OperationContext, StepFailed } from '../operations/operation-context';
-import { BACKUP_REPOSITORY, BackupRepository, EVENT_REPOSITORY, EventRepository } from '../ports';
+import {
+  CRYPTOGRAPHY,
+  Cryptography,
+  TREE_SYNC,
+  TreeSync,
+  BACKUP_REPOSITORY,
+  BackupRepository,
+  EVENT_REPOSITORY,
+  EventRepository,
+} from '../ports';
 import { reportTo, tagFor, VolumeCopier } from '../volumes/volume-copier.service';
 import { BackupKeys } from './backup-keys.service';
 import { BackupTargets } from './backup-target.service';
@@ -26,6 +33,8 @@ export class BackupRunner {
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
     private readonly keys: BackupKeys,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
@@ -41,10 +50,10 @@ export class BackupRunner {
     let sent: { bytes: number; sha256: string } | undefined;
     const r = await this.dbRuntime.step('backup', () =>
       this.copier.archiveConsistent(l, tagFor(op.operationId), reportTo(op, 5, 95, 'backup'), async (stream) => {
-        const hash = new Sha256Stream();
+        const hash = this.crypto.sha256Stream();
         // pipeline() passes a failure of any stage on to the others, so the writer sees it and stops.
-        const sealed = pipeline(stream, encryptArchive(key, backup.id), hash, () => undefined);
-        const written = await writeFile(store, backup.path, sealed);
+        const sealed = pipeline(stream, this.crypto.encryptArchive(key, backup.id), hash, () => undefined);
+        const written = await this.sync.writeFile(store, backup.path, sealed);
         sent = { bytes: written.bytes, sha256: hash.hex() };
         return written;
       }),
@@ -61,7 +70,7 @@ export class BackupRunner {
       method: r.method,
       sizeBytes: sent.bytes,
       files: r.files,
-      encryption: ARCHIVE_ENCRYPTION,
+      encryption: this.crypto.archiveEncryption,
       sha256: sent.sha256,
       completedAt: new Date(),
     });

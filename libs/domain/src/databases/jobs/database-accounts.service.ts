@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generatePassword } from '@app/security';
 import { adminLogin, ENGINES } from '../../engines';
 import { OperationContext, StepFailed } from '../../operations/operation-context';
 import {
+  CRYPTOGRAPHY,
+  Cryptography,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   ENGINE_CLIENT,
@@ -25,6 +26,7 @@ export class DatabaseAccounts {
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(ENGINE_CLIENT) private readonly clients: EngineClient,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
     private readonly dbRuntime: DatabaseRuntime,
   ) {}
 
@@ -46,7 +48,7 @@ export class DatabaseAccounts {
   /** A legacy database has no admin password yet: one is made and sealed before anything uses it (retries reuse it). */
   async ensureAdminPassword(l: Loaded): Promise<Loaded> {
     if (l.ctx.adminPassword) return l;
-    const sealed = this.secrets.seal(generatePassword());
+    const sealed = this.secrets.seal(this.crypto.generatePassword());
     await this.databases.update(l.db.id, { adminPassword: sealed });
     return { ...l, ctx: { ...l.ctx, adminPassword: this.secrets.open(sealed) } };
   }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generatePassword } from '@app/security';
 import { ENGINES } from '../../engines';
 import { OperationContext } from '../../operations/operation-context';
 import {
+  CRYPTOGRAPHY,
+  Cryptography,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   HOST_CONNECTOR,
@@ -27,6 +28,7 @@ export class RotatePasswordJob {
     @Inject(OPERATION_REPOSITORY) private readonly operations: OperationRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
     private readonly dbRuntime: DatabaseRuntime,
     private readonly accounts: DatabaseAccounts,
     private readonly outcome: DatabaseJobOutcome,
@@ -38,7 +40,7 @@ export class RotatePasswordJob {
     const fresh = await this.operations.get(op.operationId);
     let sealed = fresh?.params.newPassword as string | undefined;
     if (!sealed) {
-      sealed = this.secrets.seal(generatePassword());
+      sealed = this.secrets.seal(this.crypto.generatePassword());
       await this.operations.progress(op.operationId, 10, 'new password generated');
       await this.operations.setParams(op.operationId, { ...(fresh?.params ?? {}), newPassword: sealed });
     }

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, portRange } from '@app/config';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
-import { syncTree, TreeLocation } from '@app/storage/sync';
 import {
+  TREE_SYNC,
+  TreeLocation,
+  TreeSync,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   EVENT_REPOSITORY,
@@ -51,6 +53,7 @@ export class DatabaseMover {
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
     @Inject(ENV) private readonly env: CommonEnv,
     private readonly dbRuntime: DatabaseRuntime,
   ) {}
@@ -76,7 +79,7 @@ export class DatabaseMover {
       const dst: TreeLocation = { exec: await this.connector.executor(target), root: hostPath.hostPath };
       await op.progress(5, `copying to ${target.name} while the database runs`);
       const first = await this.dbRuntime.step('first pass', () =>
-        syncTree(src, dst, { live: true, onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
+        this.sync.syncTree(src, dst, { live: true, onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
       );
       // Pulled now, so the download is not part of the downtime.
       const spec = await this.dbRuntime.spec({ ...l, host: target }, hostPath.hostPath);
@@ -86,7 +89,7 @@ export class DatabaseMover {
 
       // What changed during the first pass and the pull goes now, still live, so the stopped pass stays short.
       const catchUp = await this.dbRuntime.step('catch-up pass', () =>
-        syncTree(src, dst, {
+        this.sync.syncTree(src, dst, {
           live: true,
           modifiedSince: first.sourceStartedAt,
           onProgress: reportTo(op, 60, 65, 'catch-up pass (live)'),
@@ -100,7 +103,7 @@ export class DatabaseMover {
         (await this.connector.runtime(l.host)).stop(containerName(l.db.id)),
       );
       const final = await this.dbRuntime.step('final pass', () =>
-        syncTree(src, dst, {
+        this.sync.syncTree(src, dst, {
           modifiedSince: catchUp.sourceStartedAt,
           onProgress: reportTo(op, 65, 80, 'final pass (stopped)'),
         }),

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { generatePassword } from '@app/security';
 import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
 import type {
@@ -16,6 +15,8 @@ import { Admission } from '../../../admission/admission.service';
 import { ENGINES, identifierFor } from '../../../engines';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS, PlacementService } from '../../../placement/placement.service';
 import {
+  CRYPTOGRAPHY,
+  Cryptography,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   EVENT_REPOSITORY,
@@ -44,6 +45,7 @@ export class CreateDatabaseUseCase {
     private readonly placement: PlacementService,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
     private readonly admission: Admission,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async execute(cmd: CreateDatabaseCommand): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
@@ -116,10 +118,11 @@ export class CreateDatabaseUseCase {
           hostId: host.id,
           username,
           dbName: from?.dbName ?? identifierFor(cmd.name),
-          password: this.secrets.seal(generatePassword()),
+          password: this.secrets.seal(this.crypto.generatePassword()),
           // A copy's data holds its source's admin account (none when the source was of the legacy model).
           adminPassword:
-            from?.adminPassword ?? (engine.needsAdminPassword ? this.secrets.seal(generatePassword()) : null),
+            from?.adminPassword ??
+            (engine.needsAdminPassword ? this.secrets.seal(this.crypto.generatePassword()) : null),
           // A copy's data may be of the legacy model (a source or backup from before it): its job converts it.
           privilegeModel: from && engine.rotation === 'in-database' ? 'legacy' : 'owner',
           origin: from?.origin ?? null,

@@ -15,7 +15,7 @@ import {
   jumpSpec,
   parseFilterState,
   sweepRestore,
-} from '../../libs/domain/src/databases/provisioning/ingress-allow-list';
+} from '../../libs/domain/src/databases/runtime/ingress-allow-list';
 import { CreateDatabaseCommand } from '../../libs/domain/src/databases/use-cases/create-database/create-database.command';
 import { SetAllowedCidrsCommand } from '../../libs/domain/src/databases/use-cases/set-allowed-cidrs/set-allowed-cidrs.command';
 import { fail, FakeExecutor, ok } from '../support/fake-executor';

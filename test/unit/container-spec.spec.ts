@@ -8,7 +8,7 @@ import {
   containerName,
   hostPreparation,
   secretsDir,
-} from '../../libs/domain/src/databases/provisioning/container-spec';
+} from '../../libs/domain/src/databases/runtime/container-spec';
 import { specHash } from '../../libs/hosts/src/docker/docker-runtime';
 import { demuxDockerLogs, toLines } from '../../libs/hosts/src/docker/docker-logs';
 

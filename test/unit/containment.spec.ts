@@ -3,14 +3,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
-import { buildContainerSpec, hostPreparation } from '../../libs/domain/src/databases/provisioning/container-spec';
+import { buildContainerSpec, hostPreparation } from '../../libs/domain/src/databases/runtime/container-spec';
 import {
   EgressLimiter,
   firewallCmd,
   firewallRules,
   parseFirewall,
-} from '../../libs/domain/src/databases/provisioning/egress-limiter';
-import { prepareHost, prepareCmd } from '../../libs/domain/src/databases/provisioning/host-preparation';
+} from '../../libs/domain/src/databases/runtime/egress-limiter';
+import { prepareHost, prepareCmd } from '../../libs/domain/src/databases/runtime/host-preparation';
 import { DockerRuntime, specHash } from '../../libs/hosts/src/docker/docker-runtime';
 import { fail, FakeExecutor, ok } from '../support/fake-executor';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { takenPort } from '@app/domain/databases/provisioning/host-port';
+import { takenPort } from '@app/domain/databases/runtime/host-port';
 
 test('the port is read from both of Docker refusals, and nothing else counts', () => {
   const proxy = {

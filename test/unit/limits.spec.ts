@@ -4,11 +4,9 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
 import type { ContainerState, HostConnector } from '../../libs/domain/src/ports';
-import { buildContainerSpec, ioLimits } from '../../libs/domain/src/databases/provisioning/container-spec';
-import {
-  DatabaseProvisioner,
-  type Loaded,
-} from '../../libs/domain/src/databases/provisioning/database-provisioner.service';
+import { buildContainerSpec, ioLimits } from '../../libs/domain/src/databases/runtime/container-spec';
+import { DatabaseRuntime, type Loaded } from '../../libs/domain/src/databases/runtime/database-runtime.service';
+import { DatabaseNetworkPolicy } from '../../libs/domain/src/databases/runtime/network-policy.service';
 import {
   EgressLimiter,
   egressCmd,
@@ -16,12 +14,12 @@ import {
   isNoQdisc,
   parseEgressStatus,
   tbfBurstBytes,
-} from '../../libs/domain/src/databases/provisioning/egress-limiter';
+} from '../../libs/domain/src/databases/runtime/egress-limiter';
 import {
   parseMountSource,
   volumeBlockDevice,
   volumeDeviceCmd,
-} from '../../libs/domain/src/databases/provisioning/volume-device';
+} from '../../libs/domain/src/databases/runtime/volume-device';
 import { blkioOptions, DockerRuntime, specHash } from '../../libs/hosts/src/docker/docker-runtime';
 import { fail, FakeExecutor, ok } from '../support/fake-executor';
 
@@ -294,15 +292,20 @@ describe('DockerRuntime', () => {
   });
 });
 
-describe('DatabaseProvisioner: limits around a start', () => {
-  function provisioner(states: (ContainerState | null)[], exec: FakeExecutor) {
+describe('DatabaseRuntime and DatabaseNetworkPolicy: limits around a start', () => {
+  function runtimeOn(states: (ContainerState | null)[], exec: FakeExecutor) {
     const runtime = { inspect: async () => (states.length > 1 ? states.shift()! : states[0]) };
     const connector = { runtime: async () => runtime, executor: async () => exec } as unknown as HostConnector;
     const plans = { get: async () => plan };
     const env = {};
-    // Positional: databases, hosts, plans, volumes, operations, events, connector, …, env.
-    const args: unknown[] = [null, null, plans, null, null, null, connector, null, null, null, env, null, null, null];
-    return new (DatabaseProvisioner as unknown as new (...a: unknown[]) => DatabaseProvisioner)(...args);
+    const network = new DatabaseNetworkPolicy(connector, plans as never);
+    // Positional: databases, hosts, plans, volumes, connector, storage, clients, secrets, env, certificates, network.
+    const args: unknown[] = [null, null, plans, null, connector, null, null, null, env, null, network];
+    const live = new (DatabaseRuntime as unknown as new (...a: unknown[]) => DatabaseRuntime)(...args);
+    return Object.assign(live, {
+      shapeEgress: network.shapeEgress.bind(network),
+      ensureEgress: network.ensureEgress.bind(network),
+    });
   }
   const running = (pid: number, netns: string | null = `/var/run/docker/netns/n${pid}`): ContainerState => ({
     id: 'c1',
@@ -320,7 +323,7 @@ describe('DatabaseProvisioner: limits around a start', () => {
 
   test('filters, then shapes, the namespace of the running container', async () => {
     const x = new FakeExecutor().on((a) => a.includes('replace'), ok()).on(filter, ok());
-    assert.equal(await provisioner([running(10)], x).shapeEgress(host, DB_ID, 8), true);
+    assert.equal(await runtimeOn([running(10)], x).shapeEgress(host, DB_ID, 8), true);
     assert.deepEqual(
       x.argvs.map((a) => a.slice(0, 3)),
       [
@@ -330,13 +333,13 @@ describe('DatabaseProvisioner: limits around a start', () => {
     );
     // Refused by default (a plan that does not say), allowed when asked.
     assert.match(x.calls[0].opts.input ?? '', /-A OUTPUT -j REJECT/);
-    await provisioner([running(10)], x).shapeEgress(host, DB_ID, 8, true);
+    await runtimeOn([running(10)], x).shapeEgress(host, DB_ID, 8, true);
     assert.doesNotMatch(x.calls[2].opts.input ?? '', /REJECT/);
   });
 
   test('restarted between inspect and tc: the new namespace is filtered and shaped too', async () => {
     const x = new FakeExecutor().on((a) => a.includes('replace'), ok()).on(filter, ok());
-    const p = provisioner([running(10), running(11), running(11), running(11)], x);
+    const p = runtimeOn([running(10), running(11), running(11), running(11)], x);
     assert.equal(await p.shapeEgress(host, DB_ID, 8), true);
     assert.deepEqual(
       x.argvs.map((a) => a[1]),
@@ -350,7 +353,7 @@ describe('DatabaseProvisioner: limits around a start', () => {
   });
 
   test('not running: nothing to shape', async () => {
-    assert.equal(await provisioner([null], new FakeExecutor()).shapeEgress(host, DB_ID, 8), false);
+    assert.equal(await runtimeOn([null], new FakeExecutor()).shapeEgress(host, DB_ID, 8), false);
   });
 
   test('a tc failure does not fail the database: a note and a log line', async () => {
@@ -358,7 +361,7 @@ describe('DatabaseProvisioner: limits around a start', () => {
     const x = new FakeExecutor()
       .on(filter, ok())
       .on(() => true, fail(127, 'nsenter: failed to execute tc: No such file or directory'));
-    await provisioner([running(10)], x).applyLimits(loaded, (m) => notes.push(m));
+    await runtimeOn([running(10)], x).applyLimits(loaded, (m) => notes.push(m));
     assert.deepEqual(notes, ['egress bandwidth limit not applied; see the worker log']);
   });
 
@@ -367,7 +370,7 @@ describe('DatabaseProvisioner: limits around a start', () => {
     const x = new FakeExecutor()
       .on(filter, fail(127, 'nsenter: failed to execute iptables-restore: No such file or directory'))
       .on((a) => a.includes('replace'), ok());
-    await provisioner([running(10)], x).applyLimits(loaded, (m) => notes.push(m));
+    await runtimeOn([running(10)], x).applyLimits(loaded, (m) => notes.push(m));
     assert.deepEqual(notes, ['outbound connections filter not applied (the plan refuses them); see the worker log']);
     assert.equal(x.argvs[1][4], 'replace', 'the rate was applied after the filter failed');
   });
@@ -378,7 +381,7 @@ describe('DatabaseProvisioner: limits around a start', () => {
     );
     const saved = (a: readonly string[]) => a.includes('iptables-save');
     const inPlace = new FakeExecutor().on((a) => a.includes('show'), ok(TBF_8)).on(saved, blocked);
-    assert.deepEqual(await provisioner([running(10)], inPlace).ensureEgress(host, db), {
+    assert.deepEqual(await runtimeOn([running(10)], inPlace).ensureEgress(host, db), {
       inPlace: true,
       current: 'tbf 8mbit, outbound blocked',
       reapplied: false,
@@ -390,7 +393,7 @@ describe('DatabaseProvisioner: limits around a start', () => {
       .on(saved, ok(''))
       .on((a) => a.includes('replace'), ok())
       .on(filter, ok());
-    assert.deepEqual(await provisioner([running(10)], lost).ensureEgress(host, db), {
+    assert.deepEqual(await runtimeOn([running(10)], lost).ensureEgress(host, db), {
       inPlace: false,
       current: 'noqueue, outbound open',
       reapplied: true,
@@ -405,15 +408,15 @@ describe('DatabaseProvisioner: limits around a start', () => {
     const disk = new FakeExecutor()
       .on((a) => a[0] === 'findmnt', ok('/dev/vda'))
       .on((a) => a[0] === 'lsblk', ok('disk '));
-    assert.equal((await provisioner([null], disk).spec(loaded, '/srv/v1')).io?.device, '/dev/vda');
+    assert.equal((await runtimeOn([null], disk).spec(loaded, '/srv/v1')).io?.device, '/dev/vda');
     const notes: string[] = [];
     const tmpfs = new FakeExecutor().on((a) => a[0] === 'findmnt', ok('tmpfs'));
-    const s = await provisioner([null], tmpfs).spec(loaded, '/srv/v1', (m) => notes.push(m));
+    const s = await runtimeOn([null], tmpfs).spec(loaded, '/srv/v1', (m) => notes.push(m));
     assert.deepEqual(s.io, { weight: 50, readMbps: 20, writeMbps: null, device: null });
     assert.equal(notes.length, 1);
     // No caps in the plan: nothing is looked up on the host.
     const none = new FakeExecutor();
-    const p = provisioner([null], none);
+    const p = runtimeOn([null], none);
     await p.spec({ ...loaded, plan: { ...plan, ioReadMbps: null } as PlanEntity }, '/srv/v1');
     assert.equal(none.calls.length, 0);
   });

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { JobItem, JobName, JobQueue, JobStatus } from '../../libs/jobs/src/job.contract';
 import type { OperationEntity } from '../../libs/persistence/src/entities';
 import type { OperationRepository } from '../../libs/domain/src/ports';
-import { FinalFailurePolicy } from '../../libs/domain/src/operations/final-failure.service';
+import { JobTable } from '../../libs/domain/src/operations/job-table';
 import { OperationReconciler } from '../../libs/domain/src/operations/operation-reconciler.service';
 
 const STALE_MS = 60_000;
@@ -53,7 +53,7 @@ class FakeJobs {
 class FakePolicy {
   readonly applied: [string, string, string][] = [];
   constructor(private readonly ops: OperationEntity[]) {}
-  async apply(item: JobItem, message: string) {
+  async applyFinalFailure(item: JobItem, message: string) {
     // Applied while the operation is still unfinished: whoever sees it failed finds its database closed.
     assert.equal(this.ops.find((o) => o.id === item.data.operationId)?.status, 'running');
     this.applied.push([item.name, item.data.operationId, message]);
@@ -67,7 +67,7 @@ function reconciler(ops: OperationEntity[], states: Record<string, JobStatus>) {
   const r = new OperationReconciler(
     operations as unknown as OperationRepository,
     jobs as unknown as JobQueue,
-    policy as unknown as FinalFailurePolicy,
+    policy as unknown as JobTable,
   );
   return { r, operations, jobs, policy };
 }
@@ -133,7 +133,7 @@ describe('OperationReconciler', () => {
 
   test('a policy that throws still ends the operation failed', async () => {
     const { r, operations, policy } = reconciler([operation('op', 1000)], { op: { state: 'failed', reason: 'x' } });
-    policy.apply = async () => {
+    policy.applyFinalFailure = async () => {
       throw new Error('database unreachable');
     };
     assert.deepEqual(await r.reconcile(STALE_MS), { requeued: 0, failed: 1 });
@@ -154,33 +154,59 @@ describe('OperationReconciler', () => {
   });
 });
 
-describe('FinalFailurePolicy', () => {
+describe('JobTable', () => {
+  const calls: unknown[][] = [];
+  const record =
+    (name: string) =>
+    async (...args: unknown[]) => {
+      calls.push([name, ...args]);
+    };
+  const job = (name: string) => ({ run: record(name) }) as never;
+  // Positional: the seven database jobs, takeover, backups, mover, the database jobs' outcome.
+  const table = new JobTable(
+    job('create'),
+    job('delete'),
+    job('restart'),
+    job('rotate'),
+    job('resize'),
+    job('convert'),
+    job('cidrs'),
+    { run: record('takeover.run'), markFailed: record('takeover') } as never,
+    { run: record('backups.run'), markFailed: record('backups') } as never,
+    { run: record('mover.run'), markFailed: record('mover') } as never,
+    { markFailed: record('database') } as never,
+  );
+  const data = { operationId: 'op', databaseId: 'db' };
+
   test('each job closes its own record: database, failover, backup, move (rolled back, then the database)', async () => {
-    const calls: unknown[][] = [];
-    const record =
-      (name: string) =>
-      async (...args: unknown[]) => {
-        calls.push([name, ...args]);
-      };
-    const policy = new FinalFailurePolicy(
-      { markFailed: record('provisioner') } as never,
-      { markFailed: record('takeover') } as never,
-      { markFailed: record('backups') } as never,
-      { markFailed: record('mover') } as never,
-    );
-    const data = { operationId: 'op', databaseId: 'db' };
-    await policy.apply({ name: JobName.CreateDatabase, data }, 'm1');
-    await policy.apply({ name: JobName.ResizeDatabase, data: { ...data, planId: 'p' } }, 'm2');
-    await policy.apply({ name: JobName.FailoverDatabase, data }, 'm3');
-    await policy.apply({ name: JobName.BackupDatabase, data }, 'm4');
-    await policy.apply({ name: JobName.MoveDatabase, data }, 'm5');
+    calls.length = 0;
+    await table.applyFinalFailure({ name: JobName.CreateDatabase, data }, 'm1');
+    await table.applyFinalFailure({ name: JobName.ResizeDatabase, data: { ...data, planId: 'p' } }, 'm2');
+    await table.applyFinalFailure({ name: JobName.FailoverDatabase, data }, 'm3');
+    await table.applyFinalFailure({ name: JobName.BackupDatabase, data }, 'm4');
+    await table.applyFinalFailure({ name: JobName.MoveDatabase, data }, 'm5');
     assert.deepEqual(calls, [
-      ['provisioner', 'db', 'create-database', 'm1'],
-      ['provisioner', 'db', 'resize-database', 'm2'],
+      ['database', 'db', 'create-database', 'm1'],
+      ['database', 'db', 'resize-database', 'm2'],
       ['takeover', 'op', 'db', 'm3'],
       ['backups', 'op', 'm4'],
       ['mover', 'op', 'db'],
-      ['provisioner', 'db', 'move-database', 'm5'],
+      ['database', 'db', 'move-database', 'm5'],
+    ]);
+  });
+
+  test('each job runs its own body with its payload', async () => {
+    calls.length = 0;
+    const op = { operationId: 'op' } as never;
+    await table.run({ name: JobName.CreateDatabase, data }, op);
+    await table.run({ name: JobName.ResizeDatabase, data: { ...data, planId: 'p' } }, op);
+    await table.run({ name: JobName.UpdateAllowedCidrs, data }, op);
+    await table.run({ name: JobName.MoveDatabase, data }, op);
+    assert.deepEqual(calls, [
+      ['create', 'db', op],
+      ['resize', 'db', 'p', op],
+      ['cidrs', 'db', op],
+      ['mover.run', 'db', op],
     ]);
   });
 });

@@ -5,15 +5,14 @@ import { Logger } from '@nestjs/common';
 import type { OperationEntity, OperationStatus } from '../../libs/persistence/src/entities';
 import type { OperationRepository, ResourceLock } from '../../libs/domain/src/ports';
 import { DomainException, ErrorKind } from '../../libs/domain/src/errors';
+import { JobRun, OperationRunner } from '../../libs/domain/src/operations/operation-runner';
 import {
-  JobRun,
   OperationCancelled,
   OperationContext,
-  OperationRunner,
   isPermanentCause,
   readableError,
   StepFailed,
-} from '../../libs/domain/src/databases/provisioning/operation-runner';
+} from '../../libs/domain/src/operations/operation-context';
 
 const OP_ID = 'op-1';
 const DB_ID = 'db-1';

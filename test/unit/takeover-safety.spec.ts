@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StepFailed } from '../../libs/domain/src/databases/provisioning/operation-runner';
+import { StepFailed } from '../../libs/domain/src/operations/operation-context';
 import { HostMonitorService } from '../../libs/domain/src/failover/host-monitor.service';
 import { TakeoverService } from '../../libs/domain/src/failover/takeover.service';
 import type { MirrorStatus } from '../../libs/domain/src/ports/infrastructure';

@@ -9,8 +9,8 @@ import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persiste
 import { PeculiarCertificateToolkit } from '../../libs/security/src/x509';
 import { DAY_MS, DEFAULT_TLS_POLICY, renewalDecision, serverNames } from '../../libs/domain/src/tls/certificate-policy';
 import { CA_FILE_NAME, ENGINES, pgHba, tlsFiles } from '../../libs/domain/src/engines';
-import { buildContainerSpec, hostPreparation } from '../../libs/domain/src/databases/provisioning/container-spec';
-import { replaceFiles } from '../../libs/domain/src/databases/provisioning/host-preparation';
+import { buildContainerSpec, hostPreparation } from '../../libs/domain/src/databases/runtime/container-spec';
+import { replaceFiles } from '../../libs/domain/src/databases/runtime/host-preparation';
 import type { CertificateFacts } from '../../libs/domain/src/ports';
 import { FakeExecutor, ok } from '../support/fake-executor';
 

@@ -2,8 +2,18 @@ import { Module } from '@nestjs/common';
 import { AuthenticateUseCase } from './auth/authenticate.usecase';
 import { OperatorKeysUseCase } from './auth/operator-keys.usecase';
 import { DatabaseOperationStarter } from './databases/database-operation-starter';
-import { DatabaseProvisioner } from './databases/provisioning/database-provisioner.service';
-import { OperationRunner } from './databases/provisioning/operation-runner';
+import { ConvertPrivilegesJob } from './databases/jobs/convert-privileges.job';
+import { CreateDatabaseJob } from './databases/jobs/create-database.job';
+import { DatabaseAccounts } from './databases/jobs/database-accounts.service';
+import { DatabaseJobOutcome } from './databases/jobs/database-job-outcome.service';
+import { DeleteDatabaseJob } from './databases/jobs/delete-database.job';
+import { ResizeDatabaseJob } from './databases/jobs/resize-database.job';
+import { RestartDatabaseJob } from './databases/jobs/restart-database.job';
+import { RotatePasswordJob } from './databases/jobs/rotate-password.job';
+import { UpdateAllowedCidrsJob } from './databases/jobs/update-allowed-cidrs.job';
+import { DatabaseRuntime } from './databases/runtime/database-runtime.service';
+import { DatabaseNetworkPolicy } from './databases/runtime/network-policy.service';
+import { OperationRunner } from './operations/operation-runner';
 import { CreateDatabaseUseCase } from './databases/use-cases/create-database/create-database.usecase';
 import { DeleteDatabaseUseCase } from './databases/use-cases/delete-database/delete-database.usecase';
 import { GetCredentialsUseCase } from './databases/use-cases/get-credentials/get-credentials.usecase';
@@ -22,7 +32,7 @@ import { PlacementService } from './placement/placement.service';
 import { FleetReader } from './placement/fleet-reader.service';
 import { CapacityPlanningUseCases } from './placement/use-cases/capacity-planning.usecases';
 import { HostUseCases } from './hosts/use-cases/host.usecases';
-import { FinalFailurePolicy } from './operations/final-failure.service';
+import { JobTable } from './operations/job-table';
 import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
@@ -31,7 +41,7 @@ import { ListEnginesUseCase } from './engines/list-engines.usecase';
 import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
 import { VolumeQuotaService } from './volumes/volume-quota.service';
 import { VolumeCopier } from './volumes/volume-copier.service';
-import { VolumeSeeder } from './databases/provisioning/volume-seeder.service';
+import { VolumeSeeder } from './volumes/volume-seeder.service';
 import { DatabaseMover } from './databases/moving/database-mover.service';
 import { CloneDatabaseUseCase } from './databases/use-cases/clone-database/clone-database.usecase';
 import { MoveDatabaseUseCase } from './databases/use-cases/move-database/move-database.usecase';
@@ -69,7 +79,17 @@ const PROVIDERS = [
   AuthenticateUseCase,
   OperatorKeysUseCase,
   DatabaseOperationStarter,
-  DatabaseProvisioner,
+  DatabaseRuntime,
+  DatabaseNetworkPolicy,
+  DatabaseAccounts,
+  DatabaseJobOutcome,
+  CreateDatabaseJob,
+  DeleteDatabaseJob,
+  RestartDatabaseJob,
+  RotatePasswordJob,
+  ResizeDatabaseJob,
+  ConvertPrivilegesJob,
+  UpdateAllowedCidrsJob,
   DatabaseViewer,
   OperationRunner,
   CreateDatabaseUseCase,
@@ -90,7 +110,7 @@ const PROVIDERS = [
   HostMonitorService,
   TakeoverService,
   FailoverUseCases,
-  FinalFailurePolicy,
+  JobTable,
   OperationReconciler,
   OperationUseCases,
   ListPlansUseCase,

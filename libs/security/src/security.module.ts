@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CommonEnv, ENV } from '@app/config';
-import { CERTIFICATE_TOOLKIT, SECRET_BOX } from '@app/domain/ports';
+import { CERTIFICATE_TOOLKIT, CRYPTOGRAPHY, SECRET_BOX } from '@app/domain/ports';
+import { cryptography } from './cryptography.adapter';
 import { SecretBox } from './secret-box';
 import { PeculiarCertificateToolkit } from './x509';
 
@@ -9,7 +10,8 @@ import { PeculiarCertificateToolkit } from './x509';
   providers: [
     { provide: SECRET_BOX, inject: [ENV], useFactory: (env: CommonEnv) => new SecretBox(env.MASTER_KEY) },
     { provide: CERTIFICATE_TOOLKIT, useClass: PeculiarCertificateToolkit },
+    { provide: CRYPTOGRAPHY, useValue: cryptography },
   ],
-  exports: [SECRET_BOX, CERTIFICATE_TOOLKIT],
+  exports: [SECRET_BOX, CERTIFICATE_TOOLKIT, CRYPTOGRAPHY],
 })
 export class SecurityModule {}

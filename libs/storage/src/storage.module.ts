@@ -1,9 +1,17 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import { STORAGE_DRIVERS, StorageDriver, StorageDrivers, VOLUME_RECORDER, VolumeRecorder } from '@app/domain/ports';
+import {
+  STORAGE_DRIVERS,
+  StorageDriver,
+  StorageDrivers,
+  TREE_SYNC,
+  VOLUME_RECORDER,
+  VolumeRecorder,
+} from '@app/domain/ports';
 import { RecordingStorageDrivers, VolumeChangeRecorder } from '@app/domain/volumes/volume-changes';
 import { DirectoryStorageDriver } from './directory/directory.driver';
 import { DrbdStorageDriver } from './drbd/drbd.driver';
 import { SanLvmStorageDriver } from './san-lvm/san-lvm.driver';
+import { treeSync } from './sync/tree-sync.adapter';
 
 @Injectable()
 export class StorageDriverRegistry implements StorageDrivers {
@@ -43,7 +51,8 @@ export class StorageDriverRegistry implements StorageDrivers {
         new RecordingStorageDrivers(drivers, recorder),
       inject: [StorageDriverRegistry, VOLUME_RECORDER],
     },
+    { provide: TREE_SYNC, useValue: treeSync },
   ],
-  exports: [STORAGE_DRIVERS],
+  exports: [STORAGE_DRIVERS, TREE_SYNC],
 })
 export class StorageModule {}

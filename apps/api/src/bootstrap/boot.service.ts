@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiEnv, ENV } from '@app/config';
-import { API_KEY_REPOSITORY, ApiKeyRepository, HostUseCases } from '@app/domain';
-import { hashApiKey } from '@app/security';
+import { CRYPTOGRAPHY, Cryptography, API_KEY_REPOSITORY, ApiKeyRepository, HostUseCases } from '@app/domain';
 
 /** Boot-time checks and the embedded defaults, all idempotent so every replica may run them. */
 @Injectable()
@@ -15,6 +14,7 @@ export class BootService implements OnApplicationBootstrap {
     @Inject(ENV) private readonly env: ApiEnv,
     @Inject(API_KEY_REPOSITORY) private readonly keys: ApiKeyRepository,
     private readonly hosts: HostUseCases,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -24,7 +24,7 @@ export class BootService implements OnApplicationBootstrap {
     }
     if (this.env.OPERATOR_BOOTSTRAP_KEY) {
       const key = this.env.OPERATOR_BOOTSTRAP_KEY;
-      await this.keys.ensureOperatorKey('bootstrap', key.slice(0, 8), hashApiKey(key));
+      await this.keys.ensureOperatorKey('bootstrap', key.slice(0, 8), this.crypto.hashApiKey(key));
     }
     if (this.env.LOCAL_HOST) {
       const host = await this.hosts.ensureLocalHost(this.env.LOCAL_HOST_ADDRESS);

@@ -2,32 +2,24 @@ import { InjectQueue, OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { CommonEnv, ENV } from '@app/config';
-import {
-  BackupRunner,
-  DatabaseMover,
-  DatabaseProvisioner,
-  FinalFailurePolicy,
-  OperationRunner,
-  TakeoverService,
-} from '@app/domain';
-import { JobItem, JobName, QueueName, jobCounterKey } from '@app/jobs';
+import { JobTable, OperationRunner } from '@app/domain';
+import { JobItem, QueueName, jobCounterKey } from '@app/jobs';
 import { runJobWithLogContext } from '@app/logging';
 
 // Bull takes the concurrency when the decorator runs, before Nest's config exists.
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 20) || 20;
 
-/** Routes each database job to its domain method; the runner owns status, locking, retries and errors. */
+/**
+ * Bull's side of the database jobs: each job is looked up in the domain's JobTable (its body and its final-failure
+ * policy) and run by the OperationRunner, which owns status, locking, retries and errors.
+ */
 @Processor(QueueName.Databases)
 export class DatabaseProcessor {
   private readonly logger = new Logger(DatabaseProcessor.name);
 
   constructor(
     private readonly runner: OperationRunner,
-    private readonly provisioner: DatabaseProvisioner,
-    private readonly takeover: TakeoverService,
-    private readonly backups: BackupRunner,
-    private readonly mover: DatabaseMover,
-    private readonly finalFailure: FinalFailurePolicy,
+    private readonly jobTable: JobTable,
     @Inject(ENV) private readonly env: CommonEnv,
     @InjectQueue(QueueName.Databases) private readonly queue: Queue,
   ) {}
@@ -42,40 +34,15 @@ export class DatabaseProcessor {
       maxAttempts: job.opts.attempts ?? 1,
       discard: () => job.discard(),
     };
-    const fail = (message: string) => this.finalFailure.apply(item, message);
+    const fail = (message: string) => this.jobTable.applyFinalFailure(item, message);
     try {
       await runJobWithLogContext({ ...run, jobName: item.name }, () =>
-        this.runner.run(run, (op) => this.dispatch(item, op), fail),
+        this.runner.run(run, (op) => this.jobTable.run(item, op), fail),
       );
       await this.count(item.name, 'succeeded');
     } catch (err) {
       await this.count(item.name, 'failed');
       throw err;
-    }
-  }
-
-  private dispatch(item: JobItem, op: Parameters<Parameters<OperationRunner['run']>[1]>[0]): Promise<void> {
-    switch (item.name) {
-      case JobName.CreateDatabase:
-        return this.provisioner.create(item.data.databaseId, op);
-      case JobName.DeleteDatabase:
-        return this.provisioner.delete(item.data.databaseId, op);
-      case JobName.RestartDatabase:
-        return this.provisioner.restart(item.data.databaseId, op);
-      case JobName.RotatePassword:
-        return this.provisioner.rotatePassword(item.data.databaseId, op);
-      case JobName.ResizeDatabase:
-        return this.provisioner.resize(item.data.databaseId, item.data.planId, op);
-      case JobName.FailoverDatabase:
-        return this.takeover.run(item.data.databaseId, op);
-      case JobName.BackupDatabase:
-        return this.backups.run(item.data.databaseId, op);
-      case JobName.MoveDatabase:
-        return this.mover.run(item.data.databaseId, op);
-      case JobName.ConvertPrivileges:
-        return this.provisioner.convertPrivileges(item.data.databaseId, op);
-      case JobName.UpdateAllowedCidrs:
-        return this.provisioner.updateAllowedCidrs(item.data.databaseId, op);
     }
   }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { hashApiKey } from '@app/security';
-import { API_KEY_REPOSITORY, ApiKeyRepository } from '../ports';
+import { CRYPTOGRAPHY, Cryptography, API_KEY_REPOSITORY, ApiKeyRepository } from '../ports';
 
 export type Principal =
   { kind: 'operator'; keyId: string; name: string } | { kind: 'tenant'; keyId: string; tenantId: string };
@@ -12,11 +11,14 @@ const CACHE_MS = 5000;
 export class AuthenticateUseCase {
   private readonly cache = new Map<string, { at: number; principal: Principal | null }>();
 
-  constructor(@Inject(API_KEY_REPOSITORY) private readonly keys: ApiKeyRepository) {}
+  constructor(
+    @Inject(API_KEY_REPOSITORY) private readonly keys: ApiKeyRepository,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
+  ) {}
 
   async execute(key: string): Promise<Principal | null> {
     if (!key.startsWith('dbk_') && key.length < 24) return null;
-    const hash = hashApiKey(key);
+    const hash = this.crypto.hashApiKey(key);
     const hit = this.cache.get(hash);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
     const found = await this.keys.findActiveByHash(hash);

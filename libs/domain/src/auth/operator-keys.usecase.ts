@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generateApiKey } from '@app/security';
 import { DomainException, ErrorKind } from '../errors';
-import { API_KEY_REPOSITORY, ApiKeyRepository } from '../ports';
+import { CRYPTOGRAPHY, Cryptography, API_KEY_REPOSITORY, ApiKeyRepository } from '../ports';
 import { ApiKeyView, toApiKeyView } from '../tenants/use-cases/tenant.usecases';
 import { IssueApiKeyCommand } from '../tenants/use-cases/create-tenant.command';
 import { AuthenticateUseCase } from './authenticate.usecase';
@@ -23,6 +22,7 @@ export class OperatorKeysUseCase {
   constructor(
     @Inject(API_KEY_REPOSITORY) private readonly keys: ApiKeyRepository,
     private readonly authenticate: AuthenticateUseCase,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async list(): Promise<ApiKeyView[]> {
@@ -30,7 +30,7 @@ export class OperatorKeysUseCase {
   }
 
   async issue(cmd: IssueApiKeyCommand): Promise<ApiKeyView & { key: string }> {
-    const { key, prefix, hash } = generateApiKey();
+    const { key, prefix, hash } = this.crypto.generateApiKey();
     const saved = await this.keys.create({ kind: 'operator', tenantId: null, name: cmd.name, prefix, keyHash: hash });
     return { ...toApiKeyView(saved), key };
   }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generateDataKey } from '@app/security';
-import { SECRET_BOX, SecretSealer, TENANT_REPOSITORY, TenantRepository } from '../ports';
+import { CRYPTOGRAPHY, Cryptography, SECRET_BOX, SecretSealer, TENANT_REPOSITORY, TenantRepository } from '../ports';
 
 /**
  * Each tenant's backup data key: 32 random bytes made at its first backup, stored only sealed with the master key
@@ -13,12 +12,13 @@ export class BackupKeys {
   constructor(
     @Inject(TENANT_REPOSITORY) private readonly tenants: TenantRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretSealer,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async forTenant(tenantId: string): Promise<Buffer> {
     let sealed = await this.tenants.getSealedBackupKey(tenantId);
     if (!sealed) {
-      await this.tenants.setSealedBackupKeyIfNone(tenantId, this.secrets.seal(generateDataKey()));
+      await this.tenants.setSealedBackupKeyIfNone(tenantId, this.secrets.seal(this.crypto.generateDataKey()));
       sealed = await this.tenants.getSealedBackupKey(tenantId);
       if (!sealed) throw new Error(`tenant ${tenantId} is gone`);
     }

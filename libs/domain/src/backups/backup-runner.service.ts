@@ -1,10 +1,17 @@
 import { pipeline } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { ARCHIVE_ENCRYPTION, encryptArchive, Sha256Stream } from '@app/security';
-import { writeFile } from '@app/storage/sync';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
-import { BACKUP_REPOSITORY, BackupRepository, EVENT_REPOSITORY, EventRepository } from '../ports';
+import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
+import { OperationCancelled, OperationContext, StepFailed } from '../operations/operation-context';
+import {
+  CRYPTOGRAPHY,
+  Cryptography,
+  TREE_SYNC,
+  TreeSync,
+  BACKUP_REPOSITORY,
+  BackupRepository,
+  EVENT_REPOSITORY,
+  EventRepository,
+} from '../ports';
 import { reportTo, tagFor, VolumeCopier } from '../volumes/volume-copier.service';
 import { BackupKeys } from './backup-keys.service';
 import { BackupTargets } from './backup-target.service';
@@ -22,35 +29,37 @@ export class BackupRunner {
   constructor(
     @Inject(BACKUP_REPOSITORY) private readonly backups: BackupRepository,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly dbRuntime: DatabaseRuntime,
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
     private readonly keys: BackupKeys,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
     const backup = await this.backups.forOperation(op.operationId);
     if (!backup || backup.deletedAt) throw new OperationCancelled('the backup was deleted');
     if (backup.status === 'completed') return;
-    const l = await this.provisioner.loadLive(databaseId, ['running']);
+    const l = await this.dbRuntime.loadLive(databaseId, ['running']);
     await this.backups.update(backup.id, { status: 'running', error: null });
     const store = await this.targets.open(backup.target);
     const key = await this.keys.forTenant(backup.tenantId);
     await op.progress(5, 'taking a consistent copy');
     const started = Date.now();
     let sent: { bytes: number; sha256: string } | undefined;
-    const r = await this.provisioner.step('backup', () =>
+    const r = await this.dbRuntime.step('backup', () =>
       this.copier.archiveConsistent(l, tagFor(op.operationId), reportTo(op, 5, 95, 'backup'), async (stream) => {
-        const hash = new Sha256Stream();
+        const hash = this.crypto.sha256Stream();
         // pipeline() passes a failure of any stage on to the others, so the writer sees it and stops.
-        const sealed = pipeline(stream, encryptArchive(key, backup.id), hash, () => undefined);
-        const written = await writeFile(store, backup.path, sealed);
+        const sealed = pipeline(stream, this.crypto.encryptArchive(key, backup.id), hash, () => undefined);
+        const written = await this.sync.writeFile(store, backup.path, sealed);
         sent = { bytes: written.bytes, sha256: hash.hex() };
         return written;
       }),
     );
     // What the target holds, read back there: a write that did not land as sent fails the attempt (retried).
-    const stored = await this.provisioner.step('backup verification', () => this.targets.sha256(store, backup.path));
+    const stored = await this.dbRuntime.step('backup verification', () => this.targets.sha256(store, backup.path));
     if (!sent || stored !== sent.sha256)
       throw new StepFailed(
         'backup verification',
@@ -61,7 +70,7 @@ export class BackupRunner {
       method: r.method,
       sizeBytes: sent.bytes,
       files: r.files,
-      encryption: ARCHIVE_ENCRYPTION,
+      encryption: this.crypto.archiveEncryption,
       sha256: sent.sha256,
       completedAt: new Date(),
     });

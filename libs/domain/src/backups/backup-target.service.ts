@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommonEnv, ENV } from '@app/config';
 import type { DatabaseEntity } from '@app/persistence/entities';
-import { checkPath, removePath } from '@app/storage/sync';
 import type { CommandExecutor } from '../ports';
 import {
+  TREE_SYNC,
+  TreeSync,
   HOST_CONNECTOR,
   HOST_REPOSITORY,
   HostConnector,
@@ -48,6 +49,7 @@ export class BackupTargets {
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(LUN_REPOSITORY) private readonly luns: LunRepository,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
   ) {}
 
   /** The target for a new backup of `db`, and why it shares the database's failure domain if it has to. */
@@ -100,7 +102,7 @@ export class BackupTargets {
    * travel. Null when the file is not there.
    */
   async sha256(store: BackupStore, path: string): Promise<string | null> {
-    const file = checkPath(path);
+    const file = this.sync.checkPath(path);
     const res = await store.exec.run(['sha256sum', '--', file], { timeoutMs: 60 * 60_000 });
     if (res.exitCode !== 0) {
       if (/No such file/i.test(res.stderr)) return null;
@@ -114,7 +116,7 @@ export class BackupTargets {
   /** Removes a backup's archive (idempotent), and its database's directory once empty. */
   async remove(backup: { target: string; path: string }): Promise<void> {
     const store = await this.open(backup.target);
-    await removePath(store, backup.path);
+    await this.sync.removePath(store, backup.path);
     const dir = backup.path.replace(/\/[^/]+$/, '');
     await store.exec.run(['rmdir', '--ignore-fail-on-non-empty', '--', dir]).catch(() => undefined);
   }

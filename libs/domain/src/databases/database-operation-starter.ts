@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOB_QUEUE, JobItem, JobQueue } from '@app/jobs';
 import type { DatabaseEntity, DatabaseStatus, OperationEntity, OperationType } from '@app/persistence/entities';
 import { DATABASE_REPOSITORY, DatabaseRepository, EVENT_REPOSITORY, EventRepository } from '../ports';
-import { enqueueOrDefer } from './use-cases/create-database/create-database.usecase';
+import { enqueueOrDefer } from '../operations/enqueue-or-defer';
 import { DatabaseException, DatabaseExceptionCode } from './database.exception';
 
 export interface StartRequest {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, vipRange } from '@app/config';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
 import type { FailoverEntity, FailoverReason, HostEntity } from '@app/persistence/entities';
-import { enqueueOrDefer } from '../databases/use-cases/create-database/create-database.usecase';
+import { enqueueOrDefer } from '../operations/enqueue-or-defer';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -18,8 +18,8 @@ import {
   HostConnector,
   HostRepository,
 } from '../ports';
-import { containerName } from '../databases/provisioning/container-spec';
-import { IngressAllowList } from '../databases/provisioning/ingress-allow-list';
+import { containerName } from '../databases/runtime/container-spec';
+import { IngressAllowList } from '../databases/runtime/ingress-allow-list';
 
 export const FAILOVER_WORKER = 'failover-worker';
 

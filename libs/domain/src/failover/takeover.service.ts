@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FailoverEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { containerName } from '../databases/provisioning/container-spec';
-import { OperationCancelled, OperationContext, StepFailed } from '../databases/provisioning/operation-runner';
+import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
+import { containerName } from '../databases/runtime/container-spec';
+import { OperationCancelled, OperationContext, StepFailed } from '../operations/operation-context';
 import { chooseHost, sharesFailureDomain } from '../placement/least-loaded';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS } from '../placement/placement.service';
 import { mirrorRefusal } from './mirror-safety';
@@ -48,7 +48,7 @@ export class TakeoverService {
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly dbRuntime: DatabaseRuntime,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
@@ -103,7 +103,7 @@ export class TakeoverService {
         });
       }
     }
-    const { hostPath } = await this.provisioner.step('storage takeover', () =>
+    const { hostPath } = await this.dbRuntime.step('storage takeover', () =>
       driver.takeover!(target, fresh, {
         ...(acceptDataLoss ? { acceptDataLoss } : {}),
         ...(released ? { released } : {}),
@@ -114,18 +114,18 @@ export class TakeoverService {
 
     // 4. VIP and container on the target.
     await op.progress(55, `starting the database on ${target.name}`);
-    const l = await this.provisioner.loadLive(db.id);
-    await this.provisioner.ensureVip(l.db, target);
+    const l = await this.dbRuntime.loadLive(db.id);
+    await this.dbRuntime.ensureVip(l.db, target);
     const runtime = await this.connector.runtime(target);
-    const spec = await this.provisioner.spec(l, hostPath, (m) => op.progress(55, m));
-    await this.provisioner.step('image', () => runtime.ensureImage(spec.image));
-    await this.provisioner.step('container start', () => runtime.ensureRunning(spec));
+    const spec = await this.dbRuntime.spec(l, hostPath, (m) => op.progress(55, m));
+    await this.dbRuntime.step('image', () => runtime.ensureImage(spec.image));
+    await this.dbRuntime.step('container start', () => runtime.ensureRunning(spec));
     await this.failovers.mark(f.id, 'startedAt');
 
     // 5. Reachable again on the same endpoint.
     await op.progress(75, 'waiting for the database to accept connections');
-    await this.provisioner.waitReady(l, { retryCrash: true });
-    await this.provisioner.applyLimits(l, (m) => op.progress(80, m));
+    await this.dbRuntime.waitReady(l, { retryCrash: true });
+    await this.dbRuntime.applyLimits(l, (m) => op.progress(80, m));
     await this.failovers.mark(f.id, 'reachableAt');
     await this.databases.update(db.id, { status: 'running' });
     await this.failovers.update(f.id, { status: 'succeeded', error: null });
@@ -185,14 +185,14 @@ export class TakeoverService {
         );
     }
     const runtime = await this.connector.runtime(fresh);
-    await this.provisioner.step('old container stop', () => runtime.remove(containerName(f.databaseId)));
+    await this.dbRuntime.step('old container stop', () => runtime.remove(containerName(f.databaseId)));
     // Its filter goes with it (the VIP's port there may serve another database one day); the target gets its own.
-    await this.provisioner.removeAllowList(fresh, f.databaseId);
+    await this.dbRuntime.removeAllowList(fresh, f.databaseId);
     if (vip)
-      await this.provisioner.step('old VIP removal', async () =>
-        (await this.connector.vips(fresh)).remove(vip, this.provisioner.vipPrefix()),
+      await this.dbRuntime.step('old VIP removal', async () =>
+        (await this.connector.vips(fresh)).remove(vip, this.dbRuntime.vipPrefix()),
       );
-    await this.provisioner.step('storage release', () => driver.release!(fresh, volume));
+    await this.dbRuntime.step('storage release', () => driver.release!(fresh, volume));
     return true;
   }
 

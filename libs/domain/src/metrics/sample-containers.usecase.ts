@@ -12,9 +12,9 @@ import {
   SAMPLE_REPOSITORY,
   SampleRepository,
 } from '../ports';
-import { containerName } from '../databases/provisioning/container-spec';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
+import { containerName } from '../databases/runtime/container-spec';
+import { DatabaseNetworkPolicy } from '../databases/runtime/network-policy.service';
+import { databaseLockKey } from '../operations/operation-runner';
 import { withTimeout } from '../shared';
 
 // One host that does not answer must not hold up the round: each host is bounded on its own.
@@ -35,7 +35,7 @@ export class SampleContainersUseCase {
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(SAMPLE_REPOSITORY) private readonly samples: SampleRepository,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly network: DatabaseNetworkPolicy,
   ) {}
 
   async execute(): Promise<{ sampled: number; failedHosts: string[] }> {
@@ -89,10 +89,10 @@ export class SampleContainersUseCase {
       const now = await this.databases.get(db.id);
       if (now?.status !== 'running' || now.hostId !== host.id) return;
       // First and on its own: a failed outbound check must not keep the allow-list from being put back.
-      await this.provisioner.ensureAllowList(host, now).catch((err: Error) => {
+      await this.network.ensureAllowList(host, now).catch((err: Error) => {
         this.logger.warn(`allow-list check of ${db.id} on ${host.name} failed: ${err.message}`);
       });
-      await this.provisioner.ensureEgress(host, now);
+      await this.network.ensureEgress(host, now);
     } finally {
       await held.release();
     }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOB_QUEUE, JobItem, JobQueue } from '@app/jobs';
 import type { OperationEntity } from '@app/persistence/entities';
 import { OPERATION_REPOSITORY, OperationRepository } from '../ports';
-import { FinalFailurePolicy } from './final-failure.service';
+import { JobTable } from './job-table';
 import { jobForOperation } from './operation-jobs';
 
 export interface ReconcileResult {
@@ -24,7 +24,7 @@ export class OperationReconciler {
   constructor(
     @Inject(OPERATION_REPOSITORY) private readonly operations: OperationRepository,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
-    private readonly finalFailure: FinalFailurePolicy,
+    private readonly jobTable: JobTable,
   ) {}
 
   /** `staleAfterMs`: how old an operation with no job must be before it is enqueued again or given up. */
@@ -66,8 +66,8 @@ export class OperationReconciler {
     this.logger.warn(`operation ${op.id} (${op.type}) was ${op.status} with no job left to run it: ${message}`);
     // The policy first: whoever sees the operation failed then finds its database, failover or backup closed.
     // A policy that throws still lets the operation end: it must not stay in flight for ever.
-    await this.finalFailure
-      .apply(item, message)
+    await this.jobTable
+      .applyFinalFailure(item, message)
       .catch((err) => this.logger.error(`operation ${op.id}: final-failure policy: ${(err as Error).stack ?? err}`));
     return this.operations.failUnfinished(op.id, message);
   }

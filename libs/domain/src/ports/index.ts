@@ -1,2 +1,4 @@
 export * from './repositories';
 export * from './infrastructure';
+export * from './tree-sync';
+export * from './cryptography';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
+import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
+import { databaseLockKey } from '../operations/operation-runner';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -38,7 +38,7 @@ export class CertificateRenewal {
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
     private readonly certificates: PlatformCertificates,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly dbRuntime: DatabaseRuntime,
   ) {}
 
   async tick(now = new Date()): Promise<RenewalRound> {
@@ -61,10 +61,10 @@ export class CertificateRenewal {
   }
 
   private async renew(databaseId: string): Promise<'renewed' | 'applied' | 'skipped'> {
-    const l = await this.provisioner.loadLive(databaseId, ['running']);
+    const l = await this.dbRuntime.loadLive(databaseId, ['running']);
     const cert = await this.certificates.ensure(l.db, l.host);
     if (!cert.issued && l.db.tlsAppliedAt) return 'skipped';
-    const reloaded = await this.provisioner.applyCertificate(l, cert);
+    const reloaded = await this.dbRuntime.applyCertificate(l, cert);
     if (cert.issued)
       await this.events.record({
         type: 'database.certificate-renewed',

@@ -1,11 +1,20 @@
 import { PassThrough } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TransferProgress, VolumeEntity } from '@app/persistence/entities';
-import { archiveTree, removePath, SyncResult, syncTree, TreeLocation } from '@app/storage/sync';
-import { containerName } from '../databases/provisioning/container-spec';
-import type { Loaded } from '../databases/provisioning/database-provisioner.service';
-import type { OperationContext } from '../databases/provisioning/operation-runner';
-import { HOST_CONNECTOR, HostConnector, STORAGE_DRIVERS, StorageDrivers, VolumeSnapshot } from '../ports';
+import { containerName } from '../databases/runtime/container-spec';
+import type { Loaded } from '../databases/runtime/database-runtime.service';
+import type { OperationContext } from '../operations/operation-context';
+import {
+  SyncResult,
+  TREE_SYNC,
+  TreeLocation,
+  TreeSync,
+  HOST_CONNECTOR,
+  HostConnector,
+  STORAGE_DRIVERS,
+  StorageDrivers,
+  VolumeSnapshot,
+} from '../ports';
 
 /** How a copy was made consistent: an LVM snapshot (the database never stops), or a frozen final pass. */
 // A driver's snapshot names its own method ('lvm-snapshot').
@@ -53,6 +62,7 @@ export class VolumeCopier {
   constructor(
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
   ) {}
 
   async tree(source: Loaded): Promise<TreeLocation> {
@@ -70,7 +80,7 @@ export class VolumeCopier {
     tag: string,
     onProgress: (p: TransferProgress) => Promise<void>,
   ): Promise<CopyOutcome> {
-    const snap = await this.onSnapshot(source, tag, (from) => syncTree(from, target, { onProgress }));
+    const snap = await this.onSnapshot(source, tag, (from) => this.sync.syncTree(from, target, { onProgress }));
     if (snap) return { method: snap.method, frozenMs: null, passes: [snap.result] };
     return this.frozenCopy(source, target, onProgress);
   }
@@ -95,9 +105,9 @@ export class VolumeCopier {
       const r = await this.archive(staging, onProgress, write);
       return { method: copy.method, frozenMs: copy.frozenMs, ...r };
     } finally {
-      await removePath(staging, staging.root).catch((err) =>
-        this.logger.warn(`staging removal: ${(err as Error).message}`),
-      );
+      await this.sync
+        .removePath(staging, staging.root)
+        .catch((err) => this.logger.warn(`staging removal: ${(err as Error).message}`));
     }
   }
 
@@ -129,8 +139,8 @@ export class VolumeCopier {
     onProgress: (p: TransferProgress) => Promise<void>,
   ): Promise<CopyOutcome> {
     const live = await this.tree(source);
-    const first = await syncTree(live, target, { live: true, onProgress: pass(onProgress, 'live pass') });
-    const catchUp = await syncTree(live, target, {
+    const first = await this.sync.syncTree(live, target, { live: true, onProgress: pass(onProgress, 'live pass') });
+    const catchUp = await this.sync.syncTree(live, target, {
       live: true,
       modifiedSince: first.sourceStartedAt,
       onProgress: pass(onProgress, 'catch-up pass'),
@@ -141,7 +151,7 @@ export class VolumeCopier {
     await runtime.pause(name);
     let final: SyncResult;
     try {
-      final = await syncTree(live, target, {
+      final = await this.sync.syncTree(live, target, {
         modifiedSince: catchUp.sourceStartedAt,
         onProgress: pass(onProgress, 'final pass, frozen'),
       });
@@ -165,7 +175,7 @@ export class VolumeCopier {
     const pipe = new PassThrough();
     const writing = write(pipe);
     try {
-      const [archived, written] = await Promise.all([archiveTree(from, pipe, { onProgress }), writing]);
+      const [archived, written] = await Promise.all([this.sync.archiveTree(from, pipe, { onProgress }), writing]);
       return { files: archived.files, bytes: written.bytes };
     } catch (err) {
       // One side failed: make sure the other does not wait forever on the pipe.

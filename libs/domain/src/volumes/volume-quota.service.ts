@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
+import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
+import { databaseLockKey } from '../operations/operation-runner';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -31,7 +31,7 @@ export class VolumeQuotaService {
     @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly dbRuntime: DatabaseRuntime,
   ) {}
 
   /** Judges one measured volume; never throws (the next round tries again). */
@@ -74,9 +74,9 @@ export class VolumeQuotaService {
       // Read again under the lock: a job that just ended may have moved it, or it may be on its way out.
       const db = await this.databases.get(volume.databaseId);
       if (db?.status !== 'running' || db.hostId !== host.id) return false;
-      const l = await this.provisioner.loadLive(db.id, ['running']);
+      const l = await this.dbRuntime.loadLive(db.id, ['running']);
       if (l.volume.id !== volume.id) return false;
-      await this.provisioner.setReadOnly(l, readOnly);
+      await this.dbRuntime.setReadOnly(l, readOnly);
       return true;
     } catch (err) {
       this.logger.warn(

@@ -2,10 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
 import type { BackupEntity, BackupKind, DatabaseEntity, OperationEntity } from '@app/persistence/entities';
 import { DatabaseException, DatabaseExceptionCode } from '../../databases/database.exception';
-import {
-  enqueueOrDefer,
-  CreateDatabaseUseCase,
-} from '../../databases/use-cases/create-database/create-database.usecase';
+import { CreateDatabaseUseCase } from '../../databases/use-cases/create-database/create-database.usecase';
+import { enqueueOrDefer } from '../../operations/enqueue-or-defer';
 import {
   BACKUP_REPOSITORY,
   BackupRepository,

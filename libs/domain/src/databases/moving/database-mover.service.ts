@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV, portRange } from '@app/config';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
-import { syncTree, TreeLocation } from '@app/storage/sync';
 import {
+  TREE_SYNC,
+  TreeLocation,
+  TreeSync,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   EVENT_REPOSITORY,
@@ -19,9 +21,9 @@ import {
   VolumeRepository,
 } from '../../ports';
 import { reportTo } from '../../volumes/volume-copier.service';
-import { containerName } from '../provisioning/container-spec';
-import { DatabaseProvisioner, Loaded } from '../provisioning/database-provisioner.service';
-import { OperationContext, StepFailed } from '../provisioning/operation-runner';
+import { containerName } from '../runtime/container-spec';
+import { DatabaseRuntime, Loaded } from '../runtime/database-runtime.service';
+import { OperationContext, StepFailed } from '../../operations/operation-context';
 
 /** What a move keeps on its operation, so a retry resumes where the last attempt stopped. */
 export interface MoveParams {
@@ -51,20 +53,21 @@ export class DatabaseMover {
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
     @Inject(ENV) private readonly env: CommonEnv,
-    private readonly provisioner: DatabaseProvisioner,
+    private readonly dbRuntime: DatabaseRuntime,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
     const params = await this.params(op.operationId);
-    let l = await this.provisioner.loadLive(databaseId);
+    let l = await this.dbRuntime.loadLive(databaseId);
     const target = await this.hosts.get(params.targetHostId);
     if (!target) throw new StepFailed('move', 'the target host is gone');
 
     if (!params.oldVolumeId) {
       if (target.status !== 'active') throw new StepFailed('move', `the target host is ${target.status}`);
       const incoming = await this.incoming(l, target, params, op.operationId);
-      const hostPath = await this.provisioner.step('target volume', () =>
+      const hostPath = await this.dbRuntime.step('target volume', () =>
         this.storage.get(incoming.driver).ensure(target, incoming),
       );
       await this.volumes.update(incoming.id, { path: hostPath.hostPath });
@@ -75,18 +78,18 @@ export class DatabaseMover {
       };
       const dst: TreeLocation = { exec: await this.connector.executor(target), root: hostPath.hostPath };
       await op.progress(5, `copying to ${target.name} while the database runs`);
-      const first = await this.provisioner.step('first pass', () =>
-        syncTree(src, dst, { live: true, onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
+      const first = await this.dbRuntime.step('first pass', () =>
+        this.sync.syncTree(src, dst, { live: true, onProgress: reportTo(op, 5, 60, 'first pass (live)') }),
       );
       // Pulled now, so the download is not part of the downtime.
-      const spec = await this.provisioner.spec({ ...l, host: target }, hostPath.hostPath);
-      await this.provisioner.step('image pull', async () =>
+      const spec = await this.dbRuntime.spec({ ...l, host: target }, hostPath.hostPath);
+      await this.dbRuntime.step('image pull', async () =>
         (await this.connector.runtime(target)).ensureImage(spec.image),
       );
 
       // What changed during the first pass and the pull goes now, still live, so the stopped pass stays short.
-      const catchUp = await this.provisioner.step('catch-up pass', () =>
-        syncTree(src, dst, {
+      const catchUp = await this.dbRuntime.step('catch-up pass', () =>
+        this.sync.syncTree(src, dst, {
           live: true,
           modifiedSince: first.sourceStartedAt,
           onProgress: reportTo(op, 60, 65, 'catch-up pass (live)'),
@@ -96,11 +99,11 @@ export class DatabaseMover {
       await op.progress(65, 'stopping the database for the final pass');
       params.stoppedAt ??= Date.now();
       await this.operations.setParams(op.operationId, { ...params });
-      await this.provisioner.step('container stop', async () =>
+      await this.dbRuntime.step('container stop', async () =>
         (await this.connector.runtime(l.host)).stop(containerName(l.db.id)),
       );
-      const final = await this.provisioner.step('final pass', () =>
-        syncTree(src, dst, {
+      const final = await this.dbRuntime.step('final pass', () =>
+        this.sync.syncTree(src, dst, {
           modifiedSince: catchUp.sourceStartedAt,
           onProgress: reportTo(op, 65, 80, 'final pass (stopped)'),
         }),
@@ -113,15 +116,15 @@ export class DatabaseMover {
       await this.operations.setParams(op.operationId, { ...params });
       await this.databases.moveTo(databaseId, target.id, portRange(this.env));
       await this.volumes.cutOver(l.volume.id, incoming.id);
-      l = await this.provisioner.loadLive(databaseId);
+      l = await this.dbRuntime.loadLive(databaseId);
     }
 
     await op.progress(85, `starting on ${target.name}`);
     const runtime = await this.connector.runtime(l.host);
-    const spec = await this.provisioner.spec(l, l.volume.path!, (m) => op.progress(85, m));
-    await this.provisioner.step('container start', () => runtime.ensureRunning(spec));
-    await this.provisioner.waitReady(l, { retryCrash: true });
-    await this.provisioner.applyLimits(l, (m) => op.progress(95, m));
+    const spec = await this.dbRuntime.spec(l, l.volume.path!, (m) => op.progress(85, m));
+    await this.dbRuntime.step('container start', () => runtime.ensureRunning(spec));
+    await this.dbRuntime.waitReady(l, { retryCrash: true });
+    await this.dbRuntime.applyLimits(l, (m) => op.progress(95, m));
     // Kept from the first attempt that got here: a re-run after the start does not stretch it.
     if (params.stoppedAt) params.downtimeMs ??= Date.now() - params.stoppedAt;
     await this.operations.setParams(op.operationId, { ...params });
@@ -146,10 +149,10 @@ export class DatabaseMover {
     const params = await this.params(operationId).catch(() => null);
     if (!params || params.oldVolumeId) return;
     try {
-      const l = await this.provisioner.loadLive(databaseId);
+      const l = await this.dbRuntime.loadLive(databaseId);
       const runtime = await this.connector.runtime(l.host);
-      await runtime.ensureRunning(await this.provisioner.spec(l, l.volume.path!));
-      await this.provisioner.applyLimits(l);
+      await runtime.ensureRunning(await this.dbRuntime.spec(l, l.volume.path!));
+      await this.dbRuntime.applyLimits(l);
       if (params.incomingVolumeId) {
         const v = await this.volumes.get(params.incomingVolumeId);
         const host = v ? await this.hosts.get(v.hostId) : null;
@@ -189,10 +192,10 @@ export class DatabaseMover {
     const volume = await this.volumes.get(params.oldVolumeId);
     if (!host || !volume) return;
     const runtime = await this.connector.runtime(host);
-    await this.provisioner.step('old container removal', () => runtime.remove(containerName(volume.databaseId)));
+    await this.dbRuntime.step('old container removal', () => runtime.remove(containerName(volume.databaseId)));
     const db = await this.databases.get(volume.databaseId);
-    if (db) await this.provisioner.cleanUpHost(host, db);
-    await this.provisioner.step('old volume removal', () => this.storage.get(volume.driver).remove(host, volume));
+    if (db) await this.dbRuntime.cleanUpHost(host, db);
+    await this.dbRuntime.step('old volume removal', () => this.storage.get(volume.driver).remove(host, volume));
   }
 
   private async params(operationId: string): Promise<MoveParams> {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { generatePassword } from '@app/security';
 import { CommonEnv, ENV, portRange, vipRange } from '@app/config';
 import { JOB_QUEUE, JobName, JobQueue } from '@app/jobs';
 import type {
@@ -11,10 +10,13 @@ import type {
   OperationType,
   PlanEntity,
 } from '@app/persistence/entities';
+import { enqueueOrDefer } from '../../../operations/enqueue-or-defer';
 import { Admission } from '../../../admission/admission.service';
 import { ENGINES, identifierFor } from '../../../engines';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS, PlacementService } from '../../../placement/placement.service';
 import {
+  CRYPTOGRAPHY,
+  Cryptography,
   DATABASE_REPOSITORY,
   DatabaseRepository,
   EVENT_REPOSITORY,
@@ -43,6 +45,7 @@ export class CreateDatabaseUseCase {
     private readonly placement: PlacementService,
     @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
     private readonly admission: Admission,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
   async execute(cmd: CreateDatabaseCommand): Promise<{ database: DatabaseEntity; operation: OperationEntity }> {
@@ -115,10 +118,11 @@ export class CreateDatabaseUseCase {
           hostId: host.id,
           username,
           dbName: from?.dbName ?? identifierFor(cmd.name),
-          password: this.secrets.seal(generatePassword()),
+          password: this.secrets.seal(this.crypto.generatePassword()),
           // A copy's data holds its source's admin account (none when the source was of the legacy model).
           adminPassword:
-            from?.adminPassword ?? (engine.needsAdminPassword ? this.secrets.seal(generatePassword()) : null),
+            from?.adminPassword ??
+            (engine.needsAdminPassword ? this.secrets.seal(this.crypto.generatePassword()) : null),
           // A copy's data may be of the legacy model (a source or backup from before it): its job converts it.
           privilegeModel: from && engine.rotation === 'in-database' ? 'legacy' : 'owner',
           origin: from?.origin ?? null,
@@ -183,23 +187,5 @@ export class CreateDatabaseUseCase {
     const replicated = (h: HostEntity) => !!h.replicationAddress && !!h.vipInterface;
     const { host, peer } = await this.placement.place({ tenantId, plan, ha, accept: replicated });
     return { host, peer, driver: 'drbd' };
-  }
-}
-
-/**
- * The operation row is the source of truth; if Redis is briefly unreachable the worker's reconciler
- * enqueues the job later, so the request still succeeds.
- */
-export async function enqueueOrDefer(
-  jobs: JobQueue,
-  logger: Logger,
-  item: Parameters<JobQueue['enqueue']>[0],
-): Promise<void> {
-  try {
-    await jobs.enqueue(item);
-  } catch (err) {
-    logger.warn(
-      `enqueue of ${item.name} ${item.data.operationId} deferred to the reconciler: ${(err as Error).message}`,
-    );
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HOST_CONNECTOR, HOST_REPOSITORY, HostConnector, HostRepository } from '../../../ports';
-import { containerName } from '../../provisioning/container-spec';
+import { containerName } from '../../runtime/container-spec';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseException, DatabaseExceptionCode } from '../../database.exception';
 

@@ -2,11 +2,13 @@ import { pipeline, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BackupEntity } from '@app/persistence/entities';
-import { ARCHIVE_ENCRYPTION, ArchiveAuthenticationError, decryptArchive } from '@app/security';
-import { extractArchive, readFile, removePath } from '@app/storage/sync';
-import { BackupKeys } from '../../backups/backup-keys.service';
-import { BackupStore, BackupTargets } from '../../backups/backup-target.service';
+import { BackupKeys } from '../backups/backup-keys.service';
+import { BackupStore, BackupTargets } from '../backups/backup-target.service';
 import {
+  CRYPTOGRAPHY,
+  Cryptography,
+  TREE_SYNC,
+  TreeSync,
   BACKUP_REPOSITORY,
   BackupRepository,
   EVENT_REPOSITORY,
@@ -17,10 +19,10 @@ import {
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
-} from '../../ports';
-import { reportTo, tagFor, VolumeCopier } from '../../volumes/volume-copier.service';
-import type { Loaded } from './database-provisioner.service';
-import { OperationContext, StepFailed } from './operation-runner';
+} from '../ports';
+import { reportTo, tagFor, VolumeCopier } from './volume-copier.service';
+import type { Loaded } from '../databases/runtime/database-runtime.service';
+import { OperationContext, StepFailed } from '../operations/operation-context';
 
 /**
  * A clone's or a restore's first data, put in its fresh volume before its container first starts: a consistent
@@ -35,6 +37,8 @@ export class VolumeSeeder {
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    @Inject(TREE_SYNC) private readonly sync: TreeSync,
+    @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
     private readonly copier: VolumeCopier,
     private readonly targets: BackupTargets,
     private readonly keys: BackupKeys,
@@ -76,16 +80,16 @@ export class VolumeSeeder {
   }
 
   /** Reads the whole archive through its authentication, keeping nothing: the failure, or null if it holds. */
-  private async authFailure(store: BackupStore, backup: BackupEntity): Promise<ArchiveAuthenticationError | null> {
+  private async authFailure(store: BackupStore, backup: BackupEntity): Promise<Error | null> {
     const key = await this.keys.existing(backup.tenantId);
     if (!key || !backup.encryption) return null;
-    const file = await readFile(store, backup.path);
+    const file = await this.sync.readFile(store, backup.path);
     const sink = new Writable({ write: (_chunk, _enc, cb) => cb() });
     try {
-      await Promise.all([pipelineAsync(file.stream, decryptArchive(key, backup.id), sink), file.done]);
+      await Promise.all([pipelineAsync(file.stream, this.crypto.decryptArchive(key, backup.id), sink), file.done]);
       return null;
     } catch (err) {
-      return err instanceof ArchiveAuthenticationError ? err : null;
+      return this.crypto.isArchiveAuthenticationError(err) ? err : null;
     }
   }
 
@@ -168,20 +172,20 @@ export class VolumeSeeder {
       const store = await this.targets.open(backup.target);
       await op.progress(8, 'unpacking the backup');
       // A retry starts from an empty directory: a half-unpacked archive is not a consistent state.
-      await removePath(target, hostPath);
-      const file = await readFile(store, backup.path);
+      await this.sync.removePath(target, hostPath);
+      const file = await this.sync.readFile(store, backup.path);
       let source: NodeJS.ReadableStream = file.stream;
       if (backup.encryption) {
-        if (backup.encryption !== ARCHIVE_ENCRYPTION)
+        if (backup.encryption !== this.crypto.archiveEncryption)
           throw new StepFailed('restore', `unknown archive encryption ${backup.encryption}`, { permanent: true });
         const key = await this.keys.existing(backup.tenantId);
         if (!key) throw new StepFailed('restore', "the tenant's backup key is gone", { permanent: true });
         // Authenticated at its end: a failure there voids what was unpacked (removed below).
-        source = pipeline(file.stream, decryptArchive(key, backup.id), () => undefined);
+        source = pipeline(file.stream, this.crypto.decryptArchive(key, backup.id), () => undefined);
       }
       try {
         await Promise.all([
-          extractArchive(source, target, {
+          this.sync.extractArchive(source, target, {
             totalBytes: backup.sizeBytes ?? undefined,
             onProgress: reportTo(op, 8, 50, 'restore'),
           }),
@@ -190,9 +194,9 @@ export class VolumeSeeder {
       } catch (err) {
         // Altered bytes may break tar before the tag is reached: any failure of an encrypted archive is checked
         // against a full pass of its authentication, which tells a tampered archive (for good) from a hiccup.
-        const auth = err instanceof ArchiveAuthenticationError ? err : await this.authFailure(store, backup);
+        const auth = this.crypto.isArchiveAuthenticationError(err) ? err : await this.authFailure(store, backup);
         if (!auth) throw err;
-        await removePath(target, hostPath);
+        await this.sync.removePath(target, hostPath);
         await this.refuse(
           l,
           op,
@@ -203,7 +207,7 @@ export class VolumeSeeder {
     }
     // A copy of a PostgreSQL made read-only by its quota would come back as a standby (the signal is in its data):
     // the new database is judged against its own plan, and starts writable.
-    if (l.db.engine === 'postgresql') await removePath(target, `${hostPath}/pgdata/standby.signal`);
+    if (l.db.engine === 'postgresql') await this.sync.removePath(target, `${hostPath}/pgdata/standby.signal`);
     await this.volumes.update(l.volume.id, { seededAt: new Date() });
   }
 }

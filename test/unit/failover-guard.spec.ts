@@ -72,19 +72,63 @@ describe('failover guard', () => {
   });
 
   test('the witness argv: a constant script, the values as its arguments, bad ones refused', () => {
-    assert.deepEqual(witnessArgv('10.0.0.5', 22, 2000), [
-      'timeout',
-      '2.0',
-      'bash',
-      '-c',
-      'exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3',
-      'dbaas-witness',
-      '10.0.0.5',
-      '22',
-    ]);
-    assert.throws(() => witnessArgv('10.0.0.5; reboot', 22, 2000), /not an address/);
-    assert.throws(() => witnessArgv('-oProxyCommand=x', 22, 2000), /not an address/);
-    assert.throws(() => witnessArgv('10.0.0.5', 70000, 2000), /not a port/);
+    assert.deepEqual(
+      witnessArgv(
+        [
+          { address: '10.0.0.5', port: 22 },
+          { address: '10.1.0.5', port: 2222 },
+        ],
+        2000,
+      ),
+      [
+        'timeout',
+        '2.0',
+        'bash',
+        '-c',
+        'while [ $# -ge 2 ]; do (exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3) & shift 2; done; wait',
+        'dbaas-witness',
+        '10.0.0.5',
+        '22',
+        '10.1.0.5',
+        '2222',
+      ],
+    );
+    assert.throws(() => witnessArgv([{ address: '10.0.0.5; reboot', port: 22 }], 2000), /not an address/);
+    assert.throws(() => witnessArgv([{ address: '-oProxyCommand=x', port: 22 }], 2000), /not an address/);
+    assert.throws(() => witnessArgv([{ address: '10.0.0.5', port: 70000 }], 2000), /not a port/);
+    assert.throws(() => witnessArgv([], 2000), /no address/);
+  });
+
+  test('the witness script, run for real: one live address is enough; a refusal answers at once', async () => {
+    const { execFile } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const server = createServer((c) => {
+      c.on('error', () => undefined); // the witness hangs up after 4 bytes
+      c.end('SSH-2.0-test\r\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const live = (server.address() as { port: number }).port;
+    // Only 127.0.0.1: a listener of this test, and port 1 where nothing listens (refused).
+    const run = (targets: { address: string; port: number }[]) =>
+      new Promise<{ stdout: string; stderr: string }>((resolve) => {
+        const [cmd, ...args] = witnessArgv(targets, 1000);
+        execFile(cmd, args, { encoding: 'utf8' }, (_err, stdout, stderr) => resolve({ stdout, stderr }));
+      });
+    try {
+      const both = await run([
+        { address: '127.0.0.1', port: 1 },
+        { address: '127.0.0.1', port: live },
+      ]);
+      assert.match(both.stdout, /SSH-/);
+      assert.match(both.stderr, /Connection refused/);
+      const t0 = Date.now();
+      const refused = await run([{ address: '127.0.0.1', port: 1 }]);
+      assert.doesNotMatch(refused.stdout, /SSH-/);
+      assert.match(refused.stderr, /Connection refused/);
+      assert.ok(Date.now() - t0 < 900, 'not held until the timeout');
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -238,10 +238,12 @@ export class WorkerEnv extends CommonEnv {
   @Max(100)
   FAILOVER_FENCES_PER_MINUTE: number = 3;
 
-  // How long a witness (another host, the storage server) gets to look at a host the control plane cannot reach.
+  // How long a witness (another host, the storage server) gets to look at a host the control plane cannot reach:
+  // a TCP connection, like the control plane's own probe (a live kernel answers at once). The witness's answer then
+  // has to come back over its session: a vote takes this plus a round trip.
   @IsInt()
   @Min(200)
-  FAILOVER_WITNESS_TIMEOUT_MS: number = 1000;
+  FAILOVER_WITNESS_TIMEOUT_MS: number = 500;
 
   // Scheduled backups: how often the scheduler looks (leader only), and how old a database's last scheduled
   // backup may get before the next one is taken. Retention is per plan.

@@ -68,7 +68,7 @@ export function sshBanner(host: string, port: number, connectMs: number, bannerM
  * (dockerode's own `ssh` protocol opens a new SSH connection and starts `docker system dial-stdio` for every
  * request: seconds each on a loaded host.)
  */
-function dockerOverSsh(executor: SshExecutor, socketPath = '/var/run/docker.sock'): Agent {
+export function dockerOverSsh(executor: SshExecutor, socketPath = '/var/run/docker.sock'): Agent {
   const agent = new Agent({ keepAlive: false });
   const createConnection = (_opts: unknown, cb: (err: Error | null, socket?: Duplex) => void) => {
     executor.openUnixSocket(socketPath).then(

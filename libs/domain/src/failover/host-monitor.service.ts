@@ -291,14 +291,22 @@ export class HostMonitorService {
         if (backend) witnesses.push({ name: `storage ${backend.name}`, w: { backend } });
       }
       const votes: Record<string, Vote | null> = {};
+      const took: string[] = [];
       await Promise.all(
         witnesses.map(async ({ name, w }) => {
+          const t0 = Date.now();
           votes[name] = await this.connector.witnessProbe(w, targets, s.witnessTimeoutMs).then(
             (alive): Vote => (alive ? 'alive' : 'dead'),
-            () => null,
+            (err: Error) => {
+              this.logger.warn(`witness ${name} on ${host.name}: ${err.message}`);
+              return null;
+            },
           );
+          took.push(`${name} ${votes[name] ?? 'no answer'} in ${Date.now() - t0} ms`);
         }),
       );
+      // How long the witnesses take is most of the detection time: logged for each round (only suspects get one).
+      this.logger.log(`witnesses of ${host.name}: ${took.join(', ')}`);
       return votes;
     };
     void ask()

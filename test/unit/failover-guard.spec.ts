@@ -85,7 +85,7 @@ describe('failover guard', () => {
         '2.0',
         'bash',
         '-c',
-        'while [ $# -ge 2 ]; do (exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3) & shift 2; done; wait',
+        'while [ $# -ge 2 ]; do (exec 3<>"/dev/tcp/$1/$2" && echo "open $1") & shift 2; done; wait',
         'dbaas-witness',
         '10.0.0.5',
         '22',
@@ -119,11 +119,20 @@ describe('failover guard', () => {
         { address: '127.0.0.1', port: 1 },
         { address: '127.0.0.1', port: live },
       ]);
-      assert.match(both.stdout, /SSH-/);
+      assert.match(both.stdout, /^open 127\.0\.0\.1$/m);
       assert.match(both.stderr, /Connection refused/);
+      // A live kernel whose sshd never gets to its banner (starved): the connection is made, that is enough.
+      const mute = createServer((c) => c.on('error', () => undefined));
+      await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+      try {
+        const silent = await run([{ address: '127.0.0.1', port: (mute.address() as { port: number }).port }]);
+        assert.match(silent.stdout, /^open 127\.0\.0\.1$/m);
+      } finally {
+        mute.close();
+      }
       const t0 = Date.now();
       const refused = await run([{ address: '127.0.0.1', port: 1 }]);
-      assert.doesNotMatch(refused.stdout, /SSH-/);
+      assert.doesNotMatch(refused.stdout, /open/);
       assert.match(refused.stderr, /Connection refused/);
       assert.ok(Date.now() - t0 < 900, 'not held until the timeout');
     } finally {
@@ -132,10 +141,12 @@ describe('failover guard', () => {
   });
 });
 
-test('what a witness saw: a banner or a refusal is a live kernel; silence or no route is dead', async () => {
+test('what a witness saw: a connection made or refused is a live kernel; silence or no route is dead', async () => {
   const seen = (exitCode: number, stdout: string, stderr: string) =>
     probeFrom({ run: async () => ({ exitCode, stdout, stderr }) } as never, [{ address: '10.0.0.5', port: 22 }], 1000);
-  assert.equal(await seen(0, 'SSH-', ''), true);
+  assert.equal(await seen(0, 'open 10.0.0.5\n', ''), true);
+  // Connected, its sshd too starved to send a banner before the timeout: still a live kernel.
+  assert.equal(await seen(124, 'open 10.0.0.5\n', ''), true);
   assert.equal(
     await seen(1, '', 'bash: connect: Connection refused\nbash: line 1: /dev/tcp/10.0.0.5/22: Connection refused'),
     true,
@@ -154,12 +165,14 @@ test('what a witness saw: a banner or a refusal is a live kernel; silence or no 
 
 describe('probe pace', () => {
   const pace = { probeIntervalMs: 1000, suspectIntervalMs: 250, failuresBeforeDown: 3 };
-  test('a healthy host: one probe a second, never two at once', () => {
+  test('a healthy host: one probe a second; one still waiting for its banner does not hold the next back', () => {
     assert.equal(probeDue({ failures: 0, lastProbeAt: 0, inFlight: 0 }, pace, 10_000), true);
     assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 0 }, pace, 10_250), false);
     // Within half a tick of its second: due (ticks jitter).
     assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 0 }, pace, 10_880), true);
-    assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 1 }, pace, 12_000), false);
+    // Connected just before the host died, its banner never comes: the next probe still goes, and fails at once.
+    assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 1 }, pace, 11_000), true);
+    assert.equal(probeDue({ failures: 0, lastProbeAt: 10_000, inFlight: 3 }, pace, 12_000), false);
   });
   test('a suspect: probed every 250 ms, its probes overlapping up to the failures that condemn it', () => {
     assert.equal(probeDue({ failures: 1, lastProbeAt: 10_000, inFlight: 1 }, pace, 10_250), true);

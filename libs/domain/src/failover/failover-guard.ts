@@ -111,17 +111,17 @@ export interface PaceSettings {
 }
 
 /**
- * Whether a host gets a new probe now. A healthy host: one probe every `probeIntervalMs`, never two at once (a slow
- * banner does not pile probes up). A suspect (its last probe failed): one every `suspectIntervalMs`, overlapping up
- * to `failuresBeforeDown` at once, so that a host gone silent is condemned after about one probe timeout plus a
- * few suspect intervals, not after `failuresBeforeDown` probe timeouts end to end. `now` within half a tick of the
- * pace counts as due (the monitor's ticks jitter).
+ * Whether a host gets a new probe now. A healthy host: one probe every `probeIntervalMs`; a suspect (its last probe
+ * failed): one every `suspectIntervalMs`, so that a host gone silent is condemned after about one probe timeout plus
+ * a few suspect intervals, not after `failuresBeforeDown` probe timeouts end to end. Probes overlap, up to
+ * `failuresBeforeDown` at once: a probe that connected just before the host died waits for a banner that never
+ * comes (seconds), and must not keep the next probes, which fail at once, from being made. `now` within half a
+ * tick of the pace counts as due (the monitor's ticks jitter).
  */
 export function probeDue(p: ProbePace, s: PaceSettings, now: number): boolean {
   const tick = Math.min(s.probeIntervalMs, s.suspectIntervalMs);
-  const since = now - p.lastProbeAt;
-  if (p.failures === 0) return p.inFlight === 0 && since >= s.probeIntervalMs - tick / 2;
-  return p.inFlight < s.failuresBeforeDown && since >= s.suspectIntervalMs - tick / 2;
+  const pace = p.failures === 0 ? s.probeIntervalMs : s.suspectIntervalMs;
+  return p.inFlight < s.failuresBeforeDown && now - p.lastProbeAt >= pace - tick / 2;
 }
 
 /** The rate limit: how many automatic declarations the last minute leaves room for. */

@@ -306,7 +306,7 @@ export class HostMonitorService {
         }),
       );
       // How long the witnesses take is most of the detection time: logged for each round (only suspects get one).
-      this.logger.log(`witnesses of ${host.name}: ${took.join(', ')}`);
+      if (took.length) this.logger.log(`witnesses of ${host.name}: ${took.join(', ')}`);
       return votes;
     };
     void ask()

@@ -20,15 +20,15 @@ export function witnessArgv(targets: { address: string; port: number }[], timeou
     secs,
     'bash',
     '-c',
-    'while [ $# -ge 2 ]; do (exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3) & shift 2; done; wait',
+    'while [ $# -ge 2 ]; do (exec 3<>"/dev/tcp/$1/$2" && echo "open $1") & shift 2; done; wait',
     'dbaas-witness',
     ...targets.flatMap((t) => [t.address, String(t.port)]),
   ];
 }
 
 /**
- * Asks one witness whether any of `targets` is alive. Alive is a kernel that answers: an SSH banner, or a refused
- * connection (a live host whose sshd died may still be writing: it must not be condemned). Dead is silence: no
+ * Asks one witness whether any of `targets` is alive. Alive is a kernel that answers: a TCP connection made (its
+ * sshd may be too starved to send a banner in time: the kernel is what counts), or a refused connection (a live host whose sshd died may still be writing: it must not be condemned). Dead is silence: no
  * answer within the timeout, or no route to it. Rejects when the witness itself could not be asked (then it is no
  * witness at all, not a vote).
  */
@@ -39,5 +39,5 @@ export async function probeFrom(
 ): Promise<boolean> {
   // The witness's own session gets a little more than the probe: its answer must come back too.
   const res = await exec.run(witnessArgv(targets, timeoutMs), { timeoutMs: timeoutMs + 1500 });
-  return res.stdout.includes('SSH-') || /Connection refused/i.test(res.stderr);
+  return /^open /m.test(res.stdout) || /Connection refused/i.test(res.stderr);
 }

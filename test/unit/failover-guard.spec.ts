@@ -206,7 +206,6 @@ describe('host monitor', () => {
     const svc = new HostMonitorService(
       { list: async () => hosts, update: async () => undefined } as never,
       { list: async () => [] } as never,
-      { listLive: async () => [] } as never,
       {
         probe: async (h: HostEntity) => {
           if (opts.down[h.name]) throw new Error('no TCP connection within 50 ms');
@@ -216,7 +215,6 @@ describe('host monitor', () => {
         reset: async () => undefined,
         runtime: async () => ({ ping: async () => undefined }),
       } as never,
-      {} as never,
       { record: async (e: { type: string; message: string }) => void events.push(e) } as never,
       { get: async () => null } as never,
       {
@@ -226,6 +224,7 @@ describe('host monitor', () => {
           declared.push({ host: x.name, detail });
         },
       } as never,
+      { read: async () => undefined } as never,
     );
     return { svc, declared, events };
   }

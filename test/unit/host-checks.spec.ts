@@ -56,7 +56,6 @@ describe('host monitor: what it records', () => {
         update: async (id: string, p: Partial<HostEntity>) => void written.set(id, p),
       } as never,
       { list: async () => [] } as never,
-      { listLive: async () => [] } as never,
       {
         probe: opts.probe,
         runtime: async () => ({
@@ -65,10 +64,10 @@ describe('host monitor: what it records', () => {
           },
         }),
       } as never,
-      {} as never,
       { record: async () => undefined } as never,
       { get: async () => null } as never,
       { declareDown: async () => undefined } as never,
+      { read: async () => undefined } as never,
     );
     return { svc, written };
   }

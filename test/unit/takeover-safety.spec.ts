@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StepFailed } from '../../libs/domain/src/operations/operation-context';
-import { HostMonitorService } from '../../libs/domain/src/failover/host-monitor.service';
+import { MirrorWatchService } from '../../libs/domain/src/failover/mirror-watch.service';
 import { TakeoverService } from '../../libs/domain/src/failover/takeover.service';
 import type { MirrorStatus } from '../../libs/domain/src/ports/infrastructure';
 import type { FailoverEntity, HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
@@ -184,25 +184,20 @@ describe("the failover worker answers a primary's fence-peer request", () => {
       ackFencePeer: async (h: HostEntity, _v: VolumeEntity, token: string) => void log.push(`ack ${token} on ${h.id}`),
       clearFenceMarkers: async (h: HostEntity) => void log.push(`clear on ${h.id}`),
     };
-    const svc = new HostMonitorService(
+    const svc = new MirrorWatchService(
       { get: async (id: string) => host(id) } as never,
       { get: async () => ({ id: 'db1', tenantId: 't1' }) } as never,
       {
         listLive: async () => [volume],
         update: async (_id: string, patch: Partial<VolumeEntity>) => void log.push(`record ${patch.mirrorState}`),
       } as never,
-      {} as never,
       { get: () => driver } as never,
       { record: async (e: { type: string }) => void log.push(`event ${e.type}`) } as never,
-      {} as never,
-      {} as never,
     );
-    const internals = svc as unknown as {
-      readMirrors(h: HostEntity): Promise<void>;
-      tracked: Map<string, { failures: number }>;
-    };
-    const read = () => internals.readMirrors(host('p'));
-    return { log, read, tracked: internals.tracked };
+    // The hosts the control plane cannot reach now (the monitor's failed probes).
+    const tracked = new Map<string, { failures: number }>();
+    const read = () => svc.read(host('p'), (id) => (tracked.get(id)?.failures ?? 0) > 0);
+    return { log, read, tracked };
   }
 
   const settle = async (log: string[], last: string) => {

@@ -26,6 +26,7 @@ import { RestartDatabaseUseCase } from './databases/use-cases/restart-database/r
 import { RotatePasswordUseCase } from './databases/use-cases/rotate-password/rotate-password.usecase';
 import { HostFailureService } from './failover/host-failure.service';
 import { HostMonitorService } from './failover/host-monitor.service';
+import { MirrorWatchService } from './failover/mirror-watch.service';
 import { TakeoverService } from './failover/takeover.service';
 import { FailoverUseCases } from './failover/use-cases/failover.usecases';
 import { PlacementService } from './placement/placement.service';
@@ -108,6 +109,7 @@ const PROVIDERS = [
   HostUseCases,
   HostFailureService,
   HostMonitorService,
+  MirrorWatchService,
   TakeoverService,
   FailoverUseCases,
   JobTable,

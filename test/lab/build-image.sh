@@ -11,7 +11,7 @@ PACKAGES=(
   linux-image-amd64 busybox-static
   lvm2 thin-provisioning-tools open-iscsi targetcli-fb python3-rtslib-fb drbd-utils
   openssh-server iproute2 kmod udev e2fsprogs xfsprogs rsync procps arping
-  python3 python3-apt dbus docker.io iptables
+  python3 python3-apt dbus docker.io iptables quota
 )
 IMAGE_SIZE="${LAB_IMAGE_SIZE:-4G}"   # sparse; the filled part is ~1 GiB
 

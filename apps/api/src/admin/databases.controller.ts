@@ -1,0 +1,116 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  DeleteDatabaseUseCase,
+  GetLogsUseCase,
+  InspectDatabasesUseCase,
+  ListBackupsUseCase,
+  MoveDatabaseCommand,
+  MoveDatabaseUseCase,
+  OperationUseCases,
+  Principal,
+  RestoreBackupUseCase,
+  RetryOperationUseCase,
+  SetAllowedCidrsCommand,
+  SetAllowedCidrsUseCase,
+  toBackupView,
+} from '@app/domain';
+import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
+import { UuidOr404 } from '../common/params';
+import { RestoreBackupDto, SetAllowedCidrsDto } from '../databases/databases.dto';
+import {
+  AdminBackupsQueryDto,
+  AdminDatabasesQueryDto,
+  AdminLogsQueryDto,
+  AdminOperationsQueryDto,
+  MoveDatabaseDto,
+} from './admin.dto';
+
+@ApiTags('admin: databases')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('admin/v1')
+export class AdminDatabasesController {
+  constructor(
+    private readonly inspect: InspectDatabasesUseCase,
+    private readonly logs: GetLogsUseCase,
+    private readonly retry: RetryOperationUseCase,
+    private readonly deleteDb: DeleteDatabaseUseCase,
+    private readonly operations: OperationUseCases,
+    private readonly move: MoveDatabaseUseCase,
+    private readonly backups: ListBackupsUseCase,
+    private readonly restore: RestoreBackupUseCase,
+    private readonly allowList: SetAllowedCidrsUseCase,
+  ) {}
+
+  /** An operator replaces a database's IP allow-list (the console's database page), as the tenant's PUT does. */
+  @Put('databases/:id/allowed-cidrs')
+  @HttpCode(202)
+  async setAllowedCidrs(@Param('id', UuidOr404) id: string, @Body() body: SetAllowedCidrsDto) {
+    const cmd = SetAllowedCidrsCommand.create({ ...body, databaseId: id });
+    return { operationId: (await this.allowList.execute(cmd)).id, allowedCidrs: cmd.allowedCidrs };
+  }
+
+  @Post('databases/:id/move')
+  @HttpCode(202)
+  async moveDatabase(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UuidOr404) id: string,
+    @Body() body: MoveDatabaseDto,
+  ) {
+    const op = await this.move.execute(MoveDatabaseCommand.create({ ...(body ?? {}), databaseId: id }), actorOf(p));
+    return { operationId: op.id };
+  }
+
+  @Get('backups')
+  async listBackups(@Query() q: AdminBackupsQueryDto) {
+    return (await this.backups.all(q)).map(toBackupView);
+  }
+
+  /** A new database of the backup's tenant from it (backups of deleted databases too, within their retention). */
+  @Post('backups/:backupId/restore')
+  @HttpCode(202)
+  async restoreBackup(@Param('backupId', UuidOr404) backupId: string, @Body() body: RestoreBackupDto) {
+    const { database, operation } = await this.restore.asOperator(backupId, body ?? {});
+    return { id: database.id, tenantId: database.tenantId, status: database.status, operationId: operation.id };
+  }
+
+  @Get('databases')
+  list(@Query() q: AdminDatabasesQueryDto) {
+    return this.inspect.list(q);
+  }
+
+  /** The database with its tenant, host, volumes (and replicas), recent operations and events. */
+  @Get('databases/:id')
+  get(@Param('id', UuidOr404) id: string) {
+    return this.inspect.get(id);
+  }
+
+  @Get('databases/:id/logs')
+  getLogs(@Param('id', UuidOr404) id: string, @Query() q: AdminLogsQueryDto) {
+    return this.logs.execute(null, id, q.tail ?? 200);
+  }
+
+  @Delete('databases/:id')
+  @HttpCode(202)
+  async remove(@Param('id', UuidOr404) id: string) {
+    return { operationId: (await this.deleteDb.execute(null, id)).id };
+  }
+
+  @Get('operations')
+  async listOperations(@Query() q: AdminOperationsQueryDto) {
+    return this.retry.annotate(await this.operations.list(q));
+  }
+
+  /** Runs a failed operation again as a new one (only types whose handlers reconcile, and only the latest). */
+  @Post('operations/:id/retry')
+  @HttpCode(202)
+  async retryOperation(@Param('id', UuidOr404) id: string) {
+    return { operationId: (await this.retry.execute(id)).id };
+  }
+
+  @Get('operations/:id')
+  getOperation(@Param('id', UuidOr404) id: string) {
+    return this.operations.get(id, null);
+  }
+}

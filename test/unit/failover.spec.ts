@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { FailoverEntity, HostEntity } from '../../libs/persistence/src/entities';
 import { chooseHost, sharesFailureDomain } from '../../libs/domain/src/placement/least-loaded';
-import { toFailoverView } from '../../libs/domain/src/failover/use-cases/failover.usecases';
+import { toFailoverView } from '../../libs/domain/src/failover/failover.view';
 import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/proc-drbd';
 import { intToIp, vipRange, type CommonEnv } from '../../libs/config/src/env';
 import { HostFencer } from '../../libs/hosts/src/fencing/host-fencer';

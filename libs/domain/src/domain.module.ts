@@ -17,7 +17,14 @@ import { RotatePasswordUseCase } from './databases/use-cases/rotate-password/rot
 import { HostFailureService } from './failover/host-failure.service';
 import { HostMonitorService } from './failover/host-monitor.service';
 import { TakeoverService } from './failover/takeover.service';
-import { FailoverUseCases } from './failover/use-cases/failover.usecases';
+import { ActivateHostUseCase } from './failover/use-cases/activate-host/activate-host.usecase';
+import { DrainHostUseCase } from './failover/use-cases/drain-host/drain-host.usecase';
+import { EvacuateHostUseCase } from './failover/use-cases/evacuate-host/evacuate-host.usecase';
+import { FailoverDatabaseUseCase } from './failover/use-cases/failover-database/failover-database.usecase';
+import { FenceHostUseCase } from './failover/use-cases/fence-host/fence-host.usecase';
+import { GetFailoverUseCase } from './failover/use-cases/get-failover/get-failover.usecase';
+import { ListFailoversUseCase } from './failover/use-cases/list-failovers/list-failovers.usecase';
+import { MoveAwayFromHost } from './failover/use-cases/move-away.service';
 import { PlacementService } from './placement/placement.service';
 import { FleetReader } from './placement/fleet-reader.service';
 import { CapacityPlanningUseCases } from './placement/use-cases/capacity-planning.usecases';
@@ -89,7 +96,14 @@ const PROVIDERS = [
   HostFailureService,
   HostMonitorService,
   TakeoverService,
-  FailoverUseCases,
+  ListFailoversUseCase,
+  GetFailoverUseCase,
+  FailoverDatabaseUseCase,
+  MoveAwayFromHost,
+  DrainHostUseCase,
+  EvacuateHostUseCase,
+  FenceHostUseCase,
+  ActivateHostUseCase,
   FinalFailurePolicy,
   OperationReconciler,
   OperationUseCases,

@@ -22,7 +22,7 @@ import { intToIp, vipRange, type CommonEnv } from '../../libs/config/src/env';
 import { HostFencer } from '../../libs/hosts/src/fencing/host-fencer';
 import { DrbdStorageDriver } from '../../libs/storage/src/drbd/drbd.driver';
 import { SecretBox } from '../../libs/security/src/secret-box';
-import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host.command';
+import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host/register-host.command';
 import { fencingView, sealFencing } from '../../libs/domain/src/hosts/fencing';
 
 const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>

@@ -28,7 +28,13 @@ import { MoveAwayFromHost } from './failover/use-cases/move-away.service';
 import { PlacementService } from './placement/placement.service';
 import { FleetReader } from './placement/fleet-reader.service';
 import { CapacityPlanningUseCases } from './placement/use-cases/capacity-planning.usecases';
-import { HostUseCases } from './hosts/use-cases/host.usecases';
+import { EnsureLocalHostUseCase } from './hosts/use-cases/ensure-local-host/ensure-local-host.usecase';
+import { GetHostUseCase } from './hosts/use-cases/get-host/get-host.usecase';
+import { ListHostsUseCase } from './hosts/use-cases/list-hosts/list-hosts.usecase';
+import { RegisterHostUseCase } from './hosts/use-cases/register-host/register-host.usecase';
+import { RemoveHostUseCase } from './hosts/use-cases/remove-host/remove-host.usecase';
+import { SetFencingUseCase } from './hosts/use-cases/set-fencing/set-fencing.usecase';
+import { SetHostKeyUseCase } from './hosts/use-cases/set-host-key/set-host-key.usecase';
 import { FinalFailurePolicy } from './operations/final-failure.service';
 import { OperationReconciler } from './operations/operation-reconciler.service';
 import { OperationUseCases } from './operations/operation.usecases';
@@ -55,7 +61,10 @@ import {
   RestoreBackupUseCase,
   TakeBackupUseCase,
 } from './backups/use-cases/backup.usecases';
-import { StorageBackendUseCases } from './storage/use-cases/storage-backend.usecases';
+import { GetStorageBackendUseCase } from './storage/use-cases/get-storage-backend/get-storage-backend.usecase';
+import { ListStorageBackendsUseCase } from './storage/use-cases/list-storage-backends/list-storage-backends.usecase';
+import { RegisterStorageBackendUseCase } from './storage/use-cases/register-storage-backend/register-storage-backend.usecase';
+import { SetBackendHostKeyUseCase } from './storage/use-cases/set-backend-host-key/set-backend-host-key.usecase';
 import { AuditLog } from './audit/audit-log.service';
 import { FleetOverviewUseCase } from './fleet/fleet-overview.usecase';
 import { FleetAlarmUseCase } from './failover/fleet-alarm';
@@ -92,7 +101,13 @@ const PROVIDERS = [
   PlacementService,
   FleetReader,
   CapacityPlanningUseCases,
-  HostUseCases,
+  RegisterHostUseCase,
+  ListHostsUseCase,
+  GetHostUseCase,
+  SetHostKeyUseCase,
+  SetFencingUseCase,
+  RemoveHostUseCase,
+  EnsureLocalHostUseCase,
   HostFailureService,
   HostMonitorService,
   TakeoverService,
@@ -112,7 +127,10 @@ const PROVIDERS = [
   ListEnginesUseCase,
   MeasureVolumesUseCase,
   VolumeQuotaService,
-  StorageBackendUseCases,
+  RegisterStorageBackendUseCase,
+  SetBackendHostKeyUseCase,
+  ListStorageBackendsUseCase,
+  GetStorageBackendUseCase,
   CreateTenantUseCase,
   IssueApiKeyUseCase,
   ListTenantsUseCase,

@@ -7,7 +7,7 @@ import {
   IsPrivateKey,
   IsResourceName,
   IsSshUser,
-} from '../../shared';
+} from '../../../shared';
 
 export class RegisterStorageBackendCommand extends Command {
   @IsResourceName()

@@ -9,10 +9,7 @@ import {
   Matches,
   Max,
   Min,
-  ValidateBy,
-  ValidateIf,
   ValidateNested,
-  type ValidationArguments,
 } from 'class-validator';
 import {
   Command,
@@ -22,9 +19,9 @@ import {
   IsPrivateKey,
   IsSshUser,
   IsResourceName,
-  LABEL_PATTERN,
-} from '../../shared';
-import { fencingProblem, type FencingInput } from '../fencing';
+} from '../../../shared';
+import type { FencingInput } from '../../fencing';
+import { IsFencing, IsLabels } from '../../host.validators';
 
 export class HostCapacityInput {
   @IsNumber()
@@ -39,49 +36,6 @@ export class HostCapacityInput {
   @IsInt()
   @Min(1)
   diskGb!: number;
-}
-
-/** Labels place databases by failure domain (rack, hypervisor); keys and values reach hosts' commands, so they are strict. */
-const IsLabels = () =>
-  ValidateBy({
-    name: 'isLabels',
-    validator: {
-      validate: (v: unknown) =>
-        typeof v === 'object' &&
-        v !== null &&
-        !Array.isArray(v) &&
-        Object.keys(v).length <= 32 &&
-        Object.entries(v).every(
-          ([k, val]) => LABEL_PATTERN.test(k) && typeof val === 'string' && LABEL_PATTERN.test(val),
-        ),
-      defaultMessage: () => 'labels must be an object of at most 32 key: value strings of [A-Za-z0-9._-], 1-63 chars',
-    },
-  });
-
-/**
- * How the host is fenced: a fence agent named from the control plane's allow-list with its parameters, or `ssh`
- * (`poweroff -f`, which never confirms a fence alone). An argv is refused: the caller never chooses a program.
- */
-const IsFencing = () =>
-  ValidateBy({
-    name: 'isFencing',
-    validator: {
-      validate: (v: unknown) => fencingProblem(v) === null,
-      defaultMessage: (args?: ValidationArguments) => fencingProblem(args?.value) ?? 'fencing is not valid',
-    },
-  });
-
-/** Replaces a host's fencing (null: none, an operator then confirms every fence). */
-export class SetFencingCommand extends Command {
-  @ValidateIf((o: SetFencingCommand) => o.fencing !== null)
-  @IsFencing()
-  fencing!: FencingInput | null;
-}
-
-/** Confirms or replaces a host's (or storage backend's) pinned SSH host key. */
-export class SetHostKeyCommand extends Command {
-  @IsHostKeyFingerprint()
-  hostKeyFingerprint!: string;
 }
 
 export class RegisterHostCommand extends Command {

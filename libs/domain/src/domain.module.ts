@@ -74,12 +74,11 @@ import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases
 import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
 import { SampleContainersUseCase } from './metrics/sample-containers.usecase';
 import { PlacementSettingsUseCases } from './placement/placement-settings.usecase';
-import {
-  CreateTenantUseCase,
-  IssueApiKeyUseCase,
-  ListTenantsUseCase,
-  ManageApiKeysUseCase,
-} from './tenants/use-cases/tenant.usecases';
+import { CreateTenantUseCase } from './tenants/use-cases/create-tenant/create-tenant.usecase';
+import { IssueApiKeyUseCase } from './tenants/use-cases/issue-api-key/issue-api-key.usecase';
+import { ListApiKeysUseCase } from './tenants/use-cases/list-api-keys/list-api-keys.usecase';
+import { ListTenantsUseCase } from './tenants/use-cases/list-tenants/list-tenants.usecase';
+import { RevokeApiKeyUseCase } from './tenants/use-cases/revoke-api-key/revoke-api-key.usecase';
 
 const PROVIDERS = [
   AuthenticateUseCase,
@@ -134,7 +133,8 @@ const PROVIDERS = [
   CreateTenantUseCase,
   IssueApiKeyUseCase,
   ListTenantsUseCase,
-  ManageApiKeysUseCase,
+  ListApiKeysUseCase,
+  RevokeApiKeyUseCase,
   VolumeCopier,
   VolumeSeeder,
   DatabaseMover,

@@ -5,9 +5,10 @@ import {
   CreateTenantUseCase,
   IssueApiKeyCommand,
   IssueApiKeyUseCase,
+  ListApiKeysUseCase,
   ListTenantsUseCase,
-  ManageApiKeysUseCase,
   Principal,
+  RevokeApiKeyUseCase,
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
@@ -28,7 +29,8 @@ export class AdminTenantsController {
     private readonly createTenant: CreateTenantUseCase,
     private readonly listTenants: ListTenantsUseCase,
     private readonly issueKey: IssueApiKeyUseCase,
-    private readonly keys: ManageApiKeysUseCase,
+    private readonly listApiKeys: ListApiKeysUseCase,
+    private readonly revokeKey: RevokeApiKeyUseCase,
   ) {}
 
   @Post()
@@ -48,7 +50,7 @@ export class AdminTenantsController {
 
   @Get(':id/api-keys')
   listKeys(@Param('id', UuidOr404) id: string) {
-    return this.keys.list(id);
+    return this.listApiKeys.execute(id);
   }
 
   @Delete(':id/api-keys/:keyId')
@@ -58,6 +60,6 @@ export class AdminTenantsController {
     @Param('id', UuidOr404) id: string,
     @Param('keyId', UuidOr404) keyId: string,
   ) {
-    await this.keys.revoke(id, keyId, actorOf(p));
+    await this.revokeKey.execute(id, keyId, actorOf(p));
   }
 }

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { generateApiKey } from '@app/security';
 import { DomainException, ErrorKind } from '../errors';
 import { API_KEY_REPOSITORY, ApiKeyRepository } from '../ports';
-import { ApiKeyView, toApiKeyView } from '../tenants/use-cases/tenant.usecases';
-import { IssueApiKeyCommand } from '../tenants/use-cases/create-tenant.command';
+import { ApiKeyView, toApiKeyView } from '../tenants/api-key.view';
+import { IssueApiKeyCommand } from '../tenants/use-cases/issue-api-key/issue-api-key.command';
 import { AuthenticateUseCase } from './authenticate.usecase';
 
 export enum OperatorKeyExceptionCode {

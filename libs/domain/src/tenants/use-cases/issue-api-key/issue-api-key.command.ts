@@ -1,11 +1,7 @@
 import { IsString, Length, Matches } from 'class-validator';
-import { Command, IsResourceName } from '../../shared';
+import { Command } from '../../../shared';
 
-export class CreateTenantCommand extends Command {
-  @IsResourceName()
-  name!: string;
-}
-
+/** A key's name (a tenant's key, or an operator's: the same body). */
 export class IssueApiKeyCommand extends Command {
   @IsString()
   @Length(1, 80)

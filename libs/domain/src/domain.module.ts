@@ -55,12 +55,13 @@ import { BackupScheduler } from './backups/backup-scheduler.service';
 import { PrivilegeConversions } from './databases/privileges/privilege-conversions.service';
 import { CertificateRenewal } from './tls/certificate-renewal.service';
 import { PlatformCertificates } from './tls/platform-certificates.service';
-import {
-  DeleteBackupUseCase,
-  ListBackupsUseCase,
-  RestoreBackupUseCase,
-  TakeBackupUseCase,
-} from './backups/use-cases/backup.usecases';
+import { DeleteBackupUseCase } from './backups/use-cases/delete-backup/delete-backup.usecase';
+import { GetBackupUseCase } from './backups/use-cases/get-backup/get-backup.usecase';
+import { ListBackupsUseCase } from './backups/use-cases/list-backups/list-backups.usecase';
+import { ListDatabaseBackupsUseCase } from './backups/use-cases/list-database-backups/list-database-backups.usecase';
+import { OperatorRestoreBackupUseCase } from './backups/use-cases/operator-restore-backup/operator-restore-backup.usecase';
+import { RestoreBackupUseCase } from './backups/use-cases/restore-backup/restore-backup.usecase';
+import { TakeBackupUseCase } from './backups/use-cases/take-backup/take-backup.usecase';
 import { GetStorageBackendUseCase } from './storage/use-cases/get-storage-backend/get-storage-backend.usecase';
 import { ListStorageBackendsUseCase } from './storage/use-cases/list-storage-backends/list-storage-backends.usecase';
 import { RegisterStorageBackendUseCase } from './storage/use-cases/register-storage-backend/register-storage-backend.usecase';
@@ -149,7 +150,10 @@ const PROVIDERS = [
   CertificateRenewal,
   TakeBackupUseCase,
   ListBackupsUseCase,
+  ListDatabaseBackupsUseCase,
+  GetBackupUseCase,
   RestoreBackupUseCase,
+  OperatorRestoreBackupUseCase,
   DeleteBackupUseCase,
   AuditLog,
   FleetOverviewUseCase,

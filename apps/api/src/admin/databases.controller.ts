@@ -9,7 +9,7 @@ import {
   MoveDatabaseUseCase,
   OperationUseCases,
   Principal,
-  RestoreBackupUseCase,
+  OperatorRestoreBackupUseCase,
   RetryOperationUseCase,
   SetAllowedCidrsCommand,
   SetAllowedCidrsUseCase,
@@ -39,7 +39,7 @@ export class AdminDatabasesController {
     private readonly operations: OperationUseCases,
     private readonly move: MoveDatabaseUseCase,
     private readonly backups: ListBackupsUseCase,
-    private readonly restore: RestoreBackupUseCase,
+    private readonly restore: OperatorRestoreBackupUseCase,
     private readonly allowList: SetAllowedCidrsUseCase,
   ) {}
 
@@ -64,14 +64,14 @@ export class AdminDatabasesController {
 
   @Get('backups')
   async listBackups(@Query() q: AdminBackupsQueryDto) {
-    return (await this.backups.all(q)).map(toBackupView);
+    return (await this.backups.execute(q)).map(toBackupView);
   }
 
   /** A new database of the backup's tenant from it (backups of deleted databases too, within their retention). */
   @Post('backups/:backupId/restore')
   @HttpCode(202)
   async restoreBackup(@Param('backupId', UuidOr404) backupId: string, @Body() body: RestoreBackupDto) {
-    const { database, operation } = await this.restore.asOperator(backupId, body ?? {});
+    const { database, operation } = await this.restore.execute(backupId, body ?? {});
     return { id: database.id, tenantId: database.tenantId, status: database.status, operationId: operation.id };
   }
 

@@ -13,14 +13,6 @@ import { FailoverException, FailoverExceptionCode } from '../failover.exception'
 import { HostFailureService } from '../host-failure.service';
 import { requireHost } from './require-host';
 
-export interface MoveAwayResult {
-  host: string;
-  status: string;
-  failovers: string[];
-  moves: { id: string; name: string; operationId: string }[];
-  notMoved: { id: string; name: string; reason: string }[];
-}
-
 /** What drain and evacuate share: every database off the host, HA ones by failover, the others by a move. */
 @Injectable()
 export class MoveAwayFromHost {
@@ -32,7 +24,7 @@ export class MoveAwayFromHost {
     private readonly mover: MoveDatabaseUseCase,
   ) {}
 
-  async run(hostId: string, actor: string, reason: 'drain' | 'evacuate'): Promise<MoveAwayResult> {
+  async run(hostId: string, actor: string, reason: 'drain' | 'evacuate') {
     const host = await requireHost(this.hosts, hostId);
     if (host.status === 'fenced' || host.status === 'down') {
       if (reason === 'drain')
@@ -45,8 +37,8 @@ export class MoveAwayFromHost {
     const fresh = (await this.hosts.get(host.id))!;
     for (const f of started) if (fresh.status !== 'down' || f.ha === 'san') await this.failure.enqueue(f);
     // Databases without HA leave by a volume move (sync while running, short stop), which needs their host alive.
-    const moves: MoveAwayResult['moves'] = [];
-    const notMoved: MoveAwayResult['notMoved'] = [];
+    const moves: { id: string; name: string; operationId: string }[] = [];
+    const notMoved: { id: string; name: string; reason: string }[] = [];
     for (const d of (await this.databases.list({ hostId: host.id })).filter((x) => x.ha === 'none')) {
       if (fresh.status === 'down' || fresh.status === 'fenced') {
         notMoved.push({

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MoveAwayFromHost, MoveAwayResult } from '../move-away.service';
+import { MoveAwayFromHost } from '../move-away.service';
 
 /**
  * Everything off now, also from a host that is down or fenced (where drain refuses): HA databases fail over
@@ -9,7 +9,7 @@ import { MoveAwayFromHost, MoveAwayResult } from '../move-away.service';
 export class EvacuateHostUseCase {
   constructor(private readonly moveAway: MoveAwayFromHost) {}
 
-  execute(hostId: string, actor: string): Promise<MoveAwayResult> {
+  execute(hostId: string, actor: string) {
     return this.moveAway.run(hostId, actor, 'evacuate');
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_REPOSITORY, EventRepository, FenceResult, HOST_REPOSITORY, HostRepository } from '../../../ports';
+import { EVENT_REPOSITORY, EventRepository, HOST_REPOSITORY, HostRepository } from '../../../ports';
 import { FailoverException, FailoverExceptionCode } from '../../failover.exception';
 import { HostFailureService } from '../../host-failure.service';
 import { requireHost } from '../require-host';
@@ -14,10 +14,7 @@ export class FenceHostUseCase {
     private readonly failure: HostFailureService,
   ) {}
 
-  async execute(
-    cmd: FenceHostCommand,
-    actor: string,
-  ): Promise<{ host: string; status: string; fencing?: FenceResult; failovers: string[] }> {
+  async execute(cmd: FenceHostCommand, actor: string) {
     const host = await requireHost(this.hosts, cmd.hostId);
     if (cmd.confirm !== host.name)
       throw new FailoverException(

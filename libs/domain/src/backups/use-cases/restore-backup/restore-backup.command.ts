@@ -1,18 +1,7 @@
-import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import type { HaMode } from '@app/persistence/entities';
-import { Command, IsAllowedCidrs, IsResourceName } from '../../shared';
-
-export class TakeBackupCommand extends Command {
-  @IsUUID() tenantId!: string;
-  @IsUUID() databaseId!: string;
-}
-
-export class BackupRefCommand extends Command {
-  @IsUUID() tenantId!: string;
-  @IsUUID() backupId!: string;
-  // When given (the nested route), the backup must belong to this database.
-  @IsOptional() @IsUUID() databaseId?: string;
-}
+import { IsAllowedCidrs, IsResourceName } from '../../../shared';
+import { BackupRefCommand } from '../backup-ref.command';
 
 export class RestoreBackupCommand extends BackupRefCommand {
   @IsResourceName() name!: string;

@@ -27,7 +27,11 @@ import { ListFailoversUseCase } from './failover/use-cases/list-failovers/list-f
 import { MoveAwayFromHost } from './failover/use-cases/move-away.service';
 import { PlacementService } from './placement/placement.service';
 import { FleetReader } from './placement/fleet-reader.service';
-import { CapacityPlanningUseCases } from './placement/use-cases/capacity-planning.usecases';
+import { ApplyRebalanceUseCase } from './placement/use-cases/apply-rebalance/apply-rebalance.usecase';
+import { GetNPlusOneUseCase } from './placement/use-cases/get-n-plus-one/get-n-plus-one.usecase';
+import { GetPlacementSettingsUseCase } from './placement/use-cases/get-placement-settings/get-placement-settings.usecase';
+import { ProposeRebalanceUseCase } from './placement/use-cases/propose-rebalance/propose-rebalance.usecase';
+import { UpdatePlacementSettingsUseCase } from './placement/use-cases/update-placement-settings/update-placement-settings.usecase';
 import { EnsureLocalHostUseCase } from './hosts/use-cases/ensure-local-host/ensure-local-host.usecase';
 import { GetHostUseCase } from './hosts/use-cases/get-host/get-host.usecase';
 import { ListHostsUseCase } from './hosts/use-cases/list-hosts/list-hosts.usecase';
@@ -74,7 +78,6 @@ import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
 import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
 import { SampleContainersUseCase } from './metrics/sample-containers.usecase';
-import { PlacementSettingsUseCases } from './placement/placement-settings.usecase';
 import { CreateTenantUseCase } from './tenants/use-cases/create-tenant/create-tenant.usecase';
 import { IssueApiKeyUseCase } from './tenants/use-cases/issue-api-key/issue-api-key.usecase';
 import { ListApiKeysUseCase } from './tenants/use-cases/list-api-keys/list-api-keys.usecase';
@@ -100,7 +103,9 @@ const PROVIDERS = [
   RotatePasswordUseCase,
   PlacementService,
   FleetReader,
-  CapacityPlanningUseCases,
+  GetNPlusOneUseCase,
+  ProposeRebalanceUseCase,
+  ApplyRebalanceUseCase,
   RegisterHostUseCase,
   ListHostsUseCase,
   GetHostUseCase,
@@ -163,7 +168,8 @@ const PROVIDERS = [
   InspectDatabasesUseCase,
   RetryOperationUseCase,
   SampleContainersUseCase,
-  PlacementSettingsUseCases,
+  GetPlacementSettingsUseCase,
+  UpdatePlacementSettingsUseCase,
 ];
 
 /** Use cases and domain services. Infrastructure (repositories, hosts, storage, queue) is bound by the app's modules. */

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateNested } from 'class-validator';
-import { Command } from '../../shared';
+import { Command } from '../../../shared';
 
 export class RebalanceMoveInput {
   @IsUUID()

@@ -1,5 +1,5 @@
 import { IsNumber, IsOptional, Max, Min } from 'class-validator';
-import { Command } from '../shared';
+import { Command } from '../../../shared';
 
 /** What operators may change in the placement policy; omitted fields keep their value. */
 export class UpdatePlacementSettingsCommand extends Command {

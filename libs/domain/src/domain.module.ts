@@ -41,7 +41,8 @@ import { SetFencingUseCase } from './hosts/use-cases/set-fencing/set-fencing.use
 import { SetHostKeyUseCase } from './hosts/use-cases/set-host-key/set-host-key.usecase';
 import { FinalFailurePolicy } from './operations/final-failure.service';
 import { OperationReconciler } from './operations/operation-reconciler.service';
-import { OperationUseCases } from './operations/operation.usecases';
+import { GetOperationUseCase } from './operations/use-cases/get-operation/get-operation.usecase';
+import { ListOperationsUseCase } from './operations/use-cases/list-operations/list-operations.usecase';
 import { ListPlansUseCase } from './plans/list-plans.usecase';
 import { Admission } from './admission/admission.service';
 import { ListEnginesUseCase } from './engines/list-engines.usecase';
@@ -76,7 +77,7 @@ import { FleetAlarmUseCase } from './failover/fleet-alarm';
 import { ListEventsUseCase } from './fleet/list-events.usecase';
 import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
-import { RetryOperationUseCase } from './operations/use-cases/retry-operation.usecase';
+import { RetryOperationUseCase } from './operations/use-cases/retry-operation/retry-operation.usecase';
 import { SampleContainersUseCase } from './metrics/sample-containers.usecase';
 import { CreateTenantUseCase } from './tenants/use-cases/create-tenant/create-tenant.usecase';
 import { IssueApiKeyUseCase } from './tenants/use-cases/issue-api-key/issue-api-key.usecase';
@@ -126,7 +127,8 @@ const PROVIDERS = [
   ActivateHostUseCase,
   FinalFailurePolicy,
   OperationReconciler,
-  OperationUseCases,
+  GetOperationUseCase,
+  ListOperationsUseCase,
   ListPlansUseCase,
   Admission,
   ListEnginesUseCase,

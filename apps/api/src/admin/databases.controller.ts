@@ -7,7 +7,8 @@ import {
   ListBackupsUseCase,
   MoveDatabaseCommand,
   MoveDatabaseUseCase,
-  OperationUseCases,
+  GetOperationUseCase,
+  ListOperationsUseCase,
   Principal,
   OperatorRestoreBackupUseCase,
   RetryOperationUseCase,
@@ -36,7 +37,8 @@ export class AdminDatabasesController {
     private readonly logs: GetLogsUseCase,
     private readonly retry: RetryOperationUseCase,
     private readonly deleteDb: DeleteDatabaseUseCase,
-    private readonly operations: OperationUseCases,
+    private readonly operationList: ListOperationsUseCase,
+    private readonly operation: GetOperationUseCase,
     private readonly move: MoveDatabaseUseCase,
     private readonly backups: ListBackupsUseCase,
     private readonly restore: OperatorRestoreBackupUseCase,
@@ -99,7 +101,7 @@ export class AdminDatabasesController {
 
   @Get('operations')
   async listOperations(@Query() q: AdminOperationsQueryDto) {
-    return this.retry.annotate(await this.operations.list(q));
+    return this.retry.annotate(await this.operationList.execute(q));
   }
 
   /** Runs a failed operation again as a new one (only types whose handlers reconcile, and only the latest). */
@@ -111,6 +113,6 @@ export class AdminDatabasesController {
 
   @Get('operations/:id')
   getOperation(@Param('id', UuidOr404) id: string) {
-    return this.operations.get(id, null);
+    return this.operation.execute(id, null);
   }
 }

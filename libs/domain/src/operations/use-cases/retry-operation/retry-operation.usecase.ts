@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseStatus, OperationEntity } from '@app/persistence/entities';
-import { DomainException, ErrorKind } from '../../errors';
-import { FLEET_QUERIES, FleetQueries, OPERATION_REPOSITORY, OperationRepository } from '../../ports';
-import { DatabaseOperationStarter } from '../../databases/database-operation-starter';
-import { jobForOperation } from '../operation-jobs';
-import { OperationNotFound, OperationView } from '../operation.usecases';
+import { DomainException, ErrorKind } from '../../../errors';
+import { FLEET_QUERIES, FleetQueries, OPERATION_REPOSITORY, OperationRepository } from '../../../ports';
+import { DatabaseOperationStarter } from '../../../databases/database-operation-starter';
+import { jobForOperation } from '../../operation-jobs';
+import { OperationNotFound } from '../../operation.exception';
+import type { OperationView } from '../../operation.view';
 
 export enum RetryExceptionCode {
   NotFailed = 'operation-not-failed',

@@ -72,10 +72,10 @@ import { ListStorageBackendsUseCase } from './storage/use-cases/list-storage-bac
 import { RegisterStorageBackendUseCase } from './storage/use-cases/register-storage-backend/register-storage-backend.usecase';
 import { SetBackendHostKeyUseCase } from './storage/use-cases/set-backend-host-key/set-backend-host-key.usecase';
 import { AuditLog } from './audit/audit-log.service';
-import { FleetOverviewUseCase } from './fleet/fleet-overview.usecase';
+import { GetFleetOverviewUseCase } from './fleet/use-cases/get-fleet-overview/get-fleet-overview.usecase';
 import { FleetAlarmUseCase } from './failover/fleet-alarm';
-import { ListEventsUseCase } from './fleet/list-events.usecase';
-import { StorageInventoryUseCase } from './fleet/storage-inventory.usecase';
+import { ListEventsUseCase } from './fleet/use-cases/list-events/list-events.usecase';
+import { GetStorageInventoryUseCase } from './fleet/use-cases/get-storage-inventory/get-storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
 import { RetryOperationUseCase } from './operations/use-cases/retry-operation/retry-operation.usecase';
 import { SampleContainersUseCase } from './metrics/sample-containers.usecase';
@@ -163,10 +163,10 @@ const PROVIDERS = [
   OperatorRestoreBackupUseCase,
   DeleteBackupUseCase,
   AuditLog,
-  FleetOverviewUseCase,
+  GetFleetOverviewUseCase,
   FleetAlarmUseCase,
   ListEventsUseCase,
-  StorageInventoryUseCase,
+  GetStorageInventoryUseCase,
   InspectDatabasesUseCase,
   RetryOperationUseCase,
   SampleContainersUseCase,

@@ -116,9 +116,9 @@ export * from './backups/use-cases/operator-restore-backup/operator-restore-back
 export * from './backups/use-cases/delete-backup/delete-backup.command';
 export * from './backups/use-cases/delete-backup/delete-backup.usecase';
 export * from './audit/audit-log.service';
-export * from './fleet/list-events.usecase';
-export * from './fleet/fleet-overview.usecase';
-export * from './fleet/storage-inventory.usecase';
+export * from './fleet/use-cases/list-events/list-events.usecase';
+export * from './fleet/use-cases/get-fleet-overview/get-fleet-overview.usecase';
+export * from './fleet/use-cases/get-storage-inventory/get-storage-inventory.usecase';
 export * from './databases/use-cases/inspect-databases/inspect-databases.usecase';
 export * from './operations/operation-jobs';
 export * from './operations/use-cases/retry-operation/retry-operation.usecase';

@@ -7,9 +7,9 @@ import {
   FleetQueries,
   HOST_REPOSITORY,
   HostRepository,
-} from '../ports';
-import { FleetAlarm, readFleetAlarm } from '../failover/fleet-alarm';
-import { HostChecks, hostChecks } from '../hosts/host-checks';
+} from '../../../ports';
+import { FleetAlarm, readFleetAlarm } from '../../../failover/fleet-alarm';
+import { HostChecks, hostChecks } from '../../../hosts/host-checks';
 
 export interface Gauge {
   used: number;
@@ -44,7 +44,7 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 
 /** The console's first page: what is healthy and where capacity is, in one read. */
 @Injectable()
-export class FleetOverviewUseCase {
+export class GetFleetOverviewUseCase {
   constructor(
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(FLEET_QUERIES) private readonly fleet: FleetQueries,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventEntity } from '@app/persistence/entities';
-import { EVENT_REPOSITORY, EventRepository } from '../ports';
+import { EVENT_REPOSITORY, EventRepository } from '../../../ports';
 
 /** What happened in the fleet, newest first: e.g. `host.key-mismatch`, an impostor refused at a host's address. */
 @Injectable()

@@ -11,8 +11,8 @@ import {
   StorageBackendRepository,
   VOLUME_REPOSITORY,
   VolumeRepository,
-} from '../ports';
-import { withTimeout } from '../shared';
+} from '../../../ports';
+import { withTimeout } from '../../../shared';
 
 export interface BackendInventory {
   id: string;
@@ -58,7 +58,7 @@ const numbers = (line: string) => line.trim().split('|').map(Number);
 
 /** SAN backends with their volume group's free space and LUNs, and each host's data root: read live. */
 @Injectable()
-export class StorageInventoryUseCase {
+export class GetStorageInventoryUseCase {
   constructor(
     @Inject(STORAGE_BACKEND_REPOSITORY) private readonly backends: StorageBackendRepository,
     @Inject(LUN_REPOSITORY) private readonly luns: LunRepository,

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AuthenticateUseCase } from './auth/authenticate.usecase';
-import { OperatorKeysUseCase } from './auth/operator-keys.usecase';
+import { AuthenticateUseCase } from './auth/use-cases/authenticate/authenticate.usecase';
+import { IssueOperatorKeyUseCase } from './auth/use-cases/issue-operator-key/issue-operator-key.usecase';
+import { ListOperatorKeysUseCase } from './auth/use-cases/list-operator-keys/list-operator-keys.usecase';
+import { RevokeOperatorKeyUseCase } from './auth/use-cases/revoke-operator-key/revoke-operator-key.usecase';
 import { DatabaseOperationStarter } from './databases/database-operation-starter';
 import { DatabaseProvisioner } from './databases/provisioning/database-provisioner.service';
 import { OperationRunner } from './databases/provisioning/operation-runner';
@@ -87,7 +89,9 @@ import { RevokeApiKeyUseCase } from './tenants/use-cases/revoke-api-key/revoke-a
 
 const PROVIDERS = [
   AuthenticateUseCase,
-  OperatorKeysUseCase,
+  ListOperatorKeysUseCase,
+  IssueOperatorKeyUseCase,
+  RevokeOperatorKeyUseCase,
   DatabaseOperationStarter,
   DatabaseProvisioner,
   DatabaseViewer,

@@ -1,6 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IssueApiKeyCommand, OperatorKeysUseCase } from '@app/domain';
+import {
+  IssueApiKeyCommand,
+  IssueOperatorKeyUseCase,
+  ListOperatorKeysUseCase,
+  RevokeOperatorKeyUseCase,
+} from '@app/domain';
 import { OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
 import { IssueApiKeyDto } from './admin.dto';
@@ -11,21 +16,25 @@ import { IssueApiKeyDto } from './admin.dto';
 @OperatorOnly()
 @Controller('admin/v1/operator-keys')
 export class AdminOperatorKeysController {
-  constructor(private readonly keys: OperatorKeysUseCase) {}
+  constructor(
+    private readonly listKeys: ListOperatorKeysUseCase,
+    private readonly issueKey: IssueOperatorKeyUseCase,
+    private readonly revokeKey: RevokeOperatorKeyUseCase,
+  ) {}
 
   @Get()
   list() {
-    return this.keys.list();
+    return this.listKeys.execute();
   }
 
   @Post()
   issue(@Body() body: IssueApiKeyDto) {
-    return this.keys.issue(IssueApiKeyCommand.create({ ...body }));
+    return this.issueKey.execute(IssueApiKeyCommand.create({ ...body }));
   }
 
   @Delete(':keyId')
   @HttpCode(204)
   async revoke(@Param('keyId', UuidOr404) keyId: string) {
-    await this.keys.revoke(keyId);
+    await this.revokeKey.execute(keyId);
   }
 }

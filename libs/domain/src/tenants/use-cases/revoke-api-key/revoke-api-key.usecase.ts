@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { API_KEY_REPOSITORY, ApiKeyRepository, EVENT_REPOSITORY, EventRepository } from '../../../ports';
-import { AuthenticateUseCase } from '../../../auth/authenticate.usecase';
+import { AuthenticateUseCase } from '../../../auth/use-cases/authenticate/authenticate.usecase';
 import { TenantException, TenantExceptionCode } from '../../tenant.exception';
 
 /** Revokes a tenant's key: refused from the next request on (the authentication cache forgets it). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hashApiKey } from '@app/security';
-import { API_KEY_REPOSITORY, ApiKeyRepository } from '../ports';
+import { API_KEY_REPOSITORY, ApiKeyRepository } from '../../../ports';
 
 export type Principal =
   { kind: 'operator'; keyId: string; name: string } | { kind: 'tenant'; keyId: string; tenantId: string };

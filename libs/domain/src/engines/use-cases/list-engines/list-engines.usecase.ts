@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EngineName } from '@app/persistence/entities';
-import { Admission } from '../admission/admission.service';
-import { ENGINE_NAMES, ENGINES } from './engine-catalog';
+import { Admission } from '../../../admission/admission.service';
+import { ENGINE_NAMES, ENGINES } from '../../engine-catalog';
 
 export interface EngineOffer {
   engine: EngineName;

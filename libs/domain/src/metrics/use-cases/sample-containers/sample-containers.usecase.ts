@@ -11,11 +11,11 @@ import {
   ResourceLock,
   SAMPLE_REPOSITORY,
   SampleRepository,
-} from '../ports';
-import { containerName } from '../databases/provisioning/container-spec';
-import { DatabaseProvisioner } from '../databases/provisioning/database-provisioner.service';
-import { databaseLockKey } from '../databases/provisioning/operation-runner';
-import { withTimeout } from '../shared';
+} from '../../../ports';
+import { containerName } from '../../../databases/provisioning/container-spec';
+import { DatabaseProvisioner } from '../../../databases/provisioning/database-provisioner.service';
+import { databaseLockKey } from '../../../databases/provisioning/operation-runner';
+import { withTimeout } from '../../../shared';
 
 // One host that does not answer must not hold up the round: each host is bounded on its own.
 const HOST_BUDGET_MS = 20_000;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Admission } from '../admission/admission.service';
-import { PLAN_REPOSITORY, PlanRepository } from '../ports';
+import { Admission } from '../../../admission/admission.service';
+import { PLAN_REPOSITORY, PlanRepository } from '../../../ports';
 
 @Injectable()
 export class ListPlansUseCase {

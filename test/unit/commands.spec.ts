@@ -5,8 +5,8 @@ import { CommandValidationException } from '../../libs/domain/src/shared';
 import { ErrorKind } from '../../libs/domain/src/errors';
 import { CreateDatabaseCommand } from '../../libs/domain/src/databases/use-cases/create-database/create-database.command';
 import { ResizeDatabaseCommand } from '../../libs/domain/src/databases/use-cases/resize-database/resize-database.command';
-import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host.command';
-import { CreateTenantCommand } from '../../libs/domain/src/tenants/use-cases/create-tenant.command';
+import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host/register-host.command';
+import { CreateTenantCommand } from '../../libs/domain/src/tenants/use-cases/create-tenant/create-tenant.command';
 
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
@@ -240,7 +240,7 @@ describe('RegisterHostCommand', () => {
     }
   });
 
-  // Known gap (libs/domain/src/hosts/use-cases/register-host.command.ts, dataRoot): `..` segments pass the
+  // Known gap (libs/domain/src/hosts/use-cases/register-host/register-host.command.ts, dataRoot): `..` segments pass the
   // pattern, so the host registers fine and every later volume operation fails in directoryPath().
   test('rejects a dataRoot with a ".." segment', () => {
     details(() => RegisterHostCommand.create({ ...good, dataRoot: '/var/lib/../../etc' }));

@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { FailoverEntity, HostEntity } from '../../libs/persistence/src/entities';
 import { chooseHost, sharesFailureDomain } from '../../libs/domain/src/placement/least-loaded';
-import { toFailoverView } from '../../libs/domain/src/failover/use-cases/failover.usecases';
+import { toFailoverView } from '../../libs/domain/src/failover/failover.view';
 import { mirrorStateOf, parseProcDrbd } from '../../libs/storage/src/drbd/drbd-state';
 import { intToIp, vipRange, type CommonEnv } from '../../libs/config/src/env';
 import { HostFencer } from '../../libs/hosts/src/fencing/host-fencer';
 import { DrbdStorageDriver } from '../../libs/storage/src/drbd/drbd.driver';
 import { SecretBox } from '../../libs/security/src/secret-box';
-import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host.command';
+import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host/register-host.command';
 import { fencingView, sealFencing } from '../../libs/domain/src/hosts/fencing';
 
 const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>

@@ -11,6 +11,7 @@ import {
   parseHostKeyFingerprint,
   RegisterHostCommand,
   RegisterStorageBackendCommand,
+  SetBackendHostKeyCommand,
   SetHostKeyCommand,
 } from '../../libs/domain/src';
 
@@ -83,7 +84,13 @@ describe('host key fingerprints', () => {
       GOOD,
     );
     assert.throws(() => RegisterStorageBackendCommand.create({ ...backend, hostKeyFingerprint: 'SHA256:short' }));
-    assert.throws(() => SetHostKeyCommand.create({}));
-    assert.equal(SetHostKeyCommand.create({ hostKeyFingerprint: GOOD }).hostKeyFingerprint, GOOD);
+    const hostId = '00000000-0000-4000-8000-000000000001';
+    assert.throws(() => SetHostKeyCommand.create({ hostId }));
+    assert.equal(SetHostKeyCommand.create({ hostId, hostKeyFingerprint: GOOD }).hostKeyFingerprint, GOOD);
+    assert.throws(() => SetBackendHostKeyCommand.create({ storageBackendId: hostId, hostKeyFingerprint: 'x' }));
+    assert.equal(
+      SetBackendHostKeyCommand.create({ storageBackendId: hostId, hostKeyFingerprint: GOOD }).hostKeyFingerprint,
+      GOOD,
+    );
   });
 });

@@ -12,12 +12,10 @@ import { JobsModule } from '@app/jobs';
 import { PersistenceModule } from '@app/persistence';
 import { SecurityModule } from '@app/security';
 import { StorageModule } from '@app/storage';
-import {
-  AdminDatabasesController,
-  AdminHostsController,
-  AdminStorageController,
-  AdminTenantsController,
-} from './admin/admin.controller';
+import { AdminDatabasesController } from './admin/databases.controller';
+import { AdminHostsController } from './admin/hosts.controller';
+import { AdminStorageController } from './admin/storage.controller';
+import { AdminTenantsController } from './admin/tenants.controller';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { rateLimitModule, RateLimitGuard } from './auth/rate-limit';
 import { AdminOperatorKeysController } from './admin/operator-keys.controller';

@@ -17,8 +17,8 @@ export class CreateTenantDto extends OmitType(CreateTenantCommand, [] as const) 
 export class IssueApiKeyDto extends OmitType(IssueApiKeyCommand, [] as const) {}
 export class RegisterHostDto extends OmitType(RegisterHostCommand, [] as const) {}
 export class RegisterStorageBackendDto extends OmitType(RegisterStorageBackendCommand, [] as const) {}
-export class SetHostKeyDto extends OmitType(SetHostKeyCommand, [] as const) {}
-export class SetFencingDto extends OmitType(SetFencingCommand, [] as const) {}
+export class SetHostKeyDto extends OmitType(SetHostKeyCommand, ['hostId'] as const) {}
+export class SetFencingDto extends OmitType(SetFencingCommand, ['hostId'] as const) {}
 
 /** `?limit=` of the admin lists: 1 to 1000. */
 export class LimitQueryDto {

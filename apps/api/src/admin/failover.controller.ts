@@ -9,10 +9,16 @@ import {
   OmitType,
 } from '@nestjs/swagger';
 import {
+  ActivateHostUseCase,
+  DrainHostUseCase,
+  EvacuateHostUseCase,
   FailoverDatabaseCommand,
-  FailoverUseCases,
+  FailoverDatabaseUseCase,
   FenceHostCommand,
+  FenceHostUseCase,
+  GetFailoverUseCase,
   ListFailoversQuery,
+  ListFailoversUseCase,
   Principal,
 } from '@app/domain';
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
@@ -20,8 +26,8 @@ import { UuidOr404 } from '../common/params';
 import { LimitQueryDto } from './admin.dto';
 import { ActivateResult, FailoverView, FenceResult, MoveAwayResult } from '../views/failovers.dto';
 
-export class FailoverDatabaseDto extends OmitType(FailoverDatabaseCommand, [] as const) {}
-export class FenceHostDto extends OmitType(FenceHostCommand, [] as const) {}
+export class FailoverDatabaseDto extends OmitType(FailoverDatabaseCommand, ['databaseId'] as const) {}
+export class FenceHostDto extends OmitType(FenceHostCommand, ['hostId'] as const) {}
 export class ListFailoversDto extends IntersectionType(
   OmitType(ListFailoversQuery, ['limit'] as const),
   LimitQueryDto,
@@ -32,18 +38,26 @@ export class ListFailoversDto extends IntersectionType(
 @OperatorOnly()
 @Controller('admin/v1')
 export class AdminFailoverController {
-  constructor(private readonly failover: FailoverUseCases) {}
+  constructor(
+    private readonly listFailovers: ListFailoversUseCase,
+    private readonly getFailover: GetFailoverUseCase,
+    private readonly failover: FailoverDatabaseUseCase,
+    private readonly drainHost: DrainHostUseCase,
+    private readonly evacuateHost: EvacuateHostUseCase,
+    private readonly fenceHost: FenceHostUseCase,
+    private readonly activateHost: ActivateHostUseCase,
+  ) {}
 
   @ApiOkResponse({ type: [FailoverView] })
   @Get('failovers')
   list(@Query() q: ListFailoversDto) {
-    return this.failover.list(ListFailoversQuery.create({ ...q }));
+    return this.listFailovers.execute(ListFailoversQuery.create({ ...q }));
   }
 
   @ApiOkResponse({ type: FailoverView })
   @Get('failovers/:id')
   get(@Param('id', UuidOr404) id: string) {
-    return this.failover.get(id);
+    return this.getFailover.execute(id);
   }
 
   @ApiAcceptedResponse({ type: FailoverView })
@@ -54,33 +68,33 @@ export class AdminFailoverController {
     @Param('id', UuidOr404) id: string,
     @Body() body: FailoverDatabaseDto,
   ) {
-    return this.failover.failoverDatabase(id, FailoverDatabaseCommand.create({ ...(body ?? {}) }), actorOf(p));
+    return this.failover.execute(FailoverDatabaseCommand.create({ ...(body ?? {}), databaseId: id }), actorOf(p));
   }
 
   @ApiAcceptedResponse({ type: MoveAwayResult })
   @Post('hosts/:id/drain')
   @HttpCode(202)
   drain(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
-    return this.failover.drain(id, actorOf(p));
+    return this.drainHost.execute(id, actorOf(p));
   }
 
   @ApiAcceptedResponse({ type: MoveAwayResult })
   @Post('hosts/:id/evacuate')
   @HttpCode(202)
   evacuate(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
-    return this.failover.evacuate(id, actorOf(p));
+    return this.evacuateHost.execute(id, actorOf(p));
   }
 
   @ApiAcceptedResponse({ type: FenceResult })
   @Post('hosts/:id/fence')
   @HttpCode(202)
   fence(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: FenceHostDto) {
-    return this.failover.fence(id, FenceHostCommand.create({ ...(body ?? {}) }), actorOf(p));
+    return this.fenceHost.execute(FenceHostCommand.create({ ...(body ?? {}), hostId: id }), actorOf(p));
   }
 
   @ApiCreatedResponse({ type: ActivateResult })
   @Post('hosts/:id/activate')
   activate(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string) {
-    return this.failover.activate(id, actorOf(p));
+    return this.activateHost.execute(id, actorOf(p));
   }
 }

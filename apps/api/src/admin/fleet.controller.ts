@@ -3,9 +3,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   AuditLog,
   FleetAlarmUseCase,
-  FleetOverviewUseCase,
+  GetFleetOverviewUseCase,
+  GetStorageInventoryUseCase,
   ListEventsUseCase,
-  StorageInventoryUseCase,
 } from '@app/domain';
 import { OperatorOnly } from '../auth/auth.decorators';
 import { AuditQueryDto, EventsQueryDto } from './admin.dto';
@@ -18,8 +18,8 @@ import { AuditEntry } from '../views/tenants.dto';
 @Controller('admin/v1')
 export class AdminFleetController {
   constructor(
-    private readonly overview: FleetOverviewUseCase,
-    private readonly storage: StorageInventoryUseCase,
+    private readonly overview: GetFleetOverviewUseCase,
+    private readonly storage: GetStorageInventoryUseCase,
     private readonly audit: AuditLog,
     private readonly events: ListEventsUseCase,
     private readonly alarm: FleetAlarmUseCase,

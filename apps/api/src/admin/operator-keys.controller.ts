@@ -1,6 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { IssueApiKeyCommand, OperatorKeysUseCase } from '@app/domain';
+import {
+  IssueApiKeyCommand,
+  IssueOperatorKeyUseCase,
+  ListOperatorKeysUseCase,
+  RevokeOperatorKeyUseCase,
+} from '@app/domain';
 import { OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
 import { IssueApiKeyDto } from './admin.dto';
@@ -12,24 +17,28 @@ import { ApiKey, IssuedApiKey } from '../views/tenants.dto';
 @OperatorOnly()
 @Controller('admin/v1/operator-keys')
 export class AdminOperatorKeysController {
-  constructor(private readonly keys: OperatorKeysUseCase) {}
+  constructor(
+    private readonly listKeys: ListOperatorKeysUseCase,
+    private readonly issueKey: IssueOperatorKeyUseCase,
+    private readonly revokeKey: RevokeOperatorKeyUseCase,
+  ) {}
 
   @ApiOkResponse({ type: [ApiKey] })
   @Get()
   list() {
-    return this.keys.list();
+    return this.listKeys.execute();
   }
 
   @ApiCreatedResponse({ type: IssuedApiKey })
   @Post()
   issue(@Body() body: IssueApiKeyDto) {
-    return this.keys.issue(IssueApiKeyCommand.create({ ...body }));
+    return this.issueKey.execute(IssueApiKeyCommand.create({ ...body }));
   }
 
   @ApiNoContentResponse()
   @Delete(':keyId')
   @HttpCode(204)
   async revoke(@Param('keyId', UuidOr404) keyId: string) {
-    await this.keys.revoke(keyId);
+    await this.revokeKey.execute(keyId);
   }
 }

@@ -2,12 +2,15 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   BackupRefCommand,
+  DeleteBackupCommand,
   DeleteBackupUseCase,
+  GetBackupUseCase,
   ListBackupsUseCase,
+  ListDatabaseBackupsUseCase,
+  Principal,
   RestoreBackupCommand,
   RestoreBackupUseCase,
   TakeBackupCommand,
-  Principal,
   TakeBackupUseCase,
   toBackupView,
 } from '@app/domain';
@@ -25,7 +28,9 @@ import { DatabaseAccepted } from '../views/common.dto';
 export class BackupsController {
   constructor(
     private readonly take: TakeBackupUseCase,
+    private readonly listForDb: ListDatabaseBackupsUseCase,
     private readonly list: ListBackupsUseCase,
+    private readonly getBackup: GetBackupUseCase,
     private readonly restore: RestoreBackupUseCase,
     private readonly remove: DeleteBackupUseCase,
   ) {}
@@ -41,7 +46,7 @@ export class BackupsController {
   @ApiOkResponse({ type: [BackupView] })
   @Get('databases/:id/backups')
   async listForDatabase(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
-    return (await this.list.forDatabase(tenantId, id)).map(toBackupView);
+    return (await this.listForDb.execute(tenantId, id)).map(toBackupView);
   }
 
   @ApiAcceptedResponse({ type: DatabaseAccepted })
@@ -61,13 +66,13 @@ export class BackupsController {
   @ApiOkResponse({ type: [BackupView] })
   @Get('backups')
   async listAll(@TenantId() tenantId: string) {
-    return (await this.list.forTenant(tenantId)).map(toBackupView);
+    return (await this.list.execute({ tenantId })).map(toBackupView);
   }
 
   @ApiOkResponse({ type: BackupView })
   @Get('backups/:backupId')
   async get(@TenantId() tenantId: string, @Param('backupId', UuidOr404) backupId: string) {
-    return toBackupView(await this.list.get(BackupRefCommand.create({ tenantId, backupId })));
+    return toBackupView(await this.getBackup.execute(BackupRefCommand.create({ tenantId, backupId })));
   }
 
   @ApiAcceptedResponse({ type: DatabaseAccepted })
@@ -93,6 +98,6 @@ export class BackupsController {
     @Param('backupId', UuidOr404) backupId: string,
     @Query() q: PurgeBackupQueryDto,
   ) {
-    await this.remove.execute(BackupRefCommand.create({ tenantId, backupId }), q.confirm, actorOf(p));
+    await this.remove.execute(DeleteBackupCommand.create({ tenantId, backupId, confirm: q.confirm }), actorOf(p));
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiEnv, ENV } from '@app/config';
-import { CRYPTOGRAPHY, Cryptography, API_KEY_REPOSITORY, ApiKeyRepository, HostUseCases } from '@app/domain';
+import { CRYPTOGRAPHY, Cryptography, API_KEY_REPOSITORY, ApiKeyRepository, EnsureLocalHostUseCase } from '@app/domain';
 
 /** Boot-time checks and the embedded defaults, all idempotent so every replica may run them. */
 @Injectable()
@@ -13,7 +13,7 @@ export class BootService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(ENV) private readonly env: ApiEnv,
     @Inject(API_KEY_REPOSITORY) private readonly keys: ApiKeyRepository,
-    private readonly hosts: HostUseCases,
+    private readonly localHost: EnsureLocalHostUseCase,
     @Inject(CRYPTOGRAPHY) private readonly crypto: Cryptography,
   ) {}
 
@@ -27,7 +27,7 @@ export class BootService implements OnApplicationBootstrap {
       await this.keys.ensureOperatorKey('bootstrap', key.slice(0, 8), this.crypto.hashApiKey(key));
     }
     if (this.env.LOCAL_HOST) {
-      const host = await this.hosts.ensureLocalHost(this.env.LOCAL_HOST_ADDRESS);
+      const host = await this.localHost.execute(this.env.LOCAL_HOST_ADDRESS);
       this.logger.log(`local host ${host.name} (${host.address}), volumes under ${host.dataRoot}`);
     }
   }

@@ -12,7 +12,7 @@ import {
   ListDatabasesUseCase,
   ListEnginesUseCase,
   ListPlansUseCase,
-  OperationUseCases,
+  GetOperationUseCase,
   ResizeDatabaseCommand,
   ResizeDatabaseUseCase,
   RestartDatabaseUseCase,
@@ -52,7 +52,7 @@ export class DatabasesController {
     private readonly rotate: RotatePasswordUseCase,
     private readonly resizeDb: ResizeDatabaseUseCase,
     private readonly logs: GetLogsUseCase,
-    private readonly operations: OperationUseCases,
+    private readonly operation: GetOperationUseCase,
     private readonly plans: ListPlansUseCase,
     private readonly cloneDb: CloneDatabaseUseCase,
     private readonly engines: ListEnginesUseCase,
@@ -172,6 +172,6 @@ export class DatabasesController {
   @ApiOkResponse({ type: OperationView })
   @Get('operations/:id')
   getOperation(@TenantId() tenantId: string, @Param('id', UuidOr404) id: string) {
-    return this.operations.get(id, tenantId);
+    return this.operation.execute(id, tenantId);
   }
 }

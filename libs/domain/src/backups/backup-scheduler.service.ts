@@ -9,7 +9,7 @@ import {
 } from '../ports';
 import { BackupTargets } from './backup-target.service';
 import { backupsToPrune } from './retention';
-import { TakeBackupUseCase } from './use-cases/backup.usecases';
+import { TakeBackupUseCase } from './use-cases/take-backup/take-backup.usecase';
 
 /**
  * Scheduled backups and their retention, one pass per tick (the worker runs it on its leader only): a backup of

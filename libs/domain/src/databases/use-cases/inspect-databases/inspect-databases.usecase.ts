@@ -14,7 +14,7 @@ import {
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../../../ports';
-import { OperationView, toOperationView } from '../../../operations/operation.usecases';
+import { OperationView, toOperationView } from '../../../operations/operation.view';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseView } from '../../database.view';
 import { DatabaseViewer } from '../get-database/get-database.usecase';

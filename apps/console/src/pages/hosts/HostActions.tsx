@@ -67,7 +67,7 @@ function fencingMethod(host: HostDetail): ReactNode {
   );
 }
 
-/** The consequence of each action, worded from what failover.usecases.ts does. */
+/** The consequence of each action, worded from what the failover use cases (libs/domain/src/failover/use-cases) do. */
 function consequence(action: HostAction, host: HostDetail): ReactNode {
   const n = host.name;
   const down = host.status === 'down' || host.status === 'fenced';

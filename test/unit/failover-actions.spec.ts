@@ -30,6 +30,8 @@ interface World {
   onHost?: Partial<DatabaseEntity>[];
   moveFails?: string[];
   mirrored?: Partial<VolumeEntity>[];
+  /** The host does not answer over SSH when the mirrors rejoin. */
+  rejoinFails?: string;
 }
 
 function world(w: World = {}) {
@@ -81,7 +83,10 @@ function world(w: World = {}) {
   const eventRepo = { record: async (e: { type: string; message: string }) => void events.push(e) };
   const driver = {
     takeoverCandidates: (_v: VolumeEntity, hs: HostEntity[]) => hs.filter((h) => h.id === S),
-    rejoin: async (h: HostEntity, v: VolumeEntity) => void log.push(`rejoin:${v.databaseId}`),
+    rejoin: async (h: HostEntity, v: VolumeEntity) => {
+      if (w.rejoinFails) throw new Error(w.rejoinFails);
+      log.push(`rejoin:${v.databaseId}`);
+    },
   };
   const storage = { get: () => driver };
   const failure = {
@@ -300,6 +305,21 @@ describe('ActivateHostUseCase', () => {
     });
     assert.deepEqual(w.log, ['rejoin:m1', 'host:fenced|down|draining->active (null)']);
     assert.equal(w.events[0].type, 'host.activated');
+  });
+
+  test('a host that does not answer yet (just booted): 503 with the cause, and it stays fenced', async () => {
+    const w = world({
+      hosts: [host(P, { status: 'fenced' })],
+      mirrored: [{ databaseId: 'm1', driver: 'drbd' }],
+      rejoinFails: 'Timed out while waiting for handshake',
+    });
+    await assert.rejects(w.activate.execute(P, 'operator:a'), (e: unknown) => {
+      assert.ok(e instanceof FailoverException && e.code === FailoverExceptionCode.HostUnavailable, String(e));
+      assert.match(e.message, /host-2 .*Timed out while waiting for handshake.*still fenced.*try again/);
+      return true;
+    });
+    assert.deepEqual(w.log, [], 'not let back in');
+    assert.equal(w.events.length, 0);
   });
 
   test('a draining host is only let back in: nothing to clean', async () => {

@@ -10,6 +10,8 @@ export enum FailoverExceptionCode {
   NotFenceable = 'host-not-fenceable',
   ConfirmationRequired = 'confirmation-required',
   DataLossRisk = 'data-loss-risk',
+  /** The host must answer for the action (e.g. its mirrors to rejoin) and does not: try again later. */
+  HostUnavailable = 'host-unavailable',
 }
 
 /** Failover, switchover and host actions (drain, evacuate, fence, activate). */
@@ -24,6 +26,7 @@ export class FailoverException extends DomainException<FailoverExceptionCode> {
       case FailoverExceptionCode.ConfirmationRequired:
         return ErrorKind.Unprocessable;
       case FailoverExceptionCode.NoTarget:
+      case FailoverExceptionCode.HostUnavailable:
         return ErrorKind.Unavailable;
       default:
         return ErrorKind.Conflict;

@@ -9,6 +9,7 @@ import {
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../../../ports';
+import { FailoverException, FailoverExceptionCode } from '../../failover.exception';
 import { HostFailureService } from '../../host-failure.service';
 import { requireHost } from '../require-host';
 
@@ -34,14 +35,24 @@ export class ActivateHostUseCase {
     const cleaned: string[] = [];
     const rejoined: string[] = [];
     if (host.status === 'fenced' || host.status === 'down') {
-      for (const v of await this.volumes.listMirroredOn(host.id)) {
-        const driver = this.storage.get(v.driver);
-        if (driver.rejoin) {
-          await driver.rejoin(host, v);
-          rejoined.push(v.databaseId);
+      try {
+        for (const v of await this.volumes.listMirroredOn(host.id)) {
+          const driver = this.storage.get(v.driver);
+          if (driver.rejoin) {
+            await driver.rejoin(host, v);
+            rejoined.push(v.databaseId);
+          }
         }
+        cleaned.push(...(await this.failure.removeStaleContainers(host)));
+      } catch (err) {
+        // A host just powered on may not answer yet (seen in the lab: sshd still starting). It is not let back in
+        // half prepared; the operator is told why, and trying again is safe (rejoin and clean-up are idempotent).
+        throw new FailoverException(
+          FailoverExceptionCode.HostUnavailable,
+          `host ${host.name} could not be prepared to come back: ${(err as Error).message}. It is still ${host.status}; ` +
+            `try again once it answers`,
+        );
       }
-      cleaned.push(...(await this.failure.removeStaleContainers(host)));
     }
     await this.hosts.transition(host.id, ['fenced', 'down', 'draining'], 'active', null);
     await this.events.record({

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   GetHostUseCase,
   ListHostsUseCase,
@@ -15,7 +15,7 @@ import {
 import { actorOf, CurrentPrincipal, OperatorOnly } from '../auth/auth.decorators';
 import { UuidOr404 } from '../common/params';
 import { RegisterHostDto, SetFencingDto, SetHostKeyDto } from './admin.dto';
-import { HostView } from '../views/hosts.dto';
+import { HostDetail, HostListItem, HostView } from '../views/hosts.dto';
 
 @ApiTags('admin: hosts')
 @ApiBearerAuth()
@@ -31,22 +31,26 @@ export class AdminHostsController {
     private readonly removeHost: RemoveHostUseCase,
   ) {}
 
+  @ApiCreatedResponse({ type: HostView })
   @Post()
   register(@CurrentPrincipal() p: Principal, @Body() body: RegisterHostDto) {
     return this.registerHost.execute(RegisterHostCommand.create({ ...body }), actorOf(p));
   }
 
+  @ApiOkResponse({ type: [HostListItem] })
   @Get()
   list() {
     return this.listHosts.execute();
   }
 
+  @ApiOkResponse({ type: HostDetail })
   @Get(':id')
   get(@Param('id', UuidOr404) id: string) {
     return this.getHost.execute(id);
   }
 
   /** Confirms the key recorded on first contact, or replaces the pinned one. */
+  @ApiOkResponse({ type: HostView })
   @Put(':id/host-key')
   setHostKey(@CurrentPrincipal() p: Principal, @Param('id', UuidOr404) id: string, @Body() body: SetHostKeyDto) {
     return this.hostKey.execute(SetHostKeyCommand.create({ ...body, hostId: id }), actorOf(p));

@@ -40,6 +40,7 @@ export class AdminTenantsController {
     return tenantView(await this.createTenant.execute(CreateTenantCommand.create({ ...body }), actorOf(p)));
   }
 
+  @ApiOkResponse({ type: [Tenant] })
   @Get()
   async list() {
     return (await this.listTenants.execute()).map(tenantView);

@@ -1244,7 +1244,11 @@ export interface components {
       tenantId: string | null;
       type: string;
     };
-    FailoverDatabaseDto: Record<string, never>;
+    FailoverDatabaseDto: {
+      acceptDataLoss?: boolean;
+      /** Format: uuid */
+      targetHostId?: string;
+    };
     FailoverDurations: {
       fenced: number | null;
       reachable: number | null;
@@ -1278,7 +1282,10 @@ export interface components {
       timeline: components['schemas']['FailoverTimeline'];
       toHost: components['schemas']['HostRef'] | null;
     };
-    FenceHostDto: Record<string, never>;
+    FenceHostDto: {
+      confirm: string;
+      poweredOff?: boolean;
+    };
     FenceOutcome: {
       confirmedBy?: string;
       detail: string;
@@ -1719,7 +1726,14 @@ export interface components {
       /** @example medium */
       plan: string;
     };
-    RestoreBackupDto: Record<string, never>;
+    RestoreBackupDto: {
+      /** @description The source networks allowed to connect (canonical CIDRs); absent: the source database's list. */
+      allowedCidrs?: string[];
+      /** @enum {string} */
+      ha?: 'drbd' | 'none' | 'san';
+      name: string;
+      plan?: string;
+    };
     SetAllowedCidrsDto: {
       /** @description The whole new list, canonical CIDRs (at most 64); empty: anyone may connect. */
       allowedCidrs: string[];
@@ -2158,7 +2172,10 @@ export interface operations {
   AdminFailoverController_list: {
     parameters: {
       query?: {
+        databaseId?: string;
+        hostId?: string;
         limit?: number;
+        status?: 'failed' | 'running' | 'succeeded';
       };
       header?: never;
       path?: never;

@@ -139,9 +139,13 @@ table() {
 stop_vm() {  # clean power-off over SSH, then escalate
   local n=$1 p
   p=$(vm_pid "$n") || return 0
-  vm_ssh "$n" 'sync; (sleep 0.2; poweroff) >/dev/null 2>&1 &' 2>/dev/null || true
+  # In the background: a guest whose I/O is frozen (a DRBD primary waiting on its fence-peer handler) never returns
+  # from sync, and that must not hang the stop; the VM is killed after 15 s whatever the guest does.
+  vm_ssh "$n" 'sync; (sleep 0.2; poweroff) >/dev/null 2>&1 &' >/dev/null 2>&1 &
+  local asked=$!
   for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
   if kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; sleep 1; kill -9 "$p" 2>/dev/null || true; fi
+  kill "$asked" 2>/dev/null || true
   rm -f "$VMDIR/$n/qemu.pid"; ssh_close "$n"
   log "$n stopped"
 }

@@ -36,9 +36,16 @@ export interface SyncOptions {
   onProgress?: SyncProgressFn;
   /** Minimum time between progress reports (default 500 ms). */
   progressIntervalMs?: number;
-  /** The source may change while it is read (a live pass): what changed meanwhile is fixed by the next pass. */
+  /**
+   * The source may change while it is read (the live first pass of a move or of a frozen copy): a file that
+   * changed or vanished meanwhile is copied as found or skipped, and the next pass, on a still source, fixes it.
+   */
   live?: boolean;
-  /** When the previous, live pass began (its `sourceStartedAt`): files modified since are sent again. */
+  /**
+   * When the previous, live pass began (`sourceStartedAt` of its result): files the source modified since are
+   * sent again even if their size and mtime match the target's. mtimes move in kernel clock ticks (a few ms), so
+   * a write in the tick in which that pass read the file leaves both sides equal while the contents differ.
+   */
   modifiedSince?: string;
 }
 
@@ -48,13 +55,13 @@ export interface SyncResult {
   /** Regular files in the source, and their bytes (a hard-linked file counted once). */
   filesTotal: number;
   bytesTotal: number;
-  /** Non-directory names sent. */
+  /** Non-directory names sent (files, each name of a hard-link group, symlinks, devices, fifos). */
   transferredFiles: number;
   /** Directories sent (new, or their owner/mode/mtime to set). */
   transferredDirs: number;
   /** File data bytes sent (a hard-linked file counted once). */
   transferredBytes: number;
-  /** Target names removed, with what was under them. */
+  /** Target names removed (absent from the source, or of another type), with what was under them. */
   deleted: number;
   elapsedMs: number;
   /** Live passes: the source host's clock (`seconds.nanoseconds`) just before the scan, for `modifiedSince`. */

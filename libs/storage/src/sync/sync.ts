@@ -1,48 +1,12 @@
 import { mkdirKeepCmd } from '../host/dirs';
 import { checkPath } from './paths';
-import { ProgressReporter, type SyncProgressFn } from './progress';
+import { ProgressReporter } from './progress';
 import { ByteCounter, pump, runChecked, runStreaming, stageError } from './run';
 import { listTree, whereOf, type TreeEntry, type TreeLocation } from './scan';
+import type { SyncOptions, SyncResult } from '@app/domain/ports';
 
-export interface SyncOptions {
-  /** Also compare files of equal size by sha256 on both sides (slow: reads every such file twice). */
-  checksum?: boolean;
-  /** Remove target entries absent from the source (default true). */
-  delete?: boolean;
-  onProgress?: SyncProgressFn;
-  /** Minimum time between progress reports (default 500 ms). */
-  progressIntervalMs?: number;
-  /**
-   * The source may change while it is read (the live first pass of a move or of a frozen copy): a file that
-   * changed or vanished meanwhile is copied as found or skipped, and the next pass, on a still source, fixes it.
-   */
-  live?: boolean;
-  /**
-   * When the previous, live pass began (`sourceStartedAt` of its result): files the source modified since are
-   * sent again even if their size and mtime match the target's. mtimes move in kernel clock ticks (a few ms), so
-   * a write in the tick in which that pass read the file leaves both sides equal while the contents differ.
-   */
-  modifiedSince?: string;
-}
-
-export interface SyncResult {
-  /** Names in the source tree (the root included). */
-  entries: number;
-  /** Regular files in the source, and their bytes (a hard-linked file counted once). */
-  filesTotal: number;
-  bytesTotal: number;
-  /** Non-directory names sent (files, each name of a hard-link group, symlinks, devices, fifos). */
-  transferredFiles: number;
-  /** Directories sent (new, or their owner/mode/mtime to set). */
-  transferredDirs: number;
-  /** File data bytes sent (a hard-linked file counted once). */
-  transferredBytes: number;
-  /** Target names removed (absent from the source, or of another type), with what was under them. */
-  deleted: number;
-  elapsedMs: number;
-  /** Live passes: the source host's clock (`seconds.nanoseconds`) just before the scan, for `modifiedSince`. */
-  sourceStartedAt?: string;
-}
+// The options and the result are the domain's (its TREE_SYNC port): declared once, there.
+export type { SyncOptions, SyncResult } from '@app/domain/ports';
 
 /** What one pass does: what to remove on the target, then what to send, in source order. */
 interface Plan {

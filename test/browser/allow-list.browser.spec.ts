@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { consoleSignedIn, runningDatabase, SHOTS } from '../support/console-browser';
 import { Stack, until } from '../support/stack';
-
-const SHOTS = resolve(__dirname, '../../test-artifacts/console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The console's IP allow-list card on a database's page, in Chromium against the real API. No worker: the list is
@@ -23,26 +20,10 @@ describe('console: a database IP allow-list, shown and edited', { timeout: 5 * 6
     (await stack.metadata(`SELECT allowed_cidrs FROM databases WHERE id = $1`, [dbId]))[0].allowed_cidrs as string[];
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     await stack.start();
-    const tenant = await stack.tenant('shop-tenant');
-    const res = await stack.request('POST', '/v1/databases', {
-      key: tenant.key,
-      body: { name: 'orders', engine: 'postgresql', plan: 'small' },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    dbId = res.body.id;
-    // As if the worker had made it.
-    await stack.metadata(`UPDATE databases SET status = 'running' WHERE id = $1`, [dbId]);
-    await stack.metadata(`UPDATE operations SET status = 'succeeded', finished_at = now() WHERE database_id = $1`, [
-      dbId,
-    ]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(`${stack.apiUrl}/console/`);
-    await tid('signin-key').fill(stack.operatorKey);
-    await tid('signin-key').press('Enter');
-    await tid('page-overview').waitFor();
+    const db = await runningDatabase(stack, 'shop-tenant', 'orders');
+    dbId = db.id;
+    ({ browser, page } = await consoleSignedIn(stack));
   });
 
   after(async () => {

@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { consoleSignedIn, runningDatabase, SHOTS } from '../support/console-browser';
 import { Stack, until } from '../support/stack';
-
-const SHOTS = resolve(__dirname, '../../test-artifacts/console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The console's TLS card on a database's page and the admin route behind it (PUT /admin/v1/databases/:id/tls), in
@@ -28,27 +25,11 @@ describe('console: a database TLS mode, shown and changed by an operator', { tim
     ]);
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     await stack.start();
-    const tenant = await stack.tenant('tls-tenant');
-    tenantKey = tenant.key;
-    const res = await stack.request('POST', '/v1/databases', {
-      key: tenant.key,
-      body: { name: 'payments', engine: 'postgresql', plan: 'small' },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    dbId = res.body.id;
-    // As if the worker had made it.
-    await stack.metadata(`UPDATE databases SET status = 'running' WHERE id = $1`, [dbId]);
-    await stack.metadata(`UPDATE operations SET status = 'succeeded', finished_at = now() WHERE database_id = $1`, [
-      dbId,
-    ]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(`${stack.apiUrl}/console/`);
-    await tid('signin-key').fill(stack.operatorKey);
-    await tid('signin-key').press('Enter');
-    await tid('page-overview').waitFor();
+    const db = await runningDatabase(stack, 'tls-tenant', 'payments');
+    dbId = db.id;
+    tenantKey = db.key;
+    ({ browser, page } = await consoleSignedIn(stack));
   });
 
   after(async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, WorkerEnv } from '@app/config';
-import { HostMonitorService } from '@app/domain';
+import { HostMonitorService, MonitorSettings } from '@app/domain';
 import { RESOURCE_LOCK, ResourceLock } from '@app/domain/ports';
 import { Leadership } from '../leadership/leadership';
 
@@ -11,6 +11,9 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private timer?: NodeJS.Timeout;
   private readonly leadership: Leadership;
   private stopped = false;
+  private leading = false;
+  private leaderCheckedAt = 0;
+  private readonly settings: MonitorSettings;
 
   constructor(
     @Inject(ENV) private readonly env: WorkerEnv,
@@ -18,6 +21,18 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
     private readonly monitor: HostMonitorService,
   ) {
     this.leadership = new Leadership(lock, 'failover-monitor');
+    this.settings = {
+      probeIntervalMs: env.FAILOVER_PROBE_INTERVAL_MS,
+      suspectIntervalMs: env.FAILOVER_SUSPECT_INTERVAL_MS,
+      probeTimeoutMs: env.FAILOVER_PROBE_TIMEOUT_MS,
+      bannerTimeoutMs: env.FAILOVER_BANNER_TIMEOUT_MS,
+      failuresBeforeDown: env.FAILOVER_FAILURES,
+      deepEvery: 5,
+      witnessTimeoutMs: env.FAILOVER_WITNESS_TIMEOUT_MS,
+      graceMs: env.FAILOVER_GRACE_MS,
+      brakeShare: env.FAILOVER_BRAKE_SHARE,
+      fencesPerMinute: env.FAILOVER_FENCES_PER_MINUTE,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -39,26 +54,20 @@ export class FailoverMonitor implements OnApplicationBootstrap, OnApplicationShu
   private async tick(): Promise<void> {
     const started = Date.now();
     try {
-      const lead = await this.leadership.check();
-      if (!lead) return;
-      if (lead === 'gained') {
-        this.monitor.reset();
-        this.logger.log('this worker now leads host monitoring and failover');
+      // The lock is looked at once per probe interval, not at every (faster) tick: a query each time otherwise.
+      if (started - this.leaderCheckedAt >= this.env.FAILOVER_PROBE_INTERVAL_MS) {
+        this.leaderCheckedAt = started;
+        const lead = await this.leadership.check();
+        this.leading = lead !== null;
+        if (lead === 'gained') {
+          this.monitor.reset();
+          this.logger.log('this worker now leads host monitoring and failover');
+        }
       }
+      if (!this.leading) return;
       // Not awaited: hosts whose probe is still running are skipped by the next tick, the others probed on time.
       void this.monitor
-        .tick({
-          probeIntervalMs: this.env.FAILOVER_PROBE_INTERVAL_MS,
-          suspectIntervalMs: this.env.FAILOVER_SUSPECT_INTERVAL_MS,
-          probeTimeoutMs: this.env.FAILOVER_PROBE_TIMEOUT_MS,
-          bannerTimeoutMs: this.env.FAILOVER_BANNER_TIMEOUT_MS,
-          failuresBeforeDown: this.env.FAILOVER_FAILURES,
-          deepEvery: 5,
-          witnessTimeoutMs: this.env.FAILOVER_WITNESS_TIMEOUT_MS,
-          graceMs: this.env.FAILOVER_GRACE_MS,
-          brakeShare: this.env.FAILOVER_BRAKE_SHARE,
-          fencesPerMinute: this.env.FAILOVER_FENCES_PER_MINUTE,
-        })
+        .tick(this.settings)
         .catch((err) => this.logger.error(`failover monitor tick: ${(err as Error).stack ?? err}`));
     } catch (err) {
       this.logger.error(`failover monitor tick: ${(err as Error).stack ?? err}`);

@@ -13,6 +13,9 @@ need_pkg chromium fonts-dejavu-core
 # The SSH session tests break a real OpenSSH server on 127.0.0.1 (test/support/sshd.ts); the failover witness
 # tests build hosts from network namespaces, each with its own sshd (test/support/netns-fleet.ts: ip netns).
 need_pkg openssh-server iproute2
+# The playbooks are read (python3-yaml) and syntax-checked (ansible-core) by test/unit/ansible-playbooks.spec.ts:
+# installed here so that those checks run on a fresh machine instead of being skipped.
+need_pkg ansible-core python3-yaml
 
 mkdir -p test-artifacts
 tap=test-artifacts/results.tap

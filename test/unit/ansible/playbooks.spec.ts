@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
  * one Ansible itself uses, so no second parser in the repository) and checked by `ansible-playbook --syntax-check`
  * when Ansible is installed.
  */
-const PLAYBOOKS = resolve(__dirname, '../../ansible/playbooks');
+const PLAYBOOKS = resolve(__dirname, '../../../ansible/playbooks');
 const DB_HOST = join(PLAYBOOKS, 'db-host.yml');
 
 interface Task {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 // The storage drivers share their host helpers through libs/storage/src/host; none reaches into another's folder.
 
-const SRC = join(__dirname, '../../libs/storage/src');
+const SRC = join(__dirname, '../../../libs/storage/src');
 const DRIVERS = ['directory', 'san-lvm', 'drbd'];
 
 describe('libs/storage layout', () => {

@@ -10,7 +10,7 @@ export interface Fixture {
 
 const DIR = join(__dirname, 'fixtures', 'san');
 
-/** Loads a recorded command output from test/unit/fixtures/san and splits off its final `exit=N` line. */
+/** Loads a recorded command output from test/unit/support/fixtures/san and splits off its final `exit=N` line. */
 export function fixture(name: string): Fixture {
   const raw = readFileSync(join(DIR, name.endsWith('.txt') ? name : `${name}.txt`), 'utf8');
   const m = raw.match(/(?:^|\n)exit=(\d+)\n?$/);

@@ -4,14 +4,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fenceToken } from '../../libs/storage/src/drbd/fence';
+import { fenceToken } from '@app/storage/drbd/fence';
 
 /**
  * The real fence-peer handler (ansible/files/drbd-fence-peer), run by `sh` as drbdadm runs it: the resource in
  * DRBD_RESOURCE. Its marker directory and its wait are moved to a temporary directory and a few seconds through
  * the two variables that exist for tests only.
  */
-const HANDLER = resolve(__dirname, '../../ansible/files/drbd-fence-peer');
+const HANDLER = resolve(__dirname, '../../../../ansible/files/drbd-fence-peer');
 const RES = 'r-0f8fad5b-d9cb-469f-a165-70867728950e';
 
 const root = mkdtempSync(join(tmpdir(), 'drbd-fence-'));

@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiEnv, CommonEnv, EnvValidationError, loadEnv, portRange, WorkerEnv } from '../../libs/config/src/env';
+import {
+  ApiEnv,
+  CommonEnv,
+  EnvValidationError,
+  intToIp,
+  loadEnv,
+  portRange,
+  vipRange,
+  WorkerEnv,
+} from '@app/config/env';
 
 const MINIMAL = {
   DATABASE_URL: 'postgres://dbaas:pw@localhost:5432/dbaas',
@@ -171,5 +180,22 @@ describe('portRange', () => {
     );
     const empty = loadEnv(CommonEnv, { ...MINIMAL, PORT_RANGE: '25000-25000' });
     assert.throws(() => portRange(empty), EnvValidationError);
+  });
+});
+
+describe('HA_VIP_RANGE', () => {
+  const env = (v?: string) => ({ HA_VIP_RANGE: v }) as never;
+  test('parses first-last/prefix', () => {
+    const r = vipRange(env('10.99.0.100-10.99.0.119/24'))!;
+    assert.equal(r.last - r.first, 19);
+    assert.equal(r.prefixLen, 24);
+    assert.equal(intToIp(r.first), '10.99.0.100');
+    assert.equal(intToIp(r.last + 200), '10.99.1.63');
+  });
+  test('none configured: no HA; bad ranges are refused', () => {
+    assert.equal(vipRange(env(undefined)), null);
+    assert.throws(() => vipRange(env('10.99.0.200-10.99.0.100/24')), /first address/);
+    assert.throws(() => vipRange(env('10.99.0.300-10.99.0.310/24')), /not an IPv4/);
+    assert.throws(() => vipRange(env('10.99.0.1-10.99.0.2/40')), /prefix/);
   });
 });

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostCapacity, HostEntity, HostStatus } from '../../libs/persistence/src/entities';
-import type { HostUsage } from '../../libs/domain/src/ports';
-import { chooseHost, DEFAULT_OVERCOMMIT } from '../../libs/domain/src/placement/least-loaded';
+import type { HostCapacity, HostEntity, HostStatus } from '@app/persistence/entities';
+import type { HostUsage } from '@app/domain/ports';
+import { chooseHost, DEFAULT_OVERCOMMIT } from '@app/domain/placement/least-loaded';
 import {
   isPlacement,
   lowerBound,
@@ -19,7 +19,7 @@ import {
   type PlacementResult,
   type PlaceRequest,
   type Resources,
-} from '../../libs/domain/src/placement';
+} from '@app/domain/placement';
 
 function host(
   id: string,

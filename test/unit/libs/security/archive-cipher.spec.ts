@@ -9,7 +9,7 @@ import {
   encryptArchive,
   generateDataKey,
   Sha256Stream,
-} from '../../libs/security/src/archive-cipher';
+} from '@app/security/archive-cipher';
 
 const key = Buffer.from(generateDataKey(), 'base64');
 const ID = '3f1c2a9e-8d7b-4c6a-9e5f-0a1b2c3d4e5f';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandResult } from '../../libs/domain/src/ports/infrastructure';
+import type { CommandResult } from '@app/domain/ports/infrastructure';
 import {
   DRBD_NET_TIMING,
   type DrbdResource,
@@ -18,7 +18,7 @@ import {
   ipv4,
   renderResource,
   resFilePath,
-} from '../../libs/storage/src/drbd/drbd';
+} from '@app/storage/drbd/drbd';
 import {
   DRBD_CSTATES,
   isDrbdNotUp,
@@ -26,13 +26,13 @@ import {
   parseCstate,
   parseDstate,
   parseRole,
-} from '../../libs/storage/src/drbd/drbd-state';
-import { DrbdHost } from '../../libs/storage/src/drbd/drbd-host';
-import { CommandFailed } from '../../libs/storage/src/host/run-checked';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+} from '@app/storage/drbd/drbd-state';
+import { DrbdHost } from '@app/storage/drbd/drbd-host';
+import { CommandFailed } from '@app/storage/host/run-checked';
+import { fail, FakeExecutor, ok } from '../../../support/fake-executor';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Recorded outputs: test/unit/fixtures/drbd/*.txt, stdout then stderr of one command on the lab's host1 (Debian 12,
+// Recorded outputs: test/unit/support/fixtures/drbd/*.txt, stdout then stderr of one command on the lab's host1 (Debian 12,
 // kernel DRBD 8.4.11, drbd-utils 9.22.0) for the throwaway resource r-helpertest (minor 190, LV local/helpertest,
 // peer host2 not configured, so never Connected), with a final `exit=N` line.
 
@@ -42,7 +42,7 @@ interface Fixture {
 }
 
 function fixture(name: string): Fixture {
-  const raw = readFileSync(join(__dirname, 'fixtures', 'drbd', `${name}.txt`), 'utf8');
+  const raw = readFileSync(join(__dirname, '../../support/fixtures', 'drbd', `${name}.txt`), 'utf8');
   const m = /(?:^|\n)exit=(\d+)\n?$/.exec(raw);
   if (!m) throw new Error(`fixture ${name} has no exit line`);
   return { text: raw.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0)), exit: Number(m[1]) };

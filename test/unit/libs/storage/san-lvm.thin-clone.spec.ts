@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { HostEntity, LunEntity, StorageBackendEntity, VolumeEntity } from '../../libs/persistence/src/entities';
-import { HostBlockDevices } from '../../libs/storage/src/san-lvm/host-block';
-import { SanBackendClient } from '../../libs/storage/src/san-lvm/san-backend.client';
-import { SanLvmStorageDriver } from '../../libs/storage/src/san-lvm/san-lvm.driver';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+import type { HostEntity, LunEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
+import { HostBlockDevices } from '@app/storage/san-lvm/host-block';
+import { SanBackendClient } from '@app/storage/san-lvm/san-backend.client';
+import { SanLvmStorageDriver } from '@app/storage/san-lvm/san-lvm.driver';
+import { fail, FakeExecutor, ok } from '../../../support/fake-executor';
 
 const is =
   (prog: string, ...args: string[]) =>

@@ -28,8 +28,8 @@ import type {
   CommandStream,
   RunOptions,
   StreamOptions,
-} from '../../libs/domain/src/ports/infrastructure';
-import { LocalExecutor } from '../../libs/hosts/src/executors/local-executor';
+} from '@app/domain/ports/infrastructure';
+import { LocalExecutor } from '@app/hosts/executors/local-executor';
 import {
   archiveTree,
   extractArchive,
@@ -43,7 +43,7 @@ import {
   type SyncProgress,
   type TreeEntry,
   type TreeLocation,
-} from '../../libs/storage/src/sync';
+} from '@app/storage/sync';
 
 const exec = new LocalExecutor();
 const at = (root: string, label = 'local'): TreeLocation => ({ exec, root, label });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AuditLog, AuditRecord, redact } from '../../libs/domain/src/audit/audit-log.service';
-import type { AuditRepository } from '../../libs/domain/src/ports';
+import { AuditLog, AuditRecord, redact } from '@app/domain/audit/audit-log.service';
+import type { AuditRepository } from '@app/domain/ports';
 
 describe('audit: what an operator action leaves in the log', () => {
   test('secrets are masked at any depth; the rest is kept', () => {

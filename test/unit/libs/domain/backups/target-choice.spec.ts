@@ -6,9 +6,9 @@ import {
   parseBackupTarget,
   parseBackupTargets,
   sharedDomain,
-} from '../../libs/domain/src/backups/target-choice';
-import { purgeRefusal } from '../../libs/domain/src/backups/purge-confirmation';
-import { CommonEnv } from '../../libs/config/src/env';
+} from '@app/domain/backups/target-choice';
+import { purgeRefusal } from '@app/domain/backups/purge-confirmation';
+import { CommonEnv } from '@app/config/env';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BackupException, BackupExceptionCode } from '../../libs/domain/src/backups/backup.exception';
-import { DeleteBackupCommand } from '../../libs/domain/src/backups/use-cases/delete-backup/delete-backup.command';
-import { DeleteBackupUseCase } from '../../libs/domain/src/backups/use-cases/delete-backup/delete-backup.usecase';
-import { OperatorRestoreBackupUseCase } from '../../libs/domain/src/backups/use-cases/operator-restore-backup/operator-restore-backup.usecase';
-import { RestoreBackupCommand } from '../../libs/domain/src/backups/use-cases/restore-backup/restore-backup.command';
-import { RestoreBackupUseCase } from '../../libs/domain/src/backups/use-cases/restore-backup/restore-backup.usecase';
-import { TakeBackupUseCase } from '../../libs/domain/src/backups/use-cases/take-backup/take-backup.usecase';
-import { DatabaseException, DatabaseExceptionCode } from '../../libs/domain/src/databases/database.exception';
-import type { BackupEntity, DatabaseEntity } from '../../libs/persistence/src/entities';
+import { BackupException, BackupExceptionCode } from '@app/domain/backups/backup.exception';
+import { DeleteBackupCommand } from '@app/domain/backups/use-cases/delete-backup/delete-backup.command';
+import { DeleteBackupUseCase } from '@app/domain/backups/use-cases/delete-backup/delete-backup.usecase';
+import { OperatorRestoreBackupUseCase } from '@app/domain/backups/use-cases/operator-restore-backup/operator-restore-backup.usecase';
+import { RestoreBackupCommand } from '@app/domain/backups/use-cases/restore-backup/restore-backup.command';
+import { RestoreBackupUseCase } from '@app/domain/backups/use-cases/restore-backup/restore-backup.usecase';
+import { TakeBackupUseCase } from '@app/domain/backups/use-cases/take-backup/take-backup.usecase';
+import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/database.exception';
+import type { BackupEntity, DatabaseEntity } from '@app/persistence/entities';
 
 // The backup use cases with rules of their own (backups/use-cases/*), on fakes of the ports.
 

@@ -2,17 +2,12 @@ import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
-import { buildContainerSpec, hostPreparation } from '../../libs/domain/src/databases/runtime/container-spec';
-import {
-  EgressLimiter,
-  firewallCmd,
-  firewallRules,
-  parseFirewall,
-} from '../../libs/domain/src/databases/runtime/egress-limiter';
-import { prepareHost, prepareCmd } from '../../libs/domain/src/databases/runtime/host-preparation';
-import { DockerRuntime, specHash } from '../../libs/hosts/src/docker/docker-runtime';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
+import { buildContainerSpec, hostPreparation } from '@app/domain/databases/runtime/container-spec';
+import { EgressLimiter, firewallCmd, firewallRules, parseFirewall } from '@app/domain/databases/runtime/egress-limiter';
+import { prepareHost, prepareCmd } from '@app/domain/databases/runtime/host-preparation';
+import { DockerRuntime, specHash } from '@app/hosts/docker/docker-runtime';
+import { fail, FakeExecutor, ok } from '../../../../support/fake-executor';
 
 const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';

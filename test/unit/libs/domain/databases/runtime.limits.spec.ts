@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
-import type { ContainerState, HostConnector } from '../../libs/domain/src/ports';
-import { buildContainerSpec, ioLimits } from '../../libs/domain/src/databases/runtime/container-spec';
-import { DatabaseRuntime, type Loaded } from '../../libs/domain/src/databases/runtime/database-runtime.service';
-import { DatabaseNetworkPolicy } from '../../libs/domain/src/databases/runtime/network-policy.service';
+import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
+import type { ContainerState, HostConnector } from '@app/domain/ports';
+import { buildContainerSpec, ioLimits } from '@app/domain/databases/runtime/container-spec';
+import { DatabaseRuntime, type Loaded } from '@app/domain/databases/runtime/database-runtime.service';
+import { DatabaseNetworkPolicy } from '@app/domain/databases/runtime/network-policy.service';
 import {
   EgressLimiter,
   egressCmd,
@@ -14,14 +14,10 @@ import {
   isNoQdisc,
   parseEgressStatus,
   tbfBurstBytes,
-} from '../../libs/domain/src/databases/runtime/egress-limiter';
-import {
-  parseMountSource,
-  volumeBlockDevice,
-  volumeDeviceCmd,
-} from '../../libs/domain/src/databases/runtime/volume-device';
-import { blkioOptions, DockerRuntime, specHash } from '../../libs/hosts/src/docker/docker-runtime';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+} from '@app/domain/databases/runtime/egress-limiter';
+import { parseMountSource, volumeBlockDevice, volumeDeviceCmd } from '@app/domain/databases/runtime/volume-device';
+import { blkioOptions, DockerRuntime, specHash } from '@app/hosts/docker/docker-runtime';
+import { fail, FakeExecutor, ok } from '../../../../support/fake-executor';
 
 const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
 const db = {

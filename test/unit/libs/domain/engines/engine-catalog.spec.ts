@@ -11,7 +11,7 @@ import {
   imageRef,
   platformLogin,
   REDIS_TENANT_RULES,
-} from '../../libs/domain/src/engines/engine-catalog';
+} from '@app/domain/engines/engine-catalog';
 
 const sha = (s: string) => '#' + createHash('sha256').update(s).digest('hex');
 const legacy: EngineContext = {

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { HostEntity } from '../../libs/persistence/src/entities';
-import { HostMonitorService, MonitorSettings } from '../../libs/domain/src/failover/host-monitor.service';
+import type { HostEntity } from '@app/persistence/entities';
+import { HostMonitorService, MonitorSettings } from '@app/domain/failover/host-monitor.service';
 import {
   brake,
   fenceBudget,
@@ -11,8 +11,8 @@ import {
   probeDue,
   WatchedHost,
   witnessVerdict,
-} from '../../libs/domain/src/failover/failover-guard';
-import { probeFrom, witnessArgv } from '../../libs/hosts/src/witness/witness-probe';
+} from '@app/domain/failover/failover-guard';
+import { probeFrom, witnessArgv } from '@app/hosts/witness/witness-probe';
 
 const guard: GuardSettings = { graceMs: 60_000, brakeShare: 0.55, fencesPerMinute: 3 };
 const long = new Date(Date.now() - 3600_000);

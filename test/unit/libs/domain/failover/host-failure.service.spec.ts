@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HostFailureService } from '../../libs/domain/src/failover/host-failure.service';
-import type { FenceResult } from '../../libs/domain/src/ports';
-import type { DatabaseEntity, FailoverEntity, HostEntity } from '../../libs/persistence/src/entities';
+import { HostFailureService } from '@app/domain/failover/host-failure.service';
+import type { FenceResult } from '@app/domain/ports';
+import type { DatabaseEntity, FailoverEntity, HostEntity } from '@app/persistence/entities';
 
 // What happens to a host that died (declared down, failovers recorded, fenced, takeovers let loose), on fakes of
 // the ports: the repositories, the fencer, the job queue and the host connector.

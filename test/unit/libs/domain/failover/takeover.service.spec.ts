@@ -1,17 +1,11 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { OperationCancelled, StepFailed } from '../../libs/domain/src/operations/operation-context';
-import { TakeoverService } from '../../libs/domain/src/failover/takeover.service';
-import type {
-  DatabaseEntity,
-  FailoverEntity,
-  HostEntity,
-  PlanEntity,
-  VolumeEntity,
-} from '../../libs/persistence/src/entities';
+import { OperationCancelled, StepFailed } from '@app/domain/operations/operation-context';
+import { TakeoverService } from '@app/domain/failover/takeover.service';
+import type { DatabaseEntity, FailoverEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
 
-// The takeover's paths besides the DRBD safety checks (test/unit/takeover-safety.spec.ts): the record's state,
+// The takeover's paths besides the DRBD safety checks (takeover.service.safety.spec.ts): the record's state,
 // the old primary's fence, the choice of target, the steps that bring the database up there, and the failure.
 
 const host = (id: string, extra: Partial<HostEntity> = {}) =>

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DatabaseException, DatabaseExceptionCode } from '../../libs/domain/src/databases/database.exception';
-import { FailoverException, FailoverExceptionCode } from '../../libs/domain/src/failover/failover.exception';
-import { ActivateHostUseCase } from '../../libs/domain/src/failover/use-cases/activate-host/activate-host.usecase';
-import { FailoverDatabaseCommand } from '../../libs/domain/src/failover/use-cases/failover-database/failover-database.command';
-import { FailoverDatabaseUseCase } from '../../libs/domain/src/failover/use-cases/failover-database/failover-database.usecase';
-import { FenceHostCommand } from '../../libs/domain/src/failover/use-cases/fence-host/fence-host.command';
-import { FenceHostUseCase } from '../../libs/domain/src/failover/use-cases/fence-host/fence-host.usecase';
-import { MoveAwayFromHost } from '../../libs/domain/src/failover/use-cases/move-away.service';
-import type { DatabaseEntity, HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
+import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/database.exception';
+import { FailoverException, FailoverExceptionCode } from '@app/domain/failover/failover.exception';
+import { ActivateHostUseCase } from '@app/domain/failover/use-cases/activate-host/activate-host.usecase';
+import { FailoverDatabaseCommand } from '@app/domain/failover/use-cases/failover-database/failover-database.command';
+import { FailoverDatabaseUseCase } from '@app/domain/failover/use-cases/failover-database/failover-database.usecase';
+import { FenceHostCommand } from '@app/domain/failover/use-cases/fence-host/fence-host.command';
+import { FenceHostUseCase } from '@app/domain/failover/use-cases/fence-host/fence-host.usecase';
+import { MoveAwayFromHost } from '@app/domain/failover/use-cases/move-away.service';
+import type { DatabaseEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
 
 // The operators' failover actions (failover/use-cases/*), on fakes of the ports and of HostFailureService.
 

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
-import type { HostEntity, HostHealth } from '../../libs/persistence/src/entities';
-import { HostMonitorService } from '../../libs/domain/src/failover/host-monitor.service';
-import { hostChecks } from '../../libs/domain/src/hosts/host-checks';
+import type { HostEntity, HostHealth } from '@app/persistence/entities';
+import { HostMonitorService } from '@app/domain/failover/host-monitor.service';
+import { hostChecks } from '@app/domain/hosts/host-checks';
 
 const health = (h: Partial<HostHealth>): HostHealth => ({
   checkedAt: new Date().toISOString(),

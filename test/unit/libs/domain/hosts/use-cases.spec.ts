@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HostException, HostExceptionCode } from '../../libs/domain/src/hosts/host.exception';
-import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host/register-host.command';
-import { RegisterHostUseCase } from '../../libs/domain/src/hosts/use-cases/register-host/register-host.usecase';
-import { RemoveHostUseCase } from '../../libs/domain/src/hosts/use-cases/remove-host/remove-host.usecase';
-import { SetFencingCommand } from '../../libs/domain/src/hosts/use-cases/set-fencing/set-fencing.command';
-import { SetFencingUseCase } from '../../libs/domain/src/hosts/use-cases/set-fencing/set-fencing.usecase';
-import type { HostEntity } from '../../libs/persistence/src/entities';
+import { HostException, HostExceptionCode } from '@app/domain/hosts/host.exception';
+import { RegisterHostCommand } from '@app/domain/hosts/use-cases/register-host/register-host.command';
+import { RegisterHostUseCase } from '@app/domain/hosts/use-cases/register-host/register-host.usecase';
+import { RemoveHostUseCase } from '@app/domain/hosts/use-cases/remove-host/remove-host.usecase';
+import { SetFencingCommand } from '@app/domain/hosts/use-cases/set-fencing/set-fencing.command';
+import { SetFencingUseCase } from '@app/domain/hosts/use-cases/set-fencing/set-fencing.usecase';
+import type { HostEntity } from '@app/persistence/entities';
 
 // The host use cases with rules of their own (hosts/use-cases/*), on fakes of the ports.
 

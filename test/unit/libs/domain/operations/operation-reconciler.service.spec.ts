@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
-import { JobItem, JobName, JobQueue, JobStatus } from '../../libs/jobs/src/job.contract';
-import type { OperationEntity } from '../../libs/persistence/src/entities';
-import type { OperationRepository } from '../../libs/domain/src/ports';
-import { JobTable } from '../../libs/domain/src/operations/job-table';
-import { OperationReconciler } from '../../libs/domain/src/operations/operation-reconciler.service';
+import { JobItem, JobName, JobQueue, JobStatus } from '@app/jobs/job.contract';
+import type { OperationEntity } from '@app/persistence/entities';
+import type { OperationRepository } from '@app/domain/ports';
+import { JobTable } from '@app/domain/operations/job-table';
+import { OperationReconciler } from '@app/domain/operations/operation-reconciler.service';
 
 const STALE_MS = 60_000;
 

@@ -2,17 +2,17 @@ import 'reflect-metadata';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
-import type { OperationEntity, OperationStatus } from '../../libs/persistence/src/entities';
-import type { OperationRepository, ResourceLock } from '../../libs/domain/src/ports';
-import { DomainException, ErrorKind } from '../../libs/domain/src/errors';
-import { JobRun, OperationRunner } from '../../libs/domain/src/operations/operation-runner';
+import type { OperationEntity, OperationStatus } from '@app/persistence/entities';
+import type { OperationRepository, ResourceLock } from '@app/domain/ports';
+import { DomainException, ErrorKind } from '@app/domain/errors';
+import { JobRun, OperationRunner } from '@app/domain/operations/operation-runner';
 import {
   OperationCancelled,
   OperationContext,
   isPermanentCause,
   readableError,
   StepFailed,
-} from '../../libs/domain/src/operations/operation-context';
+} from '@app/domain/operations/operation-context';
 
 const OP_ID = 'op-1';
 const DB_ID = 'db-1';

@@ -7,7 +7,7 @@ import {
   type FleetDatabase,
   type FleetHost,
   type Resources,
-} from '../../libs/domain/src/placement';
+} from '@app/domain/placement';
 
 const OVERCOMMIT = { cpus: 4, memoryMb: 1, diskGb: 1 };
 const BIG = { cpus: 32, memoryMb: 65536, diskGb: 1000 };

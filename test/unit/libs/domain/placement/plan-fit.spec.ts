@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostStatus } from '../../libs/persistence/src/entities';
+import type { HostStatus } from '@app/persistence/entities';
 import {
   containerRoom,
   holdsOne,
@@ -9,7 +9,7 @@ import {
   planFit,
   type Overcommit,
   type PlanDemand,
-} from '../../libs/domain/src/placement';
+} from '@app/domain/placement';
 
 const DEFAULT: Overcommit = { cpus: 4, memoryMb: 1, diskGb: 1 };
 

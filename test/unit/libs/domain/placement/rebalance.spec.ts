@@ -9,7 +9,7 @@ import {
   type FleetHost,
   type Measured,
   type RebalancePlan,
-} from '../../libs/domain/src/placement';
+} from '@app/domain/placement';
 
 // Hosts of 10 cores and 10,000 MB, so measured sums read directly as fractions.
 const THRESHOLDS = { cpu: 0.75, memory: 0.85 };

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandValidationException } from '../../libs/domain/src/shared';
-import { ErrorKind } from '../../libs/domain/src/errors';
-import { CreateDatabaseCommand } from '../../libs/domain/src/databases/use-cases/create-database/create-database.command';
-import { ResizeDatabaseCommand } from '../../libs/domain/src/databases/use-cases/resize-database/resize-database.command';
-import { RegisterHostCommand } from '../../libs/domain/src/hosts/use-cases/register-host/register-host.command';
-import { CreateTenantCommand } from '../../libs/domain/src/tenants/use-cases/create-tenant/create-tenant.command';
+import { CommandValidationException } from '@app/domain/shared';
+import { ErrorKind } from '@app/domain/errors';
+import { CreateDatabaseCommand } from '@app/domain/databases/use-cases/create-database/create-database.command';
+import { ResizeDatabaseCommand } from '@app/domain/databases/use-cases/resize-database/resize-database.command';
+import { RegisterHostCommand } from '@app/domain/hosts/use-cases/register-host/register-host.command';
+import { CreateTenantCommand } from '@app/domain/tenants/use-cases/create-tenant/create-tenant.command';
 
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';

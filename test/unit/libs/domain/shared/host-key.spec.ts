@@ -13,7 +13,7 @@ import {
   RegisterStorageBackendCommand,
   SetBackendHostKeyCommand,
   SetHostKeyCommand,
-} from '../../libs/domain/src';
+} from '@app/domain';
 
 const GOOD = 'SHA256:uHJv4mCMTfgHXfb6m9vJY6OX9LVxHx5iH9YkKUBbD3k';
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextQuotaState, quotaEvent, quotaLevel, quotaNotice, QuotaState } from '../../libs/domain/src/volumes/quota';
+import { nextQuotaState, quotaEvent, quotaLevel, quotaNotice, QuotaState } from '@app/domain/volumes/quota';
 
 const L = 1000;
 

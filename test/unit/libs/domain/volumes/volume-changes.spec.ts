@@ -3,18 +3,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
-import type {
-  StorageDriver,
-  StorageDrivers,
-  VolumeChange,
-  VolumeRecorder,
-  VolumeRepository,
-} from '../../libs/domain/src/ports';
-import { RecordingStorageDrivers, VolumeChangeRecorder } from '../../libs/domain/src/volumes/volume-changes';
-import { SanLvmStorageDriver } from '../../libs/storage/src/san-lvm/san-lvm.driver';
-import { FakeExecutor, ok } from '../support/fake-executor';
-import { fixture } from './san-fixtures';
+import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
+import type { StorageDriver, StorageDrivers, VolumeChange, VolumeRecorder, VolumeRepository } from '@app/domain/ports';
+import { RecordingStorageDrivers, VolumeChangeRecorder } from '@app/domain/volumes/volume-changes';
+import { SanLvmStorageDriver } from '@app/storage/san-lvm/san-lvm.driver';
+import { FakeExecutor, ok } from '../../../../support/fake-executor';
+import { fixture } from '../../../support/san-fixtures';
 
 // Drivers return what they changed about a volume; the domain records it, in one place, before the caller sees it.
 
@@ -183,7 +177,7 @@ describe('storage drivers never write the volumes table', () => {
         else if (p.endsWith('.ts')) files.push(p);
       }
     };
-    walk(join(__dirname, '../../libs/storage/src'));
+    walk(join(__dirname, '../../../../../libs/storage/src'));
     assert.ok(files.length > 10);
     for (const f of files) {
       const hits = readFileSync(f, 'utf8')

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import type { Loaded } from '../../libs/domain/src/databases/runtime/database-runtime.service';
-import { StepFailed } from '../../libs/domain/src/operations/operation-context';
-import type { TreeLocation } from '../../libs/domain/src/ports';
-import { VolumeSeeder } from '../../libs/domain/src/volumes/volume-seeder.service';
-import type { BackupEntity, DatabaseOrigin } from '../../libs/persistence/src/entities';
+import type { Loaded } from '@app/domain/databases/runtime/database-runtime.service';
+import { StepFailed } from '@app/domain/operations/operation-context';
+import type { TreeLocation } from '@app/domain/ports';
+import { VolumeSeeder } from '@app/domain/volumes/volume-seeder.service';
+import type { BackupEntity, DatabaseOrigin } from '@app/persistence/entities';
 
 const HOST_PATH = '/data/v-new';
 const SHA = 'a'.repeat(64);

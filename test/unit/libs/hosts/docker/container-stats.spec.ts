@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { toContainerStats } from '../../libs/hosts/src/docker/container-stats';
+import { toContainerStats } from '@app/hosts/docker/container-stats';
 
 describe('container stats: the engine document to the numbers we keep', () => {
   test('CPU as cores busy between the two readings; memory without reclaimable cache; counters summed', () => {

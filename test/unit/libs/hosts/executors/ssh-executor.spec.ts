@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SshExecutor, sshCommandLine } from '../../libs/hosts/src/executors/ssh-executor';
+import { SshExecutor, sshCommandLine } from '@app/hosts/executors/ssh-executor';
 
 /** Shells the remote side may use: /bin/sh always, bash when installed here. */
 const SHELLS = ['/bin/sh', '/bin/bash'].filter((s) => existsSync(s));

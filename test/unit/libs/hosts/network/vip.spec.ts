@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandResult } from '../../libs/domain/src/ports/infrastructure';
+import type { CommandResult } from '@app/domain/ports/infrastructure';
 import {
   HostVip,
   ifaceName,
@@ -14,13 +14,13 @@ import {
   vipAddress,
   vipCmd,
   vipPrefixLen,
-} from '../../libs/hosts/src/network/vip';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+} from '@app/hosts/network/vip';
+import { fail, FakeExecutor, ok } from '../../../../support/fake-executor';
 
-// Recorded on the lab's host1 (Debian 12, iproute2): test/unit/fixtures/drbd/ip-*.txt, stdout then stderr, then
+// Recorded on the lab's host1 (Debian 12, iproute2): test/unit/support/fixtures/drbd/ip-*.txt, stdout then stderr, then
 // `exit=N`. The add/del recordings used 192.0.2.77 (TEST-NET-1) on lo, removed afterwards.
 function rec(name: string): CommandResult {
-  const raw = readFileSync(join(__dirname, 'fixtures', 'drbd', `${name}.txt`), 'utf8');
+  const raw = readFileSync(join(__dirname, '../../../support/fixtures', 'drbd', `${name}.txt`), 'utf8');
   const m = /(?:^|\n)exit=(\d+)\n?$/.exec(raw);
   if (!m) throw new Error(`fixture ${name} has no exit line`);
   const text = raw.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0));

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { registryBaseUrl, RegistryTags } from '../../libs/hosts/src/registry/registry-image-catalog';
+import { registryBaseUrl, RegistryTags } from '@app/hosts/registry/registry-image-catalog';
 
 /** A stand-in for a registry's tag-list endpoint on 127.0.0.1: what it answers is set per test. */
 describe('RegistryTags: tags from a Docker Registry v2, cached, never refusing on a non-answer', () => {

@@ -1,21 +1,15 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
-import type {
-  CommandExecutor,
-  CommandResult,
-  ContainerRuntime,
-  HostConnector,
-  RunOptions,
-} from '../../libs/domain/src/ports';
+import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
+import type { CommandExecutor, CommandResult, ContainerRuntime, HostConnector, RunOptions } from '@app/domain/ports';
 import {
   DirectoryStorageDriver,
   enforcesProjectQuota,
   hardLimitKb,
   parseProject,
-} from '../../libs/storage/src/directory/directory.driver';
-import { directoryPath } from '../../libs/storage/src/host/paths';
+} from '@app/storage/directory/directory.driver';
+import { directoryPath } from '@app/storage/host/paths';
 
 const VOL_ID = '0b9d2c7e-4f1a-4c3b-8d2e-6f7a8b9c0d1e';
 const host = (dataRoot = '/var/lib/dbaas/volumes') => ({ id: 'h1', name: 'local', dataRoot }) as HostEntity;

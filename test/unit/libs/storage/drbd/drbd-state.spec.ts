@@ -15,7 +15,7 @@ import {
   parseProcDrbd,
   parseRole,
   Role,
-} from '../../libs/storage/src/drbd/drbd-state';
+} from '@app/storage/drbd/drbd-state';
 
 // DRBD 8.4's states are parsed once, in drbd-state.ts, into enums; everything else compares enum members.
 
@@ -160,7 +160,7 @@ describe('/proc/drbd parsed into enums', () => {
 
 describe('DRBD states: compared as enums outside the parser', () => {
   test('no other DRBD file compares a state as a quoted DRBD word', () => {
-    const dir = join(__dirname, '../../libs/storage/src/drbd');
+    const dir = join(__dirname, '../../../../../libs/storage/src/drbd');
     const words = [...Object.values(Role), ...Object.values(DiskState), ...DRBD_CSTATES].join('|');
     const quoted = new RegExp(`['"\`](${words})['"\`]`);
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'drbd-state.ts')) {
@@ -168,5 +168,39 @@ describe('DRBD states: compared as enums outside the parser', () => {
       const hits = lines.filter((l) => quoted.test(l) && !/^\s*(\/\/|\*|\/\*\*)/.test(l));
       assert.deepEqual(hits, [], f);
     }
+  });
+});
+
+describe('/proc/drbd and mirror state', () => {
+  const proc = `version: 8.4.11 (api:1/proto:86-101)
+srcversion: B536C32A3EADA868561EFD9
+ 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----
+    ns:1048 nr:0 dw:1048 dr:2121 al:3 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0
+ 1: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r-----
+    ns:0 nr:0 dw:8 dr:0 al:1 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:8
+ 2: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----
+ 3: cs:Unconfigured
+ 4: cs:StandAlone ro:Secondary/Unknown ds:UpToDate/DUnknown   r-----
+`;
+  test('parses every configured minor', () => {
+    const m = parseProcDrbd(proc);
+    assert.deepEqual([...m.keys()], [0, 1, 2, 4]);
+    assert.deepEqual(m.get(1), {
+      minor: 1,
+      cstate: 'WFConnection',
+      role: 'Primary',
+      peerRole: 'Unknown',
+      disk: 'UpToDate',
+      peerDisk: 'DUnknown',
+    });
+  });
+  test('only a connected, UpToDate/UpToDate mirror counts as synced', () => {
+    const m = parseProcDrbd(proc);
+    assert.equal(mirrorStateOf(m.get(0)), 'synced');
+    assert.equal(mirrorStateOf(m.get(1)), 'degraded');
+    assert.equal(mirrorStateOf(m.get(2)), 'syncing');
+    assert.equal(mirrorStateOf(m.get(4)), 'degraded');
+    assert.equal(mirrorStateOf(undefined), 'degraded');
+    assert.equal(parseProcDrbd('garbage\n').size, 0);
   });
 });

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CommandExecutor, CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
-import type { HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
-import { renderResource } from '../../libs/storage/src/drbd/drbd';
-import { DrbdStorageDriver } from '../../libs/storage/src/drbd/drbd.driver';
+import type { CommandExecutor, CommandResult, RunOptions } from '@app/domain/ports/infrastructure';
+import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
+import { renderResource } from '@app/storage/drbd/drbd';
+import { DrbdStorageDriver } from '@app/storage/drbd/drbd.driver';
 import {
   FENCE_DIR,
   fenceCmd,
@@ -12,7 +12,7 @@ import {
   parseFenceMarkers,
   parseStateRead,
   pendingRequest,
-} from '../../libs/storage/src/drbd/fence';
+} from '@app/storage/drbd/fence';
 
 const VID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const RES = `r-${VID}`;
@@ -146,7 +146,7 @@ const sealer = { seal: (p: string) => `sealed:${p}`, open: (s: string) => s.repl
 function driverOn(hosts: Record<string, ScriptedHost>, sealed: { v: string | null } = { v: null }) {
   const volumes = {
     getSealedDrbdSecret: async () => sealed.v,
-    // Drivers return what changed; the domain records it (test/unit/volume-changes.spec.ts).
+    // Drivers return what changed; the domain records it (test/unit/libs/domain/volumes/volume-changes.spec.ts).
     update: async () => assert.fail('the driver wrote the volumes table'),
   };
   const hostRepo = { get: async (id: string) => host(id) };

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
-import { HostBlockDevices } from '../../libs/storage/src/san-lvm/host-block';
-import { SanBackendClient } from '../../libs/storage/src/san-lvm/san-backend.client';
-import { LIO_HELPER_PY } from '../../libs/storage/src/san-lvm/lio-helper';
-import { CommandFailed } from '../../libs/storage/src/host/run-checked';
-import { maskSecrets } from '../../libs/hosts/src/executors/local-executor';
-import { sshCommandLine } from '../../libs/hosts/src/executors/ssh-executor';
-import { fixture } from './san-fixtures';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+import type { CommandResult, RunOptions } from '@app/domain/ports/infrastructure';
+import { HostBlockDevices } from '@app/storage/san-lvm/host-block';
+import { SanBackendClient } from '@app/storage/san-lvm/san-backend.client';
+import { LIO_HELPER_PY } from '@app/storage/san-lvm/lio-helper';
+import { CommandFailed } from '@app/storage/host/run-checked';
+import { maskSecrets } from '@app/hosts/executors/local-executor';
+import { sshCommandLine } from '@app/hosts/executors/ssh-executor';
+import { fixture } from '../../../support/san-fixtures';
+import { fail, FakeExecutor, ok } from '../../../../support/fake-executor';
 
 // ---------------------------------------------------------------------------------------------------------------
 

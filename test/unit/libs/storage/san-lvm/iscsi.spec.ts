@@ -1,80 +1,132 @@
 import 'reflect-metadata';
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLvmNotFound, parseLvs, parsePvs, parseVgs } from '../../libs/storage/src/host/lvm';
-import { parseInitiatorName, parseSessions } from '../../libs/storage/src/san-lvm/iscsi';
-import { fixture } from './san-fixtures';
+import { describe, test } from 'node:test';
+import {
+  ISCSI_AUTH_FAILURE,
+  ISCSI_NO_OBJECTS,
+  ISCSI_SESSION_EXISTS,
+  iqn,
+  iscsiCmd,
+  parseInitiatorName,
+  parseSessions,
+  portal,
+} from '@app/storage/san-lvm/iscsi';
+import { fixture } from '../../../support/san-fixtures';
 
-describe('fixture loader', () => {
-  test('splits off the exit=N line', () => {
-    assert.deepEqual(fixture('blkid-empty'), { text: '', exit: 2 });
-    assert.deepEqual(fixture('lvcreate-novg'), {
-      text: '  Volume group "no-such-vg" not found\n  Cannot process volume group no-such-vg\n',
-      exit: 5,
-    });
-    assert.deepEqual(fixture('blkid-ext4'), { text: 'ext4\n', exit: 0 });
+const T = 'iqn.2026-11.io.dbaas:dev-test1';
+const P = '10.99.0.10:3260';
+
+const BAD_IQNS = [
+  'iqn.2026-11.io.dbaas:dev test1',
+  'iqn.2026-11.io.dbaas:dev"test1',
+  "iqn.2026-11.io.dbaas:dev'test1",
+  'iqn.2026-11.io.dbaas:dev;reboot',
+  'iqn.2026-11.io.dbaas:$(id)',
+  'iqn.2026-11.io.dbaas:dev-test1\n',
+  ' iqn.2026-11.io.dbaas:dev-test1',
+  'iqn.26-11.io.dbaas:x',
+  'iqn.2026-11.IO.dbaas:x',
+  'eui.02004567A425678D',
+  '-iqn.2026-11.io.dbaas:x',
+  `iqn.2026-11.io.dbaas:${'a'.repeat(224)}`,
+  '',
+];
+const BAD_PORTALS = [
+  '1.2.3.4:3260;id',
+  '1.2.3.4',
+  '1.2.3.4:',
+  ':3260x',
+  '1.2.3.4:3260 ',
+  'host.example:3260',
+  '1.2.3.4:$(id)',
+  '1.2.3.4:123456',
+  '-p:3260',
+  '',
+];
+describe('iSCSI command builders: exact argv', () => {
+  const node = ['iscsiadm', '-m', 'node', '-T', T, '-p', P];
+  test('discovery, login, logout, delete, rescan, sessions', () => {
+    assert.deepEqual(iscsiCmd.discover(P), ['iscsiadm', '-m', 'discovery', '-t', 'st', '-p', '10.99.0.10:3260']);
+    assert.deepEqual(iscsiCmd.login(T, P), [...node, '--login']);
+    assert.deepEqual(iscsiCmd.logout(T, P), [...node, '--logout']);
+    assert.deepEqual(iscsiCmd.nodeDelete(T, P), [...node, '-o', 'delete']);
+    assert.deepEqual(iscsiCmd.rescan(T, P), [...node, '-R']);
+    assert.deepEqual(iscsiCmd.sessions(), ['iscsiadm', '-m', 'session', '-P', '3']);
   });
-  test('recordings without an exit line keep all their text', () => {
-    assert.deepEqual(fixture('discovery'), { text: '10.99.0.10:3260,1 iqn.2026-11.io.dbaas:dev-test1\n', exit: null });
+
+  test('node updates keep the value as one argument', () => {
+    assert.deepEqual(iscsiCmd.nodeUpdate(T, P, 'node.session.auth.authmethod', 'CHAP'), [
+      'iscsiadm',
+      '-m',
+      'node',
+      '-T',
+      T,
+      '-p',
+      P,
+      '-o',
+      'update',
+      '-n',
+      'node.session.auth.authmethod',
+      '-v',
+      'CHAP',
+    ]);
+    const hostile = `p"w'; rm -rf / $(id)`;
+    assert.deepEqual(iscsiCmd.nodeUpdate(T, P, 'node.session.auth.password', hostile), [
+      ...node,
+      '-o',
+      'update',
+      '-n',
+      'node.session.auth.password',
+      '-v',
+      hostile,
+    ]);
+    assert.deepEqual(iscsiCmd.nodeUpdate(T, P, 'node.startup', 'automatic').slice(-4), [
+      '-n',
+      'node.startup',
+      '-v',
+      'automatic',
+    ]);
+  });
+
+  test('valid names and portals', () => {
+    for (const v of [
+      T,
+      'iqn.2024-01.lab.dbaas:host1',
+      'iqn.1993-08.org.debian:01:3a5f7c9e1b2d',
+      'iqn.2003-01.org.linux-iscsi.storage1.x8664:sn.abcdef',
+    ])
+      assert.equal(iqn(v), v);
+    for (const v of [P, '127.0.0.1:1', '[fd00::10]:3260']) assert.equal(portal(v), v);
+  });
+
+  test('exit-code constants', () => {
+    assert.equal(ISCSI_NO_OBJECTS, 21);
+    assert.equal(ISCSI_SESSION_EXISTS, 15);
+    assert.equal(ISCSI_AUTH_FAILURE, 24);
   });
 });
 
-describe('LVM report parsers (recorded output)', () => {
-  test('parseLvs', () => {
-    const f = fixture('lvs-json');
-    assert.equal(f.exit, 0);
-    assert.deepEqual(parseLvs(f.text), [
-      {
-        name: 'vol-a',
-        vg: 'dbaas-dev1',
-        sizeBytes: 314_572_800,
-        path: '/dev/dbaas-dev1/vol-a',
-        active: true,
-        pool: null,
-      },
-    ]);
-    assert.equal(parseLvs(f.text)[0].sizeBytes, 300 * 2 ** 20);
-  });
+describe('iSCSI builders reject hostile or malformed values', () => {
+  for (const bad of BAD_IQNS) {
+    test(`IQN ${JSON.stringify(bad.length > 60 ? bad.slice(0, 40) + '…' : bad)}`, () => {
+      assert.throws(() => iqn(bad), /invalid iSCSI name/);
+      assert.throws(() => iscsiCmd.login(bad, P), /invalid iSCSI name/);
+      assert.throws(() => iscsiCmd.logout(bad, P), /invalid iSCSI name/);
+      assert.throws(() => iscsiCmd.nodeDelete(bad, P), /invalid iSCSI name/);
+      assert.throws(() => iscsiCmd.rescan(bad, P), /invalid iSCSI name/);
+      assert.throws(() => iscsiCmd.nodeUpdate(bad, P, 'node.startup', 'automatic'), /invalid iSCSI name/);
+    });
+  }
 
-  test('parseLvs: a thin volume names its pool', () => {
-    const text = fixture('lvs-json').text.replace('"lv_active":"active"', '"lv_active":"active", "pool_lv":"pool0"');
-    assert.equal(parseLvs(text)[0].pool, 'pool0');
-  });
-
-  test('parseLvs: inactive volume', () => {
-    const text = fixture('lvs-json').text.replace('"lv_active":"active"', '"lv_active":""');
-    assert.equal(parseLvs(text)[0].active, false);
-  });
-
-  test('parseVgs', () => {
-    assert.deepEqual(parseVgs(fixture('vgs-json').text), [
-      { name: 'dbaas-dev1', sizeBytes: 1_069_547_520, freeBytes: 754_974_720, lvCount: 1, pvCount: 1 },
-    ]);
-  });
-
-  test('parsePvs', () => {
-    assert.deepEqual(parsePvs(fixture('pvs-json').text), [
-      { name: '/dev/sda', vg: 'dbaas-dev1', sizeBytes: 1_069_547_520, freeBytes: 754_974_720 },
-    ]);
-  });
-
-  test('empty reports give empty lists', () => {
-    assert.deepEqual(parseLvs('{"report":[{"lv":[]}]}'), []);
-    assert.deepEqual(parseVgs('  {\n "report": [ { "vg": [] } ]\n }\n'), []);
-    assert.deepEqual(parsePvs('{"report":[{"pv":[]}]}'), []);
-    assert.deepEqual(parseLvs('{"report":[]}'), []);
-    assert.deepEqual(parseLvs('{"report":[{}]}'), []);
-  });
-
-  test('a report of another kind gives nothing', () => {
-    assert.deepEqual(parseLvs(fixture('vgs-json').text), []);
-    assert.deepEqual(parseVgs(fixture('pvs-json').text), []);
-  });
-
-  test('non-JSON output throws', () => {
-    assert.throws(() => parseLvs(fixture('lvcreate-novg').text));
-    assert.throws(() => parseVgs(''));
-  });
+  for (const bad of BAD_PORTALS) {
+    test(`portal ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => portal(bad), /invalid iSCSI portal/);
+      assert.throws(() => iscsiCmd.discover(bad), /invalid iSCSI portal/);
+      assert.throws(() => iscsiCmd.login(T, bad), /invalid iSCSI portal/);
+      assert.throws(() => iscsiCmd.logout(T, bad), /invalid iSCSI portal/);
+      assert.throws(() => iscsiCmd.nodeUpdate(T, bad, 'node.startup', 'automatic'), /invalid iSCSI portal/);
+    });
+  }
 });
 
 describe('iSCSI parsers (recorded output)', () => {
@@ -142,31 +194,5 @@ describe('iSCSI parsers (recorded output)', () => {
     ]) {
       assert.throws(() => parseInitiatorName(bad), /InitiatorName|invalid iSCSI name/, JSON.stringify(bad));
     }
-  });
-});
-
-describe('isLvmNotFound (recorded errors)', () => {
-  for (const name of ['lvcreate-novg', 'lvremove-missing', 'vgremove']) {
-    test(`true for ${name}`, () => {
-      const f = fixture(name);
-      assert.equal(f.exit, 5);
-      assert.equal(isLvmNotFound(f.text), true);
-    });
-  }
-  test('true for "Failed to find logical volume"', () => {
-    assert.equal(isLvmNotFound('  Failed to find logical volume "dbaas-dev1/vol-x"\n'), true);
-  });
-  for (const name of ['lvcreate-exists', 'lvcreate-nospace']) {
-    test(`false for ${name}`, () => {
-      const f = fixture(name);
-      assert.equal(f.exit, 5);
-      assert.equal(isLvmNotFound(f.text), false);
-    });
-  }
-  test('false for success output and in-use errors', () => {
-    assert.equal(isLvmNotFound(fixture('lvcreate').text), false);
-    assert.equal(isLvmNotFound(fixture('lvextend').text), false);
-    assert.equal(isLvmNotFound('  Logical volume dbaas-dev1/vol-a contains a filesystem in use.\n'), false);
-    assert.equal(isLvmNotFound(''), false);
   });
 });

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { DatabaseMover, type MoveParams } from '../../libs/domain/src/databases/moving/database-mover.service';
-import type { Loaded } from '../../libs/domain/src/databases/runtime/database-runtime.service';
-import { StepFailed } from '../../libs/domain/src/operations/operation-context';
-import type { SyncOptions, TreeLocation } from '../../libs/domain/src/ports';
-import type { DatabaseEntity, HostEntity, VolumeEntity } from '../../libs/persistence/src/entities';
+import { DatabaseMover, type MoveParams } from '@app/domain/databases/moving/database-mover.service';
+import type { Loaded } from '@app/domain/databases/runtime/database-runtime.service';
+import { StepFailed } from '@app/domain/operations/operation-context';
+import type { SyncOptions, TreeLocation } from '@app/domain/ports';
+import type { DatabaseEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
 
 const DB = 'db1';
 const OP = 'op1';

@@ -1,15 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { JobName } from '../../libs/jobs/src';
-import type { DatabaseEntity } from '../../libs/persistence/src/entities';
-import type {
-  DatabaseOperationStarter,
-  StartRequest,
-} from '../../libs/domain/src/databases/database-operation-starter';
-import { DatabaseException, DatabaseExceptionCode } from '../../libs/domain/src/databases/database.exception';
-import { PrivilegeConversions } from '../../libs/domain/src/databases/privileges/privilege-conversions.service';
-import type { DatabaseRepository } from '../../libs/domain/src/ports';
+import { JobName } from '@app/jobs';
+import type { DatabaseEntity } from '@app/persistence/entities';
+import type { DatabaseOperationStarter, StartRequest } from '@app/domain/databases/database-operation-starter';
+import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/database.exception';
+import { PrivilegeConversions } from '@app/domain/databases/privileges/privilege-conversions.service';
+import type { DatabaseRepository } from '@app/domain/ports';
 
 const db = (id: string, privilegeModel: 'legacy' | 'owner') =>
   ({ id, privilegeModel, status: 'running' }) as DatabaseEntity;

@@ -1,16 +1,15 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DatabaseEntity, HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
-import type { ContainerSpec } from '../../libs/domain/src/ports';
+import type { DatabaseEntity, HostEntity, PlanEntity } from '@app/persistence/entities';
+import type { ContainerSpec } from '@app/domain/ports';
 import {
   buildContainerSpec,
   containerName,
   hostPreparation,
   secretsDir,
-} from '../../libs/domain/src/databases/runtime/container-spec';
-import { specHash } from '../../libs/hosts/src/docker/docker-runtime';
-import { demuxDockerLogs, toLines } from '../../libs/hosts/src/docker/docker-logs';
+} from '@app/domain/databases/runtime/container-spec';
+import { specHash } from '@app/hosts/docker/docker-runtime';
 
 const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
@@ -217,60 +216,5 @@ describe('specHash', () => {
         ctx: { ...ctx, password },
       });
     assert.notEqual(specHash(redis('old-pw')), specHash(redis('new-pw')));
-  });
-});
-
-/** One Docker multiplexed-log frame: stream id, three zero bytes, big-endian length, payload. */
-function frame(stream: 1 | 2, text: string): Buffer {
-  const payload = Buffer.from(text, 'utf8');
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
-
-describe('demuxDockerLogs', () => {
-  test('joins stdout and stderr frames in order, without headers', () => {
-    const buf = Buffer.concat([
-      frame(1, 'LOG:  database system is ready\n'),
-      frame(2, 'WARNING: no TLS — ünïcode ok\n'),
-      frame(1, 'LOG:  checkpoint complete\n'),
-    ]);
-    assert.equal(
-      demuxDockerLogs(buf),
-      'LOG:  database system is ready\nWARNING: no TLS — ünïcode ok\nLOG:  checkpoint complete\n',
-    );
-  });
-
-  test('a frame split over several lines and an empty frame', () => {
-    const buf = Buffer.concat([frame(1, 'a\nb\n'), frame(2, ''), frame(1, 'c\n')]);
-    assert.equal(demuxDockerLogs(buf), 'a\nb\nc\n');
-  });
-
-  test('a plain (TTY) buffer is returned as text', () => {
-    const text = 'redis 1:M * Ready to accept connections tcp\nsecond line\n';
-    assert.equal(demuxDockerLogs(Buffer.from(text)), text);
-  });
-
-  // Known source bug (libs/hosts/src/docker/docker-logs.ts): a TTY buffer shorter than one 8-byte header never
-  test('a short plain (TTY) buffer is returned as text', () => {
-    assert.equal(demuxDockerLogs(Buffer.from('ok\n')), 'ok\n');
-  });
-
-  test('an empty buffer gives an empty string', () => {
-    assert.equal(demuxDockerLogs(Buffer.alloc(0)), '');
-  });
-});
-
-describe('toLines', () => {
-  test('splits on newlines and drops only the trailing empty line', () => {
-    assert.deepEqual(toLines('a\nb\n'), ['a', 'b']);
-    assert.deepEqual(toLines('a\n\nb'), ['a', '', 'b']);
-    assert.deepEqual(toLines(''), []);
-  });
-
-  test('demux + toLines gives one entry per log line', () => {
-    const buf = Buffer.concat([frame(1, 'one\ntwo\n'), frame(2, 'three\n')]);
-    assert.deepEqual(toLines(demuxDockerLogs(buf)), ['one', 'two', 'three']);
   });
 });

@@ -1,12 +1,7 @@
 import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  allowedCidrsProblems,
-  MAX_ALLOWED_CIDRS,
-  parseAllowedCidrs,
-  parseCidr,
-} from '../../libs/domain/src/shared/cidr';
+import { allowedCidrsProblems, MAX_ALLOWED_CIDRS, parseAllowedCidrs, parseCidr } from '@app/domain/shared/cidr';
 import {
   allowListCmd,
   allowListRestore,
@@ -15,10 +10,10 @@ import {
   jumpSpec,
   parseFilterState,
   sweepRestore,
-} from '../../libs/domain/src/databases/runtime/ingress-allow-list';
-import { CreateDatabaseCommand } from '../../libs/domain/src/databases/use-cases/create-database/create-database.command';
-import { SetAllowedCidrsCommand } from '../../libs/domain/src/databases/use-cases/set-allowed-cidrs/set-allowed-cidrs.command';
-import { fail, FakeExecutor, ok } from '../support/fake-executor';
+} from '@app/domain/databases/runtime/ingress-allow-list';
+import { CreateDatabaseCommand } from '@app/domain/databases/use-cases/create-database/create-database.command';
+import { SetAllowedCidrsCommand } from '@app/domain/databases/use-cases/set-allowed-cidrs/set-allowed-cidrs.command';
+import { fail, FakeExecutor, ok } from '../../../../../support/fake-executor';
 
 const DB = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
 const OTHER = '0badc0de-0000-4000-8000-000000000001';

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DatabaseException, DatabaseExceptionCode } from '../../libs/domain/src/databases/database.exception';
-import { CreateDatabaseCommand } from '../../libs/domain/src/databases/use-cases/create-database/create-database.command';
-import { CreateDatabaseUseCase } from '../../libs/domain/src/databases/use-cases/create-database/create-database.usecase';
-import type { HostEntity, PlanEntity } from '../../libs/persistence/src/entities';
-import { cryptography } from '../../libs/security/src/cryptography.adapter';
+import { DatabaseException, DatabaseExceptionCode } from '@app/domain/databases/database.exception';
+import { CreateDatabaseCommand } from '@app/domain/databases/use-cases/create-database/create-database.command';
+import { CreateDatabaseUseCase } from '@app/domain/databases/use-cases/create-database/create-database.usecase';
+import type { HostEntity, PlanEntity } from '@app/persistence/entities';
+import { cryptography } from '@app/security/cryptography.adapter';
 
 // CreateDatabaseUseCase on fakes of its ports: what is refused before anything exists, where the database is
 // placed for each HA mode, and what the new row, its event and its job hold.

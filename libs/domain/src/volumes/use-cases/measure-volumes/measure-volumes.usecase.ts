@@ -7,8 +7,8 @@ import {
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
-} from '../ports';
-import { VolumeQuotaService } from './volume-quota.service';
+} from '../../../ports';
+import { VolumeQuotaService } from '../../volume-quota.service';
 
 /**
  * Measures every live volume with its driver and records the bytes used (shown on the database); volumes without a

@@ -13,13 +13,16 @@ need_pkg chromium fonts-dejavu-core
 # The SSH session tests break a real OpenSSH server on 127.0.0.1 (test/support/sshd.ts); the failover witness
 # tests build hosts from network namespaces, each with its own sshd (test/support/netns-fleet.ts: ip netns).
 need_pkg openssh-server iproute2
-# The playbooks are read (python3-yaml) and syntax-checked (ansible-core) by test/unit/ansible-playbooks.spec.ts:
+# The playbooks are read (python3-yaml) and syntax-checked (ansible-core) by test/unit/ansible/playbooks.spec.ts:
 # installed here so that those checks run on a fresh machine instead of being skipped.
 need_pkg ansible-core python3-yaml
 
 mkdir -p test-artifacts
 tap=test-artifacts/results.tap
-files=(test/unit/*.spec.ts test/e2e/*.spec.ts test/browser/*.spec.ts)
+# test/unit mirrors the folders it tests (test/unit/libs/<lib>/<dir>/<name>.spec.ts): ** needs globstar, and node 20's
+# --test does not expand globs itself.
+shopt -s globstar
+files=(test/unit/**/*.spec.ts test/e2e/*.spec.ts test/browser/*.spec.ts)
 if [ -n "${TEST_FILES:-}" ]; then read -r -a files <<<"$TEST_FILES"; fi
 log "running ${#files[@]} test files (unit, end-to-end against real PostgreSQL, Redis and dockerd, then the console in Chromium)"
 set +e

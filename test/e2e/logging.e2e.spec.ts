@@ -73,7 +73,7 @@ describe('structured logs: JSON lines with request and job ids', () => {
     assert.ok(!readFileSync(file, 'utf8').includes(tenant.key), 'the key is never logged');
   });
 
-  test("a job's lines in the worker's log carry its operation, database and job name", async () => {
+  test("a job's lines in the worker's log carry its operation, database, job name and host", async () => {
     const res = await stack.request('POST', '/v1/databases', {
       key: tenant.key,
       body: { name: 'logged', engine: 'redis', plan: 'small' },
@@ -100,5 +100,20 @@ describe('structured logs: JSON lines with request and job ids', () => {
     );
     // Lines of other work (the monitor, the reconciler) carry no job's ids.
     assert.ok(lines.some((l) => l.operationId === undefined));
+
+    // A job on a placed database: its lines carry the database's host too (a created one has none at its start).
+    const detail = await stack.request('GET', `/admin/v1/databases/${res.body.id}`, { key: stack.operatorKey });
+    const hostId = detail.body.hostId as string;
+    assert.ok(typeof hostId === 'string' && hostId !== '', JSON.stringify(detail.body));
+    const restart = await stack.request('POST', `/v1/databases/${res.body.id}/restart`, { key: tenant.key });
+    assert.equal(restart.status, 202, JSON.stringify(restart.body));
+    const done = await stack.waitOperation(tenant.key, restart.body.operationId);
+    assert.equal(done.status, 'succeeded', done.error);
+    const restartLines = jsonLines(stack.logFile('worker-0')).filter((l) => l.operationId === restart.body.operationId);
+    assert.ok(restartLines.length >= 2, `the restart's lines: ${JSON.stringify(restartLines)}`);
+    for (const l of restartLines) {
+      assert.equal(l.hostId, hostId, JSON.stringify(l));
+      assert.equal(l.jobName, 'restart-database', JSON.stringify(l));
+    }
   });
 });

@@ -19,7 +19,8 @@ import { OperationRunner } from './operations/operation-runner';
 import { CreateDatabaseUseCase } from './databases/use-cases/create-database/create-database.usecase';
 import { DeleteDatabaseUseCase } from './databases/use-cases/delete-database/delete-database.usecase';
 import { GetCredentialsUseCase } from './databases/use-cases/get-credentials/get-credentials.usecase';
-import { DatabaseViewer, GetDatabaseUseCase } from './databases/use-cases/get-database/get-database.usecase';
+import { DatabaseViewer } from './databases/database-viewer.service';
+import { GetDatabaseUseCase } from './databases/use-cases/get-database/get-database.usecase';
 import { GetLogsUseCase } from './databases/use-cases/get-logs/get-logs.usecase';
 import { ListDatabasesUseCase } from './databases/use-cases/list-databases/list-databases.usecase';
 import { ResizeDatabaseUseCase } from './databases/use-cases/resize-database/resize-database.usecase';
@@ -59,7 +60,7 @@ import { ListOperationsUseCase } from './operations/use-cases/list-operations/li
 import { ListPlansUseCase } from './plans/use-cases/list-plans/list-plans.usecase';
 import { Admission } from './admission/admission.service';
 import { ListEnginesUseCase } from './engines/use-cases/list-engines/list-engines.usecase';
-import { MeasureVolumesUseCase } from './volumes/measure-volumes.usecase';
+import { MeasureVolumesUseCase } from './volumes/use-cases/measure-volumes/measure-volumes.usecase';
 import { VolumeQuotaService } from './volumes/volume-quota.service';
 import { VolumeCopier } from './volumes/volume-copier.service';
 import { VolumeSeeder } from './volumes/volume-seeder.service';
@@ -86,7 +87,7 @@ import { RegisterStorageBackendUseCase } from './storage/use-cases/register-stor
 import { SetBackendHostKeyUseCase } from './storage/use-cases/set-backend-host-key/set-backend-host-key.usecase';
 import { AuditLog } from './audit/audit-log.service';
 import { GetFleetOverviewUseCase } from './fleet/use-cases/get-fleet-overview/get-fleet-overview.usecase';
-import { FleetAlarmUseCase } from './failover/fleet-alarm';
+import { GetFleetAlarmUseCase } from './fleet/use-cases/get-fleet-alarm/get-fleet-alarm.usecase';
 import { ListEventsUseCase } from './fleet/use-cases/list-events/list-events.usecase';
 import { GetStorageInventoryUseCase } from './fleet/use-cases/get-storage-inventory/get-storage-inventory.usecase';
 import { InspectDatabasesUseCase } from './databases/use-cases/inspect-databases/inspect-databases.usecase';
@@ -190,7 +191,7 @@ const PROVIDERS = [
   DeleteBackupUseCase,
   AuditLog,
   GetFleetOverviewUseCase,
-  FleetAlarmUseCase,
+  GetFleetAlarmUseCase,
   ListEventsUseCase,
   GetStorageInventoryUseCase,
   InspectDatabasesUseCase,

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   AuditLog,
-  FleetAlarmUseCase,
+  GetFleetAlarmUseCase,
   GetFleetOverviewUseCase,
   GetStorageInventoryUseCase,
   ListEventsUseCase,
@@ -22,7 +22,7 @@ export class AdminFleetController {
     private readonly storage: GetStorageInventoryUseCase,
     private readonly audit: AuditLog,
     private readonly events: ListEventsUseCase,
-    private readonly alarm: FleetAlarmUseCase,
+    private readonly alarm: GetFleetAlarmUseCase,
   ) {}
 
   /** Hosts up/down, databases by status, failovers of the last 24 h, capacity per host. */

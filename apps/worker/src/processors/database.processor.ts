@@ -2,7 +2,7 @@ import { InjectQueue, OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { CommonEnv, ENV } from '@app/config';
-import { JobTable, OperationRunner } from '@app/domain';
+import { DATABASE_REPOSITORY, type DatabaseRepository, JobTable, OperationRunner } from '@app/domain';
 import { JobItem, QueueName, jobCounterKey } from '@app/jobs';
 import { runJobWithLogContext } from '@app/logging';
 
@@ -22,6 +22,7 @@ export class DatabaseProcessor {
     private readonly jobTable: JobTable,
     @Inject(ENV) private readonly env: CommonEnv,
     @InjectQueue(QueueName.Databases) private readonly queue: Queue,
+    @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
   ) {}
 
   @Process({ name: '*', concurrency: CONCURRENCY })
@@ -36,7 +37,8 @@ export class DatabaseProcessor {
     };
     const fail = (message: string) => this.jobTable.applyFinalFailure(item, message);
     try {
-      await runJobWithLogContext({ ...run, jobName: item.name }, () =>
+      const hostId = await this.hostOf(item.data);
+      await runJobWithLogContext({ ...run, hostId, jobName: item.name }, () =>
         this.runner.run(run, (op) => this.jobTable.run(item, op), fail),
       );
       await this.count(item.name, 'succeeded');
@@ -44,6 +46,18 @@ export class DatabaseProcessor {
       await this.count(item.name, 'failed');
       throw err;
     }
+  }
+
+  /**
+   * The host for the job's log lines: the one the job carries, else its database's when the job starts (none yet
+   * for a database being created; a move or failover logs under the host it started from).
+   */
+  private async hostOf(data: JobItem['data']): Promise<string | undefined> {
+    const carried = (data as { hostId?: unknown }).hostId;
+    if (typeof carried === 'string') return carried;
+    // Only a log field: a row that cannot be read now leaves it out rather than failing the job.
+    const db = await this.databases.get(data.databaseId).catch(() => null);
+    return db?.hostId ?? undefined;
   }
 
   private async count(job: string, result: string): Promise<void> {

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { HostEntity } from '@app/persistence/entities';
-import { EVENT_REPOSITORY, HOST_REPOSITORY, type EventRepository, type HostRepository } from '../ports';
+import type { EventRepository } from '../ports';
 
 export interface FleetAlarm {
   /** True while the failover worker's brake is on (or it cannot tell whether it is the one cut off). */
@@ -29,16 +28,4 @@ export async function readFleetAlarm(events: EventRepository, hosts: HostEntity[
       .filter((h) => h.health?.verdict === 'unreachable' && (h.status === 'active' || h.status === 'draining'))
       .map((h) => ({ id: h.id, name: h.name, reason: h.health?.detail ?? 'unreachable' })),
   };
-}
-
-@Injectable()
-export class FleetAlarmUseCase {
-  constructor(
-    @Inject(EVENT_REPOSITORY) private readonly events: EventRepository,
-    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
-  ) {}
-
-  async execute(): Promise<FleetAlarm> {
-    return readFleetAlarm(this.events, await this.hosts.list());
-  }
 }

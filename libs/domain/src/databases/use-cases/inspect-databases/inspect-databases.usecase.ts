@@ -17,7 +17,7 @@ import {
 import { OperationView, toOperationView } from '../../../operations/operation.view';
 import { DatabaseOperationStarter } from '../../database-operation-starter';
 import { DatabaseView } from '../../database.view';
-import { DatabaseViewer } from '../get-database/get-database.usecase';
+import { DatabaseViewer } from '../../database-viewer.service';
 import { DatabaseFilter } from '../list-databases/list-databases.usecase';
 
 /** A database as an operator sees it: whose it is and where it runs. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE_REPOSITORY, DatabaseRepository } from '../../../ports';
 import { DatabaseView } from '../../database.view';
-import { DatabaseViewer } from '../get-database/get-database.usecase';
+import { DatabaseViewer } from '../../database-viewer.service';
 
 export interface DatabaseFilter {
   tenantId?: string;

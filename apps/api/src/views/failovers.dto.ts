@@ -38,6 +38,8 @@ export class FailoverView implements DomainFailoverView {
   operationId: string | null;
   timeline: FailoverTimeline;
   durationsMs: FailoverDurations;
+  /** Round trips to hosts the takeover made (commands, Docker API requests), all attempts together. */
+  roundTrips: number | null;
   createdAt: string;
 }
 

@@ -30,7 +30,9 @@ import {
 } from '../ports';
 
 /** Like Promise.all, but rejects only once every promise settled (with the first rejection). */
-async function settleAll<T extends readonly unknown[]>(ps: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+async function settleAll<T extends readonly unknown[]>(
+  ps: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
   const done = await Promise.allSettled(ps);
   const failed = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

@@ -252,7 +252,10 @@ export class SanLvmStorageDriver implements StorageDriver {
     });
     if (helped) {
       await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
-      return { hostPath: helped.hostPath, changed: { hostId: target.id, device: helped.device, path: helped.hostPath } };
+      return {
+        hostPath: helped.hostPath,
+        changed: { hostId: target.id, device: helped.device, path: helped.hostPath },
+      };
     }
     const disk = await blk.attach(attachment);
     await blk.ensureVg(lun.hostVg, disk);

@@ -29,7 +29,9 @@ export async function runHostHelper<T extends object>(
   opts: { timeoutMs?: number; secrets?: string[] } = {},
 ): Promise<T | null> {
   if ((absentUntil.get(exec) ?? 0) > Date.now()) return null;
-  const res = await exec.run(['python3', HOST_HELPER_PATH, String(HOST_HELPER_PROTOCOL), action], {
+  // -S: no site packages to look for (the helper uses the standard library only), a third of its start under
+  // emulation; -E: no PYTHON* variable of the session changes what runs.
+  const res = await exec.run(['python3', '-S', '-E', HOST_HELPER_PATH, String(HOST_HELPER_PROTOCOL), action], {
     input: JSON.stringify(input),
     timeoutMs: opts.timeoutMs ?? 120_000,
     secrets: opts.secrets,

@@ -16,7 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'host-helper-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function helper(action: string, input: unknown, env: Record<string, string> = {}, protocol = HOST_HELPER_PROTOCOL) {
-  const r = spawnSync('python3', [HELPER, String(protocol), action], {
+  const r = spawnSync('python3', ['-S', '-E', HELPER, String(protocol), action], {
     input: JSON.stringify(input),
     env: { PATH: '/usr/bin:/bin', ...env },
     encoding: 'utf8',
@@ -54,13 +54,17 @@ function standIns(state: { role: string; cstate: string; dstate: string }) {
   up) exit 0 ;;
 esac`,
   );
-  // mount remembers what it mounted; findmnt tells it (`--mountpoint PATH` is its last argument).
-  const mounted = join(dir, 'mounted');
-  put('findmnt', `for a; do p=$a; done; grep -s "^$p " "${mounted}" || exit 1`);
-  put('install', 'exit 0');
-  put('mount', `echo "$4 $3" >> "${mounted}"`);
+  // mount adds its line to the helper's mountinfo, as the kernel would.
+  const mountinfo = join(dir, 'mountinfo');
+  writeFileSync(mountinfo, '22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n');
+  put('mount', `echo "99 22 147:7 / $4 rw,noatime - ext4 $3 rw" >> "${mountinfo}"`);
   return {
-    env: { DBAAS_HOST_HELPER_PATH: `${dir}:/usr/bin:/bin`, DBAAS_FENCE_DIR: fence },
+    env: {
+      DBAAS_HOST_HELPER_PATH: `${dir}:/usr/bin:/bin`,
+      DBAAS_FENCE_DIR: fence,
+      DBAAS_HOST_HELPER_MOUNTINFO: mountinfo,
+      DBAAS_HOST_HELPER_PROC_DRBD: join(dir, 'no-proc-drbd'),
+    },
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
     fence,
   };
@@ -69,7 +73,7 @@ esac`,
 const takeover = (over: object = {}) => ({
   resource: RES,
   device: '/dev/drbd7',
-  mount: '/srv/dbaas/volumes/v1',
+  mount: join(work, 'volumes/v1'),
   forceFrom: [],
   requireTalking: null,
   answerFence: true,
@@ -94,6 +98,8 @@ describe('host helper: protocol', () => {
     assert.match(bad.answer.error, /invalid resource/);
     const path = helper('drbd-takeover', takeover({ mount: '/srv/../etc' }), s.env);
     assert.match(path.answer.error, /invalid mount path/);
+    const spaced = helper('drbd-takeover', takeover({ mount: '/srv/a b' }), s.env);
+    assert.match(spaced.answer.error, /invalid mount path/);
     assert.deepEqual(s.calls(), []);
   });
 });
@@ -103,12 +109,15 @@ describe('host helper: drbd-takeover', () => {
     const s = standIns({ role: 'Secondary', cstate: 'WFConnection', dstate: 'UpToDate' });
     const r = helper('drbd-takeover', takeover(), s.env);
     assert.equal(r.code, 0, JSON.stringify(r.answer));
-    assert.equal(r.answer.hostPath, '/srv/dbaas/volumes/v1/data');
+    assert.equal(r.answer.hostPath, join(work, 'volumes/v1/data'));
     assert.equal(r.answer.promoted, true);
     assert.equal(r.answer.forced, false);
     const calls = s.calls();
     assert.ok(calls.includes(`drbdadm primary ${RES}`), calls.join('\n'));
-    assert.ok(calls.includes('mount -o noatime,noinit_itable /dev/drbd7 /srv/dbaas/volumes/v1'), calls.join('\n'));
+    assert.ok(
+      calls.includes(`mount -o noatime,noinit_itable /dev/drbd7 ${join(work, 'volumes/v1')}`),
+      calls.join('\n'),
+    );
     // The request and its answer are spent.
     assert.equal(existsSync(join(s.fence, `${RES}.request`)), false);
   });
@@ -130,6 +139,22 @@ describe('host helper: drbd-takeover', () => {
     const refused = helper('drbd-takeover', takeover({ forceFrom: ['Outdated', 'Consistent', 'UpToDate'] }), mid.env);
     assert.match(refused.answer.error, /Inconsistent: it cannot be promoted/);
     assert.ok(!mid.calls().some((c) => c.startsWith('drbdadm primary')));
+  });
+
+  test('DRBD 8.4: the state is read from /proc/drbd, without starting drbdadm for it', () => {
+    const s = standIns({ role: 'Secondary', cstate: 'Connected', dstate: 'UpToDate' });
+    const proc = join(work, 'proc-drbd');
+    writeFileSync(proc, 'version: 8.4.11\n 7: cs:Connected ro:Secondary/Secondary ds:UpToDate/UpToDate C r-----\n');
+    const r = helper('drbd-takeover', takeover({ answerFence: false }), {
+      ...s.env,
+      DBAAS_HOST_HELPER_PROC_DRBD: proc,
+    });
+    assert.equal(r.code, 0, JSON.stringify(r.answer));
+    assert.deepEqual(r.answer.state.cstate, 'Connected');
+    assert.deepEqual(
+      s.calls().filter((c) => c.startsWith('drbdadm')),
+      [`drbdadm primary ${RES}`],
+    );
   });
 
   test('a switchover needs the peer still connected; already primary: only mounted', () => {

@@ -250,3 +250,27 @@ describe('TakeoverService.run: few round trips, in parallel', () => {
     assert.deepEqual(w.roundTrips, [1]);
   });
 });
+
+describe('RoundTrips', () => {
+  test('nested scopes all count; concurrent ones do not see each other; an ignored wait counts nowhere', async () => {
+    const seen: number[] = [];
+    await RoundTrips.count(async (outer) => {
+      RoundTrips.note();
+      await Promise.all([
+        RoundTrips.count(async (a) => {
+          RoundTrips.note();
+          await new Promise((r) => setTimeout(r, 5));
+          RoundTrips.note();
+          seen.push(a());
+        }),
+        RoundTrips.count(async (b) => {
+          RoundTrips.note();
+          seen.push(b());
+        }),
+      ]);
+      await RoundTrips.ignore(async () => RoundTrips.note());
+      seen.push(outer());
+    });
+    assert.deepEqual(seen, [1, 2, 4]);
+  });
+});

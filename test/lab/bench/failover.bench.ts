@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   console.log(
     "\nplatform = total − the database's own start (its crash recovery until it accepts connections, the baseline);" +
       ' ratio = total / own start. Targets: detection ≤ 3 s; platform ≤ 10 s (DRBD), ≤ 15 s (SAN) under TCG.\n' +
-      'trips = round trips to hosts the takeover made (commands, Docker API requests; the failover record counts them).\n' +
+      'trips = round trips to hosts the takeover made (commands, Docker API requests; readiness polls not counted).\n' +
       'ssh rtt = one trivial command over SSH on the new primary; raw docker = docker create + start of a throwaway' +
       ' container of the same image there, timed inside the VM: what emulation costs before the platform adds anything.',
   );

@@ -22,7 +22,7 @@ export interface FailoverView {
   };
   /** Milliseconds from detection to each step. */
   durationsMs: { fenced: number | null; storageMoved: number | null; started: number | null; reachable: number | null };
-  /** Round trips to hosts the takeover made (commands, Docker API requests), all attempts together. */
+  /** Round trips to hosts the takeover made (commands, Docker API requests; not its readiness polls), all attempts. */
   roundTrips: number | null;
   createdAt: string;
 }

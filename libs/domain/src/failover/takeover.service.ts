@@ -156,7 +156,8 @@ export class TakeoverService {
 
     // 5. Reachable again on the same endpoint.
     await op.progress(75, 'waiting for the database to accept connections');
-    await this.dbRuntime.waitReady(l, { retryCrash: true });
+    // Its polls (a look at the container each second while the engine recovers) are not steps: not counted.
+    await RoundTrips.ignore(() => this.dbRuntime.waitReady(l, { retryCrash: true }));
     await this.dbRuntime.applyLimits(l, (m) => op.progress(80, m));
     await this.failovers.mark(f.id, 'reachableAt');
     await this.databases.update(db.id, { status: 'running' });

@@ -19,6 +19,11 @@ export const RoundTrips = {
     return current.run(scope, () => fn(() => scope.n));
   },
 
+  /** Runs `fn` outside every count (a wait that polls: its looks are not steps of the operation). */
+  async ignore<T>(fn: () => Promise<T>): Promise<T> {
+    return current.run({ n: 0 }, fn);
+  },
+
   /** Called by executors, once per round trip to a host. */
   note(): void {
     for (let s = current.getStore(); s; s = s.parent) s.n++;

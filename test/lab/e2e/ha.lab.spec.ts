@@ -11,6 +11,10 @@ import { HaLab, otherThan, waitFor } from '../support/ha';
  * elsewhere, and the failover worker that notices a power cut by itself. Tenants' view of a database is its VIP,
  * reached here through the storage VM (on the same private segment, and never killed).
  */
+// A takeover's round trips to hosts (commands, Docker API requests; not the readiness polls), as counted in the
+// failover record: storage 1, VIP 2, image 1, container ~9, limits ~3.
+const MAX_TAKEOVER_ROUND_TRIPS = 20;
+
 describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 * 60_000 }, () => {
   const stack = HaLab.stack('lab-ha');
   const ha = new HaLab(stack);
@@ -72,7 +76,11 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       },
       60_000,
     );
-    console.log(`# drbd failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}`);
+    console.log(
+      `# drbd failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}, ${f.roundTrips} round trips`,
+    );
+    // The host helper promotes and mounts in one call, the host preparation is one more: single commands took ~40.
+    assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS, `${f.roundTrips} round trips`);
     assert.equal(f.reason, 'host-down');
     assert.equal(f.fromHost.name, primary);
     assert.equal(f.toHost.name, peer);
@@ -426,7 +434,11 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       },
       120_000,
     );
-    console.log(`# san failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}`);
+    console.log(
+      `# san failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}, ${f.roundTrips} round trips`,
+    );
+    // The storage server's ACL switch and its read-back, then login, LVM and mount in one call of the host helper.
+    assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS + 2, `${f.roundTrips} round trips`);
     // Exactly one primary: the LUN's ACL names only the new host, which alone runs the container.
     const acl = await onHost('storage', 'ls', [`/sys/kernel/config/target/iscsi/${lun.iqn}/tpgt_1/acls`]);
     const initiator = (await onHost(other, 'cat', ['/etc/iscsi/initiatorname.iscsi'])).stdout.match(

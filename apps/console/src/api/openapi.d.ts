@@ -1277,7 +1277,7 @@ export interface components {
       operationId: string | null;
       /** @enum {string} */
       reason: 'drain' | 'evacuate' | 'host-down' | 'manual' | 'switchover';
-      /** @description Round trips to hosts the takeover made (commands, Docker API requests), all attempts together. */
+      /** @description Round trips to hosts the takeover made (commands, Docker API requests; not its readiness polls), all attempts. */
       roundTrips: number | null;
       /** @enum {string} */
       status: 'failed' | 'running' | 'succeeded';

@@ -103,7 +103,10 @@ function world(w: World = {}) {
       forOperation: async () => failover,
       mark: async (_id: string, field: string) => void log.push(`mark:${field}`),
       update: async (_id: string, patch: object) => void log.push(`failover:${JSON.stringify(patch)}`),
-      addRoundTrips: async (_id: string, n: number) => void roundTrips.push(n),
+      addRoundTrips: async (_id: string, n: number) => {
+        roundTrips.push(n);
+        log.push(`roundTrips:${n}`);
+      },
     } as never,
     { record: async (e: { type: string; message: string }) => void events.push(e) } as never,
     { runtime: async () => runtime, vips: async () => ({ remove: async () => undefined }) } as never,
@@ -169,6 +172,7 @@ describe('TakeoverService.run', () => {
       'ready',
       'mark:reachableAt',
       'db:{"status":"running"}',
+      'roundTrips:1',
       'failover:{"status":"succeeded","error":null}',
     ]);
     assert.deepEqual(
@@ -248,6 +252,11 @@ describe('TakeoverService.run: few round trips, in parallel', () => {
     const w = world({ hosts: [host('p', { status: 'down' }), host('q')] });
     await w.run();
     assert.deepEqual(w.roundTrips, [1]);
+    // Recorded before the failover is marked succeeded: whoever reads a finished one sees its count.
+    assert.ok(
+      w.log.indexOf('roundTrips:1') < w.log.indexOf('failover:{"status":"succeeded","error":null}'),
+      w.log.join(),
+    );
   });
 });
 

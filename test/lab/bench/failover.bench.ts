@@ -35,7 +35,10 @@ const HW_SSH_RTT_MS = 2;
 const HW_RAW_DOCKER_MS = 500;
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (all: number[]) => {
+  const xs = all.filter((x) => !Number.isNaN(x));
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+};
 
 function bar(done: number, total: number, label: string): void {
   const w = 24;

@@ -66,20 +66,32 @@ export class TakeoverService {
     const f = await this.failovers.forOperation(op.operationId);
     if (!f) throw new StepFailed('failover', 'the failover record is missing');
     if (f.status !== 'running') return;
-    // The round trips to hosts this attempt makes, added to the record whatever its outcome.
+    // The round trips to hosts this attempt makes, added to the record whatever its outcome: before it is marked
+    // succeeded (whoever reads a finished failover sees its count), or when the attempt fails.
     await RoundTrips.count(async (counted) => {
-      try {
-        await this.takeOver(f, databaseId, op);
-      } finally {
-        if (counted() > 0)
-          await this.failovers.addRoundTrips(f.id, counted()).catch((err: Error) => {
+      let recorded = 0;
+      const record = async () => {
+        const n = counted() - recorded;
+        recorded += n;
+        if (n > 0)
+          await this.failovers.addRoundTrips(f.id, n).catch((err: Error) => {
             this.logger.warn(`failover ${f.id}: round trips not recorded: ${err.message}`);
           });
+      };
+      try {
+        await this.takeOver(f, databaseId, op, record);
+      } finally {
+        await record();
       }
     });
   }
 
-  private async takeOver(f: FailoverEntity, databaseId: string, op: OperationContext): Promise<void> {
+  private async takeOver(
+    f: FailoverEntity,
+    databaseId: string,
+    op: OperationContext,
+    recordRoundTrips: () => Promise<void>,
+  ): Promise<void> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleting' || db.status === 'deleted') {
       await this.failovers.update(f.id, { status: 'failed', error: 'the database was deleted' });
@@ -161,6 +173,7 @@ export class TakeoverService {
     await this.dbRuntime.applyLimits(l, (m) => op.progress(80, m));
     await this.failovers.mark(f.id, 'reachableAt');
     await this.databases.update(db.id, { status: 'running' });
+    await recordRoundTrips();
     await this.failovers.update(f.id, { status: 'succeeded', error: null });
     await this.events.record({
       type: 'database.failed-over',

@@ -14,6 +14,8 @@ import { HaLab, otherThan, waitFor } from '../support/ha';
 // A takeover's round trips to hosts (commands, Docker API requests; not the readiness polls), as counted in the
 // failover record: storage 1, VIP 2, image 1, container ~9, limits ~3.
 const MAX_TAKEOVER_ROUND_TRIPS = 20;
+// Where the tenant's queries come from in the lab: a tunnel from the storage VM (see HaLab.viaVip).
+const LAB_STORAGE_SAN_IP = '10.99.0.10';
 
 describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 * 60_000 }, () => {
   const stack = HaLab.stack('lab-ha');
@@ -28,7 +30,9 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
   let drbd: { db: any; creds: any } = { db: null, creds: null };
 
   test('drbd: a power cut of the primary; the database answers on the same VIP from the peer with all rows', async () => {
-    drbd = await ha.createHa('ha-drbd', 'drbd', 'small');
+    // Its allow-list names the one source the tenant's queries come from (the storage VM's tunnel): it must hold on
+    // the peer after the failover, and let that source in.
+    drbd = await ha.createHa('ha-drbd', 'drbd', 'small', { allowedCidrs: [`${LAB_STORAGE_SAN_IP}/32`] });
     const { db, creds } = drbd;
     assert.equal(db.ha, 'drbd');
     assert.match(db.endpoint.host, /^10\.99\.0\.1\d\d$/, 'the endpoint is a VIP of the pool');
@@ -62,6 +66,15 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     console.log(`# drbd: answering again ${((Date.now() - cutAt) / 1000).toFixed(1)} s after the power cut`);
     assert.equal(answer.rows, 1000, 'every committed row survived');
     assert.equal(await ha.primaryOf(db.id), peer);
+    // The allow-list came along: the peer filters the VIP's port (the allowed source answered just now).
+    const rules = (await onHost(peer, 'iptables', ['-S'])).stdout;
+    const chain = `DBA-${db.id.replace(/-/g, '').slice(0, 20)}`;
+    assert.match(
+      rules,
+      new RegExp(`-A ${chain}-[ab] -s ${LAB_STORAGE_SAN_IP.replace(/\./g, '\\.')}/32 -j RETURN`),
+      rules,
+    );
+    assert.match(rules, new RegExp(`-A DOCKER-USER .*-j ${chain}-[ab]`), rules);
     assert.match(
       (await onHost(peer, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth1'])).stdout,
       new RegExp(`${db.endpoint.host}/`),

@@ -230,14 +230,14 @@ export class SanLvmStorageDriver implements StorageDriver {
     const chapPassword = this.secrets.open((await this.luns.getSealedChap(lun.id))!);
     const initiator = await this.initiatorOf(target, blk);
     const san = await this.san(backend);
-    await san.setInitiators({
+    const readBack = await san.setInitiators({
       iqn: lun.iqn,
       initiators: [initiator],
       chapUser: lun.chapUser,
       chapPassword,
     });
     // The old host is fenced at the storage side only once the storage server, read back, says so.
-    await san.confirmOnly(lun.iqn, [initiator]);
+    await san.confirmOnly(lun.iqn, [initiator], readBack);
     await this.luns.update(lun.id, { hostId: target.id, status: 'creating' });
     const mount = directoryPath(target, volume);
     const attachment = { iqn: lun.iqn, portal: this.portal(backend), chapUser: lun.chapUser, chapPassword };

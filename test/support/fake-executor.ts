@@ -1,3 +1,4 @@
+import { HOST_HELPER_PATH } from '../../libs/domain/src/ports/host-helper';
 import type { CommandExecutor, CommandResult, RunOptions } from '../../libs/domain/src/ports/infrastructure';
 
 export const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
@@ -23,6 +24,8 @@ export class FakeExecutor implements CommandExecutor {
   }
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+    // A host without the host helper (tested by running it: test/unit/ansible): the single commands are tested here.
+    if (argv.includes(HOST_HELPER_PATH)) return fail(127, 'python3: not found');
     this.calls.push({ argv: [...argv], opts });
     const rule = this.rules.find((r) => r.match(argv));
     if (!rule) throw new Error(`unexpected command: ${JSON.stringify(argv)}`);

@@ -11,6 +11,12 @@ import { HaLab, otherThan, waitFor } from '../support/ha';
  * elsewhere, and the failover worker that notices a power cut by itself. Tenants' view of a database is its VIP,
  * reached here through the storage VM (on the same private segment, and never killed).
  */
+// A takeover's round trips to hosts (commands, Docker API requests; not the readiness polls), as counted in the
+// failover record: storage 1, VIP 2, image 1, container ~9, limits ~3.
+const MAX_TAKEOVER_ROUND_TRIPS = 20;
+// Where the tenant's queries come from in the lab: a tunnel from the storage VM (see HaLab.viaVip).
+const LAB_STORAGE_SAN_IP = '10.99.0.10';
+
 describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 * 60_000 }, () => {
   const stack = HaLab.stack('lab-ha');
   const ha = new HaLab(stack);
@@ -24,7 +30,9 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
   let drbd: { db: any; creds: any } = { db: null, creds: null };
 
   test('drbd: a power cut of the primary; the database answers on the same VIP from the peer with all rows', async () => {
-    drbd = await ha.createHa('ha-drbd', 'drbd', 'small');
+    // Its allow-list names the one source the tenant's queries come from (the storage VM's tunnel): it must hold on
+    // the peer after the failover, and let that source in.
+    drbd = await ha.createHa('ha-drbd', 'drbd', 'small', { allowedCidrs: [`${LAB_STORAGE_SAN_IP}/32`] });
     const { db, creds } = drbd;
     assert.equal(db.ha, 'drbd');
     assert.match(db.endpoint.host, /^10\.99\.0\.1\d\d$/, 'the endpoint is a VIP of the pool');
@@ -58,6 +66,15 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     console.log(`# drbd: answering again ${((Date.now() - cutAt) / 1000).toFixed(1)} s after the power cut`);
     assert.equal(answer.rows, 1000, 'every committed row survived');
     assert.equal(await ha.primaryOf(db.id), peer);
+    // The allow-list came along: the peer filters the VIP's port (the allowed source answered just now).
+    const rules = (await onHost(peer, 'iptables', ['-S'])).stdout;
+    const chain = `DBA-${db.id.replace(/-/g, '').slice(0, 20)}`;
+    assert.match(
+      rules,
+      new RegExp(`-A ${chain}-[ab] -s ${LAB_STORAGE_SAN_IP.replace(/\./g, '\\.')}/32 -j RETURN`),
+      rules,
+    );
+    assert.match(rules, new RegExp(`-A DOCKER-USER .*-j ${chain}-[ab]`), rules);
     assert.match(
       (await onHost(peer, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth1'])).stdout,
       new RegExp(`${db.endpoint.host}/`),
@@ -72,7 +89,11 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       },
       60_000,
     );
-    console.log(`# drbd failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}`);
+    console.log(
+      `# drbd failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}, ${f.roundTrips} round trips`,
+    );
+    // The host helper promotes and mounts in one call, the host preparation is one more: single commands took ~40.
+    assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS, `${f.roundTrips} round trips`);
     assert.equal(f.reason, 'host-down');
     assert.equal(f.fromHost.name, primary);
     assert.equal(f.toHost.name, peer);
@@ -426,7 +447,11 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       },
       120_000,
     );
-    console.log(`# san failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}`);
+    console.log(
+      `# san failover timeline (ms after detection): ${JSON.stringify(f.durationsMs)}, ${f.roundTrips} round trips`,
+    );
+    // The storage server's ACL switch and its read-back, then login, LVM and mount in one call of the host helper.
+    assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS + 2, `${f.roundTrips} round trips`);
     // Exactly one primary: the LUN's ACL names only the new host, which alone runs the container.
     const acl = await onHost('storage', 'ls', [`/sys/kernel/config/target/iscsi/${lun.iqn}/tpgt_1/acls`]);
     const initiator = (await onHost(other, 'cat', ['/etc/iscsi/initiatorname.iscsi'])).stdout.match(

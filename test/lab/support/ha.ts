@@ -177,10 +177,15 @@ export class HaLab {
     for (const s of Object.values(this.ssh)) s?.dispose();
   }
 
-  async createHa(name: string, ha: 'drbd' | 'san', plan: string): Promise<{ db: any; creds: Creds }> {
+  async createHa(
+    name: string,
+    ha: 'drbd' | 'san',
+    plan: string,
+    extra: { allowedCidrs?: string[] } = {},
+  ): Promise<{ db: any; creds: Creds }> {
     const res = await this.stack.request('POST', '/v1/databases', {
       key: this.key,
-      body: { name, engine: 'postgresql', plan, ha },
+      body: { name, engine: 'postgresql', plan, ha, ...extra },
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const op = await this.stack.waitOperation(this.key, res.body.operationId, 20 * 60_000);

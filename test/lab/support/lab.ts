@@ -116,8 +116,9 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
     'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
     // HA leftovers: DRBD resources r-<uuid>, their backing LVs d-<uuid>, and VIPs of the test range.
     'for r in /etc/drbd.d/r-*.res; do [ -e "$r" ] && { drbdadm down "$(basename "$r" .res)"; rm -f "$r"; }; done',
-    // And any still up whose file is gone (a run killed between the two).
-    'for r in $(drbdsetup show 2>/dev/null | sed -n \'s/^resource \\(r-[^ ]*\\) {.*/\\1/p\'); do drbdsetup down "$r"; done',
+    // And any still up whose file is gone (a run killed between the two). A device a lazy unmount still holds for a
+    // moment (its container just removed) refuses to go down: tried again for up to 10 s.
+    'for r in $(drbdsetup show 2>/dev/null | sed -n \'s/^resource \\(r-[^ ]*\\) {.*/\\1/p\'); do i=0; until drbdsetup down "$r" || [ $i -ge 10 ]; do i=$((i+1)); sleep 1; done; done',
     // The fence-peer handler's requests and answers of those resources.
     'rm -f /var/lib/dbaas/drbd-fence/r-*',
     'for lv in $(lvs --noheadings -o lv_name local 2>/dev/null | grep -E "^ *d-"); do lvremove -fy "local/$lv"; done',

@@ -38,6 +38,8 @@ export class FailoverView implements DomainFailoverView {
   operationId: string | null;
   timeline: FailoverTimeline;
   durationsMs: FailoverDurations;
+  /** Round trips to hosts the takeover made (commands, Docker API requests; not its readiness polls), all attempts. */
+  roundTrips: number | null;
   createdAt: string;
 }
 

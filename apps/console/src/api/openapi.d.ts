@@ -1277,6 +1277,8 @@ export interface components {
       operationId: string | null;
       /** @enum {string} */
       reason: 'drain' | 'evacuate' | 'host-down' | 'manual' | 'switchover';
+      /** @description Round trips to hosts the takeover made (commands, Docker API requests; not its readiness polls), all attempts. */
+      roundTrips: number | null;
       /** @enum {string} */
       status: 'failed' | 'running' | 'succeeded';
       timeline: components['schemas']['FailoverTimeline'];

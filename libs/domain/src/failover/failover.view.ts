@@ -22,6 +22,8 @@ export interface FailoverView {
   };
   /** Milliseconds from detection to each step. */
   durationsMs: { fenced: number | null; storageMoved: number | null; started: number | null; reachable: number | null };
+  /** Round trips to hosts the takeover made (commands, Docker API requests; not its readiness polls), all attempts. */
+  roundTrips: number | null;
   createdAt: string;
 }
 
@@ -55,6 +57,7 @@ export function toFailoverView(f: FailoverEntity, hosts: Map<string, HostEntity>
       started: since(f.startedAt),
       reachable: since(f.reachableAt),
     },
+    roundTrips: f.roundTrips ?? null,
     createdAt: f.createdAt.toISOString(),
   };
 }

@@ -21,12 +21,23 @@ import {
   PlanRepository,
   RESOURCE_LOCK,
   ResourceLock,
+  RoundTrips,
   STORAGE_DRIVERS,
   StorageDriver,
   StorageDrivers,
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../ports';
+
+/** Like Promise.all, but rejects only once every promise settled (with the first rejection). */
+async function settleAll<T extends readonly unknown[]>(
+  ps: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const done = await Promise.allSettled(ps);
+  const failed = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return done.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
 
 /**
  * The body of a failover job: the old primary made unable to write (fenced, or released cleanly on a
@@ -55,6 +66,32 @@ export class TakeoverService {
     const f = await this.failovers.forOperation(op.operationId);
     if (!f) throw new StepFailed('failover', 'the failover record is missing');
     if (f.status !== 'running') return;
+    // The round trips to hosts this attempt makes, added to the record whatever its outcome: before it is marked
+    // succeeded (whoever reads a finished failover sees its count), or when the attempt fails.
+    await RoundTrips.count(async (counted) => {
+      let recorded = 0;
+      const record = async () => {
+        const n = counted() - recorded;
+        recorded += n;
+        if (n > 0)
+          await this.failovers.addRoundTrips(f.id, n).catch((err: Error) => {
+            this.logger.warn(`failover ${f.id}: round trips not recorded: ${err.message}`);
+          });
+      };
+      try {
+        await this.takeOver(f, databaseId, op, record);
+      } finally {
+        await record();
+      }
+    });
+  }
+
+  private async takeOver(
+    f: FailoverEntity,
+    databaseId: string,
+    op: OperationContext,
+    recordRoundTrips: () => Promise<void>,
+  ): Promise<void> {
     const db = await this.databases.get(databaseId);
     if (!db || db.status === 'deleting' || db.status === 'deleted') {
       await this.failovers.update(f.id, { status: 'failed', error: 'the database was deleted' });
@@ -103,31 +140,40 @@ export class TakeoverService {
         });
       }
     }
-    const { hostPath } = await this.dbRuntime.step('storage takeover', () =>
-      driver.takeover!(target, fresh, {
-        ...(acceptDataLoss ? { acceptDataLoss } : {}),
-        ...(released ? { released } : {}),
+    // Meanwhile, what the start needs that does not depend on the storage: the VIP (the old primary no longer holds
+    // it), the image and the certificate on the target. All settle before anything goes on: a retry never runs
+    // beside a step of this attempt still under way.
+    const onTarget = { ...(await this.dbRuntime.loadLive(db.id)), host: target };
+    const [storage] = await settleAll([
+      this.dbRuntime.step('storage takeover', async () => {
+        const mounted = await driver.takeover!(target, fresh, {
+          ...(acceptDataLoss ? { acceptDataLoss } : {}),
+          ...(released ? { released } : {}),
+        });
+        await this.failovers.mark(f.id, 'storageMovedAt');
+        return mounted;
       }),
-    );
-    await this.failovers.mark(f.id, 'storageMovedAt');
+      this.dbRuntime.ensureVip(onTarget.db, target),
+      this.dbRuntime.readyAhead(onTarget),
+    ]);
     if (db.hostId !== target.id) await this.databases.update(db.id, { hostId: target.id });
 
-    // 4. VIP and container on the target.
+    // 4. The container on the target.
     await op.progress(55, `starting the database on ${target.name}`);
     const l = await this.dbRuntime.loadLive(db.id);
-    await this.dbRuntime.ensureVip(l.db, target);
     const runtime = await this.connector.runtime(target);
-    const spec = await this.dbRuntime.spec(l, hostPath, (m) => op.progress(55, m));
-    await this.dbRuntime.step('image', () => runtime.ensureImage(spec.image));
+    const spec = await this.dbRuntime.spec(l, storage.hostPath, (m) => op.progress(55, m));
     await this.dbRuntime.step('container start', () => runtime.ensureRunning(spec));
     await this.failovers.mark(f.id, 'startedAt');
 
     // 5. Reachable again on the same endpoint.
     await op.progress(75, 'waiting for the database to accept connections');
-    await this.dbRuntime.waitReady(l, { retryCrash: true });
+    // Its polls (a look at the container each second while the engine recovers) are not steps: not counted.
+    await RoundTrips.ignore(() => this.dbRuntime.waitReady(l, { retryCrash: true }));
     await this.dbRuntime.applyLimits(l, (m) => op.progress(80, m));
     await this.failovers.mark(f.id, 'reachableAt');
     await this.databases.update(db.id, { status: 'running' });
+    await recordRoundTrips();
     await this.failovers.update(f.id, { status: 'succeeded', error: null });
     await this.events.record({
       type: 'database.failed-over',

@@ -201,6 +201,8 @@ export interface FailoverRepository {
   update(id: string, patch: Partial<FailoverEntity>): Promise<void>;
   /** Sets a timeline mark once (the first time wins: a retried step does not move it). */
   mark(id: string, field: 'fencedAt' | 'storageMovedAt' | 'startedAt' | 'reachableAt', at?: Date): Promise<void>;
+  /** Adds an attempt's round trips to hosts to the failover's count. */
+  addRoundTrips(id: string, n: number): Promise<void>;
 }
 
 export const VOLUME_REPOSITORY = Symbol('VOLUME_REPOSITORY');

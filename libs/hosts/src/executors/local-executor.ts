@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { RoundTrips } from '@app/domain/ports';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
 
 export function maskSecrets(text: string, secrets: string[] = []): string {
@@ -46,6 +47,7 @@ export class LocalExecutor implements CommandExecutor {
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     if (argv.length === 0) throw new Error('empty command');
+    RoundTrips.note();
     // execa is ESM-only; Node >= 20.19 loads it from CommonJS.
     const { execa } = await import('execa');
     const [file, ...args] = argv;
@@ -71,6 +73,7 @@ export class LocalExecutor implements CommandExecutor {
    */
   async spawn(argv: readonly string[], opts: StreamOptions = {}): Promise<CommandStream> {
     if (argv.length === 0) throw new Error('empty command');
+    RoundTrips.note();
     const [file, ...args] = argv;
     const child = spawn(file, args, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
     const stderr = new TailBuffer(opts.secrets);

@@ -2,6 +2,7 @@ import { createServer, Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
+import { RoundTrips } from '@app/domain/ports';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
 import { HostKeyCheck, hostKeyVerifier } from './host-key';
 import { maskSecrets, TailBuffer } from './local-executor';
@@ -62,6 +63,7 @@ export class SshExecutor implements CommandExecutor {
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     const line = sshCommandLine(argv);
+    RoundTrips.note();
     // Masked argument by argument, before quoting changes how a secret is spelled.
     this.sent.push(sshCommandLine(argv.map((a) => maskSecrets(a, opts.secrets))));
     if (this.sent.length > 50) this.sent.shift();
@@ -105,6 +107,7 @@ export class SshExecutor implements CommandExecutor {
    */
   async spawn(argv: readonly string[], opts: StreamOptions = {}): Promise<CommandStream> {
     const line = sshCommandLine(argv);
+    RoundTrips.note();
     this.sent.push(sshCommandLine(argv.map((a) => maskSecrets(a, opts.secrets))));
     if (this.sent.length > 50) this.sent.shift();
     const ssh = await this.connection();
@@ -192,6 +195,8 @@ export class SshExecutor implements CommandExecutor {
    * (direct-streamlocal): one round trip, no process started on the host, no new SSH handshake.
    */
   async openUnixSocket(path: string): Promise<Duplex> {
+    // One per Docker API request (the agent keeps no connection alive).
+    RoundTrips.note();
     const conn = this.client(await this.connection(), path);
     return new Promise((resolve, reject) =>
       conn.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(err) : resolve(stream))),

@@ -118,11 +118,9 @@ export class HostVip {
     const res = await check(this.exec, argv, [2]);
     if (res.exitCode === 2 && !isAddrExists(res.stderr))
       throw new Error(`ip exited with 2: ${res.stderr.trim().split('\n').pop() ?? ''}`);
-    try {
-      await this.exec.run(announce, { timeoutMs: TIMEOUT_MS });
-    } catch {
-      // Best effort: the address is up; neighbours learn it on their next ARP request at the latest.
-    }
+    // Not waited for (two ARPs a second apart; a takeover's start must not wait on them): best effort, the address
+    // is up, and neighbours learn it on their next ARP request at the latest.
+    void this.exec.run(announce, { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
   }
 
   /**

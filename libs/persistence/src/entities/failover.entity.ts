@@ -25,6 +25,8 @@ export class FailoverEntity {
   @Column({ name: 'storage_moved_at', type: 'timestamptz', nullable: true }) storageMovedAt!: Date | null;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'reachable_at', type: 'timestamptz', nullable: true }) reachableAt!: Date | null;
+  // Round trips to hosts the takeover made, all attempts together.
+  @Column({ name: 'round_trips', type: 'integer', nullable: true }) roundTrips!: number | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

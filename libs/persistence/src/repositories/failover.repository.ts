@@ -82,6 +82,11 @@ export class TypeOrmFailoverRepository implements FailoverRepository {
     await this.repo.update({ id }, patch);
   }
 
+  async addRoundTrips(id: string, n: number) {
+    // One statement: attempts of a retried job never lose each other's count.
+    await this.repo.query('UPDATE failovers SET round_trips = COALESCE(round_trips, 0) + $2 WHERE id = $1', [id, n]);
+  }
+
   async mark(id: string, field: 'fencedAt' | 'storageMovedAt' | 'startedAt' | 'reachableAt', at = new Date()) {
     await this.repo.update({ id, [field]: IsNull() }, { [field]: at });
   }

@@ -92,6 +92,10 @@ const FORCEABLE: ReadonlySet<DiskState> = new Set([DiskState.Outdated, DiskState
 /** Whether a copy in this disk state may be promoted by force (an operator accepted data loss). */
 export const canForcePromote = (disk: DiskState | null | undefined): boolean => !!disk && FORCEABLE.has(disk);
 
+/** The same two sets as lists, for the host helper: it carries out the decisions made here. */
+export const FORCEABLE_DISK_STATES: readonly DiskState[] = [...FORCEABLE];
+export const TALKING_CSTATES: readonly ConnectionState[] = [...TALKING];
+
 // ---------------------------------------------------------------------------------------------------------------
 // /proc/drbd
 

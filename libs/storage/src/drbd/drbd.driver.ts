@@ -6,6 +6,7 @@ import {
   HostConnector,
   HostRepository,
   MirrorStatus,
+  runHostHelper,
   SECRET_BOX,
   SecretSealer,
   StorageDriver,
@@ -21,7 +22,16 @@ import { generatePassword } from '@app/security';
 import { directoryPath, HostFilesystems, runChecked } from '../host';
 import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
 import { DrbdHost } from './drbd-host';
-import { canForcePromote, DiskState, isTalking, mirrorStateOf, parseProcDrbd, Role } from './drbd-state';
+import {
+  canForcePromote,
+  DiskState,
+  FORCEABLE_DISK_STATES,
+  isTalking,
+  mirrorStateOf,
+  parseProcDrbd,
+  Role,
+  TALKING_CSTATES,
+} from './drbd-state';
 import { fenceCmd, parseStateRead, pendingRequest } from './fence';
 
 // Every database host keeps DRBD backing LVs in this volume group (ansible: local_vg_name).
@@ -128,6 +138,8 @@ export class DrbdStorageDriver implements StorageDriver {
     if (target.id !== volume.hostId && target.id !== volume.peerHostId)
       throw new Error(`host ${target.name} holds no mirror of this volume`);
     const secrets = await this.knownSecret(volume);
+    const helped = await this.takeoverByHelper(target, volume, opts);
+    if (helped) return helped;
     const d = await this.drbd(target, secrets);
     let state = await d.status(name);
     // The resource file written at creation is on the host: bring it up as it is (it may have rebooted).
@@ -160,6 +172,44 @@ export class DrbdStorageDriver implements StorageDriver {
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {
     return hosts.filter((h) => h.id === volume.peerHostId);
+  }
+
+  /**
+   * The same takeover in one round trip, by the host helper: the decisions (which disk states may be forced, whether
+   * the peer must still be connected) are made here and passed as data; the helper carries them out. Null when the
+   * host has no helper: the single commands do it.
+   */
+  private async takeoverByHelper(
+    target: HostEntity,
+    volume: VolumeEntity,
+    opts: { acceptDataLoss?: boolean; released?: boolean },
+  ): Promise<VolumeMounted | null> {
+    const out = await runHostHelper<{ hostPath: string; state: { role: string } }>(
+      await this.connector.executor(target),
+      'drbd-takeover',
+      {
+        resource: drbdResourceFor(volume),
+        device: drbdDevice(volume.drbdMinor!),
+        mount: directoryPath(target, volume),
+        forceFrom: opts.acceptDataLoss ? FORCEABLE_DISK_STATES : [],
+        // After a clean release nobody answers the fence-peer handler: the old primary must still be connected.
+        requireTalking: opts.released ? TALKING_CSTATES : null,
+        answerFence: !opts.released,
+        timeoutS: 60,
+      },
+      { timeoutMs: 90_000 },
+    ).catch((err: Error) => {
+      throw new Error(`on ${target.name}: ${err.message}`);
+    });
+    if (!out) return null;
+    const device = drbdDevice(volume.drbdMinor!);
+    const changed: VolumeMounted['changed'] =
+      volume.device !== device || volume.path !== out.hostPath ? { device, path: out.hostPath } : undefined;
+    if (target.id === volume.hostId) return changed ? { hostPath: out.hostPath, changed } : { hostPath: out.hostPath };
+    return {
+      hostPath: out.hostPath,
+      changed: { ...changed, hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' },
+    };
   }
 
   /**

@@ -68,7 +68,8 @@ def set_initiators(a):
     tpg = TPG(target, 1)
     lun = next(iter(tpg.luns))
     set_acl(tpg, lun, a['initiators'], a['chapUser'], a['chapPassword'])
-    return {'iqn': target.wwn, 'initiators': sorted(acl.node_wwn for acl in tpg.node_acls)}
+    # Read back from the kernel's configfs, as show() does: the caller confirms the fence from it without a second call.
+    return dict(show(a), iqn=target.wwn)
 
 
 def remove_export(a):

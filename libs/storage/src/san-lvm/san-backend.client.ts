@@ -12,6 +12,14 @@ export interface LunExport {
   chapPassword: string;
 }
 
+/** A LUN's target as the storage server reads it from configfs. */
+export interface TargetState {
+  exists: boolean;
+  initiators?: string[];
+  sessions?: string[];
+  luns?: { lun: number; device: string }[];
+}
+
 /** One storage server: its volume group carved into LVs, each exported as its own iSCSI target by LIO. */
 export class SanBackendClient {
   constructor(
@@ -50,8 +58,9 @@ export class SanBackendClient {
   }
 
   /** Switches who may log in: the storage-side fence of a failover (the old host is cut off first). */
-  async setInitiators(lun: Pick<LunExport, 'iqn' | 'initiators' | 'chapUser' | 'chapPassword'>): Promise<void> {
-    await this.lio(
+  /** Sets the LUN's ACL; returns the target as the storage server reads it back afterwards (see `confirmOnly`). */
+  async setInitiators(lun: Pick<LunExport, 'iqn' | 'initiators' | 'chapUser' | 'chapPassword'>): Promise<TargetState> {
+    return this.lio<TargetState>(
       'set-initiators',
       {
         iqn: iqn(lun.iqn),
@@ -105,12 +114,7 @@ export class SanBackendClient {
     if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);
   }
 
-  async describe(lunIqn: string): Promise<{
-    exists: boolean;
-    initiators?: string[];
-    sessions?: string[];
-    luns?: { lun: number; device: string }[];
-  }> {
+  async describe(lunIqn: string): Promise<TargetState> {
     return this.lio('show', { iqn: iqn(lunIqn) });
   }
 
@@ -118,8 +122,9 @@ export class SanBackendClient {
    * The storage-side fence, confirmed by the storage server itself (not by the host being fenced): read back, the
    * LUN's ACL and its logged-in sessions hold no initiator but `allowed`. Throws with what it found otherwise.
    */
-  async confirmOnly(lunIqn: string, allowed: string[]): Promise<string> {
-    const seen = await this.describe(lunIqn);
+  async confirmOnly(lunIqn: string, allowed: string[], readBack?: TargetState): Promise<string> {
+    // The read-back of the ACL change itself when there is one (the same configfs, a round trip less).
+    const seen = readBack ?? (await this.describe(lunIqn));
     if (!seen.exists) throw new Error(`storage fence not confirmed: the target ${lunIqn} is gone`);
     const stray = [...(seen.initiators ?? []), ...(seen.sessions ?? [])].filter((i) => !allowed.includes(i));
     if (stray.length)

@@ -10,6 +10,7 @@ import {
   PlacedVolume,
   RESOURCE_LOCK,
   ResourceLock,
+  runHostHelper,
   SECRET_BOX,
   SecretSealer,
   STORAGE_BACKEND_REPOSITORY,
@@ -229,18 +230,35 @@ export class SanLvmStorageDriver implements StorageDriver {
     const chapPassword = this.secrets.open((await this.luns.getSealedChap(lun.id))!);
     const initiator = await this.initiatorOf(target, blk);
     const san = await this.san(backend);
-    await san.setInitiators({
+    const readBack = await san.setInitiators({
       iqn: lun.iqn,
       initiators: [initiator],
       chapUser: lun.chapUser,
       chapPassword,
     });
     // The old host is fenced at the storage side only once the storage server, read back, says so.
-    await san.confirmOnly(lun.iqn, [initiator]);
+    await san.confirmOnly(lun.iqn, [initiator], readBack);
     await this.luns.update(lun.id, { hostId: target.id, status: 'creating' });
-    const disk = await blk.attach({ iqn: lun.iqn, portal: this.portal(backend), chapUser: lun.chapUser, chapPassword });
-    await blk.ensureVg(lun.hostVg, disk);
     const mount = directoryPath(target, volume);
+    const attachment = { iqn: lun.iqn, portal: this.portal(backend), chapUser: lun.chapUser, chapPassword };
+    // The host helper does the login, the volume group, the mount and the data directory in one round trip.
+    const helped = await runHostHelper<{ device: string; hostPath: string }>(
+      await this.connector.executor(target),
+      'san-attach',
+      { ...attachment, vg: lun.hostVg, lv: lvNameFor(volume), sizeGb: volume.sizeGb, mount },
+      { timeoutMs: 180_000, secrets: [chapPassword] },
+    ).catch((err: Error) => {
+      throw new Error(`on ${target.name}: ${err.message}`);
+    });
+    if (helped) {
+      await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
+      return {
+        hostPath: helped.hostPath,
+        changed: { hostId: target.id, device: helped.device, path: helped.hostPath },
+      };
+    }
+    const disk = await blk.attach(attachment);
+    await blk.ensureVg(lun.hostVg, disk);
     const device = await blk.ensureVolume(lun.hostVg, lvNameFor(volume), volume.sizeGb, mount);
     await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
     const hostPath = await blk.dataDir(mount);

@@ -5,6 +5,7 @@ import {
   adminLogin,
   EngineContext,
   ENGINES,
+  imageRef,
   platformLogin,
   REDIS_TENANT_RULES,
   tlsFiles,
@@ -173,6 +174,19 @@ export class DatabaseRuntime {
       await this.network.applyAllowList(l.host, l.db);
     };
     return { ...spec, prepare };
+  }
+
+  /**
+   * What a start on `l.host` needs that does not depend on the volume, ready ahead: the image on the host and the
+   * server certificate for it. A takeover runs this while the storage is being taken over; `spec` then finds both.
+   */
+  async readyAhead(l: Loaded): Promise<void> {
+    const runtime = await this.connector.runtime(l.host);
+    const image = imageRef(ENGINES[l.db.engine], l.db.version, this.env.IMAGE_REGISTRY);
+    await Promise.all([
+      this.step('image', () => runtime.ensureImage(image)),
+      l.ctx.tls ? this.step('certificate', () => this.certificates.ensure(l.db, l.host)) : undefined,
+    ]);
   }
 
   /** HA databases listen on their VIP: it must be on the host before the container binds to it. */

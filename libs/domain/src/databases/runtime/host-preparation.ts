@@ -1,4 +1,4 @@
-import type { CommandExecutor } from '../../ports';
+import { type CommandExecutor, runHostHelper } from '../../ports';
 
 /**
  * What a host must hold before a database's container starts as the engine's user: its volume owned by that user
@@ -120,6 +120,19 @@ async function run(exec: CommandExecutor, step: string, argv: string[], input?: 
 /** Makes the host ready for the container: idempotent, so any start may run it again. */
 export async function prepareHost(exec: CommandExecutor, prep: HostPreparation): Promise<void> {
   const { volume, secrets } = prep;
+  // Checked here whoever does it: the helper checks them too, but the single commands are the reference.
+  prepareCmd.ownVolume(volume.path, volume.uid, volume.gid);
+  if (secrets) {
+    prepareCmd.secretsDir(secrets.dir, secrets.uid, secrets.gid);
+    prepareCmd.secretsRoot(secrets.root);
+    for (const name of Object.keys(secrets.files)) prepareCmd.secretFile(secrets.dir, name);
+  }
+  // One round trip with the host helper; one command per step (a dozen) without it.
+  const helped = await runHostHelper(exec, 'prepare', prep, {
+    timeoutMs: TIMEOUT_MS,
+    secrets: secrets ? Object.values(secrets.files) : [],
+  });
+  if (helped) return;
   await run(exec, 'volume owner', prepareCmd.ownVolume(volume.path, volume.uid, volume.gid));
   if (!secrets) return;
   await run(exec, 'secrets directory', prepareCmd.secretsRoot(secrets.root));

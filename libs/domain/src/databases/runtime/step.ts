@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { isPermanentCause, OperationCancelled, StepFailed } from '../../operations/operation-context';
+import { RoundTrips } from '../../ports/round-trips';
 import { takenPort } from './host-port';
 
 /**
@@ -7,8 +8,16 @@ import { takenPort } from './host-port';
  * error goes to `logger`), permanent when retrying cannot help.
  */
 export async function runStep<T>(logger: Logger, name: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
   try {
-    return await fn();
+    // Each step's time and round trips to hosts, in the job's log: where a slow operation spent its time.
+    return await RoundTrips.count(async (counted) => {
+      try {
+        return await fn();
+      } finally {
+        logger.log(`step ${name}: ${Date.now() - started} ms, ${counted()} round trip(s)`);
+      }
+    });
   } catch (err) {
     if (err instanceof StepFailed || err instanceof OperationCancelled) throw err;
     const port = takenPort(err);

@@ -70,6 +70,9 @@ async function runTakeover(opts: {
     {} as never,
     {
       step: (_name: string, fn: () => Promise<unknown>) => fn(),
+      loadLive: async () => ({ db: { id: 'db1', vip: null } }),
+      ensureVip: async () => undefined,
+      readyAhead: async () => undefined,
       // A switchover takes the database's IP allow-list off the old primary with its container.
       removeAllowList: async (h: HostEntity, id: string) => void unfiltered.push(`${h.id}:${id}`),
     } as never,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OperationCancelled, StepFailed } from '@app/domain/operations/operation-context';
 import { TakeoverService } from '@app/domain/failover/takeover.service';
+import { RoundTrips } from '@app/domain/ports/round-trips';
 import type { DatabaseEntity, FailoverEntity, HostEntity, PlanEntity, VolumeEntity } from '@app/persistence/entities';
 
 // The takeover's paths besides the DRBD safety checks (takeover.service.safety.spec.ts): the record's state,
@@ -63,6 +64,7 @@ function world(w: World = {}) {
       ? null
       : ({ id: 'v1', databaseId: 'db1', hostId: 'p', driver: 'san-lvm', ha: 'san', ...w.volume } as VolumeEntity);
   const events: { type: string; message: string }[] = [];
+  const roundTrips: number[] = [];
   const driver = {
     takeover: async (target: HostEntity) => {
       log.push(`takeover:${target.id}`);
@@ -72,8 +74,11 @@ function world(w: World = {}) {
     takeoverCandidates: w.takeoverCandidates ?? ((_v: VolumeEntity, healthy: HostEntity[]) => healthy),
   };
   const runtime = {
-    ensureImage: async () => void log.push('image'),
-    ensureRunning: async () => void log.push('container'),
+    ensureRunning: async () => {
+      // As an executor does for each request to a host.
+      RoundTrips.note();
+      log.push('container');
+    },
     remove: async (name: string) => void log.push(`remove:${name}`),
   };
   const svc = new TakeoverService(
@@ -92,6 +97,10 @@ function world(w: World = {}) {
       forOperation: async () => failover,
       mark: async (_id: string, field: string) => void log.push(`mark:${field}`),
       update: async (_id: string, patch: object) => void log.push(`failover:${JSON.stringify(patch)}`),
+      addRoundTrips: async (_id: string, n: number) => {
+        roundTrips.push(n);
+        log.push(`roundTrips:${n}`);
+      },
     } as never,
     { record: async (e: { type: string; message: string }) => void events.push(e) } as never,
     { runtime: async () => runtime, vips: async () => ({ remove: async () => undefined }) } as never,
@@ -102,6 +111,7 @@ function world(w: World = {}) {
       loadLive: async () => ({ db }),
       ensureVip: async (_db: unknown, h: HostEntity) => void log.push(`vip:${h.id}`),
       spec: async () => ({ image: 'img' }),
+      readyAhead: async () => void log.push('image'),
       waitReady: async () => void log.push('ready'),
       applyLimits: async () => undefined,
       removeAllowList: async (h: HostEntity) => void log.push(`unfilter:${h.id}`),
@@ -110,7 +120,7 @@ function world(w: World = {}) {
   );
   const progress: number[] = [];
   const op = { operationId: 'op1', attempt: 1, progress: async (p: number) => void progress.push(p) };
-  return { svc, log, events, progress, run: () => svc.run('db1', op as never) };
+  return { svc, log, events, progress, roundTrips, driver, run: () => svc.run('db1', op as never) };
 }
 
 describe('TakeoverService.run', () => {
@@ -147,15 +157,16 @@ describe('TakeoverService.run', () => {
       'mark:fencedAt',
       'failover:{"toHostId":"other-rack"}',
       'takeover:other-rack',
-      'mark:storageMovedAt',
-      'db:{"hostId":"other-rack"}',
       'vip:other-rack',
       'image',
+      'mark:storageMovedAt',
+      'db:{"hostId":"other-rack"}',
       'container',
       'mark:startedAt',
       'ready',
       'mark:reachableAt',
       'db:{"status":"running"}',
+      'roundTrips:1',
       'failover:{"status":"succeeded","error":null}',
     ]);
     assert.deepEqual(
@@ -204,5 +215,65 @@ describe('TakeoverService.markFailed', () => {
     await w.svc.markFailed('op1', 'db1', 'late');
     assert.deepEqual(w.log, []);
     assert.equal(w.events.length, 1);
+  });
+});
+
+describe('TakeoverService.run: few round trips, in parallel', () => {
+  test('the VIP, the image and the certificate are made ready while the storage is taken over', async () => {
+    const w = world({ hosts: [host('p', { status: 'down' }), host('q')] });
+    // The storage takeover finishes only once the rest was started beside it: waiting for it first would hang.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const takeover = w.driver.takeover;
+    w.driver.takeover = async (target: HostEntity) => {
+      const out = await takeover(target);
+      const seen = setInterval(() => {
+        if (w.log.includes('vip:q') && w.log.includes('image')) release();
+      }, 1);
+      await gate;
+      clearInterval(seen);
+      return out;
+    };
+    const timeout = setTimeout(release, 2000);
+    await w.run();
+    clearTimeout(timeout);
+    const i = (s: string) => w.log.indexOf(s);
+    assert.ok(i('vip:q') < i('mark:storageMovedAt') && i('image') < i('mark:storageMovedAt'), w.log.join(', '));
+    assert.ok(i('mark:storageMovedAt') < i('container'), w.log.join(', '));
+  });
+
+  test("the round trips to hosts are added to the failover record, a failed attempt's too", async () => {
+    const w = world({ hosts: [host('p', { status: 'down' }), host('q')] });
+    await w.run();
+    assert.deepEqual(w.roundTrips, [1]);
+    // Recorded before the failover is marked succeeded: whoever reads a finished one sees its count.
+    assert.ok(
+      w.log.indexOf('roundTrips:1') < w.log.indexOf('failover:{"status":"succeeded","error":null}'),
+      w.log.join(),
+    );
+  });
+});
+
+describe('RoundTrips', () => {
+  test('nested scopes all count; concurrent ones do not see each other; an ignored wait counts nowhere', async () => {
+    const seen: number[] = [];
+    await RoundTrips.count(async (outer) => {
+      RoundTrips.note();
+      await Promise.all([
+        RoundTrips.count(async (a) => {
+          RoundTrips.note();
+          await new Promise((r) => setTimeout(r, 5));
+          RoundTrips.note();
+          seen.push(a());
+        }),
+        RoundTrips.count(async (b) => {
+          RoundTrips.note();
+          seen.push(b());
+        }),
+      ]);
+      await RoundTrips.ignore(async () => RoundTrips.note());
+      seen.push(outer());
+    });
+    assert.deepEqual(seen, [1, 2, 4]);
   });
 });

@@ -1,3 +1,4 @@
+import { HOST_HELPER_PATH } from '@app/domain/ports/host-helper';
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -90,6 +91,8 @@ class ScriptedHost implements CommandExecutor {
   readonly calls: { argv: string[]; opts: RunOptions }[] = [];
   constructor(private readonly rules: [(argv: readonly string[]) => boolean, Handler][]) {}
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+    // No host helper here: these are the single commands (the helper's own spec runs it).
+    if (argv.includes(HOST_HELPER_PATH)) return { exitCode: 127, stdout: '', stderr: 'python3: not found' };
     this.calls.push({ argv: [...argv], opts });
     const rule = this.rules.find(([m]) => m(argv));
     if (!rule) throw new Error(`unexpected command: ${JSON.stringify(argv)}`);

@@ -539,6 +539,22 @@ describe('SanBackendClient', () => {
     await assert.rejects(client(gone).confirmOnly(T, [h2]), /target .* is gone/);
   });
 
+  test('the fence confirmed from the read-back of the ACL change: one call to the storage server, not two', async () => {
+    const h2 = 'iqn.2024-01.lab.dbaas:host2';
+    const h1 = 'iqn.2024-01.lab.dbaas:host1';
+    const answer = (o: object) => () => ({ exitCode: 0, stdout: JSON.stringify(o) + '\n', stderr: '' });
+    const ex = new FakeExecutor().on(is('python3'), answer({ exists: true, initiators: [h2], sessions: [], iqn: T }));
+    const c = client(ex);
+    const readBack = await c.setInitiators({ iqn: T, initiators: [h2], chapUser: 'u', chapPassword: 'p' });
+    assert.match(await c.confirmOnly(T, [h2], readBack), /lists only/);
+    assert.equal(ex.calls.length, 1);
+    // A read-back that still lists the old host refuses, as a separate read would.
+    const stale = new FakeExecutor().on(is('python3'), answer({ exists: true, initiators: [h1, h2], sessions: [] }));
+    const c2 = client(stale);
+    const back = await c2.setInitiators({ iqn: T, initiators: [h2], chapUser: 'u', chapPassword: 'p' });
+    await assert.rejects(c2.confirmOnly(T, [h2], back), /still lets iqn.2024-01.lab.dbaas:host1 in/);
+  });
+
   test('growLun: lvextend only when smaller', async () => {
     const small = new FakeExecutor().on(is('lvs'), rec('lvs-json')).on(is('lvextend'), rec('lvextend'));
     await client(small).growLun(LV, 1);

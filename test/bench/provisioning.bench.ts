@@ -40,7 +40,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitConnect(uri: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 1000 });
+    // A server not listening yet refuses at once; one that is up but starved gets the platform's own 10 s. A 1 s
+    // timeout gave up on TLS handshakes that a busy 0.5-CPU container had started, every second: each abandoned
+    // one a backend the container still paid for, and 8 databases starting at once never became reachable.
+    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 10_000 });
     c.on('error', () => undefined);
     try {
       await c.connect();
@@ -522,7 +525,7 @@ async function tlsConnectTable(stack: Stack, key: string): Promise<void> {
   const clear = pct(rows[0][1], 50);
   const tls = pct(rows[1][1], 50);
   console.log(
-    `TLS handshake + verification, same server: +${(tls - clear).toFixed(1)} ms at p50 per new connection ` +
+    `TLS handshake + verification, same server: ${tls >= clear ? '+' : ''}${(tls - clear).toFixed(1)} ms at p50 per new connection ` +
       `(x${(tls / clear).toFixed(2)}); nothing per query once connected`,
   );
 }

@@ -25,7 +25,9 @@ export interface RenewalRound {
   retired: number;
 }
 
-// Busy with an operation that holds its lock, or gone: left for the operation, or the next round.
+// Not running and in no operation: a rotation replaces their certificates in the metadata, served from their next
+// start (an `error` database whose container still runs serves the old one until then). The other states are in an
+// operation, which issues the certificate itself, or are gone.
 const SETTLED = new Set(['stopped', 'error']);
 
 /**

@@ -1,4 +1,5 @@
 import { CaController } from './tls/ca.controller';
+import { AdminCaController } from './tls/admin-ca.controller';
 import { AdminFailoverController } from './admin/failover.controller';
 import { AdminFleetController } from './admin/fleet.controller';
 import { AdminPlacementController } from './admin/placement.controller';
@@ -51,6 +52,7 @@ export function apiModule(env: ApiEnv) {
       AdminDatabasesController,
       AdminFleetController,
       AdminPlacementController,
+      AdminCaController,
       HealthController,
       MetricsController,
     ],

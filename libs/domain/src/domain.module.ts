@@ -74,6 +74,9 @@ import { BackupScheduler } from './backups/backup-scheduler.service';
 import { PrivilegeConversions } from './databases/privileges/privilege-conversions.service';
 import { CertificateRenewal } from './tls/certificate-renewal.service';
 import { PlatformCertificates } from './tls/platform-certificates.service';
+import { ListCertificateAuthoritiesUseCase } from './tls/use-cases/list-certificate-authorities/list-certificate-authorities.usecase';
+import { ReissueCertificatesUseCase } from './tls/use-cases/reissue-certificates/reissue-certificates.usecase';
+import { RotateCaUseCase } from './tls/use-cases/rotate-ca/rotate-ca.usecase';
 import { DeleteBackupUseCase } from './backups/use-cases/delete-backup/delete-backup.usecase';
 import { GetBackupUseCase } from './backups/use-cases/get-backup/get-backup.usecase';
 import { ListBackupsUseCase } from './backups/use-cases/list-backups/list-backups.usecase';
@@ -182,6 +185,9 @@ const PROVIDERS = [
   PrivilegeConversions,
   PlatformCertificates,
   CertificateRenewal,
+  RotateCaUseCase,
+  ReissueCertificatesUseCase,
+  ListCertificateAuthoritiesUseCase,
   TakeBackupUseCase,
   ListBackupsUseCase,
   ListDatabaseBackupsUseCase,

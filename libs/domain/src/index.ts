@@ -149,3 +149,8 @@ export * from './placement/use-cases/apply-rebalance/apply-rebalance.usecase';
 export * from './tls/certificate-policy';
 export * from './tls/platform-certificates.service';
 export * from './tls/certificate-renewal.service';
+export * from './tls/certificate-authority.view';
+export * from './tls/use-cases/rotate-ca/rotate-ca.command';
+export * from './tls/use-cases/rotate-ca/rotate-ca.usecase';
+export * from './tls/use-cases/reissue-certificates/reissue-certificates.usecase';
+export * from './tls/use-cases/list-certificate-authorities/list-certificate-authorities.usecase';

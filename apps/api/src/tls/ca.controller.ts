@@ -10,7 +10,10 @@ import { Public } from '../auth/auth.decorators';
 export class CaController {
   constructor(private readonly certificates: PlatformCertificates) {}
 
-  /** The CA that signs every database's server certificate (PEM): clients verify the server against it. */
+  /**
+   * The CA that signs every database's server certificate (PEM): clients verify the server against it. During a CA
+   * rotation, a bundle: the new CA, then the previous one, until no database's certificate is signed by it.
+   */
   @Get('ca.pem')
   @Header('content-type', 'application/x-pem-file')
   @Header('cache-control', 'public, max-age=3600')

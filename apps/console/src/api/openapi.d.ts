@@ -72,6 +72,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/v1/ca': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AdminCaController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/v1/ca/reissue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Re-issue the previous CAs' certificates now
+     * @description The certificates previous CAs signed are replaced at the renewal job's next round.
+     */
+    post: operations['AdminCaController_reissueNow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/v1/ca/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate the platform CA
+     * @description A new CA signs from now on; GET /v1/ca.pem serves it and the old one until no database holds a certificate the old one signed, which are re-issued at their renewal (default) or, with reissue=now, at the renewal job's next round; then the renewal job retires the old CA.
+     */
+    post: operations['AdminCaController_rotate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/v1/databases': {
     parameters: {
       query?: never;
@@ -719,7 +775,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The CA that signs every database's server certificate (PEM): clients verify the server against it. */
+    /**
+     * The CA that signs every database's server certificate (PEM): clients verify the server against it. During a CA
+     *     rotation, a bundle: the new CA, then the previous one, until no database's certificate is signed by it.
+     */
     get: operations['CaController_caPem'];
     put?: never;
     post?: never;
@@ -1118,6 +1177,36 @@ export interface components {
       name: string;
       /** @enum {string} */
       status: 'active' | 'down' | 'draining' | 'fenced';
+    };
+    CertificateAuthorities: {
+      /** @description The current CA first, then the others, newest first. */
+      authorities: components['schemas']['CertificateAuthority'][];
+      /** @description What GET /v1/ca.pem serves: the current CA and each previous one still trusted (PEM). */
+      bundle: string;
+      /** @description Running databases whose latest certificate their engine has not loaded yet (a previous CA stays until then). */
+      reloadsPending: number;
+    };
+    CertificateAuthority: {
+      /** @description Databases (not deleted) whose server certificate it signed. */
+      certificates: number;
+      createdAt: string;
+      /** @description SHA-256 of the certificate, as `openssl x509 -fingerprint -sha256` prints it. */
+      fingerprint: string;
+      /** @description `platform` for the first, `platform-<time>-<random>` for each rotation's. */
+      name: string;
+      notAfter: string;
+      notBefore: string;
+      /** @description From when the renewal job replaces the certificates it signed (null: each at its own renewal). */
+      reissueAt: string | null;
+      retiredAt: string | null;
+      /** @description When a rotation put another CA in its place. */
+      rotatedAt: string | null;
+      /**
+       * @description `current` signs; `previous` is still trusted (in the bundle); `retired` left the bundle, its key dropped.
+       * @enum {string}
+       */
+      state: 'current' | 'previous' | 'retired';
+      subject: string;
     };
     CloneDatabaseDto: {
       /** @description The source networks allowed to connect (canonical CIDRs); absent: the source database's list. */
@@ -1736,6 +1825,15 @@ export interface components {
       name: string;
       plan?: string;
     };
+    RotateCaDto: {
+      /**
+       * @description `at-renewal` (default): each at its own renewal, which gives clients time to fetch the new bundle first;
+       *     `now`: at the renewal job's next round (a CA key that must not be trusted any longer).
+       * @default at-renewal
+       * @enum {string}
+       */
+      reissue: 'at-renewal' | 'now';
+    };
     SetAllowedCidrsDto: {
       /** @description The whole new list, canonical CIDRs (at most 64); empty: anyone may connect. */
       allowedCidrs: string[];
@@ -1954,6 +2052,67 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AdminRestoreAccepted'];
+        };
+      };
+    };
+  };
+  AdminCaController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CertificateAuthorities'];
+        };
+      };
+    };
+  };
+  AdminCaController_reissueNow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CertificateAuthorities'];
+        };
+      };
+    };
+  };
+  AdminCaController_rotate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RotateCaDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CertificateAuthorities'];
         };
       };
     };

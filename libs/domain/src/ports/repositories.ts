@@ -404,8 +404,22 @@ export interface PlacementSettingsRepository {
 
 export const CERTIFICATE_AUTHORITY_REPOSITORY = Symbol('CERTIFICATE_AUTHORITY_REPOSITORY');
 export interface CertificateAuthorityRepository {
-  /** The CA with its sealed key, or null before the first start made it. */
-  get(name: string): Promise<CertificateAuthorityEntity | null>;
+  /** The CA that signs now, with its sealed key, or null before the first start made one. */
+  current(): Promise<CertificateAuthorityEntity | null>;
+  /** Every CA (without keys), the current one first, then the newest. */
+  list(): Promise<CertificateAuthorityEntity[]>;
   /** Stores it unless one of that name exists (another process made it first: the caller reads that one). */
   insertIfAbsent(ca: { name: string; certPem: string; keySealed: string; notAfter: Date }): Promise<void>;
+  /**
+   * In one transaction: the current CA becomes `previous` (its certificates replaced from `reissueAt`, null: at their
+   * renewal) and `next` the current one. Two rotations at once run one after the other.
+   */
+  rotate(
+    next: { name: string; certPem: string; keySealed: string; notAfter: Date },
+    reissueAt: Date | null,
+  ): Promise<void>;
+  /** The certificates of every `previous` CA are to be replaced from `at` (an earlier time is kept). */
+  reissuePrevious(at: Date): Promise<number>;
+  /** A `previous` CA leaves the bundle and its key is dropped; false when it was not `previous`. */
+  retire(name: string): Promise<boolean>;
 }

@@ -55,12 +55,13 @@ const sameSet = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 /**
- * Whether a database needs a new server certificate: none yet; not signed by the current CA; not naming exactly its
- * endpoint (moved to another host, a VIP given); or within the renewal window of its expiry. `storedNotAfter` (the
- * metadata's copy) may only bring the expiry closer: an operator renews a certificate now by setting it to now.
+ * Whether a database needs a new server certificate: none yet; not signed by the current CA (unless by a previous one
+ * still trusted whose certificates are kept until their renewal: `keptUntilDue`); not naming exactly its endpoint
+ * (moved to another host, a VIP given); or within the renewal window of its expiry. `storedNotAfter` (the metadata's
+ * copy) may only bring the expiry closer: an operator renews a certificate now by setting it to now.
  */
 export function renewalDecision(args: {
-  current: { facts: CertificateFacts; issuedByCa: boolean } | null;
+  current: { facts: CertificateFacts; issuedByCa: boolean; keptUntilDue?: boolean } | null;
   storedNotAfter?: Date | null;
   wanted: ServerNames;
   now: Date;
@@ -69,8 +70,8 @@ export function renewalDecision(args: {
   const { current, wanted, now, policy } = args;
   if (!current) return { renew: true, reason: 'missing', detail: 'no certificate yet' };
   const { facts } = current;
-  if (!current.issuedByCa)
-    return { renew: true, reason: 'issuer', detail: 'the certificate is not signed by the platform CA' };
+  if (!current.issuedByCa && !current.keptUntilDue)
+    return { renew: true, reason: 'issuer', detail: "the certificate is not signed by the platform's current CA" };
   const ips = facts.ipAddresses.map(canonicalIp);
   const dns = facts.dnsNames.map((n) => n.toLowerCase());
   if (!sameSet(ips, wanted.ipAddresses) || !sameSet(dns, wanted.dnsNames))

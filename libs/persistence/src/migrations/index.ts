@@ -13,6 +13,7 @@ import { PlanEgress1795920000000 } from './1795920000000-PlanEgress';
 import { TrustedBackups1795930000000 } from './1795930000000-TrustedBackups';
 import { AllowedCidrs1795940000000 } from './1795940000000-AllowedCidrs';
 import { VolumeQuota1795960000000 } from './1795960000000-VolumeQuota';
+import { CaRotation1795970000000 } from './1795970000000-CaRotation';
 import { FailoverRoundTrips1795980000000 } from './1795980000000-FailoverRoundTrips';
 import { Tls1795950000000 } from './1795950000000-Tls';
 
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   AllowedCidrs1795940000000,
   Tls1795950000000,
   VolumeQuota1795960000000,
+  CaRotation1795970000000,
   FailoverRoundTrips1795980000000,
 ];

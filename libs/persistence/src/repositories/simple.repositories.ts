@@ -324,12 +324,48 @@ export class TypeOrmEventRepository implements EventRepository {
 export class TypeOrmCertificateAuthorityRepository implements CertificateAuthorityRepository {
   constructor(
     @InjectRepository(CertificateAuthorityEntity) private readonly repo: Repository<CertificateAuthorityEntity>,
+    @InjectDataSource() private readonly ds: DataSource,
   ) {}
-  get(name: string) {
-    return this.repo.createQueryBuilder('c').addSelect('c.keySealed').where('c.name = :name', { name }).getOne();
+  current() {
+    return this.repo.createQueryBuilder('c').addSelect('c.keySealed').where(`c.state = 'current'`).getOne();
+  }
+  async list() {
+    const rows = await this.repo.find({ order: { createdAt: 'DESC' } });
+    // The current CA first (a handful of rows: sorted here rather than by an expression in SQL).
+    return [...rows.filter((c) => c.state === 'current'), ...rows.filter((c) => c.state !== 'current')];
   }
   async insertIfAbsent(ca: { name: string; certPem: string; keySealed: string; notAfter: Date }) {
-    // Two processes starting at once may both make one: the first insert wins, the other reads it back.
+    // Two processes starting at once may both make one: the first insert wins (by name, or as the one current CA),
+    // the other reads it back.
     await this.repo.createQueryBuilder().insert().values(ca).orIgnore().execute();
+  }
+  async rotate(next: { name: string; certPem: string; keySealed: string; notAfter: Date }, reissueAt: Date | null) {
+    await this.ds.transaction(async (tx) => {
+      // Serialises rotations: the second one finds the first one's CA current and puts it in turn beside the others.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dbaas:certificate-authorities'))`);
+      await tx.query(
+        `UPDATE certificate_authorities SET state = 'previous', rotated_at = now(), reissue_at = $1
+          WHERE state = 'current'`,
+        [reissueAt],
+      );
+      await tx.insert(CertificateAuthorityEntity, { ...next, state: 'current' });
+    });
+  }
+  async reissuePrevious(at: Date) {
+    const res = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ reissueAt: () => 'LEAST(COALESCE(reissue_at, :at), :at)' })
+      .setParameter('at', at)
+      .where(`state = 'previous'`)
+      .execute();
+    return res.affected ?? 0;
+  }
+  async retire(name: string) {
+    const res = await this.repo.update(
+      { name, state: 'previous' },
+      { state: 'retired', retiredAt: new Date(), keySealed: null },
+    );
+    return (res.affected ?? 0) > 0;
   }
 }

@@ -122,7 +122,8 @@ export interface ContainerRuntime {
    * A bridge network of its own for a tenant's containers on this host, with no traffic between its containers
    * (each reaches only what the host publishes). Made once; one that allows such traffic is refused.
    */
-  ensureNetwork(name: string, labels?: Record<string, string>): Promise<void>;
+  /** The network, made when missing; what to attach containers by (its name, or its id if the name is shared). */
+  ensureNetwork(name: string, labels?: Record<string, string>): Promise<string>;
   /** Removes the network when no container is attached to it any more; nothing when it is gone or still used. */
   removeNetwork(name: string): Promise<void>;
   /** Resolves when the engine answers; throws otherwise. */

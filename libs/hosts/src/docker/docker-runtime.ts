@@ -126,7 +126,8 @@ export class DockerRuntime implements ContainerRuntime {
     const hash = specHash(spec);
     const tenant = spec.labels['dbaas.tenant'];
     const labels: Record<string, string> = tenant ? { 'dbaas.tenant': tenant } : {};
-    if (spec.network) await this.ensureNetwork(spec.network, labels);
+    // By id while Docker lets two networks share the name (see ensureNetwork): an ambiguous name breaks a create.
+    let networkId = spec.network ? await this.ensureNetwork(spec.network, labels) : undefined;
     let state = await this.inspect(spec.name);
     if (state && state.labels[SPEC_HASH] !== hash) {
       // Same database, different definition (e.g. a rotated Redis password): replace it on the same volume,
@@ -140,13 +141,13 @@ export class DockerRuntime implements ContainerRuntime {
     let created = false;
     if (!state) {
       try {
-        await this.docker.createContainer(this.createOptions(spec, hash));
+        await this.docker.createContainer(this.createOptions(spec, hash, networkId));
         created = true;
       } catch (err) {
         if (isNetworkGone(err) && spec.network) {
           // Removed with the tenant's last other database meanwhile: made again, once.
-          await this.ensureNetwork(spec.network, labels);
-          await this.docker.createContainer(this.createOptions(spec, hash));
+          networkId = await this.ensureNetwork(spec.network, labels);
+          await this.docker.createContainer(this.createOptions(spec, hash, networkId));
           created = true;
         } else if (!isConflict(err)) throw err; // 409: another attempt created it between our inspect and create
       }
@@ -160,29 +161,56 @@ export class DockerRuntime implements ContainerRuntime {
     return { ...(await this.inspect(spec.name))!, created };
   }
 
-  async ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<void> {
-    const net = this.docker.getNetwork(name);
-    try {
-      const info = (await net.inspect()) as { Options?: Record<string, string> };
-      if (info.Options?.[ICC] !== 'false')
-        throw new Error(`network ${name} allows traffic between its containers (${ICC} is not false): remove it`);
-      return;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+  /**
+   * The tenant's network, made when missing; returns what to attach containers by: its name, or its id while another
+   * network still shares the name. Docker does not keep network names unique (two jobs
+   * making it at once both succeed, CheckDuplicate notwithstanding), and a name two networks share can no longer be
+   * used ("is ambiguous"): every caller then keeps the same one, the oldest, and removes the others it can (one
+   * with containers stays, and containers are then attached by id).
+   */
+  async ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<string> {
+    let found = await this.networksNamed(name);
+    if (found.length === 0) {
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: labels,
+          // Not `Internal`: that would end the port publishing too. Outbound traffic is refused per container instead.
+          Options: { [ICC]: 'false' },
+        });
+      } catch (err) {
+        if (!isConflict(err)) throw err; // made meanwhile by another job: the same network
+      }
+      found = await this.networksNamed(name);
     }
-    try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        // Docker 20.10 would otherwise make a second network of the same name for a concurrent create.
-        CheckDuplicate: true,
-        Labels: labels,
-        // Not `Internal`: that would end the port publishing too. Outbound traffic is refused per container instead.
-        Options: { [ICC]: 'false' },
-      });
-    } catch (err) {
-      if (!isConflict(err)) throw err; // made meanwhile by another job: the same network
-    }
+    const [keep, ...others] = found;
+    if (!keep) throw new Error(`network ${name} could not be made`);
+    let shared = false;
+    for (const n of others)
+      await this.docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => (shared = true));
+    const info = (await this.docker.getNetwork(keep.Id).inspect()) as { Options?: Record<string, string> };
+    if (info.Options?.[ICC] !== 'false')
+      throw new Error(`network ${name} allows traffic between its containers (${ICC} is not false): remove it`);
+    return shared ? keep.Id : name;
+  }
+
+  /** The networks named exactly `name` (Docker's filter matches parts of names), oldest first. */
+  private async networksNamed(name: string): Promise<{ Id: string; Created: string }[]> {
+    const all = (await this.docker.listNetworks({ filters: { name: [name] } })) as {
+      Id: string;
+      Name: string;
+      Created: string;
+    }[];
+    return all
+      .filter((n) => n.Name === name)
+      .sort((a, b) =>
+        a.Created === b.Created ? (a.Id < b.Id ? -1 : 1) : Date.parse(a.Created) - Date.parse(b.Created),
+      );
   }
 
   async removeNetwork(name: string): Promise<void> {
@@ -195,7 +223,8 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private createOptions(spec: ContainerSpec, hash: string): Docker.ContainerCreateOptions {
+  private createOptions(spec: ContainerSpec, hash: string, networkId?: string): Docker.ContainerCreateOptions {
+    const network = networkId ?? spec.network;
     const port = `${spec.containerPort}/tcp`;
     return {
       name: spec.name,
@@ -205,7 +234,7 @@ export class DockerRuntime implements ContainerRuntime {
       Labels: { ...spec.labels, [SPEC_HASH]: hash },
       ExposedPorts: { [port]: {} },
       ...(spec.user ? { User: spec.user } : {}),
-      ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+      ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
       HostConfig: {
         // Mounts, not Binds: a missing source is an error instead of an empty directory made on the spot (a
         // data directory whose volume is not mounted must never start a fresh, empty database).
@@ -215,7 +244,7 @@ export class DockerRuntime implements ContainerRuntime {
           Target: b.containerPath,
           ...(b.readOnly ? { ReadOnly: true } : {}),
         })),
-        ...(spec.network ? { NetworkMode: spec.network } : {}),
+        ...(network ? { NetworkMode: network } : {}),
         PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
         NanoCpus: Math.round(spec.cpus * 1e9),
         Memory: spec.memoryMb * 2 ** 20,

@@ -209,6 +209,9 @@ function fakeDocker(opts: { network?: Record<string, unknown> | null; running?: 
       networks.push(o);
       network = { Name: o.Name, Options: o.Options };
     },
+    // The one network there is, whatever name is asked (as getNetwork above).
+    listNetworks: async (o: { filters: { name: string[] } }) =>
+      network ? [{ Id: 'n1', Name: o.filters.name[0], Created: '2026-12-01T00:00:00Z' }] : [],
   };
   return {
     docker: docker as unknown as Docker,

@@ -16,6 +16,10 @@ export interface NetnsClient {
   gateway: string;
   /** The link's name in the root namespace. */
   link: string;
+  /** With `ipv6`: its own IPv6 address, its /64 and the machine's IPv6 address on the link (else undefined). */
+  address6?: string;
+  cidr6?: string;
+  gateway6?: string;
 }
 
 export interface RunResult {
@@ -35,7 +39,11 @@ export class NetnsClients {
   readonly id = randomBytes(3).toString('hex');
   readonly clients: NetnsClient[] = [];
 
-  constructor(private readonly count: number) {}
+  /** `ipv6`: each link also carries a /64 of its own in fdba::/16 (`::1` the machine, `::2` the client). */
+  constructor(
+    private readonly count: number,
+    private readonly opts: { ipv6?: boolean } = {},
+  ) {}
 
   start(): this {
     // Distinct /24s of this run (a clash with another run is unlikely and fails loudly on `ip addr add`).
@@ -58,8 +66,20 @@ export class NetnsClients {
       ip('netns', 'exec', c.ns, IP, 'addr', 'add', `${c.address}/24`, 'dev', 'eth0');
       ip('netns', 'exec', c.ns, IP, 'link', 'set', 'eth0', 'up');
       ip('netns', 'exec', c.ns, IP, 'route', 'add', 'default', 'via', c.gateway);
+      if (this.opts.ipv6) this.addIpv6(c, i);
     }
     return this;
+  }
+
+  private addIpv6(c: NetnsClient, i: number): void {
+    const net = `fdba:${this.id.slice(0, 4)}:${this.id.slice(4)}${i}`;
+    c.address6 = `${net}::2`;
+    c.cidr6 = `${net}::/64`;
+    c.gateway6 = `${net}::1`;
+    // nodad: usable at once (no duplicate address detection holding them tentative for a second or two).
+    ip('-6', 'addr', 'add', `${c.gateway6}/64`, 'dev', c.link, 'nodad');
+    ip('netns', 'exec', c.ns, IP, '-6', 'addr', 'add', `${c.address6}/64`, 'dev', 'eth0', 'nodad');
+    ip('netns', 'exec', c.ns, IP, '-6', 'route', 'add', 'default', 'via', c.gateway6);
   }
 
   /** Runs a program inside a client's namespace (argv, no shell unless asked), bounded in time. */

@@ -7,6 +7,7 @@ import { SSHD } from './sshd';
 
 const IP = '/usr/sbin/ip';
 const KEYGEN = '/usr/bin/ssh-keygen';
+const TC = '/usr/sbin/tc';
 
 const ip = (...args: string[]) => execFileSync(IP, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const inNs = (ns: string, ...args: string[]) => ip('netns', 'exec', ns, IP, ...args);
@@ -213,6 +214,28 @@ esac
 
   healControlPlane(): void {
     ip('link', 'set', this.uplink, 'up');
+  }
+
+  /** The host's cable pulled at the switch: it keeps running (sshd and all), nobody reaches it. */
+  cutLink(h: NetnsHost): void {
+    inNs(this.switchNs, 'link', 'set', h.port, 'down');
+  }
+
+  healLink(h: NetnsHost): void {
+    inNs(this.switchNs, 'link', 'set', h.port, 'up');
+  }
+
+  /**
+   * What the switch sends to the host is limited to `rate` (tc's token bucket, e.g. `4mbit`): a long write to it
+   * lasts long enough to be cut in the middle. Null: the full speed back.
+   */
+  limitRate(h: NetnsHost, rate: string | null): void {
+    const tc = (action: string, ...qdisc: string[]) =>
+      execFileSync(IP, ['netns', 'exec', this.switchNs, TC, 'qdisc', action, 'dev', h.port, 'root', ...qdisc], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    if (rate === null) tc('del');
+    else tc('replace', 'tbf', 'rate', rate, 'burst', '32kbit', 'latency', '400ms');
   }
 
   /** A host truly gone: its link down, every process in it (sshd and its sessions) killed. */

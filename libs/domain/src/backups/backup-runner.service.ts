@@ -14,13 +14,14 @@ import {
 } from '../ports';
 import { reportTo, tagFor, VolumeCopier } from '../volumes/volume-copier.service';
 import { BackupKeys } from './backup-keys.service';
-import { BackupTargets } from './backup-target.service';
+import { BackupTargets, partialPath } from './backup-target.service';
 
 /**
  * The backup job: a consistent copy of the data (an LVM snapshot where the volume has one, else a frozen copy;
  * see VolumeCopier), archived as tar.gz, encrypted in the worker with the tenant's data key as it streams through
- * (see BackupKeys) and written onto the backup target. The SHA-256 of what was sent is compared with the one of
- * the file as stored, read back on the target, and recorded: restores check it first. Snapshot-based for every
+ * (see BackupKeys) and written onto the backup target under a temporary name. The SHA-256 of what was sent is
+ * compared with the one of the file as stored, read back on the target; only then does the file take the archive's
+ * name, and the SHA-256 is recorded: restores check it first. Snapshot-based for every
  * engine: the archive is the engine's own files as a crash would have left them, so a restore is the engine's
  * crash recovery. A retry rewrites the archive from a new copy.
  */
@@ -48,23 +49,27 @@ export class BackupRunner {
     await op.progress(5, 'taking a consistent copy');
     const started = Date.now();
     let sent: { bytes: number; sha256: string } | undefined;
+    const partial = partialPath(backup.path);
     const r = await this.dbRuntime.step('backup', () =>
       this.copier.archiveConsistent(l, tagFor(op.operationId), reportTo(op, 5, 95, 'backup'), async (stream) => {
         const hash = this.crypto.sha256Stream();
         // pipeline() passes a failure of any stage on to the others, so the writer sees it and stops.
         const sealed = pipeline(stream, this.crypto.encryptArchive(key, backup.id), hash, () => undefined);
-        const written = await this.sync.writeFile(store, backup.path, sealed);
+        // Under a temporary name until checked: a write cut short (the target lost mid-way) is never taken for
+        // an archive, whatever the state of the row.
+        const written = await this.sync.writeFile(store, partial, sealed);
         sent = { bytes: written.bytes, sha256: hash.hex() };
         return written;
       }),
     );
     // What the target holds, read back there: a write that did not land as sent fails the attempt (retried).
-    const stored = await this.dbRuntime.step('backup verification', () => this.targets.sha256(store, backup.path));
+    const stored = await this.dbRuntime.step('backup verification', () => this.targets.sha256(store, partial));
     if (!sent || stored !== sent.sha256)
       throw new StepFailed(
         'backup verification',
         `the archive stored on ${backup.target} differs from what was sent (SHA-256 ${stored ?? 'none'}, sent ${sent?.sha256})`,
       );
+    await this.dbRuntime.step('archive rename', () => this.targets.commit(store, backup.path));
     await this.backups.update(backup.id, {
       status: 'completed',
       method: r.method,

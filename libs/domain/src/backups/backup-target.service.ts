@@ -35,6 +35,24 @@ export interface BackupStore {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
+ * The executor with its failures to reach the target (a refused or timed-out SSH connection, a lost session) naming
+ * the target: "Timed out while waiting for handshake" alone does not tell an operator which machine to look at.
+ */
+function naming(label: string, exec: CommandExecutor): CommandExecutor {
+  const named = (err: unknown): Error => {
+    const message = err instanceof Error ? err.message : String(err);
+    return message.includes(label) ? (err as Error) : new Error(`${label}: ${message}`, { cause: err });
+  };
+  return {
+    run: (argv, opts) => exec.run(argv, opts).catch((err) => Promise.reject(named(err))),
+    spawn: (argv, opts) => exec.spawn(argv, opts).catch((err) => Promise.reject(named(err))),
+  };
+}
+
+/** Where an archive is written and checked before it takes its own name (see BackupTargets.commit). */
+export const partialPath = (path: string): string => `${path}.partial`;
+
+/**
  * The backup targets from BACKUP_TARGET, in order of preference: a directory on the control plane's machine
  * (`local:`), on a SAN storage server (`backend:`, its SSH access; e.g. an NFS export mounted there) or on another
  * registered host (`host:`, its SSH access, host key pinned). Each backup goes to the first target outside its
@@ -90,11 +108,11 @@ export class BackupTargets {
     if (t.kind === 'backend') {
       const b = await this.backends.findByName(t.name);
       if (!b) throw new Error(`backup target: storage backend "${t.name}" is not registered`);
-      return { exec: await this.connector.storageExecutor(b), root: t.root, description, label };
+      return { exec: naming(label, await this.connector.storageExecutor(b)), root: t.root, description, label };
     }
     const h = await this.hosts.findByName(t.name);
     if (!h) throw new Error(`backup target: host "${t.name}" is not registered`);
-    return { exec: await this.connector.executor(h), root: t.root, description, label };
+    return { exec: naming(label, await this.connector.executor(h)), root: t.root, description, label };
   }
 
   /**
@@ -113,10 +131,29 @@ export class BackupTargets {
     return m[1];
   }
 
-  /** Removes a backup's archive (idempotent), and its database's directory once empty. */
+  /**
+   * Puts a verified archive under its own name (a rename in one directory: atomic), and makes the rename durable.
+   * Until then the archive is only `partialPath`: a write cut short never sits where a backup is read from.
+   */
+  async commit(store: BackupStore, path: string): Promise<void> {
+    const file = this.sync.checkPath(path);
+    const steps: [string, string[]][] = [
+      ['mv', ['mv', '-f', '-T', '--', partialPath(file), file]],
+      ['sync', ['sync', '--', file.replace(/\/[^/]+$/, '')]],
+    ];
+    for (const [what, argv] of steps) {
+      const res = await store.exec.run(argv, { timeoutMs: 60_000 });
+      if (res.exitCode !== 0)
+        throw new Error(`${what} failed on ${store.label} (exit ${res.exitCode}): ${res.stderr.trim().slice(0, 500)}`);
+    }
+  }
+
+  /** Removes a backup's archive (idempotent), a partial one left by a failed write too, and its database's
+   * directory once empty. */
   async remove(backup: { target: string; path: string }): Promise<void> {
     const store = await this.open(backup.target);
     await this.sync.removePath(store, backup.path);
+    await this.sync.removePath(store, partialPath(backup.path));
     const dir = backup.path.replace(/\/[^/]+$/, '');
     await store.exec.run(['rmdir', '--ignore-fail-on-non-empty', '--', dir]).catch(() => undefined);
   }

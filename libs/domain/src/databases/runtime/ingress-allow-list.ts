@@ -24,7 +24,13 @@ import { Cidr, CidrFamily, parseAllowedCidrs } from '../../shared/cidr';
  * is dropped: no answer, the port looks filtered. An empty list: no chain, no jump (open, as before lists).
  *
  * The published address's family decides the table: iptables for IPv4 (the IPv6 entries can never reach an IPv4
- * address), ip6tables for IPv6 (which needs Docker's own ip6tables support for a DOCKER-USER chain there).
+ * address), ip6tables for IPv6. An IPv6 address is published one of two ways: through Docker's userland proxy (a
+ * Docker without `ip6tables`, as 20.10 by default, or a container without an IPv6 address: the connection ends on the
+ * host itself, in INPUT, and never crosses FORWARD) or through Docker's ip6tables DNAT (FORWARD, and DOCKER-USER when
+ * that Docker makes one). So for IPv6 the same chain is jumped to from INPUT, and from DOCKER-USER when the table has
+ * it: no DNAT in the way, the original destination is the published one in both. The INPUT jump skips the loopback
+ * interface, which carries every connection the host makes to its own addresses: the platform's readiness checks and
+ * SSH port forwards still get in, as they do past DOCKER-USER.
  */
 
 export type Generation = 'a' | 'b';
@@ -78,6 +84,11 @@ export function jumpSpec(address: string, dstPort: number, chain: string): strin
   return `-p tcp -m conntrack --ctdir ORIGINAL --ctorigdst ${host} --ctorigdstport ${port(dstPort)} -j ${chain}`;
 }
 
+/** The jump as written in `hook` (INPUT: never for the host's own connections, which come in on loopback). */
+function hookSpec(hook: Hook, address: string, dstPort: number, chain: string): string {
+  return `${hook === 'INPUT' ? '! -i lo ' : ''}${jumpSpec(address, dstPort, chain)}`;
+}
+
 /** The chain's rules: one RETURN per allowed source of the family, then DROP. */
 export function chainRules(chain: string, cidrs: readonly Cidr[], family: CidrFamily): string[] {
   return [
@@ -100,11 +111,25 @@ export interface FilterState {
   chains: Map<string, { sources: string[]; drops: boolean }>;
   /** DOCKER-USER's jumps to allow-list chains. */
   jumps: Jump[];
+  /** INPUT's jumps to allow-list chains (IPv6: a port Docker's userland proxy publishes). */
+  inputJumps: Jump[];
+}
+
+type Hook = 'DOCKER-USER' | 'INPUT';
+
+/** The built-in chains that jump to a database's chain, for this table (see the top of this file). */
+function hooksFor(state: FilterState, family: CidrFamily): Hook[] {
+  if (family === 'ipv6') return state.dockerUser ? ['INPUT', 'DOCKER-USER'] : ['INPUT'];
+  if (!state.dockerUser)
+    throw new Error(
+      'the host has no DOCKER-USER chain: its Docker does not manage the firewall (iptables disabled?), so the published port cannot be filtered',
+    );
+  return ['DOCKER-USER'];
 }
 
 /** Reads `iptables-save -t filter`; a rule of an allow-list chain that is not ours makes the chain "not in place". */
 export function parseFilterState(saved: string): FilterState {
-  const state: FilterState = { dockerUser: false, chains: new Map(), jumps: [] };
+  const state: FilterState = { dockerUser: false, chains: new Map(), jumps: [], inputJumps: [] };
   for (const line of saved.split('\n')) {
     const decl = /^:(\S+) /.exec(line);
     if (decl) {
@@ -115,12 +140,12 @@ export function parseFilterState(saved: string): FilterState {
     const rule = /^-A (\S+) (.*)$/.exec(line);
     if (!rule) continue;
     const [, chain, spec] = rule;
-    if (chain === 'DOCKER-USER') {
+    if (chain === 'DOCKER-USER' || chain === 'INPUT') {
       const target = / -j (DBA-[0-9a-f]{20}-[ab])$/.exec(spec)?.[1];
       if (!target) continue;
       const address = /--ctorigdst (\S+?)(?:\/(?:32|128))?(?: |$)/.exec(spec)?.[1] ?? '';
       const dport = Number(/--ctorigdstport (\d+)/.exec(spec)?.[1] ?? NaN);
-      state.jumps.push({ address, port: dport, chain: target });
+      (chain === 'INPUT' ? state.inputJumps : state.jumps).push({ address, port: dport, chain: target });
       continue;
     }
     const c = state.chains.get(chain);
@@ -134,13 +159,20 @@ export function parseFilterState(saved: string): FilterState {
   return state;
 }
 
-/** This database's part of the state: its chains and the jumps to them. */
-function ownedBy(state: FilterState, databaseId: string): { chains: string[]; jumps: Jump[] } {
+/** This database's part of the state: its chains and the jumps to them (with the chain each is in). */
+function ownedBy(state: FilterState, databaseId: string): { chains: string[]; jumps: (Jump & { hook: Hook })[] } {
   const base = chainBase(databaseId);
   return {
     chains: [...state.chains.keys()].filter((c) => c.startsWith(`${base}-`)),
-    jumps: state.jumps.filter((j) => j.chain.startsWith(`${base}-`)),
+    jumps: allJumps(state).filter((j) => j.chain.startsWith(`${base}-`)),
   };
+}
+
+function allJumps(state: FilterState): (Jump & { hook: Hook })[] {
+  return [
+    ...state.jumps.map((j) => ({ ...j, hook: 'DOCKER-USER' as const })),
+    ...state.inputJumps.map((j) => ({ ...j, hook: 'INPUT' as const })),
+  ];
 }
 
 /** Whether the table holds exactly what `target` asks for (for `family`). */
@@ -148,14 +180,15 @@ export function inPlace(state: FilterState, target: AllowListTarget, family: Cid
   const cidrs = parseAllowedCidrs(target.cidrs);
   const own = ownedBy(state, target.databaseId);
   if (!cidrs.length) return own.chains.length === 0 && own.jumps.length === 0;
-  if (own.chains.length !== 1 || own.jumps.length !== 1) return false;
-  const [jump] = own.jumps;
+  // Nothing can be in place where nothing can be filtered (applying says why).
+  if (family === 'ipv4' && !state.dockerUser) return false;
+  const hooks = hooksFor(state, family);
+  if (own.chains.length !== 1 || own.jumps.length !== hooks.length) return false;
   const chain = state.chains.get(own.chains[0])!;
   const want = cidrs.filter((c) => c.family === family).map((c) => c.text);
   return (
-    jump.chain === own.chains[0] &&
-    jump.address === target.address &&
-    jump.port === target.port &&
+    hooks.every((h) => own.jumps.some((j) => j.hook === h)) &&
+    own.jumps.every((j) => j.chain === own.chains[0] && j.address === target.address && j.port === target.port) &&
     chain.drops &&
     chain.sources.length === want.length &&
     // iptables-save prints an IPv4 source as given here (network/prefix); IPv6 the same, compressed.
@@ -174,17 +207,14 @@ export function allowListRestore(state: FilterState, target: AllowListTarget, fa
   const lines = ['*filter'];
   let fresh: string | null = null;
   if (cidrs.length) {
-    if (!state.dockerUser)
-      throw new Error(
-        'the host has no DOCKER-USER chain: its Docker does not manage the firewall (iptables disabled?), so the published port cannot be filtered',
-      );
+    const hooks = hooksFor(state, family);
     // The generation no jump uses now; the declaration empties the chain should it be left over.
     const current = own.jumps[0]?.chain.endsWith('-a') ? 'a' : own.jumps.length ? 'b' : null;
     fresh = chainName(target.databaseId, current === 'a' ? 'b' : 'a');
     lines.push(`:${fresh} - [0:0]`, ...chainRules(fresh, cidrs, family));
-    lines.push(`-I DOCKER-USER 1 ${jumpSpec(target.address, target.port, fresh)}`);
+    for (const hook of hooks) lines.push(`-I ${hook} 1 ${hookSpec(hook, target.address, target.port, fresh)}`);
   }
-  for (const j of own.jumps) lines.push(`-D DOCKER-USER ${jumpSpec(j.address, j.port, j.chain)}`);
+  for (const j of own.jumps) lines.push(`-D ${j.hook} ${hookSpec(j.hook, j.address, j.port, j.chain)}`);
   for (const c of own.chains) if (c !== fresh) lines.push(`-F ${c}`, `-X ${c}`);
   lines.push('COMMIT', '');
   return lines.join('\n');
@@ -195,8 +225,8 @@ export function sweepRestore(state: FilterState, keep: readonly string[]): strin
   const kept = new Set(keep.map((id) => chainBase(id)));
   const stale = (chain: string) => !kept.has(chain.slice(0, -2));
   const lines = ['*filter'];
-  for (const j of state.jumps.filter((x) => stale(x.chain)))
-    lines.push(`-D DOCKER-USER ${jumpSpec(j.address, j.port, j.chain)}`);
+  for (const j of allJumps(state).filter((x) => stale(x.chain)))
+    lines.push(`-D ${j.hook} ${hookSpec(j.hook, j.address, j.port, j.chain)}`);
   for (const c of [...state.chains.keys()].filter(stale)) lines.push(`-F ${c}`, `-X ${c}`);
   if (lines.length === 1) return null;
   lines.push('COMMIT', '');

@@ -43,7 +43,18 @@ export class OperationRunner {
         this.operations.progress(op.id, Math.max(0, Math.min(100, Math.round(pct))), message, transfer),
     };
     try {
-      await this.lock.withLock(databaseLockKey(job.databaseId), () => body(ctx));
+      let finished = false;
+      await this.lock.withLock(databaseLockKey(job.databaseId), async () => {
+        // Looked at again under the lock: another delivery of this job (a queue under heavy load delivers one
+        // several times) may have finished the operation while this one waited. Its body must not run after that.
+        const now = await this.operations.get(op.id);
+        if (!now || now.status === 'succeeded' || now.status === 'failed') {
+          finished = true;
+          return;
+        }
+        await body(ctx);
+      });
+      if (finished) return;
       await this.operations.succeed(op.id);
     } catch (err) {
       if (err instanceof OperationCancelled) {

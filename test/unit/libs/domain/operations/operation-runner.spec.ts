@@ -118,6 +118,7 @@ describe('OperationRunner', () => {
     assert.deepEqual(ops.calls, [
       ['get', OP_ID],
       ['markRunning', OP_ID, 2],
+      ['get', OP_ID],
       ['progress', OP_ID, 55, 'pulling image'],
       ['succeed', OP_ID],
     ]);
@@ -157,8 +158,8 @@ describe('OperationRunner', () => {
       ),
       (err) => err === boom,
     );
-    assert.deepEqual(ops.names(), ['get', 'markRunning', 'progress']);
-    assert.deepEqual(ops.calls[2], [
+    assert.deepEqual(ops.names(), ['get', 'markRunning', 'get', 'progress']);
+    assert.deepEqual(ops.calls[3], [
       'progress',
       OP_ID,
       40,
@@ -186,6 +187,7 @@ describe('OperationRunner', () => {
     assert.deepEqual(ops.calls, [
       ['get', OP_ID],
       ['markRunning', OP_ID, 3],
+      ['get', OP_ID],
       ['fail', OP_ID, msg],
     ]);
     assert.deepEqual(finalFailures, [msg]);
@@ -221,6 +223,7 @@ describe('OperationRunner', () => {
     assert.deepEqual(ops.calls, [
       ['get', OP_ID],
       ['markRunning', OP_ID, 1],
+      ['get', OP_ID],
       ['fail', OP_ID, 'cancelled: the database is being deleted'],
     ]);
     assert.deepEqual(finalFailures, []);
@@ -310,7 +313,7 @@ describe('permanent failures', () => {
       err,
     );
     assert.equal(discarded, 1);
-    assert.deepEqual(ops.names(), ['get', 'markRunning', 'fail']);
+    assert.deepEqual(ops.names(), ['get', 'markRunning', 'get', 'fail']);
     assert.deepEqual(finalFailures, ['image pull failed: manifest unknown']);
   });
 
@@ -327,7 +330,7 @@ describe('permanent failures', () => {
       ),
     );
     assert.equal(discarded, 0);
-    assert.deepEqual(ops.names(), ['get', 'markRunning', 'progress']);
+    assert.deepEqual(ops.names(), ['get', 'markRunning', 'get', 'progress']);
     assert.deepEqual(finalFailures, []);
   });
 
@@ -367,5 +370,28 @@ describe('permanent failures', () => {
       /metadata database unreachable/,
     );
     assert.ok(!ops.names().includes('fail'));
+  });
+});
+
+describe('OperationRunner: duplicate deliveries', () => {
+  test('finished by another delivery while this one waited for the lock: the body does not run', async () => {
+    const { ops, lock, runner, finalFailures, onFinalFailure } = setup('running');
+    // The other delivery fails the operation while this one waits on the database's lock.
+    const withLock = lock.withLock.bind(lock);
+    lock.withLock = async <T>(key: string, fn: () => Promise<T>) => {
+      ops.op = { ...ops.op, status: 'failed' };
+      return withLock(key, fn);
+    };
+    let ran = false;
+    await runner.run(
+      job(3),
+      async () => {
+        ran = true;
+      },
+      onFinalFailure,
+    );
+    assert.equal(ran, false, 'the body of an operation already failed does not run');
+    assert.ok(!ops.names().includes('succeed'), ops.names().join());
+    assert.deepEqual(finalFailures, []);
   });
 });

@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { FailoverEntity, HostEntity } from '@app/persistence/entities';
+import type { FailoverEntity } from '@app/persistence/entities';
 import { toFailoverView } from '@app/domain/failover/failover.view';
-
-const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>
-  ({
-    id,
-    name: id,
-    status: 'active',
-    storageDriver: 'directory',
-    connection: 'ssh',
-    labels,
-    capacity: { cpus: 4, memoryMb: 8192, diskGb: 100 },
-    replicationAddress: '10.0.1.1',
-    ...extra,
-  }) as HostEntity;
+import { host } from '../../../support/hosts';
 
 describe('failover view', () => {
   test('durations are measured from detection', () => {

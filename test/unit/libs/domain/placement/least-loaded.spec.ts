@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { HostEntity } from '@app/persistence/entities';
 import { chooseHost, sharesFailureDomain } from '@app/domain/placement/least-loaded';
-
-const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>
-  ({
-    id,
-    name: id,
-    status: 'active',
-    storageDriver: 'directory',
-    connection: 'ssh',
-    labels,
-    capacity: { cpus: 4, memoryMb: 8192, diskGb: 100 },
-    replicationAddress: '10.0.1.1',
-    ...extra,
-  }) as HostEntity;
+import { host } from '../../../support/hosts';
 
 describe('failure domains', () => {
   test('the same host, rack or hypervisor is one failure domain', () => {

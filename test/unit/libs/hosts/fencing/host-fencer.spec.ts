@@ -18,19 +18,7 @@ import type { HostEntity } from '@app/persistence/entities';
 import type { CommonEnv } from '@app/config/env';
 import { HostFencer } from '@app/hosts/fencing/host-fencer';
 import { SecretBox } from '@app/security/secret-box';
-
-const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>
-  ({
-    id,
-    name: id,
-    status: 'active',
-    storageDriver: 'directory',
-    connection: 'ssh',
-    labels,
-    capacity: { cpus: 4, memoryMb: 8192, diskGb: 100 },
-    replicationAddress: '10.0.1.1',
-    ...extra,
-  }) as HostEntity;
+import { host } from '../../../support/hosts';
 
 describe('fencing: agents from the allow-list, confirmed by their status', () => {
   const box = new SecretBox(randomBytes(32).toString('base64'));

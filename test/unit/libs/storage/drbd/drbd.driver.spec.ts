@@ -1,21 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { HostEntity } from '@app/persistence/entities';
 import { DrbdStorageDriver } from '@app/storage/drbd/drbd.driver';
-
-const host = (id: string, labels: Record<string, string> = {}, extra: Partial<HostEntity> = {}) =>
-  ({
-    id,
-    name: id,
-    status: 'active',
-    storageDriver: 'directory',
-    connection: 'ssh',
-    labels,
-    capacity: { cpus: 4, memoryMb: 8192, diskGb: 100 },
-    replicationAddress: '10.0.1.1',
-    ...extra,
-  }) as HostEntity;
+import { host } from '../../../support/hosts';
 
 describe('drbd mirror states', () => {
   const volume = { id: 'v1', drbdMinor: 0 } as never;

@@ -113,6 +113,8 @@ export async function resetLab(ssh: Record<string, NodeSSH>): Promise<void> {
     // A replication link a killed test left cut.
     'ip link set eth2 up 2>/dev/null',
     'docker ps -aq --filter name=^dbaas- | xargs -r docker rm -f',
+    // Tenant networks of earlier runs: each is a bridge and rules every later docker start goes through.
+    'docker network ls -q --filter name=^dbaas-t- | xargs -r docker network rm >/dev/null 2>&1',
     'for m in $(findmnt -rn -o TARGET | grep "^/var/lib/dbaas/"); do umount -l "$m"; done',
     // HA leftovers: DRBD resources r-<uuid>, their backing LVs d-<uuid>, and VIPs of the test range.
     'for r in /etc/drbd.d/r-*.res; do [ -e "$r" ] && { drbdadm down "$(basename "$r" .res)"; rm -f "$r"; }; done',

@@ -12,7 +12,7 @@ import { HaLab, otherThan, waitFor } from '../support/ha';
  * reached here through the storage VM (on the same private segment, and never killed).
  */
 // A takeover's round trips to hosts (commands, Docker API requests; not the readiness polls), as counted in the
-// failover record: storage 1, VIP 2, image 1, container ~9, limits ~3 (17–20 measured; the single commands took ~50).
+// failover record: storage 1, VIP 2, image 1, container ~9, limits ~3 (17–20 measured; about 40 with single commands, estimated).
 const MAX_TAKEOVER_ROUND_TRIPS = 25;
 // Where the tenant's queries come from in the lab: a tunnel from the storage VM (see HaLab.viaVip).
 const LAB_STORAGE_SAN_IP = '10.99.0.10';

@@ -1,5 +1,6 @@
 import type { TransferProgress } from '@app/persistence/entities';
 import { DomainException } from '../errors';
+import { maskSecrets } from '../ports/infrastructure';
 
 /** What a job body is handed: its operation, its attempt, and where it reports progress. */
 export interface OperationContext {
@@ -54,10 +55,9 @@ export function isPermanentCause(err: unknown): boolean {
 const MAX_ERROR = 2000;
 
 export function readableError(err: unknown, secrets: string[] = []): string {
-  let msg =
+  const msg =
     err instanceof StepFailed || err instanceof DomainException
       ? err.message
       : `internal error (${(err as Error)?.name ?? 'Error'}); see the worker log`;
-  for (const s of secrets) if (s) msg = msg.split(s).join('***');
-  return msg.slice(0, MAX_ERROR);
+  return maskSecrets(msg, secrets).slice(0, MAX_ERROR);
 }

@@ -1,4 +1,4 @@
-import type { CommandExecutor } from './infrastructure';
+import { type CommandExecutor, maskSecrets } from './infrastructure';
 
 /**
  * The host helper (ansible/files/dbaas-host-helper, installed by ansible/playbooks/db-host.yml): a whole step of a
@@ -49,10 +49,8 @@ export async function runHostHelper<T extends object>(
     throw new HostHelperFailed(`host helper ${action} exited with ${res.exitCode}: ${why || 'no answer'}`);
   }
   if (res.exitCode !== 0 || !answer.ok)
-    throw new HostHelperFailed(`${action}: ${mask(String(answer.error ?? `exit ${res.exitCode}`), opts.secrets)}`);
+    throw new HostHelperFailed(
+      `${action}: ${maskSecrets(String(answer.error ?? `exit ${res.exitCode}`), opts.secrets)}`,
+    );
   return answer as T;
-}
-
-function mask(text: string, secrets: string[] = []): string {
-  return secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
 }

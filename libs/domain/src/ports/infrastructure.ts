@@ -30,6 +30,11 @@ export interface StreamOptions {
   secrets?: string[];
 }
 
+/** `text` with every secret in it written `***`: what executors (and whatever reports their output) do to errors. */
+export function maskSecrets(text: string, secrets: readonly string[] = []): string {
+  return secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
+}
+
 /** Runs a program with an argument array on a host (never a shell string built from input). */
 export interface CommandExecutor {
   run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;

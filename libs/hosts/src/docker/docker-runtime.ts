@@ -193,18 +193,21 @@ export class DockerRuntime implements ContainerRuntime {
         .getNetwork(n.Id)
         .remove()
         .catch(() => (shared = true));
-    const info = (await this.docker.getNetwork(keep.Id).inspect()) as { Options?: Record<string, string> };
-    if (info.Options?.[ICC] !== 'false')
+    if (keep.Options?.[ICC] !== 'false')
       throw new Error(`network ${name} allows traffic between its containers (${ICC} is not false): remove it`);
     return shared ? keep.Id : name;
   }
 
   /** The networks named exactly `name` (Docker's filter matches parts of names), oldest first. */
-  private async networksNamed(name: string): Promise<{ Id: string; Created: string }[]> {
+  private async networksNamed(
+    name: string,
+  ): Promise<{ Id: string; Created: string; Options?: Record<string, string> }[]> {
+    // The list carries each network's options: no inspect of the one kept.
     const all = (await this.docker.listNetworks({ filters: { name: [name] } })) as {
       Id: string;
       Name: string;
       Created: string;
+      Options?: Record<string, string>;
     }[];
     return all
       .filter((n) => n.Name === name)

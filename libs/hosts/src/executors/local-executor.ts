@@ -1,10 +1,6 @@
 import { spawn } from 'node:child_process';
-import { RoundTrips } from '@app/domain/ports';
+import { maskSecrets, RoundTrips } from '@app/domain/ports';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
-
-export function maskSecrets(text: string, secrets: string[] = []): string {
-  return secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
-}
 
 /** How much of a streamed program's stderr is kept (its end: where the error usually is). */
 export const STDERR_TAIL_BYTES = 64 * 1024;

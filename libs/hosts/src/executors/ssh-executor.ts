@@ -2,10 +2,10 @@ import { createServer, Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
-import { RoundTrips } from '@app/domain/ports';
+import { maskSecrets, RoundTrips } from '@app/domain/ports';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
 import { HostKeyCheck, hostKeyVerifier } from './host-key';
-import { maskSecrets, TailBuffer } from './local-executor';
+import { TailBuffer } from './local-executor';
 
 export interface SshTarget {
   host: string;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommonEnv, ENV } from '@app/config';
 import {
   HOST_CONNECTOR,
+  maskSecrets,
   SECRET_BOX,
   type Fencer,
   type FenceResult,
@@ -11,7 +12,7 @@ import {
 import { DEFAULT_FENCE_TIMEOUT_SEC } from '@app/domain/hosts/fencing';
 import type { AgentFencing, HostEntity } from '@app/persistence/entities';
 import { withTimeout } from '@app/domain/shared/timeout';
-import { LocalExecutor, maskSecrets } from '../executors/local-executor';
+import { LocalExecutor } from '../executors/local-executor';
 import { AgentRefused, listAgents, resolveAgent } from './fence-agents';
 
 // A power device may report the old state for a moment after `off`: its status is asked again, this far apart.

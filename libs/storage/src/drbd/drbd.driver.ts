@@ -53,6 +53,13 @@ const OUTDATE_WAIT_MS = (DRBD_NET_TIMING.pingIntSec + DRBD_NET_TIMING.pingTimeou
  * Volumes mirrored by DRBD (protocol C: a write is acknowledged once it is on both hosts) between the primary,
  * which mounts it and runs the container, and a peer in another failure domain, which can take over.
  */
+/** The volume mounted from its DRBD device at `hostPath`: `changed` says what differs from its record. */
+function mounted(volume: VolumeEntity, hostPath: string): VolumeMounted {
+  const device = drbdDevice(volume.drbdMinor!);
+  if (volume.device !== device || volume.path !== hostPath) return { hostPath, changed: { device, path: hostPath } };
+  return { hostPath };
+}
+
 @Injectable()
 export class DrbdStorageDriver implements StorageDriver {
   readonly name = 'drbd';
@@ -134,12 +141,25 @@ export class DrbdStorageDriver implements StorageDriver {
     volume: VolumeEntity,
     opts: { acceptDataLoss?: boolean; released?: boolean } = {},
   ): Promise<VolumeMounted> {
-    const name = drbdResourceFor(volume);
     if (target.id !== volume.hostId && target.id !== volume.peerHostId)
       throw new Error(`host ${target.name} holds no mirror of this volume`);
+    const out =
+      (await this.takeoverByHelper(target, volume, opts)) ?? (await this.takeoverByCommands(target, volume, opts));
+    if (target.id === volume.hostId) return out;
+    return {
+      hostPath: out.hostPath,
+      changed: { ...out.changed, hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' },
+    };
+  }
+
+  /** The takeover's promotion and mount one command at a time: hosts without the host helper. */
+  private async takeoverByCommands(
+    target: HostEntity,
+    volume: VolumeEntity,
+    opts: { acceptDataLoss?: boolean; released?: boolean },
+  ): Promise<VolumeMounted> {
+    const name = drbdResourceFor(volume);
     const secrets = await this.knownSecret(volume);
-    const helped = await this.takeoverByHelper(target, volume, opts);
-    if (helped) return helped;
     const d = await this.drbd(target, secrets);
     let state = await d.status(name);
     // The resource file written at creation is on the host: bring it up as it is (it may have rebooted).
@@ -162,12 +182,7 @@ export class DrbdStorageDriver implements StorageDriver {
         );
       await d.promote(name, { force });
     } else await this.promoteAnswering(d, name, force);
-    const out = await this.mountHere(target, volume, d);
-    if (target.id === volume.hostId) return out;
-    return {
-      hostPath: out.hostPath,
-      changed: { ...out.changed, hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' },
-    };
+    return this.mountHere(target, volume, d);
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {
@@ -201,15 +216,7 @@ export class DrbdStorageDriver implements StorageDriver {
     ).catch((err: Error) => {
       throw new Error(`on ${target.name}: ${err.message}`);
     });
-    if (!out) return null;
-    const device = drbdDevice(volume.drbdMinor!);
-    const changed: VolumeMounted['changed'] =
-      volume.device !== device || volume.path !== out.hostPath ? { device, path: out.hostPath } : undefined;
-    if (target.id === volume.hostId) return changed ? { hostPath: out.hostPath, changed } : { hostPath: out.hostPath };
-    return {
-      hostPath: out.hostPath,
-      changed: { ...changed, hostId: target.id, peerHostId: volume.hostId, mirrorState: 'degraded' },
-    };
+    return out && mounted(volume, out.hostPath);
   }
 
   /**
@@ -322,11 +329,8 @@ export class DrbdStorageDriver implements StorageDriver {
 
   private async mountHere(host: HostEntity, volume: VolumeEntity, d: DrbdHost): Promise<VolumeMounted> {
     const mount = directoryPath(host, volume);
-    const device = drbdDevice(volume.drbdMinor!);
-    await d.mount(device, mount);
-    const hostPath = await new HostFilesystems(await this.connector.executor(host)).dataDir(mount);
-    if (volume.device !== device || volume.path !== hostPath) return { hostPath, changed: { device, path: hostPath } };
-    return { hostPath };
+    await d.mount(drbdDevice(volume.drbdMinor!), mount);
+    return mounted(volume, await new HostFilesystems(await this.connector.executor(host)).dataDir(mount));
   }
 
   private async teardown(d: DrbdHost, volume: VolumeEntity): Promise<void> {

@@ -120,12 +120,19 @@ async function run(exec: CommandExecutor, step: string, argv: string[], input?: 
 /** Makes the host ready for the container: idempotent, so any start may run it again. */
 export async function prepareHost(exec: CommandExecutor, prep: HostPreparation): Promise<void> {
   const { volume, secrets } = prep;
-  // Checked here whoever does it: the helper checks them too, but the single commands are the reference.
-  prepareCmd.ownVolume(volume.path, volume.uid, volume.gid);
+  // Built first, whoever runs them: building checks every path, id and name (the helper checks them again).
+  const steps: [step: string, argv: string[], input?: string][] = [
+    ['volume owner', prepareCmd.ownVolume(volume.path, volume.uid, volume.gid)],
+  ];
   if (secrets) {
-    prepareCmd.secretsDir(secrets.dir, secrets.uid, secrets.gid);
-    prepareCmd.secretsRoot(secrets.root);
-    for (const name of Object.keys(secrets.files)) prepareCmd.secretFile(secrets.dir, name);
+    steps.push(['secrets directory', prepareCmd.secretsRoot(secrets.root)]);
+    steps.push(['secrets directory', prepareCmd.secretsDir(secrets.dir, secrets.uid, secrets.gid)]);
+    for (const [name, content] of Object.entries(secrets.files))
+      steps.push(
+        ['password file', prepareCmd.secretFile(secrets.dir, name), content],
+        ['password file', prepareCmd.secretFileOwner(secrets.dir, name, secrets.uid, secrets.gid)],
+        ['password file', prepareCmd.secretFileMode(secrets.dir, name)],
+      );
   }
   // One round trip with the host helper; one command per step (a dozen) without it.
   const helped = await runHostHelper(exec, 'prepare', prep, {
@@ -133,15 +140,7 @@ export async function prepareHost(exec: CommandExecutor, prep: HostPreparation):
     secrets: secrets ? Object.values(secrets.files) : [],
   });
   if (helped) return;
-  await run(exec, 'volume owner', prepareCmd.ownVolume(volume.path, volume.uid, volume.gid));
-  if (!secrets) return;
-  await run(exec, 'secrets directory', prepareCmd.secretsRoot(secrets.root));
-  await run(exec, 'secrets directory', prepareCmd.secretsDir(secrets.dir, secrets.uid, secrets.gid));
-  for (const [name, content] of Object.entries(secrets.files)) {
-    await run(exec, 'password file', prepareCmd.secretFile(secrets.dir, name), content);
-    await run(exec, 'password file', prepareCmd.secretFileOwner(secrets.dir, name, secrets.uid, secrets.gid));
-    await run(exec, 'password file', prepareCmd.secretFileMode(secrets.dir, name));
-  }
+  for (const [step, argv, input] of steps) await run(exec, step, argv, input);
 }
 
 /**

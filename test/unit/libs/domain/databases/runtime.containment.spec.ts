@@ -211,7 +211,7 @@ function fakeDocker(opts: { network?: Record<string, unknown> | null; running?: 
     },
     // The one network there is, whatever name is asked (as getNetwork above).
     listNetworks: async (o: { filters: { name: string[] } }) =>
-      network ? [{ Id: 'n1', Name: o.filters.name[0], Created: '2026-12-01T00:00:00Z' }] : [],
+      network ? [{ Id: 'n1', Name: o.filters.name[0], Created: '2026-12-01T00:00:00Z', Options: network.Options }] : [],
   };
   return {
     docker: docker as unknown as Docker,

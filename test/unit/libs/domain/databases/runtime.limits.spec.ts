@@ -249,7 +249,12 @@ function fakeDocker(hostConfig: Record<string, unknown> = {}) {
     getNetwork: () => ({ inspect: async () => ({ Options: { 'com.docker.network.bridge.enable_icc': 'false' } }) }),
     // The tenant's network exists, whatever its name.
     listNetworks: async (o: { filters: { name: string[] } }) => [
-      { Id: 'n1', Name: o.filters.name[0], Created: '2026-12-01T00:00:00Z' },
+      {
+        Id: 'n1',
+        Name: o.filters.name[0],
+        Created: '2026-12-01T00:00:00Z',
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      },
     ],
   };
   return { docker: docker as unknown as Docker, created, updates, create: () => (exists = true) };

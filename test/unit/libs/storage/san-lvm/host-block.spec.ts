@@ -6,7 +6,7 @@ import { HostBlockDevices } from '@app/storage/san-lvm/host-block';
 import { SanBackendClient } from '@app/storage/san-lvm/san-backend.client';
 import { LIO_HELPER_PY } from '@app/storage/san-lvm/lio-helper';
 import { CommandFailed } from '@app/storage/host/run-checked';
-import { maskSecrets } from '@app/hosts/executors/local-executor';
+import { maskSecrets } from '@app/domain/ports';
 import { sshCommandLine } from '@app/hosts/executors/ssh-executor';
 import { fixture } from '../../../support/san-fixtures';
 import { fail, FakeExecutor, ok } from '../../../../support/fake-executor';

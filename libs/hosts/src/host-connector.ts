@@ -41,18 +41,25 @@ export function sshBanner(host: string, port: number, connectMs: number, bannerM
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host, port });
     let data = '';
-    let timer: NodeJS.Timeout;
+    let timer: NodeJS.Timeout | undefined;
+    // Which timer is current: a connect timer that fired after the connection came in is stale.
+    let armed = 0;
     const finish = (err?: Error) => {
+      armed = -1;
       clearTimeout(timer);
       socket.destroy();
       if (err) reject(err);
       else resolve();
     };
-    timer = setTimeout(() => finish(new Error(`no TCP connection within ${connectMs} ms`)), connectMs);
-    socket.once('connect', () => {
+    // A timer runs before the I/O that arrived while the event loop was stalled (a busy worker): the verdict waits
+    // for that I/O to be read (setImmediate runs after it), so a late timer cannot fail a host that answered.
+    const arm = (ms: number, message: string) => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish(new Error(`no SSH banner within ${bannerMs} ms`)), bannerMs);
-    });
+      const mine = ++armed;
+      timer = setTimeout(() => setImmediate(() => armed === mine && finish(new Error(message))), ms);
+    };
+    arm(connectMs, `no TCP connection within ${connectMs} ms`);
+    socket.once('connect', () => arm(bannerMs, `no SSH banner within ${bannerMs} ms`));
     socket.on('data', (chunk) => {
       data += chunk.toString('latin1');
       if (data.startsWith('SSH-')) finish();

@@ -65,7 +65,8 @@ const tcpOpen = (host: string, port: number, ms: number) =>
       s.destroy();
       resolve(ok);
     };
-    s.setTimeout(ms, () => done(false));
+    // Late timers (a stalled loop) wait for the I/O that came meanwhile, as in the SSH probe.
+    s.setTimeout(ms, () => setImmediate(() => done(false)));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
   });

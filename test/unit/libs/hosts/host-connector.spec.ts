@@ -22,4 +22,23 @@ describe('SSH banner probe', () => {
       for (const s of [ssh, silent, http]) s.close();
     }
   });
+
+  test('a stalled event loop does not turn a live host into a failed probe', async () => {
+    // A busy worker (CI, a loaded control plane) may run its timers late: the connection and the banner that came
+    // in meanwhile are read before the timeout is believed (a false failure feeds the fleet brake).
+    const ssh = createServer((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    const port = await new Promise<number>((r) =>
+      ssh.listen(0, '127.0.0.1', () => r((ssh.address() as { port: number }).port)),
+    );
+    try {
+      for (let i = 0; i < 5; i++) {
+        const probe = sshBanner('127.0.0.1', port, 50);
+        const stall = Date.now() + 200;
+        while (Date.now() < stall); // the loop blocked past the connect timeout
+        await probe;
+      }
+    } finally {
+      ssh.close();
+    }
+  });
 });

@@ -96,7 +96,13 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     const info = await stack.docker.getContainer((await stack.containersOf(dbId))[0].Id).inspect();
     assert.ok(!info.Config.Env.some((e: string) => /PASSWORD=/.test(e)), info.Config.Env.join(' '));
     assert.ok(info.Config.Env.includes('POSTGRES_PASSWORD_FILE=/run/secrets/dbaas/postgres_password'));
-    assertSecretFiles(stack, dbId, ['postgres_password']);
+    assertSecretFiles(stack, dbId, ['postgres_password', 'tenant_init']);
+    // The tenant's role was made with the database by the entrypoint, and its password is in no log line.
+    const { password } = (await stack.request('GET', `/v1/databases/${dbId}/credentials`, { key: tenant.key })).body;
+    const logs = (await stack.request('GET', `/v1/databases/${dbId}/logs?tail=200`, { key: tenant.key })).body;
+    const lines = (logs.lines as string[]).join('\n');
+    assert.match(lines, /running \/docker-entrypoint-initdb\.d\/50-dbaas-tenant\.sql/);
+    assert.ok(!lines.includes(password), 'the password is not in the log');
   });
 
   test('credentials: connect with the returned URI, write a row', async () => {

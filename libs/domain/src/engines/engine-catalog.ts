@@ -60,6 +60,13 @@ export interface EngineTls {
   extraFiles(mode: TlsMode, pem: ServerTlsPem): Record<string, string>;
 }
 
+export interface EngineInitFile {
+  /** Its name among the database's password files on the host. */
+  name: string;
+  containerPath: string;
+  content: string;
+}
+
 export interface EngineDefinition {
   name: EngineName;
   /** Repository on Docker Hub (official images); a configured registry mirrors the same path. */
@@ -92,6 +99,11 @@ export interface EngineDefinition {
    */
   secrets(ctx: EngineContext): Record<string, string>;
   cmd(ctx: EngineContext): string[] | undefined;
+  /**
+   * Scripts the image's entrypoint runs once, when it initialises an empty data directory (the official images'
+   * /docker-entrypoint-initdb.d): each is written with the password files and mounted read-only at `containerPath`.
+   */
+  initFiles?(ctx: EngineContext): EngineInitFile[];
   /** The tenant's connection URI; with `ctx.tls`, with the settings that verify the server (CA_FILE_NAME). */
   uri(ctx: EngineContext, host: string, port: number): string;
   tls: EngineTls;
@@ -110,6 +122,28 @@ export function pgHba(mode: TlsMode): string {
   return `local all all trust\n${tcp} all all all scram-sha-256\n`;
 }
 const pgHbaFile = (mode: TlsMode) => `pg_hba_${mode}`;
+
+/** SQL quoting (standard_conforming_strings, on since PostgreSQL 9.1): doubled quotes, nothing else special. */
+const pgIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const pgLiteral = (s: string) => {
+  if (s.includes('\0')) throw new Error('a NUL byte cannot go in a PostgreSQL string');
+  return `'${s.replace(/'/g, "''")}'`;
+};
+
+/**
+ * The tenant's owner role at the database's first start, as the control plane makes it (pgApplyOwnerModel): run by
+ * the entrypoint as initdb's superuser in the tenant's database. A failed statement is kept out of the server log
+ * (it would hold the password).
+ */
+export function pgTenantInit(c: EngineContext): string {
+  const role = pgIdent(c.username);
+  return [
+    'SET log_min_error_statement = panic;',
+    `CREATE ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT PASSWORD ${pgLiteral(c.password)};`,
+    `ALTER DATABASE ${pgIdent(c.dbName)} OWNER TO ${role};`,
+    '',
+  ].join('\n');
+}
 const TMP: EngineTmpfs = { path: '/tmp', mode: '1777', sizeMb: 64 };
 // Run here (scripts/images) as the platform runs them: uid 999, no capability, read-only root with these tmpfs.
 const CHECKED = (tmpfs: EngineTmpfs[]): EngineSandbox => ({
@@ -151,6 +185,18 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
       PGDATA: '/var/lib/postgresql/data/pgdata',
     }),
     secrets: (c) => ({ POSTGRES_PASSWORD: isLegacy(c) ? c.password : adminPassword(c) }),
+    // The tenant's owner role is made with the database, so the tenant logs in from the server's first "ready" on
+    // (the control plane then checks it, as for any database). Not for the legacy model: its tenant is initdb's.
+    initFiles: (c) =>
+      isLegacy(c)
+        ? []
+        : [
+            {
+              name: 'tenant_init',
+              containerPath: '/docker-entrypoint-initdb.d/50-dbaas-tenant.sql',
+              content: pgTenantInit(c),
+            },
+          ],
     // TLS 1.2 at least; the certificate and key are read again on a reload (pg_reload_conf), as is pg_hba.
     cmd: (c) =>
       c.tls

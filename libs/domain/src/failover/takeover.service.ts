@@ -6,6 +6,7 @@ import { OperationCancelled, OperationContext, StepFailed } from '../operations/
 import { chooseHost, sharesFailureDomain } from '../placement/least-loaded';
 import { PLACEMENT_LOCK_KEY, PLACEMENT_LOCK_WAIT_MS } from '../placement/placement.service';
 import { mirrorRefusal } from './mirror-safety';
+import { settleAll } from '../shared/settle';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -28,16 +29,6 @@ import {
   VOLUME_REPOSITORY,
   VolumeRepository,
 } from '../ports';
-
-/** Like Promise.all, but rejects only once every promise settled (with the first rejection). */
-async function settleAll<T extends readonly unknown[]>(
-  ps: readonly [...{ [K in keyof T]: Promise<T[K]> }],
-): Promise<T> {
-  const done = await Promise.allSettled(ps);
-  const failed = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return done.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
 
 /**
  * The body of a failover job: the old primary made unable to write (fenced, or released cleanly on a

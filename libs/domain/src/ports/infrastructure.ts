@@ -37,6 +37,8 @@ export function maskSecrets(text: string, secrets: readonly string[] = []): stri
 
 /** Runs a program with an argument array on a host (never a shell string built from input). */
 export interface CommandExecutor {
+  /** Where this host's helper is (see host-helper.ts), when not at HOST_HELPER_PATH: the control plane's own copy. */
+  readonly hostHelper?: string;
   run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;
   /** Starts a program with piped stdin/stdout, for data too large to buffer. Same quoting rules as `run`. */
   spawn(argv: readonly string[], opts?: StreamOptions): Promise<CommandStream>;
@@ -125,9 +127,9 @@ export interface ContainerRuntime {
   ensureRunning(spec: ContainerSpec): Promise<ContainerState & { created: boolean }>;
   /**
    * A bridge network of its own for a tenant's containers on this host, with no traffic between its containers
-   * (each reaches only what the host publishes). Made once; one that allows such traffic is refused.
+   * (each reaches only what the host publishes). Made when missing; returns what to attach containers by (its
+   * name, or its id while the name is shared).
    */
-  /** The network, made when missing; what to attach containers by (its name, or its id if the name is shared). */
   ensureNetwork(name: string, labels?: Record<string, string>): Promise<string>;
   /** Removes the network when no container is attached to it any more; nothing when it is gone or still used. */
   removeNetwork(name: string): Promise<void>;
@@ -148,6 +150,12 @@ export interface ContainerRuntime {
     res: { cpus: number; memoryMb: number; io?: ContainerIoLimits },
   ): Promise<'updated' | 'recreate'>;
   logs(name: string, tail: number): Promise<string[]>;
+  /**
+   * Calls `onOutput` each time the container writes to its log from now on, until the returned function is called
+   * (a readiness check then asks at once instead of at its next poll). Best effort: a runtime that cannot follow
+   * resolves a stopper that does nothing.
+   */
+  followLogs(name: string, onOutput: () => void): Promise<() => void>;
 }
 
 export const HOST_CONNECTOR = Symbol('HOST_CONNECTOR');

@@ -4,3 +4,4 @@ export * from './validators';
 export * from './timeout';
 export * from './host-key';
 export * from './cidr';
+export * from './settle';

@@ -326,6 +326,21 @@ export class DockerRuntime implements ContainerRuntime {
     return same ? 'updated' : 'recreate';
   }
 
+  async followLogs(name: string, onOutput: () => void): Promise<() => void> {
+    try {
+      const stream = (await this.docker
+        .getContainer(name)
+        .logs({ stdout: true, stderr: true, follow: true, tail: 0 })) as unknown as NodeJS.ReadableStream & {
+        destroy(): void;
+      };
+      stream.on('data', () => onOutput());
+      stream.on('error', () => undefined);
+      return () => stream.destroy();
+    } catch {
+      return () => undefined;
+    }
+  }
+
   async logs(name: string, tail: number): Promise<string[]> {
     try {
       const buf = (await this.docker

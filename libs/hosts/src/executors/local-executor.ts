@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { maskSecrets, RoundTrips } from '@app/domain/ports';
 import type { CommandExecutor, CommandResult, CommandStream, RunOptions, StreamOptions } from '@app/domain/ports';
 
@@ -36,8 +38,28 @@ export class TailBuffer {
   }
 }
 
+/**
+ * The host helper this platform ships (ansible/files/dbaas-host-helper), found from this file up to the checkout or
+ * package root: the control plane's own machine runs the very version its code speaks, without Ansible. Null when
+ * it is not shipped alongside (then the single commands run).
+ */
+export function packagedHostHelper(): string | null {
+  packaged ??= findUp(__dirname, join('ansible', 'files', 'dbaas-host-helper'));
+  return packaged || null;
+}
+let packaged: string | undefined;
+
+function findUp(from: string, rel: string): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, rel))) return join(dir, rel);
+    if (dirname(dir) === dir) return '';
+  }
+}
+
 /** Runs programs on the control plane's own machine: argv arrays only, no shell, with a timeout. */
 export class LocalExecutor implements CommandExecutor {
+  readonly hostHelper = packagedHostHelper() ?? undefined;
+
   /** `env`: the programs' whole environment (none of the control plane's own), for `run`. */
   constructor(private readonly opts: { env?: Record<string, string> } = {}) {}
 

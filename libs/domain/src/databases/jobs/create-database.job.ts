@@ -14,6 +14,7 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
 } from '../../ports';
+import { settleAll } from '../../shared/settle';
 import { VolumeSeeder } from '../../volumes/volume-seeder.service';
 import { containerName } from '../runtime/container-spec';
 import { DatabaseRuntime, Loaded } from '../runtime/database-runtime.service';
@@ -49,17 +50,25 @@ export class CreateDatabaseJob {
     if (byStorage.done) l = await this.dbRuntime.loadLive(databaseId);
     // A restore checks its archive before anything is made on the host: an altered one is refused for good.
     if (l.db.origin?.kind === 'backup') await this.seeder.verifyBackup(l, op);
-    await op.progress(byStorage.done ? 50 : 5, 'preparing the volume');
-    const hostPath = await this.dbRuntime.ensureVolume(l);
-    // A clone or a restore: the data goes in before the engine first starts, so it never initialises an empty one.
-    if (l.db.origin) await this.seeder.seed(l, hostPath, op, loadSource, byStorage.refused);
+    await op.progress(byStorage.done ? 50 : 5, 'preparing the volume, the image and the network');
+    // What does not need the volume (image, certificate, tenant network, VIP) is made while the volume is: all of it
+    // settles before anything goes on, so a retry never runs beside a step of this attempt.
+    const [hostPath] = await settleAll([
+      (async () => {
+        const path = await this.dbRuntime.ensureVolume(l);
+        // A clone or a restore: the data goes in before the engine first starts, so it never initialises an empty one.
+        if (l.db.origin) await this.seeder.seed(l, path, op, loadSource, byStorage.refused);
+        return path;
+      })(),
+      // A copy reports its own progress meanwhile: a pull's percentages would interleave with it.
+      this.dbRuntime.readyAhead(
+        l,
+        l.db.origin ? undefined : (pct, msg) => op.progress(15 + pct * 0.4, `fetching the image: ${msg}`),
+      ),
+      this.dbRuntime.ensureVip(l.db, l.host),
+    ]);
     const runtime = await this.connector.runtime(l.host);
     const spec = await this.dbRuntime.spec(l, hostPath, (m) => op.progress(10, m));
-    await this.dbRuntime.ensureVip(l.db, l.host);
-    await op.progress(15, 'fetching the image');
-    await this.dbRuntime.step('image pull', () =>
-      runtime.ensureImage(spec.image, (pct, msg) => op.progress(15 + pct * 0.4, `fetching the image: ${msg}`)),
-    );
     await this.dbRuntime.assertLive(databaseId);
     await op.progress(60, 'starting the container');
     l = await this.startOnFreePort(l, runtime, spec, hostPath, op);

@@ -66,7 +66,10 @@ export function containerFiles(args: {
   tls?: ServerTlsPem;
 }): [string, string][] {
   const engine = ENGINES[args.db.engine];
-  const passwords = Object.entries(engine.secrets(args.ctx)).map(([k, v]): [string, string] => [secretFileName(k), v]);
+  const passwords = [
+    ...Object.entries(engine.secrets(args.ctx)).map(([k, v]): [string, string] => [secretFileName(k), v]),
+    ...(engine.initFiles?.(args.ctx) ?? []).map((f): [string, string] => [f.name, f.content]),
+  ];
   if (!args.ctx.tls) return passwords;
   if (!args.tls) throw new Error('the database has a TLS mode but no certificate');
   return [...passwords, ...Object.entries(tlsFiles(engine, args.ctx.tls, args.tls))];
@@ -140,6 +143,11 @@ export function buildContainerSpec(args: {
     binds: [
       { hostPath, containerPath: engine.dataDir },
       ...(mountsFiles ? [{ hostPath: secretsDir(host, db.id), containerPath: SECRETS_MOUNT, readOnly: true }] : []),
+      ...(engine.initFiles?.(ctx) ?? []).map((f) => ({
+        hostPath: `${secretsDir(host, db.id)}/${f.name}`,
+        containerPath: f.containerPath,
+        readOnly: true,
+      })),
     ],
     cpus: plan.cpus,
     memoryMb: plan.memoryMb,

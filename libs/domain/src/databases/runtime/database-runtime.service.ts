@@ -12,6 +12,7 @@ import {
   tlsPaths,
 } from '../../engines';
 import { OperationCancelled, StepFailed } from '../../operations/operation-context';
+import { settleAll } from '../../shared/settle';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -32,6 +33,7 @@ import {
   type ContainerSpec,
   type ContainerState,
   type EngineEndpoint,
+  type ProgressFn,
 } from '../../ports';
 import { PlatformCertificates, type ServerCertificate } from '../../tls/platform-certificates.service';
 import {
@@ -177,15 +179,19 @@ export class DatabaseRuntime {
   }
 
   /**
-   * What a start on `l.host` needs that does not depend on the volume, ready ahead: the image on the host and the
-   * server certificate for it. A takeover runs this while the storage is being taken over; `spec` then finds both.
+   * What a start on `l.host` needs that does not depend on the volume, ready ahead: the image on the host, the server
+   * certificate for it and the tenant's network there. A takeover runs this while the storage is taken over, a
+   * creation while the volume is made; `spec` and the start then find them. Every part settles before it returns.
    */
-  async readyAhead(l: Loaded): Promise<void> {
+  async readyAhead(l: Loaded, onImageProgress?: ProgressFn): Promise<void> {
     const runtime = await this.connector.runtime(l.host);
     const image = imageRef(ENGINES[l.db.engine], l.db.version, this.env.IMAGE_REGISTRY);
-    await Promise.all([
-      this.step('image', () => runtime.ensureImage(image)),
-      l.ctx.tls ? this.step('certificate', () => this.certificates.ensure(l.db, l.host)) : undefined,
+    await settleAll([
+      this.step('image pull', () => runtime.ensureImage(image, onImageProgress)),
+      l.ctx.tls ? this.step('certificate', () => this.certificates.ensure(l.db, l.host)) : Promise.resolve(),
+      this.step('network', () =>
+        runtime.ensureNetwork(tenantNetwork(l.db.tenantId), { 'dbaas.tenant': l.db.tenantId }),
+      ),
     ]);
   }
 
@@ -228,30 +234,52 @@ export class DatabaseRuntime {
     let lastError = '';
     let nextLook = Date.now() + 1000;
     // Each refused attempt is a new connection (~1 ms of CPU): many databases starting at once on a small host
-    // would spend their CPU on asking. 100 ms at first, then a little slower each time, never above 500 ms.
+    // would spend their CPU on asking. 100 ms at first, then a little slower each time, never above 500 ms; but
+    // the engine's log speaks when it becomes ready ("ready to accept connections"): new output asks at once.
     let pause = 100;
-    for (;;) {
-      try {
-        await this.clients.ping(l.db.engine, endpoint, login);
-        return;
-      } catch (err) {
-        lastError = String((err as Error)?.message ?? err).split('\n')[0];
+    let wake: (() => void) | undefined;
+    let spoke = false;
+    const stopFollowing = await runtime
+      .followLogs(name, () => {
+        spoke = true;
+        wake?.();
+      })
+      .catch(() => () => undefined);
+    try {
+      for (;;) {
+        try {
+          await this.clients.ping(l.db.engine, endpoint, login);
+          return;
+        } catch (err) {
+          lastError = String((err as Error)?.message ?? err).split('\n')[0];
+        }
+        if (Date.now() >= nextLook) {
+          nextLook = Date.now() + 1000;
+          state = await this.assertStarting(l, restartsBefore, !opts.retryCrash);
+        }
+        if (Date.now() > deadline) {
+          const seen = state ? `${state.status}, ${state.restartCount - restartsBefore} restart(s)` : 'missing';
+          throw new StepFailed(
+            'readiness',
+            `the database did not accept connections on port ${endpoint.port} within ${Math.round(this.readyTimeoutMs / 1000)} s ` +
+              `(container ${seen}; last connection error: ${mask(lastError, l.ctx).slice(0, 200) || 'none'}; ` +
+              `last log line: ${(await this.lastLogs(l, 1)) || 'none'})`,
+          );
+        }
+        // Output since the last attempt: a short breath (its lines come in bursts) and ask again.
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, spoke ? 20 : pause);
+          wake = () => {
+            clearTimeout(timer);
+            setTimeout(r, 20);
+          };
+        });
+        wake = undefined;
+        spoke = false;
+        pause = Math.min(500, Math.round(pause * 1.5));
       }
-      if (Date.now() >= nextLook) {
-        nextLook = Date.now() + 1000;
-        state = await this.assertStarting(l, restartsBefore, !opts.retryCrash);
-      }
-      if (Date.now() > deadline) {
-        const seen = state ? `${state.status}, ${state.restartCount - restartsBefore} restart(s)` : 'missing';
-        throw new StepFailed(
-          'readiness',
-          `the database did not accept connections on port ${endpoint.port} within ${Math.round(this.readyTimeoutMs / 1000)} s ` +
-            `(container ${seen}; last connection error: ${mask(lastError, l.ctx).slice(0, 200) || 'none'}; ` +
-            `last log line: ${(await this.lastLogs(l, 1)) || 'none'})`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, pause));
-      pause = Math.min(500, Math.round(pause * 1.5));
+    } finally {
+      stopFollowing();
     }
   }
 

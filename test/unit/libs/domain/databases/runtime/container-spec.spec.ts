@@ -10,6 +10,7 @@ import {
   secretsDir,
 } from '@app/domain/databases/runtime/container-spec';
 import { specHash } from '@app/hosts/docker/docker-runtime';
+import { pgTenantInit } from '@app/domain/engines';
 
 const DB_ID = '3f2a9c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
@@ -60,6 +61,12 @@ describe('buildContainerSpec', () => {
       binds: [
         { hostPath: '/var/lib/dbaas/volumes/v1', containerPath: '/var/lib/postgresql/data' },
         { hostPath: `/srv/dbaas/secrets/${DB_ID}`, containerPath: '/run/secrets/dbaas', readOnly: true },
+        // The tenant's owner role, made by the entrypoint with the database (see pgTenantInit).
+        {
+          hostPath: `/srv/dbaas/secrets/${DB_ID}/tenant_init`,
+          containerPath: '/docker-entrypoint-initdb.d/50-dbaas-tenant.sql',
+          readOnly: true,
+        },
       ],
       cpus: 0.5,
       memoryMb: 512,
@@ -88,13 +95,30 @@ describe('buildContainerSpec', () => {
         dir: `/srv/dbaas/secrets/${DB_ID}`,
         uid: 999,
         gid: 999,
-        files: { postgres_password: 'Adm1nPw' },
+        files: { postgres_password: 'Adm1nPw', tenant_init: pgTenantInit(ctx) },
       },
     });
     assert.equal(secretsDir(host, DB_ID), `/srv/dbaas/secrets/${DB_ID}`);
     for (const dataRoot of ['relative', '/a/../b', '/a b', '/x;y'])
       assert.throws(() => secretsDir({ ...host, dataRoot } as HostEntity, DB_ID), /unsafe data root/);
     assert.throws(() => secretsDir(host, '../x'), /not a uuid/);
+  });
+
+  test('postgresql: the tenant role at the first start, quoted, never in the server log; none for the legacy model', () => {
+    assert.equal(
+      pgTenantInit({ ...ctx, username: 'app', password: "it's\\x", dbName: 'my"db' }),
+      'SET log_min_error_statement = panic;\n' +
+        `CREATE ROLE "app" WITH LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT PASSWORD 'it''s\\x';\n` +
+        'ALTER DATABASE "my""db" OWNER TO "app";\n',
+    );
+    assert.throws(() => pgTenantInit({ ...ctx, password: 'a\0b' }), /NUL/);
+    const legacy = { ...ctx, privilegeModel: 'legacy' as const };
+    const spec = buildContainerSpec({ db: db(), host, plan, hostPath: '/d/v', ctx: legacy });
+    assert.equal(spec.binds.length, 2);
+    assert.equal(
+      hostPreparation({ db: db(), host, hostPath: '/d/v', ctx: legacy }).secrets?.files.tenant_init,
+      undefined,
+    );
   });
 
   test('the plan says whether the container may open connections out (default: no)', () => {

@@ -31,8 +31,8 @@ export async function runHostHelper<T extends object>(
   if ((absentUntil.get(exec) ?? 0) > Date.now()) return null;
   // -S: no site packages to look for (the helper uses the standard library only), a third of its start under
   // emulation; -E: no PYTHON* variable of the session changes what runs.
-  const helper = exec.hostHelper ?? HOST_HELPER_PATH;
-  const res = await exec.run(['python3', '-S', '-E', helper, String(HOST_HELPER_PROTOCOL), action], {
+  const { python, path } = exec.hostHelper ?? { python: 'python3', path: HOST_HELPER_PATH };
+  const res = await exec.run([python, '-S', '-E', path, String(HOST_HELPER_PROTOCOL), action], {
     input: JSON.stringify(input),
     timeoutMs: opts.timeoutMs ?? 120_000,
     secrets: opts.secrets,

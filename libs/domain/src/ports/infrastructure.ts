@@ -37,8 +37,11 @@ export function maskSecrets(text: string, secrets: readonly string[] = []): stri
 
 /** Runs a program with an argument array on a host (never a shell string built from input). */
 export interface CommandExecutor {
-  /** Where this host's helper is (see host-helper.ts), when not at HOST_HELPER_PATH: the control plane's own copy. */
-  readonly hostHelper?: string;
+  /**
+   * This host's helper (see host-helper.ts) when it is not HOST_HELPER_PATH run by `python3`: the control plane's
+   * own copy, run by the system's Python (not whatever `python3` a caller's PATH finds first).
+   */
+  readonly hostHelper?: { python: string; path: string };
   run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;
   /** Starts a program with piped stdin/stdout, for data too large to buffer. Same quoting rules as `run`. */
   spawn(argv: readonly string[], opts?: StreamOptions): Promise<CommandStream>;

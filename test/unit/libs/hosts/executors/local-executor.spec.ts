@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -24,6 +24,8 @@ describe('the control plane as a database host', () => {
       return counted();
     });
     assert.equal(trips, 1, 'one call of the host helper, not one command per file');
+    // By the system's Python, whatever `python3` the caller's PATH finds first (a pyenv shim: 0.3 s a call).
+    if (existsSync('/usr/bin/python3')) assert.equal(new LocalExecutor().hostHelper?.python, '/usr/bin/python3');
     for (const p of [volume, join(volume, 'sub'), join(secrets, 'db1', 'password')])
       assert.deepEqual([statSync(p).uid, statSync(p).gid], [999, 998], p);
     assert.equal(statSync(join(secrets, 'db1', 'password')).mode & 0o777, 0o600);

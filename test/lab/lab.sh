@@ -91,7 +91,7 @@ boot_vm() {  # start qemu in the background; returns at once
   local n=$1 d="$VMDIR/$1" num=${HOSTNUM[$1]} cmdline
   [[ -n $(vm_pid "$n") ]] && { log "$n already running"; return 0; }
   prepare_disks "$n"
-  cmdline="console=ttyS0 root=/dev/vda rw net.ifnames=0 panic=10 loglevel=4 lab.hostname=$n lab.ip=$(san_ip "$n")/24"
+  cmdline="console=ttyS0 root=/dev/vda rw net.ifnames=0 panic=10 loglevel=4 ${LAB_KERNEL_ARGS:-} lab.hostname=$n lab.ip=$(san_ip "$n")/24"
   local net=(-netdev "user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:${SSH_PORT[$n]}-:22"
              -device "virtio-net-pci,netdev=mgmt,mac=52:54:00:00:00:$num"
              -netdev "vde,id=san,sock=$RUN/san.ctl" -device "virtio-net-pci,netdev=san,mac=52:54:00:99:00:$num")
@@ -102,15 +102,23 @@ boot_vm() {  # start qemu in the background; returns at once
   rm -f "$d/qemu.pid" "$d/serial.log" "$d/boot.s"
   date +%s > "$d/started"
   echo "${EPOCHREALTIME/./}" > "$d/started.us"
+  # LAB_QEMU_CPU / LAB_QEMU_SMP / LAB_KERNEL_ARGS: for measuring other CPU models or guest kernel options.
   # cache=unsafe: fast, and a killed qemu still leaves written data in the host page cache,
   # so `kill` behaves like a power cut of the guest (what fencing tests need).
-  nice -n 19 qemu-system-x86_64 -name "lab-$n" -accel tcg -cpu max -smp 1 -m "$VM_MEM" \
+  nice -n 19 qemu-system-x86_64 -name "lab-$n" -accel tcg -cpu "${LAB_QEMU_CPU:-max}" -smp "${LAB_QEMU_SMP:-1}" -m "$VM_MEM" \
     -nodefaults -display none -serial "file:$d/serial.log" \
     -kernel "$LAB_IMAGE_DIR/vmlinuz" -initrd "$LAB_IMAGE_DIR/initrd.img" -append "$cmdline" \
     -drive "file=$d/disk.img,if=none,id=root,format=raw,cache=unsafe" -device virtio-blk-pci,drive=root,serial=lab-root \
     -drive "file=$d/data.img,if=none,id=data,format=raw,cache=unsafe" -device virtio-blk-pci,drive=data,serial=lab-data \
     "${net[@]}" -monitor "unix:$d/monitor.sock,server,nowait" \
     -pidfile "$d/qemu.pid" -daemonize
+  # qemu -daemonize opens its own session, hence its own scheduler autogroup: the nice above only orders its
+  # threads among themselves, and against other work each VM weighs as much as any session. Under TCG a VM is
+  # CPU-bound (a docker start is ~6 s of emulation), so on a shared machine a measurement may give its VMs
+  # more weight: LAB_VM_AUTOGROUP_NICE=-15 (-20..19; unset leaves the default).
+  if [[ -n ${LAB_VM_AUTOGROUP_NICE:-} ]]; then
+    echo "$LAB_VM_AUTOGROUP_NICE" > "/proc/$(cat "$d/qemu.pid")/autogroup" || log "$n: autogroup nice not set"
+  fi
   log "$n booting (ssh 127.0.0.1:${SSH_PORT[$n]}, san $(san_ip "$n"))"
 }
 

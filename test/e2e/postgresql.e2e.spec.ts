@@ -46,7 +46,12 @@ async function query(uri: string, sql: string, params: unknown[] = []) {
 
 describe('PostgreSQL through the tenant API, end to end', () => {
   // The API and worker inherit umask 077, as from a new user's restrictive shell: nothing may depend on it.
-  const stack = new Stack({ name: 'postgresql', umask: '077' });
+  const stack = new Stack({
+    name: 'postgresql',
+    umask: '077',
+    // A tenant's network outlives its last database for this long (the next one starts without making it again).
+    worker: { TENANT_NETWORK_IDLE_MS: '8000', TENANT_NETWORK_SWEEP_INTERVAL_MS: '1000' },
+  });
   let tenant: { id: string; key: string };
   let dbId = '';
   let creds: { uri: string; password: string; username: string; host: string; port: number };
@@ -328,8 +333,22 @@ describe('PostgreSQL through the tenant API, end to end', () => {
     assert.equal((await stack.containersOf(dbId)).length, 0);
     assert.equal(existsSync(vol), false);
     assert.equal(existsSync(`${stack.dataRoot}/secrets/${dbId}`), false, 'the password files are gone');
-    // Its tenant's last database on the host: the tenant's network went with it.
-    await assert.rejects(stack.docker.getNetwork(`dbaas-t-${tenant.id}`).inspect(), /no such network|not found/i);
+    // Its tenant's last database on the host: the tenant's network stays a while for its next one, then goes.
+    const unusedAt = Date.now();
+    const net = stack.docker.getNetwork(`dbaas-t-${tenant.id}`);
+    assert.deepEqual((await net.inspect()).Containers, {}, 'kept, unused');
+    const deadline = Date.now() + 30_000;
+    while (
+      await net.inspect().then(
+        () => true,
+        () => false,
+      )
+    ) {
+      assert.ok(Date.now() < deadline, 'the unused network was never swept');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const after = Date.now() - unusedAt;
+    assert.ok(after >= 7000, `swept ${after} ms after its last container went, before TENANT_NETWORK_IDLE_MS`);
     const row = (
       await stack.metadata('SELECT status, password, admin_password FROM databases WHERE id = $1', [dbId])
     )[0];

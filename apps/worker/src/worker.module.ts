@@ -14,6 +14,7 @@ import { DatabaseProcessor } from './processors/database.processor';
 import { PrivilegeConversionStart } from './privileges/privilege-conversion-start.service';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { VolumeUsageService } from './volumes/volume-usage.service';
+import { TenantNetworkSweep } from './hosts/tenant-network-sweep.service';
 
 export function workerModule(env: WorkerEnv) {
   @Module({
@@ -36,6 +37,7 @@ export function workerModule(env: WorkerEnv) {
       DatabaseProcessor,
       ReconcilerService,
       VolumeUsageService,
+      TenantNetworkSweep,
       FailoverMonitor,
       BackupSchedule,
       CertificateRenewalSchedule,

@@ -183,6 +183,16 @@ export class WorkerEnv extends CommonEnv {
   @Min(1000)
   VOLUME_USAGE_INTERVAL_MS: number = 60000;
 
+  // A tenant's network stays on a host after its last database there (the next one starts without making it), and
+  // goes once older than TENANT_NETWORK_IDLE_MS and unused; the sweep runs this often.
+  @IsInt()
+  @Min(1000)
+  TENANT_NETWORK_SWEEP_INTERVAL_MS: number = 300000;
+
+  @IsInt()
+  @Min(0)
+  TENANT_NETWORK_IDLE_MS: number = 900000;
+
   // How often the database containers' resource use is read (docker stats: one call per container).
   @IsInt()
   @Min(1000)

@@ -61,6 +61,7 @@ import { ListPlansUseCase } from './plans/use-cases/list-plans/list-plans.usecas
 import { Admission } from './admission/admission.service';
 import { ListEnginesUseCase } from './engines/use-cases/list-engines/list-engines.usecase';
 import { MeasureVolumesUseCase } from './volumes/use-cases/measure-volumes/measure-volumes.usecase';
+import { SweepTenantNetworksUseCase } from './hosts/use-cases/sweep-tenant-networks/sweep-tenant-networks.usecase';
 import { VolumeQuotaService } from './volumes/volume-quota.service';
 import { VolumeCopier } from './volumes/volume-copier.service';
 import { VolumeSeeder } from './volumes/volume-seeder.service';
@@ -163,6 +164,7 @@ const PROVIDERS = [
   Admission,
   ListEnginesUseCase,
   MeasureVolumesUseCase,
+  SweepTenantNetworksUseCase,
   VolumeQuotaService,
   RegisterStorageBackendUseCase,
   SetBackendHostKeyUseCase,

@@ -73,6 +73,7 @@ export * from './tenants/use-cases/issue-api-key/issue-api-key.usecase';
 export * from './tenants/use-cases/list-api-keys/list-api-keys.usecase';
 export * from './tenants/use-cases/revoke-api-key/revoke-api-key.usecase';
 export * from './volumes/use-cases/measure-volumes/measure-volumes.usecase';
+export * from './hosts/use-cases/sweep-tenant-networks/sweep-tenant-networks.usecase';
 export * from './volumes/quota';
 export * from './volumes/volume-quota.service';
 export * from './storage/storage-backend.exception';

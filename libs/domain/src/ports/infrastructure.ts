@@ -134,8 +134,10 @@ export interface ContainerRuntime {
    * name, or its id while the name is shared).
    */
   ensureNetwork(name: string, labels?: Record<string, string>): Promise<string>;
-  /** Removes the network when no container is attached to it any more; nothing when it is gone or still used. */
-  removeNetwork(name: string): Promise<void>;
+  /** The networks labelled `labelKey`, with how many containers each has. */
+  networks(labelKey: string): Promise<{ id: string; name: string; containers: number }[]>;
+  /** Removes the network unless a container uses it (then, or when it is gone, false). */
+  removeUnusedNetwork(id: string): Promise<boolean>;
   /** Resolves when the engine answers; throws otherwise. */
   ping(timeoutMs: number): Promise<void>;
   restart(name: string, timeoutSec?: number): Promise<void>;

@@ -171,14 +171,25 @@ export class DockerRuntime implements ContainerRuntime {
   async ensureNetwork(name: string, labels: Record<string, string> = {}): Promise<string> {
     let found = await this.networksNamed(name);
     if (found.length === 0) {
-      try {
-        await this.docker.createNetwork({
+      const create = () =>
+        this.docker.createNetwork({
           Name: name,
           Driver: 'bridge',
           CheckDuplicate: true,
           Labels: labels,
           // Not `Internal`: that would end the port publishing too. Outbound traffic is refused per container instead.
           Options: { [ICC]: 'false' },
+        });
+      try {
+        await create().catch(async (err: unknown) => {
+          // Docker's address pools are full: the unused networks of this label go (however recently used), once.
+          if (!/available, non-overlapping|address pool/i.test(message(err))) throw err;
+          const [key] = Object.keys(labels);
+          let freed = 0;
+          for (const n of key ? await this.networks(key) : [])
+            if (n.containers === 0 && (await this.removeUnusedNetwork(n.id))) freed++;
+          if (!freed) throw err;
+          await create();
         });
       } catch (err) {
         if (!isConflict(err)) throw err; // made meanwhile by another job: the same network
@@ -216,12 +227,29 @@ export class DockerRuntime implements ContainerRuntime {
       );
   }
 
-  async removeNetwork(name: string): Promise<void> {
+  async networks(labelKey: string): Promise<{ id: string; name: string; containers: number }[]> {
+    const all = (await this.docker.listNetworks({ filters: { label: [labelKey] } })) as { Id: string; Name: string }[];
+    const out: { id: string; name: string; containers: number }[] = [];
+    for (const n of all) {
+      // The list leaves out the containers: each network is inspected (one request, on the host's session).
+      const info = (await this.docker
+        .getNetwork(n.Id)
+        .inspect()
+        .catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)))) as {
+        Containers?: Record<string, unknown>;
+      } | null;
+      if (info) out.push({ id: n.Id, name: n.Name, containers: Object.keys(info.Containers ?? {}).length });
+    }
+    return out;
+  }
+
+  async removeUnusedNetwork(id: string): Promise<boolean> {
     try {
-      await this.docker.getNetwork(name).remove();
+      await this.docker.getNetwork(id).remove();
+      return true;
     } catch (err) {
-      // Gone already, or another container of the tenant still on it (403 "has active endpoints").
-      if (isNotFound(err) || /active endpoints/i.test(message(err))) return;
+      // Gone already, or a container attached meanwhile (403 "has active endpoints"): Docker keeps those.
+      if (isNotFound(err) || /active endpoints/i.test(message(err))) return false;
       throw err;
     }
   }

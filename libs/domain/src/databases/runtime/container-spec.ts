@@ -8,6 +8,9 @@ export function containerName(databaseId: string): string {
   return `dbaas-${databaseId}`;
 }
 
+/** The label a tenant's containers and networks carry (its id). */
+export const TENANT_LABEL = 'dbaas.tenant';
+
 /** Each tenant's containers on a host share a network of their own (no traffic between them, none to others'). */
 export function tenantNetwork(tenantId: string): string {
   if (!UUID.test(tenantId)) throw new Error('tenant id is not a uuid');
@@ -130,7 +133,7 @@ export function buildContainerSpec(args: {
     cmd: engine.cmd(ctx),
     labels: {
       'dbaas.database': db.id,
-      'dbaas.tenant': db.tenantId,
+      [TENANT_LABEL]: db.tenantId,
       'dbaas.engine': db.engine,
       'dbaas.plan': plan.name,
       // Whether the running server was given TLS files (a container made before TLS was not): a renewal reloads it.

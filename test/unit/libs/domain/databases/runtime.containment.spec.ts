@@ -76,6 +76,9 @@ describe('host preparation: volume owner and password files', () => {
         ['dd', 'status=none'],
         ['chown', `/srv/dbaas/secrets/${DB_ID}/postgres_password`],
         ['chmod', `/srv/dbaas/secrets/${DB_ID}/postgres_password`],
+        ['dd', 'status=none'],
+        ['chown', `/srv/dbaas/secrets/${DB_ID}/tenant_init`],
+        ['chmod', `/srv/dbaas/secrets/${DB_ID}/tenant_init`],
       ],
     );
     assert.deepEqual(x.calls[1].argv, ['install', '-d', '-m', '0700', '--', '/srv/dbaas/secrets']);
@@ -250,6 +253,7 @@ describe('DockerRuntime: the contained container', () => {
       [
         ['/var/lib/postgresql/data', false],
         ['/run/secrets/dbaas', true],
+        ['/docker-entrypoint-initdb.d/50-dbaas-tenant.sql', true],
       ],
     );
     assert.ok(!JSON.stringify(o.Env).includes('Adm1nPw'), 'no password in the env');
@@ -293,9 +297,85 @@ describe('DockerRuntime: the contained container', () => {
     assert.equal(old.created[0].Labels?.['dbaas.spec-hash'], specHash(s));
   });
 
-  test('removeNetwork: gone or still used by another container is fine', async () => {
-    const f = fakeDocker({ network: { Name: 'n', Options: {} } });
-    await new DockerRuntime(f.docker).removeNetwork('n');
-    assert.deepEqual(f.events, ['network-remove n']);
+  test('the networks of a label with their containers; one in use or gone is not removed', async () => {
+    const removed: string[] = [];
+    const containers: Record<string, Record<string, unknown> | null> = {
+      free: {},
+      used: { c1: {} },
+      gone: null,
+    };
+    const docker = {
+      listNetworks: async (o: { filters: { label: string[] } }) => {
+        assert.deepEqual(o.filters.label, ['dbaas.tenant']);
+        return ['free', 'used', 'gone'].map((id) => ({ Id: id, Name: `dbaas-t-${id}` }));
+      },
+      getNetwork: (id: string) => ({
+        inspect: async () => {
+          if (!containers[id]) throw Object.assign(new Error('network not found'), { statusCode: 404 });
+          return { Containers: containers[id] };
+        },
+        remove: async () => {
+          if (id === 'used')
+            throw Object.assign(new Error('error while removing network: network dbaas-t-used has active endpoints'), {
+              statusCode: 403,
+            });
+          if (id === 'gone') throw Object.assign(new Error('network not found'), { statusCode: 404 });
+          removed.push(id);
+        },
+      }),
+    } as unknown as Docker;
+    const rt = new DockerRuntime(docker);
+    assert.deepEqual(await rt.networks('dbaas.tenant'), [
+      { id: 'free', name: 'dbaas-t-free', containers: 0 },
+      { id: 'used', name: 'dbaas-t-used', containers: 1 },
+    ]);
+    assert.deepEqual(
+      [
+        await rt.removeUnusedNetwork('free'),
+        await rt.removeUnusedNetwork('used'),
+        await rt.removeUnusedNetwork('gone'),
+      ],
+      [true, false, false],
+    );
+    assert.deepEqual(removed, ['free']);
+  });
+
+  test('Docker’s address pools full: the unused networks of the label go, and the network is made once more', async () => {
+    const full = (err = true) => {
+      const f = fakeDocker();
+      const events: string[] = [];
+      let exhausted = true;
+      const docker = Object.assign(Object.create(f.docker as object), {
+        createNetwork: async (o: Record<string, unknown>) => {
+          events.push('create');
+          if (exhausted)
+            throw Object.assign(
+              new Error('could not find an available, non-overlapping IPv4 address pool among the defaults'),
+              { statusCode: 400 },
+            );
+          return (f.docker as unknown as { createNetwork: (o: unknown) => Promise<void> }).createNetwork(o);
+        },
+      }) as Docker;
+      const rt = new DockerRuntime(docker);
+      rt.networks = async (key: string) => {
+        events.push(`list ${key}`);
+        return [
+          { id: 'idle', name: 'dbaas-t-idle', containers: 0 },
+          { id: 'busy', name: 'dbaas-t-busy', containers: 2 },
+        ];
+      };
+      rt.removeUnusedNetwork = async (id: string) => {
+        events.push(`remove ${id}`);
+        exhausted = false;
+        return err;
+      };
+      return { rt, events };
+    };
+    const a = full();
+    assert.equal(await a.rt.ensureNetwork('dbaas-t-x', { 'dbaas.tenant': 'x' }), 'dbaas-t-x');
+    assert.deepEqual(a.events, ['create', 'list dbaas.tenant', 'remove idle', 'create']);
+    // Nothing could be freed: Docker's error as it gave it.
+    const b = full(false);
+    await assert.rejects(b.rt.ensureNetwork('dbaas-t-y', { 'dbaas.tenant': 'y' }), /address pool/);
   });
 });

@@ -184,7 +184,7 @@ export class WorkerEnv extends CommonEnv {
   VOLUME_USAGE_INTERVAL_MS: number = 60000;
 
   // A tenant's network stays on a host after its last database there (the next one starts without making it), and
-  // goes once older than TENANT_NETWORK_IDLE_MS and unused; the sweep runs this often.
+  // goes once no container has used it for TENANT_NETWORK_IDLE_MS, as the sweeps (this often) see it.
   @IsInt()
   @Min(1000)
   TENANT_NETWORK_SWEEP_INTERVAL_MS: number = 300000;

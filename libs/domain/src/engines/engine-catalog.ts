@@ -130,6 +130,9 @@ const pgLiteral = (s: string) => {
   return `'${s.replace(/'/g, "''")}'`;
 };
 
+/** What the tenant's PostgreSQL role may do; CREATEDB: more databases of its own (test suites make them). */
+export const PG_TENANT_ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT';
+
 /**
  * The tenant's owner role at the database's first start, as the control plane makes it (pgApplyOwnerModel): run by
  * the entrypoint as initdb's superuser in the tenant's database. A failed statement is kept out of the server log
@@ -139,7 +142,7 @@ export function pgTenantInit(c: EngineContext): string {
   const role = pgIdent(c.username);
   return [
     'SET log_min_error_statement = panic;',
-    `CREATE ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT PASSWORD ${pgLiteral(c.password)};`,
+    `CREATE ROLE ${role} WITH ${PG_TENANT_ROLE_ATTRIBUTES} PASSWORD ${pgLiteral(c.password)};`,
     `ALTER DATABASE ${pgIdent(c.dbName)} OWNER TO ${role};`,
     '',
   ].join('\n');

@@ -1,5 +1,6 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Client as PgClient } from 'pg';
+import { PG_TENANT_ROLE_ATTRIBUTES } from '@app/domain/engines';
 import type { EngineEndpoint, EngineLogin, OwnerModelRequest, ReadOnlyRequest } from '@app/domain/ports';
 
 // Generous: a refused connection fails at once anyway, while a slow path (an SSH forward to a busy host,
@@ -193,10 +194,8 @@ async function ensureTenantRole(admin: PgClient, name: string, password: string,
     `SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = $1`,
     [name],
   );
-  // CREATEDB: the tenant may make more databases of its own (test suites do); they are its own, nothing more.
-  const attrs = 'LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT';
   await admin.query(
-    `${rows[0] ? 'ALTER' : 'CREATE'} ROLE ${q(admin, name)} WITH ${attrs} PASSWORD ${lit(admin, password)}`,
+    `${rows[0] ? 'ALTER' : 'CREATE'} ROLE ${q(admin, name)} WITH ${PG_TENANT_ROLE_ATTRIBUTES} PASSWORD ${lit(admin, password)}`,
   );
   if (rows[0]?.rolsuper) notes.push(`${name} is no superuser any more`);
   const granted = await admin.query<{ role: string }>(

@@ -49,10 +49,6 @@ const ANSWER_POLL_MS = 200;
 // A peer notices a cut link after at most ping-int + ping-timeout; it refuses to be outdated until then.
 const OUTDATE_WAIT_MS = (DRBD_NET_TIMING.pingIntSec + DRBD_NET_TIMING.pingTimeoutDs / 10) * 1000 + 5000;
 
-/**
- * Volumes mirrored by DRBD (protocol C: a write is acknowledged once it is on both hosts) between the primary,
- * which mounts it and runs the container, and a peer in another failure domain, which can take over.
- */
 /** The volume mounted from its DRBD device at `hostPath`: `changed` says what differs from its record. */
 function mounted(volume: VolumeEntity, hostPath: string): VolumeMounted {
   const device = drbdDevice(volume.drbdMinor!);
@@ -60,6 +56,10 @@ function mounted(volume: VolumeEntity, hostPath: string): VolumeMounted {
   return { hostPath };
 }
 
+/**
+ * Volumes mirrored by DRBD (protocol C: a write is acknowledged once it is on both hosts) between the primary,
+ * which mounts it and runs the container, and a peer in another failure domain, which can take over.
+ */
 @Injectable()
 export class DrbdStorageDriver implements StorageDriver {
   readonly name = 'drbd';

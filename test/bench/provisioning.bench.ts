@@ -96,11 +96,15 @@ function demux(buf: Buffer): string {
   return Buffer.concat(out).toString('utf8');
 }
 
-/** The entrypoint's own log lines (scripts/images/postgres/entrypoint.sh) that split the engine's start. */
-const ENGINE_LINES: [string, string][] = [
-  ['initdb', '[entrypoint] initializing'],
-  ['tempUp', '[entrypoint] creating database'],
-  ['initDone', '[entrypoint] init done'],
+/**
+ * The entrypoint's own log lines (scripts/images/postgres/entrypoint.sh) that split the engine's start; the first
+ * of a mark's lines counts. The temporary server is up when the entrypoint creates its database (raw docker) or
+ * runs the init SQL (the platform's owner model, which makes the database there).
+ */
+const ENGINE_LINES: [string, string[]][] = [
+  ['initdb', ['[entrypoint] initializing']],
+  ['tempUp', ['[entrypoint] creating database', '[entrypoint] running /docker-entrypoint-initdb.d/']],
+  ['initDone', ['[entrypoint] init done']],
 ];
 
 /** A cgroup v1 counter of the container (ns) in ms (best effort: absent under another cgroup layout). */
@@ -130,10 +134,11 @@ async function containerMarks(c: Docker.Container): Promise<Marks> {
         .pop()
         ?.split(' ')[0],
     );
+  const first = (texts: string[]) => dockerTime(lines.find((l) => texts.some((t) => l.includes(t)))?.split(' ')[0]);
   return {
     created: dockerTime(info.Created),
     started: dockerTime(info.State.StartedAt),
-    ...Object.fromEntries(ENGINE_LINES.map(([mark, text]) => [mark, at(text)])),
+    ...Object.fromEntries(ENGINE_LINES.map(([mark, texts]) => [mark, first(texts)])),
     ready: at('ready to accept connections'),
     'cpu:container': cgroupMs(info.Id, 'cpuacct.usage'),
     'cpu:throttled': cgroupMs(info.Id, 'cpu.stat', 'throttled_time'),
@@ -370,7 +375,7 @@ const STEPS: Step[] = [
   { name: 'container start (→ StartedAt)', to: 'started', raw: true },
   { name: 'engine: entrypoint chown (→ initdb)', to: 'initdb', raw: true },
   { name: 'engine: initdb, temporary server', to: 'tempUp', raw: true },
-  { name: 'engine: CREATE DATABASE, stop', to: 'initDone', raw: true },
+  { name: 'engine: database (and role), stop', to: 'initDone', raw: true },
   { name: 'engine: server start (→ ready)', to: 'ready', raw: true },
   { name: 'ready → client connects', to: 'connected', raw: true },
 ];

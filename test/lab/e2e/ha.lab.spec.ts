@@ -97,6 +97,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(f.reason, 'host-down');
     assert.equal(f.fromHost.name, primary);
     assert.equal(f.toHost.name, peer);
+    assert.ok(ha.madeAhead(db.id, peer), 'the container was created on the peer while its storage was taken over');
     for (const k of ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'])
       assert.ok(f.timeline[k], `${k} recorded`);
     const ts = ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'].map((k) =>
@@ -452,6 +453,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     );
     // The storage server's ACL switch and its read-back, then login, LVM and mount in one call of the host helper.
     assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS + 2, `${f.roundTrips} round trips`);
+    assert.ok(ha.madeAhead(db.id, other), 'the container was created on the new host while the LUN was attached');
     // Exactly one primary: the LUN's ACL names only the new host, which alone runs the container.
     const acl = await onHost('storage', 'ls', [`/sys/kernel/config/target/iscsi/${lun.iqn}/tpgt_1/acls`]);
     const initiator = (await onHost(other, 'cat', ['/etc/iscsi/initiatorname.iscsi'])).stdout.match(

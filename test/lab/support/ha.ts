@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeSSH } from 'node-ssh';
 import { Client } from 'pg';
@@ -257,6 +257,24 @@ export class HaLab {
   async failoversOf(dbId: string): Promise<any[]> {
     return (await this.stack.request('GET', `/admin/v1/failovers?databaseId=${dbId}`, { key: this.stack.operatorKey }))
       .body;
+  }
+
+  /** Deletes a database, waiting for its operation: the next measurement is its alone. */
+  async remove(dbId: string): Promise<void> {
+    const res = await this.stack.request('DELETE', `/v1/databases/${dbId}`, { key: this.key });
+    if (res.status !== 202) throw new Error(`delete: ${res.status} ${JSON.stringify(res.body)}`);
+    await this.stack.waitOperation(this.key, res.body.operationId, 10 * 60_000);
+  }
+
+  /** Whether a worker logged the database's container as made on `host` ahead of its storage (a takeover). */
+  madeAhead(dbId: string, host: HostName): boolean {
+    // Every worker's log, restarted ones included: <stack>-<id>-worker-N.log.
+    const first = this.stack.logFile('worker-0');
+    const prefix = basename(first).replace(/-0\.log$/, '');
+    const line = `database ${dbId}: container made ahead on ${host} `;
+    return readdirSync(dirname(first))
+      .filter((f) => f.startsWith(prefix))
+      .some((f) => readFileSync(join(dirname(first), f), 'utf8').includes(line));
   }
 
   async mirrorState(dbId: string): Promise<string | null> {

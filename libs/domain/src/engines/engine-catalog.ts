@@ -133,17 +133,23 @@ const pgLiteral = (s: string) => {
 /** What the tenant's PostgreSQL role may do; CREATEDB: more databases of its own (test suites make them). */
 export const PG_TENANT_ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT';
 
+// The database initdb makes (and the owner model's POSTGRES_DB, so that the entrypoint makes no other).
+const PG_INITDB_DATABASE = 'postgres';
+
 /**
- * The tenant's owner role at the database's first start, as the control plane makes it (pgApplyOwnerModel): run by
- * the entrypoint as initdb's superuser in the tenant's database. A failed statement is kept out of the server log
- * (it would hold the password).
+ * The tenant's owner role and its database at the first start, as the control plane makes them (pgApplyOwnerModel):
+ * run by the entrypoint as initdb's superuser, in one psql session (the entrypoint's own CREATE DATABASE would be a
+ * second: POSTGRES_DB is `postgres`, which it leaves alone). A failed statement is kept out of the server log (it
+ * would hold the password).
  */
 export function pgTenantInit(c: EngineContext): string {
   const role = pgIdent(c.username);
+  const db = pgIdent(c.dbName);
   return [
     'SET log_min_error_statement = panic;',
     `CREATE ROLE ${role} WITH ${PG_TENANT_ROLE_ATTRIBUTES} PASSWORD ${pgLiteral(c.password)};`,
-    `ALTER DATABASE ${pgIdent(c.dbName)} OWNER TO ${role};`,
+    // initdb made `postgres`: a tenant database of that name is handed over rather than made.
+    c.dbName === PG_INITDB_DATABASE ? `ALTER DATABASE ${db} OWNER TO ${role};` : `CREATE DATABASE ${db} OWNER ${role};`,
     '',
   ].join('\n');
 }
@@ -184,7 +190,8 @@ export const ENGINES: Record<EngineName, EngineDefinition> = {
     sandbox: CHECKED([{ path: '/var/run/postgresql', mode: '2775', sizeMb: 16 }, TMP]),
     env: (c) => ({
       POSTGRES_USER: isLegacy(c) ? c.username : PLATFORM_ADMIN,
-      POSTGRES_DB: c.dbName,
+      // The owner model's database is made by the init SQL with the tenant's role (pgTenantInit).
+      POSTGRES_DB: isLegacy(c) ? c.dbName : PG_INITDB_DATABASE,
       PGDATA: '/var/lib/postgresql/data/pgdata',
     }),
     secrets: (c) => ({ POSTGRES_PASSWORD: isLegacy(c) ? c.password : adminPassword(c) }),

@@ -135,6 +135,7 @@ export class TakeoverService {
     // it), the image and the certificate on the target. All settle before anything goes on: a retry never runs
     // beside a step of this attempt still under way.
     const onTarget = { ...(await this.dbRuntime.loadLive(db.id)), host: target };
+    let madeAhead = false;
     const [storage] = await settleAll([
       this.dbRuntime.step('storage takeover', async () => {
         const mounted = await driver.takeover!(target, fresh, {
@@ -145,7 +146,12 @@ export class TakeoverService {
         return mounted;
       }),
       this.dbRuntime.ensureVip(onTarget.db, target),
-      this.dbRuntime.readyAhead(onTarget),
+      // The container too, bound to where the volume will be mounted: started once it is (a guard stands there
+      // meanwhile, so a start without the volume fails rather than making an empty database).
+      this.dbRuntime.readyAhead(onTarget).then(async () => {
+        const at = driver.takeoverPaths?.(target, fresh);
+        if (at) madeAhead = await this.dbRuntime.createAhead(onTarget, at);
+      }),
     ]);
     if (db.hostId !== target.id) await this.databases.update(db.id, { hostId: target.id });
 
@@ -153,7 +159,9 @@ export class TakeoverService {
     await op.progress(55, `starting the database on ${target.name}`);
     const l = await this.dbRuntime.loadLive(db.id);
     const runtime = await this.connector.runtime(target);
-    const spec = await this.dbRuntime.spec(l, storage.hostPath, (m) => op.progress(55, m));
+    const spec = await this.dbRuntime.spec(l, storage.hostPath, (m) => op.progress(55, m), {
+      allowListApplied: madeAhead,
+    });
     await this.dbRuntime.step('container start', () => runtime.ensureRunning(spec));
     await this.failovers.mark(f.id, 'startedAt');
 

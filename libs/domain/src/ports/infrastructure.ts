@@ -129,6 +129,11 @@ export interface ContainerRuntime {
    */
   ensureRunning(spec: ContainerSpec): Promise<ContainerState & { created: boolean }>;
   /**
+   * Creates the container if absent, without `prepare` and without starting it (ensureRunning does both later):
+   * 'created', or 'present' when one is there already (a running one, or one of another spec, is left as it is).
+   */
+  ensureCreated(spec: ContainerSpec): Promise<'created' | 'present'>;
+  /**
    * A bridge network of its own for a tenant's containers on this host, with no traffic between its containers
    * (each reaches only what the host publishes). Made when missing; returns what to attach containers by (its
    * name, or its id while the name is shared).
@@ -314,6 +319,11 @@ export interface StorageDriver {
     volume: VolumeEntity,
     opts?: { acceptDataLoss?: boolean; released?: boolean },
   ): Promise<VolumeMounted>;
+  /**
+   * HA: where `takeover` will mount the volume on `target` and the data directory it will return, known before it
+   * runs, so the container can be created meanwhile.
+   */
+  takeoverPaths?(target: HostEntity, volume: VolumeEntity): { mount: string; hostPath: string };
   /** HA: the hosts that can take this volume over (DRBD: its peer only; SAN: the hosts of the same backend). */
   takeoverCandidates?(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[];
   /** Replicated drivers: a returning host's copy brought back as the secondary, to resync from the primary. */

@@ -48,6 +48,8 @@ const sameCaps = (a: { Path: string; Rate: number }[] | null | undefined, b: { P
 
 const isNotFound = (err: unknown) => (err as { statusCode?: number })?.statusCode === 404;
 const isNotModified = (err: unknown) => (err as { statusCode?: number })?.statusCode === 304;
+const tenantLabels = (spec: ContainerSpec): Record<string, string> =>
+  spec.labels['dbaas.tenant'] ? { 'dbaas.tenant': spec.labels['dbaas.tenant'] } : {};
 const isConflict = (err: unknown) => (err as { statusCode?: number })?.statusCode === 409;
 const message = (err: unknown) =>
   String((err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? err);
@@ -124,11 +126,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async ensureRunning(spec: ContainerSpec): Promise<ContainerState & { created: boolean }> {
     const hash = specHash(spec);
-    const tenant = spec.labels['dbaas.tenant'];
-    const labels: Record<string, string> = tenant ? { 'dbaas.tenant': tenant } : {};
-    // By id while Docker lets two networks share the name (see ensureNetwork): an ambiguous name breaks a create.
-    let networkId = spec.network ? await this.ensureNetwork(spec.network, labels) : undefined;
-    let state = await this.inspect(spec.name);
+    // Two reads apart (the network is usually there already, made ahead by the caller): side by side.
+    const [networkId, found] = await Promise.all([this.networkOf(spec), this.inspect(spec.name)]);
+    let state = found;
     if (state && state.labels[SPEC_HASH] !== hash) {
       // Same database, different definition (e.g. a rotated Redis password): replace it on the same volume,
       // stopping it cleanly first so the engine flushes its data.
@@ -138,20 +138,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
     // The host is prepared only where no engine runs on it (the volume's owner changes under no open file).
     if (!state?.running) await spec.prepare?.();
-    let created = false;
-    if (!state) {
-      try {
-        await this.docker.createContainer(this.createOptions(spec, hash, networkId));
-        created = true;
-      } catch (err) {
-        if (isNetworkGone(err) && spec.network) {
-          // Removed with the tenant's last other database meanwhile: made again, once.
-          networkId = await this.ensureNetwork(spec.network, labels);
-          await this.docker.createContainer(this.createOptions(spec, hash, networkId));
-          created = true;
-        } else if (!isConflict(err)) throw err; // 409: another attempt created it between our inspect and create
-      }
-    }
+    const created = !state && (await this.create(spec, hash, networkId));
     const container = this.docker.getContainer(spec.name);
     try {
       await container.start();
@@ -159,6 +146,34 @@ export class DockerRuntime implements ContainerRuntime {
       if (!isNotModified(err)) throw err; // 304: already running
     }
     return { ...(await this.inspect(spec.name))!, created };
+  }
+
+  async ensureCreated(spec: ContainerSpec): Promise<'created' | 'present'> {
+    const [networkId, state] = await Promise.all([this.networkOf(spec), this.inspect(spec.name)]);
+    if (state) return 'present';
+    return (await this.create(spec, specHash(spec), networkId)) ? 'created' : 'present';
+  }
+
+  /** By id while Docker lets two networks share the name (see ensureNetwork): an ambiguous name breaks a create. */
+  private networkOf(spec: ContainerSpec): Promise<string | undefined> {
+    return spec.network ? this.ensureNetwork(spec.network, tenantLabels(spec)) : Promise.resolve(undefined);
+  }
+
+  /** False when another attempt created it between our inspect and this create (409). */
+  private async create(spec: ContainerSpec, hash: string, networkId: string | undefined): Promise<boolean> {
+    try {
+      await this.docker.createContainer(this.createOptions(spec, hash, networkId));
+      return true;
+    } catch (err) {
+      if (isNetworkGone(err) && spec.network) {
+        // Removed with the tenant's last other database meanwhile: made again, once.
+        networkId = await this.ensureNetwork(spec.network, tenantLabels(spec));
+        await this.docker.createContainer(this.createOptions(spec, hash, networkId));
+        return true;
+      }
+      if (isConflict(err)) return false;
+      throw err;
+    }
   }
 
   /**

@@ -19,7 +19,7 @@ import {
 } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath, HostFilesystems, runChecked } from '../host';
+import { directoryPath, HostFilesystems, mountedPaths, runChecked } from '../host';
 import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
 import { DrbdHost } from './drbd-host';
 import {
@@ -183,6 +183,10 @@ export class DrbdStorageDriver implements StorageDriver {
       await d.promote(name, { force });
     } else await this.promoteAnswering(d, name, force);
     return this.mountHere(target, volume, d);
+  }
+
+  takeoverPaths(target: HostEntity, volume: VolumeEntity): { mount: string; hostPath: string } {
+    return mountedPaths(target, volume);
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {

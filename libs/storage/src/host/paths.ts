@@ -14,6 +14,12 @@ export function directoryPath(host: HostEntity, volume: VolumeEntity): string {
   return `${host.dataRoot.replace(/\/+$/, '')}/${volume.id}`;
 }
 
+/** A block volume's mount point on `host` and its data directory there (`dataDir`, the host helper's data_dir). */
+export function mountedPaths(host: HostEntity, volume: VolumeEntity): { mount: string; hostPath: string } {
+  const mount = directoryPath(host, volume);
+  return { mount, hostPath: `${mount}/data` };
+}
+
 /** An absolute path fit for mount, umount and findmnt: plain characters, no '..'. */
 export function safeMountPath(path: string): string {
   if (typeof path !== 'string' || !MOUNT_PATH.test(path) || path.split('/').includes('..'))

@@ -27,7 +27,7 @@ import {
 } from '@app/domain/ports';
 import type { HostEntity, LunEntity, StorageBackendEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath } from '../host';
+import { directoryPath, mountedPaths } from '../host';
 import { HostBlockDevices } from './host-block';
 import { SanBackendClient } from './san-backend.client';
 
@@ -263,6 +263,10 @@ export class SanLvmStorageDriver implements StorageDriver {
     await this.luns.update(lun.id, { status: 'attached', hostId: target.id });
     const hostPath = await blk.dataDir(mount);
     return { hostPath, changed: { hostId: target.id, device, path: hostPath } };
+  }
+
+  takeoverPaths(target: HostEntity, volume: VolumeEntity): { mount: string; hostPath: string } {
+    return mountedPaths(target, volume);
   }
 
   takeoverCandidates(volume: VolumeEntity, hosts: HostEntity[]): HostEntity[] {

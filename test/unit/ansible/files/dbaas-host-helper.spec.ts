@@ -64,9 +64,12 @@ esac`,
       DBAAS_FENCE_DIR: fence,
       DBAAS_HOST_HELPER_MOUNTINFO: mountinfo,
       DBAAS_HOST_HELPER_PROC_DRBD: join(dir, 'no-proc-drbd'),
+      DBAAS_HOST_HELPER_MOUNT_LOCK: join(dir, 'mount.lock'),
     },
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
     fence,
+    dir,
+    put,
   };
 }
 
@@ -85,7 +88,7 @@ describe('host helper: protocol', () => {
   test('answers its version; an older helper than asked refuses and runs nothing (the caller falls back)', () => {
     const v = helper('version', {});
     assert.equal(v.code, 0);
-    assert.deepEqual(v.answer, { ok: true, version: HOST_HELPER_PROTOCOL });
+    assert.deepEqual(v.answer, { ok: true, version: HOST_HELPER_PROTOCOL, took: { ms: v.answer.took.ms, runs: [] } });
     const newer = helper('version', {}, {}, HOST_HELPER_PROTOCOL + 1);
     assert.equal(newer.code, 65);
     assert.equal(helper('no-such-action', {}).code, 65);
@@ -191,5 +194,91 @@ describe('host helper: prepare', () => {
       secrets: { root, dir, uid: 999, gid: 998, files: { x: 'S3cret' } },
     });
     assert.match(bad.answer.error, /invalid uid/);
+  });
+});
+
+describe('host helper: where its time went', () => {
+  test('the answer says what each program took, by its name only (never an argument, which may be a secret)', () => {
+    const vol = join(work, 'vol-took');
+    mkdirSync(join(vol, 'data'), { recursive: true });
+    const r = helper('prepare', { volume: { path: vol, uid: 999, gid: 998 } });
+    assert.equal(r.code, 0, JSON.stringify(r.answer));
+    assert.equal(typeof r.answer.took.ms, 'number');
+    assert.deepEqual(
+      r.answer.took.runs.map((x: [string, number]) => x[0]),
+      ['find'],
+    );
+    assert.ok(r.answer.took.runs.every((x: [string, number]) => Number.isInteger(x[1]) && x[1] >= 0));
+  });
+});
+
+describe('host helper: san-attach', () => {
+  const IQN = 'iqn.2026-01.lab.storage:lun-1';
+  const attach = (mount: string) => ({
+    iqn: IQN,
+    portal: '10.99.0.10:3260',
+    chapUser: 'host2',
+    chapPassword: 'ChapS3cret12',
+    vg: 'dbaas-lun1',
+    lv: 'v-1',
+    sizeGb: 1,
+    mount,
+  });
+  /** iscsiadm as open-iscsi answers: no session until --login, no node record until discovery (unless `known`). */
+  function san(known: boolean) {
+    const s = standIns({ role: 'Secondary', cstate: 'Connected', dstate: 'UpToDate' });
+    const record = join(s.dir, 'record');
+    const session = join(s.dir, 'session');
+    if (known) writeFileSync(record, '');
+    s.put(
+      'iscsiadm',
+      `case "$*" in
+  *"-m session"*) [ -f "${session}" ] || exit 21; printf 'Target: ${IQN}\\n\\t\\tAttached scsi disk sdb\\tState: running\\n' ;;
+  *discovery*) touch "${record}" ;;
+  *"-o update"*) [ -f "${record}" ] || exit 21 ;;
+  *--login*) touch "${session}" ;;
+esac`,
+    );
+    s.put('lvchange', 'exit 0');
+    return s;
+  }
+  const programs = (calls: string[]) =>
+    calls.map((c) => {
+      const [name, ...rest] = c.split(' ');
+      return name === 'iscsiadm'
+        ? `iscsiadm ${rest.find((a) => ['session', 'discovery'].includes(a)) ?? rest.find((a) => a.startsWith('--') || a === 'update')}`
+        : name;
+    });
+
+  test('a takeover of a made volume: the settings in one call, login, the volume activated alone, mounted', () => {
+    const s = san(true);
+    const r = helper('san-attach', attach(join(work, 'volumes/san1')), s.env);
+    assert.equal(r.code, 0, JSON.stringify(r.answer));
+    assert.equal(r.answer.device, '/dev/dbaas-lun1/v-1');
+    assert.deepEqual(programs(s.calls()), [
+      'iscsiadm session',
+      'iscsiadm update',
+      'iscsiadm --login',
+      'iscsiadm session',
+      'lvchange',
+      'mount',
+    ]);
+    const update = s.calls()[1];
+    for (const key of ['authmethod -v CHAP', 'username -v host2', 'password -v ChapS3cret12', 'startup -v automatic'])
+      assert.ok(update.includes(`node.session.auth.${key}`) || update.includes(`node.${key}`), update);
+    assert.ok(!JSON.stringify(r.answer).includes('ChapS3cret12'), 'the CHAP secret is not in the answer');
+  });
+
+  test('a host that never saw the target discovers it first, then sets it up the same way', () => {
+    const s = san(false);
+    const r = helper('san-attach', attach(join(work, 'volumes/san2')), s.env);
+    assert.equal(r.code, 0, JSON.stringify(r.answer));
+    assert.deepEqual(programs(s.calls()).slice(0, 5), [
+      'iscsiadm session',
+      'iscsiadm update',
+      'iscsiadm discovery',
+      'iscsiadm update',
+      'iscsiadm --login',
+    ]);
   });
 });

@@ -46,7 +46,7 @@ import {
   TENANT_LABEL,
   tenantNetwork,
 } from './container-spec';
-import { prepareHost, removeSecretsCmd, replaceFiles } from './host-preparation';
+import { prepareHost, removeSecretsCmd, replaceFiles, stageHost } from './host-preparation';
 import { allowsEgress, DatabaseNetworkPolicy, EgressNotApplied } from './network-policy.service';
 import { runStep } from './step';
 import { volumeBlockDevice } from './volume-device';
@@ -144,7 +144,12 @@ export class DatabaseRuntime {
    * The container for `l` on `l.host` with its plan's limits. The volume's disk is looked up on the host only when
    * the plan caps disk throughput; not finding one never fails the database: it runs without the caps.
    */
-  async spec(l: Loaded, hostPath: string, note?: (message: string) => unknown): Promise<ContainerSpec> {
+  async spec(
+    l: Loaded,
+    hostPath: string,
+    note?: (message: string) => unknown,
+    opts: { allowListApplied?: boolean } = {},
+  ): Promise<ContainerSpec> {
     let ioDevice: string | null = null;
     if (hasDiskCaps(l.plan)) {
       const found = await volumeBlockDevice(await this.connector.executor(l.host), hostPath).catch((err: Error) => ({
@@ -159,7 +164,26 @@ export class DatabaseRuntime {
     }
     // Its server certificate for the host it starts on (a new one when it moved, or is due).
     const tls = l.ctx.tls ? await this.step('certificate', () => this.certificates.ensure(l.db, l.host)) : undefined;
-    const spec = buildContainerSpec({
+    const spec = this.definition(l, hostPath, ioDevice, tls);
+    // Run by the runtime right before it creates or starts the container (never under a running one).
+    const prep = hostPreparation({ db: l.db, host: l.host, hostPath, ctx: l.ctx, tls });
+    // The allow-list before the container: a start never leaves the port open to everyone for a moment (unless the
+    // caller applied it already: a takeover's container made ahead). Both are on the host before the runtime goes
+    // on; neither needs the other.
+    const prepare = async () => {
+      await settleAll([
+        this.step('host preparation', async () => prepareHost(await this.connector.executor(l.host), prep)),
+        opts.allowListApplied ? Promise.resolve(false) : this.network.applyAllowList(l.host, l.db),
+      ]);
+      // The engine reads these files as it starts: the certificate is applied (the renewal round does not push it
+      // again, a dozen commands on a host that is busy starting its databases).
+      if (tls && !l.db.tlsAppliedAt) await this.databases.update(l.db.id, { tlsAppliedAt: new Date() });
+    };
+    return { ...spec, prepare };
+  }
+
+  private definition(l: Loaded, hostPath: string, ioDevice: string | null, tls?: ServerCertificate): ContainerSpec {
+    return buildContainerSpec({
       db: l.db,
       host: l.host,
       plan: l.plan,
@@ -169,14 +193,6 @@ export class DatabaseRuntime {
       ioDevice,
       tls,
     });
-    // Run by the runtime right before it creates or starts the container (never under a running one).
-    const prep = hostPreparation({ db: l.db, host: l.host, hostPath, ctx: l.ctx, tls });
-    // The allow-list before the container: a start never leaves the port open to everyone for a moment.
-    const prepare = async () => {
-      await this.step('host preparation', async () => prepareHost(await this.connector.executor(l.host), prep));
-      await this.network.applyAllowList(l.host, l.db);
-    };
-    return { ...spec, prepare };
   }
 
   /**
@@ -194,6 +210,39 @@ export class DatabaseRuntime {
         runtime.ensureNetwork(tenantNetwork(l.db.tenantId), { [TENANT_LABEL]: l.db.tenantId }),
       ),
     ]);
+  }
+
+  /**
+   * A takeover's container, created on `l.host` while the storage is being taken over (point 3 of a fast failover):
+   * its files and a guard under the mount point first (stageHost), then `docker create` bound to `at.hostPath`, where
+   * the volume will be. ensureRunning then prepares and starts it once the volume is mounted. Only an optimisation:
+   * never throws, and false (the container is made after the storage, as before) when the host's helper cannot
+   * stage, or when the plan caps disk throughput (the disk to cap is known only once the volume is mounted).
+   */
+  async createAhead(l: Loaded, at: { mount: string; hostPath: string }): Promise<boolean> {
+    if (hasDiskCaps(l.plan)) return false;
+    try {
+      return await this.step('container made ahead', async () => {
+        const tls = l.ctx.tls ? await this.certificates.ensure(l.db, l.host) : undefined;
+        const { secrets } = hostPreparation({ db: l.db, host: l.host, hostPath: at.hostPath, ctx: l.ctx, tls });
+        const [staged] = await settleAll([
+          stageHost(await this.connector.executor(l.host), at.mount, secrets),
+          // Its allow-list is on the host before the start as well, off the path that waits for the storage.
+          this.network.applyAllowList(l.host, l.db),
+        ]);
+        if (!staged) return false;
+        const made = await (
+          await this.connector.runtime(l.host)
+        ).ensureCreated(this.definition(l, at.hostPath, null, tls));
+        this.logger.log(`database ${l.db.id}: container made ahead on ${l.host.name} (${made}), at ${at.hostPath}`);
+        return true;
+      });
+    } catch (err) {
+      this.logger.warn(
+        `database ${l.db.id}: container not made ahead on ${l.host.name}, made once the volume is there: ${(err as Error).message}`,
+      );
+      return false;
+    }
   }
 
   /** HA databases listen on their VIP: it must be on the host before the container binds to it. */

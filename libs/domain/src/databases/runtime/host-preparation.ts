@@ -144,6 +144,25 @@ export async function prepareHost(exec: CommandExecutor, prep: HostPreparation):
 }
 
 /**
+ * Before its volume is mounted (a takeover): what lets the container be created already, by the host helper in one
+ * round trip: a guard under the mount point (`mount`/data, an empty file the volume hides once mounted; a start
+ * without the volume fails on it instead of initialising an empty database) and the password and TLS files. False
+ * when the host's helper cannot (absent or older): the container is then made once the volume is there.
+ */
+export async function stageHost(
+  exec: CommandExecutor,
+  mount: string,
+  secrets: HostPreparation['secrets'],
+): Promise<{ hostPath: string; mount: 'guarded' | 'mounted' } | null> {
+  return runHostHelper<{ hostPath: string; mount: 'guarded' | 'mounted' }>(
+    exec,
+    'stage',
+    { mount: path(mount), secrets },
+    { timeoutMs: TIMEOUT_MS, secrets: secrets ? Object.values(secrets.files) : [] },
+  );
+}
+
+/**
  * Replaces files in a database's secrets directory while its container runs (a renewed certificate): each is written
  * under another name, made the engine user's and 0600, then renamed over the old one. Idempotent.
  */

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { CommandExecutor } from '../../ports';
 import { Cidr, CidrFamily, parseAllowedCidrs } from '../../shared/cidr';
+import { settleAll } from '../../shared/settle';
 
 /**
  * A database's IP allow-list, enforced on its host in front of the published port (or the VIP), in the filter
@@ -304,12 +305,14 @@ export class IngressAllowList {
 
   /** Removes the database's filter from the host (deleted, moved or failed over away). */
   async remove(databaseId: string): Promise<void> {
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      const state = await this.readForCleanup(family);
-      if (!state) continue;
-      const input = allowListRestore(state, { databaseId, address: '', port: 0, cidrs: [] }, family);
-      if (input) await this.restore(family, input);
-    }
+    // The two tables are apart: read (and mended) side by side, on the path of every start without a list.
+    await settleAll(
+      (['ipv4', 'ipv6'] as const).map(async (family) => {
+        const state = await this.readForCleanup(family);
+        const input = state && allowListRestore(state, { databaseId, address: '', port: 0, cidrs: [] }, family);
+        if (input) await this.restore(family, input);
+      }),
+    );
   }
 
   /** Removes the filters of every database not in `keep` (those that left while the host was cut off). */

@@ -41,7 +41,8 @@ describe('engine catalog', () => {
     // The tenant's role is made by the control plane after readiness (owner of its database, no superuser).
     assert.deepEqual(pg.env(ctx), {
       POSTGRES_USER: 'dbaas_admin',
-      POSTGRES_DB: 'orders_db',
+      // The tenant's database is made by the init SQL, with its owner (the entrypoint makes none).
+      POSTGRES_DB: 'postgres',
       PGDATA: '/var/lib/postgresql/data/pgdata',
     });
     // Passwords reach the container as files (POSTGRES_PASSWORD_FILE), never in its env.

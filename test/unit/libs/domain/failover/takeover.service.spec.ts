@@ -72,6 +72,7 @@ function world(w: World = {}) {
     },
     release: async (h: HostEntity) => void log.push(`release:${h.id}`),
     takeoverCandidates: w.takeoverCandidates ?? ((_v: VolumeEntity, healthy: HostEntity[]) => healthy),
+    takeoverPaths: (target: HostEntity) => ({ mount: `/mnt/${target.id}/v1`, hostPath: `/mnt/${target.id}/v1/data` }),
   };
   const runtime = {
     ensureRunning: async () => {
@@ -112,6 +113,10 @@ function world(w: World = {}) {
       ensureVip: async (_db: unknown, h: HostEntity) => void log.push(`vip:${h.id}`),
       spec: async () => ({ image: 'img' }),
       readyAhead: async () => void log.push('image'),
+      createAhead: async (l: { host: HostEntity }, at: { hostPath: string }) => {
+        log.push(`created ahead:${l.host.id}:${at.hostPath}`);
+        return true;
+      },
       waitReady: async () => void log.push('ready'),
       applyLimits: async () => undefined,
       removeAllowList: async (h: HostEntity) => void log.push(`unfilter:${h.id}`),
@@ -160,6 +165,7 @@ describe('TakeoverService.run', () => {
       'vip:other-rack',
       'image',
       'mark:storageMovedAt',
+      'created ahead:other-rack:/mnt/other-rack/v1/data',
       'db:{"hostId":"other-rack"}',
       'container',
       'mark:startedAt',
@@ -219,27 +225,40 @@ describe('TakeoverService.markFailed', () => {
 });
 
 describe('TakeoverService.run: few round trips, in parallel', () => {
-  test('the VIP, the image and the certificate are made ready while the storage is taken over', async () => {
+  /**
+   * Runs a takeover whose storage step finishes only once `seen` holds of the log (or after 2 s): what `seen` waits
+   * for must have started beside the storage, or the assertions after it fail.
+   */
+  async function runGated(seen: (log: string[]) => boolean) {
     const w = world({ hosts: [host('p', { status: 'down' }), host('q')] });
-    // The storage takeover finishes only once the rest was started beside it: waiting for it first would hang.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const takeover = w.driver.takeover;
     w.driver.takeover = async (target: HostEntity) => {
       const out = await takeover(target);
-      const seen = setInterval(() => {
-        if (w.log.includes('vip:q') && w.log.includes('image')) release();
-      }, 1);
+      const poll = setInterval(() => seen(w.log) && release(), 1);
       await gate;
-      clearInterval(seen);
+      clearInterval(poll);
       return out;
     };
     const timeout = setTimeout(release, 2000);
     await w.run();
     clearTimeout(timeout);
-    const i = (s: string) => w.log.indexOf(s);
-    assert.ok(i('vip:q') < i('mark:storageMovedAt') && i('image') < i('mark:storageMovedAt'), w.log.join(', '));
-    assert.ok(i('mark:storageMovedAt') < i('container'), w.log.join(', '));
+    return { log: w.log, i: (s: string) => w.log.indexOf(s) };
+  }
+
+  test('the VIP, the image and the certificate are made ready while the storage is taken over', async () => {
+    const { log, i } = await runGated((l) => l.includes('vip:q') && l.includes('image'));
+    assert.ok(i('vip:q') < i('mark:storageMovedAt') && i('image') < i('mark:storageMovedAt'), log.join(', '));
+    assert.ok(i('mark:storageMovedAt') < i('container'), log.join(', '));
+  });
+
+  test('the container is created on the target while the storage is taken over, bound where it will be mounted', async () => {
+    const { log, i } = await runGated((l) => l.some((x) => x.startsWith('created ahead')));
+    const ahead = i('created ahead:q:/mnt/q/v1/data');
+    assert.ok(ahead >= 0 && ahead < i('mark:storageMovedAt'), log.join(', '));
+    // Started (ensureRunning: prepared, then started) only once the storage is there.
+    assert.ok(i('mark:storageMovedAt') < i('container'), log.join(', '));
   });
 
   test("the round trips to hosts are added to the failover record, a failed attempt's too", async () => {

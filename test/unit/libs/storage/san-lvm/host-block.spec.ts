@@ -332,23 +332,27 @@ describe('HostBlockDevices.growVolume', () => {
 
 describe('HostBlockDevices.removeVolume', () => {
   const RMDIR = ['rmdir', '--ignore-fail-on-non-empty', '--', MNT];
+  // A takeover's guard (an empty file named data under the mount point) goes; a data directory is never matched.
+  const GUARD = ['find', MNT, '-maxdepth', '1', '-name', 'data', '-type', 'f', '-empty', '-delete'];
   test('mounted: umount, rmdir, lvremove; a missing LV (exit 5, not found) is done', async () => {
     const ex = new FakeExecutor()
       .on(is('findmnt'), findmntTarget)
       .on(is('umount'), rec('umount'))
+      .on(is('find'), ok())
       .on(is('rmdir'), ok())
       .on(is('lvremove'), rec('lvremove-missing'));
     await new HostBlockDevices(ex).removeVolume(VG, LV, MNT);
-    assert.deepEqual(ex.argvs, [FINDMNT, ['umount', MNT], RMDIR, ['lvremove', '-y', `${VG}/${LV}`]]);
+    assert.deepEqual(ex.argvs, [FINDMNT, ['umount', MNT], GUARD, RMDIR, ['lvremove', '-y', `${VG}/${LV}`]]);
   });
 
   test('not mounted: no umount; rmdir failing (exit 1) is tolerated', async () => {
     const ex = new FakeExecutor()
       .on(is('findmnt'), rec('findmnt-none'))
+      .on(is('find'), ok())
       .on(is('rmdir'), fail(1, `rmdir: failed to remove '${MNT}': No such file or directory\n`))
       .on(is('lvremove'), ok(`  Logical volume "${LV}" successfully removed.\n`));
     await new HostBlockDevices(ex).removeVolume(VG, LV, MNT);
-    assert.deepEqual(ex.argvs, [FINDMNT, RMDIR, ['lvremove', '-y', `${VG}/${LV}`]]);
+    assert.deepEqual(ex.argvs, [FINDMNT, GUARD, RMDIR, ['lvremove', '-y', `${VG}/${LV}`]]);
   });
 
   for (const [label, stderr] of [
@@ -359,6 +363,7 @@ describe('HostBlockDevices.removeVolume', () => {
     test(`another exit-5 error (${label}) fails`, async () => {
       const ex = new FakeExecutor()
         .on(is('findmnt'), rec('findmnt-none'))
+        .on(is('find'), ok())
         .on(is('rmdir'), ok())
         .on(is('lvremove'), fail(5, stderr));
       await assert.rejects(new HostBlockDevices(ex).removeVolume(VG, LV, MNT), /lvremove failed/);
@@ -368,6 +373,7 @@ describe('HostBlockDevices.removeVolume', () => {
   test('a non-5 lvremove exit fails', async () => {
     const ex = new FakeExecutor()
       .on(is('findmnt'), rec('findmnt-none'))
+      .on(is('find'), ok())
       .on(is('rmdir'), ok())
       .on(is('lvremove'), fail(3, '  not found\n'));
     await assert.rejects(new HostBlockDevices(ex).removeVolume(VG, LV, MNT), CommandFailed);

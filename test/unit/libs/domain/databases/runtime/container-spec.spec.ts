@@ -44,7 +44,7 @@ describe('buildContainerSpec', () => {
       // No password in the env: the entrypoint reads it from the file the platform writes beside the data.
       env: {
         POSTGRES_USER: 'dbaas_admin',
-        POSTGRES_DB: 'app',
+        POSTGRES_DB: 'postgres',
         PGDATA: '/var/lib/postgresql/data/pgdata',
         POSTGRES_PASSWORD_FILE: '/run/secrets/dbaas/postgres_password',
       },
@@ -109,7 +109,12 @@ describe('buildContainerSpec', () => {
       pgTenantInit({ ...ctx, username: 'app', password: "it's\\x", dbName: 'my"db' }),
       'SET log_min_error_statement = panic;\n' +
         `CREATE ROLE "app" WITH LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB INHERIT PASSWORD 'it''s\\x';\n` +
-        'ALTER DATABASE "my""db" OWNER TO "app";\n',
+        'CREATE DATABASE "my""db" OWNER "app";\n',
+    );
+    // A tenant database named as initdb's own is handed over, not made again.
+    assert.match(
+      pgTenantInit({ ...ctx, username: 'app', dbName: 'postgres' }),
+      /\nALTER DATABASE "postgres" OWNER TO "app";\n$/,
     );
     assert.throws(() => pgTenantInit({ ...ctx, password: 'a\0b' }), /NUL/);
     const legacy = { ...ctx, privilegeModel: 'legacy' as const };

@@ -48,11 +48,12 @@ const sameCaps = (a: { Path: string; Rate: number }[] | null | undefined, b: { P
 
 const isNotFound = (err: unknown) => (err as { statusCode?: number })?.statusCode === 404;
 const isNotModified = (err: unknown) => (err as { statusCode?: number })?.statusCode === 304;
-const tenantLabels = (spec: ContainerSpec): Record<string, string> =>
-  spec.labels['dbaas.tenant'] ? { 'dbaas.tenant': spec.labels['dbaas.tenant'] } : {};
 const isConflict = (err: unknown) => (err as { statusCode?: number })?.statusCode === 409;
 const message = (err: unknown) =>
   String((err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? err);
+// The labels a tenant's network is made with (see ensureNetwork).
+const tenantLabels = (spec: ContainerSpec): Record<string, string> =>
+  spec.labels['dbaas.tenant'] ? { 'dbaas.tenant': spec.labels['dbaas.tenant'] } : {};
 // Docker 20.10 answers 404 "network … not found" when a container is created on a network that went meanwhile.
 const isNetworkGone = (err: unknown) => isNotFound(err) && /network .*not found/i.test(message(err));
 

@@ -20,6 +20,14 @@ export function mountedPaths(host: HostEntity, volume: VolumeEntity): { mount: s
   return { mount, hostPath: `${mount}/data` };
 }
 
+/**
+ * Removes the guard a takeover's `stage` lays under an unmounted mount point (an empty file named data): never a
+ * directory, never a file with content. Run once the volume is unmounted, before the mount point goes.
+ */
+export function removeGuardCmd(mount: string): string[] {
+  return ['find', safeMountPath(mount), '-maxdepth', '1', '-name', 'data', '-type', 'f', '-empty', '-delete'];
+}
+
 /** An absolute path fit for mount, umount and findmnt: plain characters, no '..'. */
 export function safeMountPath(path: string): string {
   if (typeof path !== 'string' || !MOUNT_PATH.test(path) || path.split('/').includes('..'))

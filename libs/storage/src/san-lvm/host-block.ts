@@ -7,6 +7,7 @@ import {
   parseLvs,
   parsePvs,
   parseVgs,
+  removeGuardCmd,
   runChecked,
   safeMountPath,
 } from '../host';
@@ -123,14 +124,8 @@ export class HostBlockDevices extends HostFilesystems {
   async removeVolume(vg: string, lv: string, mountPath: string): Promise<void> {
     safeMountPath(mountPath);
     if (await this.isMounted(mountPath)) await runChecked(this.exec, ['umount', mountPath]);
-    // A takeover's guard (an empty file named data, see stageHost) goes with its mount point; a directory never.
-    await runChecked(
-      this.exec,
-      ['find', mountPath, '-maxdepth', '1', '-name', 'data', '-type', 'f', '-empty', '-delete'],
-      {
-        ok: [1],
-      },
-    );
+    // A takeover's guard goes with its mount point (find exits 1 when the mount point is gone already).
+    await runChecked(this.exec, removeGuardCmd(mountPath), { ok: [1] });
     await runChecked(this.exec, ['rmdir', '--ignore-fail-on-non-empty', '--', mountPath], { ok: [1] });
     const res = await runChecked(this.exec, lvmCmd.lvremove(vg, lv), { ok: [5] });
     if (res.exitCode === 5 && !isLvmNotFound(res.stderr)) throw new Error(`lvremove failed: ${res.stderr.trim()}`);

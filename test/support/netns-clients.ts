@@ -72,7 +72,9 @@ export class NetnsClients {
   }
 
   private addIpv6(c: NetnsClient, i: number): void {
-    const net = `fdba:${this.id.slice(0, 4)}:${this.id.slice(4)}${i}`;
+    // Groups written as the API's canonical form wants them: no leading zeros (an id may start with 0).
+    const group = (hex: string) => parseInt(hex, 16).toString(16);
+    const net = `fdba:${group(this.id.slice(0, 4))}:${group(`${this.id.slice(4)}${i}`)}`;
     c.address6 = `${net}::2`;
     c.cidr6 = `${net}::/64`;
     c.gateway6 = `${net}::1`;

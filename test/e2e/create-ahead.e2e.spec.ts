@@ -112,6 +112,34 @@ describe('a container created before its volume is mounted', () => {
     assert.ok(lstatSync(join(mount, 'data')).isDirectory());
   });
 
+  test('a tenant network whose only container is a standby (created, never started) counts it: it is not swept', async () => {
+    const net = `${name}-net`;
+    const label = `dbaas.test.${randomBytes(3).toString('hex')}`;
+    const runtime = new DockerRuntime(docker);
+    const standby = `${name}-standby`;
+    try {
+      await runtime.ensureNetwork(net, { [label]: 'x' });
+      await docker.createContainer({
+        name: standby,
+        Image: '127.0.0.1:5000/library/redis:7.0',
+        HostConfig: { NetworkMode: net },
+      });
+      const [n] = await runtime.networks(label);
+      assert.equal(n?.containers, 1, 'the created container is bound to it');
+      await docker.getContainer(standby).remove({ force: true });
+      assert.equal((await runtime.networks(label))[0]?.containers, 0);
+    } finally {
+      await docker
+        .getContainer(standby)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getNetwork(net)
+        .remove()
+        .catch(() => undefined);
+    }
+  });
+
   test('a directory of the host below an unmounted mount point is refused: nothing is made ahead on it', async () => {
     const other = join(root, 'vol2');
     mkdirSync(join(other, 'data'), { recursive: true });

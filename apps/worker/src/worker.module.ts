@@ -10,6 +10,7 @@ import { BackupSchedule } from './backups/backup-schedule.service';
 import { CertificateRenewalSchedule } from './tls/certificate-renewal-schedule.service';
 import { ContainerSampler } from './metrics/container-sampler.service';
 import { FailoverMonitor } from './failover/failover-monitor.service';
+import { StandbyLoop } from './failover/standby-loop.service';
 import { DatabaseProcessor } from './processors/database.processor';
 import { PrivilegeConversionStart } from './privileges/privilege-conversion-start.service';
 import { ReconcilerService } from './reconciler/reconciler.service';
@@ -39,6 +40,7 @@ export function workerModule(env: WorkerEnv) {
       VolumeUsageService,
       TenantNetworkSweep,
       FailoverMonitor,
+      StandbyLoop,
       BackupSchedule,
       CertificateRenewalSchedule,
       ContainerSampler,

@@ -193,6 +193,12 @@ export class WorkerEnv extends CommonEnv {
   @Min(0)
   TENANT_NETWORK_IDLE_MS: number = 900000;
 
+  // How often each HA database's standby is checked and made where missing (see StandbyService): on the host a
+  // takeover would go to, what the start needs besides the volume. 0: no standby (every takeover makes it all).
+  @IsInt()
+  @Min(0)
+  STANDBY_INTERVAL_MS: number = 60000;
+
   // How often the database containers' resource use is read (docker stats: one call per container).
   @IsInt()
   @Min(1000)

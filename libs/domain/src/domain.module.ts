@@ -30,6 +30,7 @@ import { RotatePasswordUseCase } from './databases/use-cases/rotate-password/rot
 import { HostFailureService } from './failover/host-failure.service';
 import { HostMonitorService } from './failover/host-monitor.service';
 import { MirrorWatchService } from './failover/mirror-watch.service';
+import { StandbyService } from './failover/standby.service';
 import { TakeoverService } from './failover/takeover.service';
 import { ActivateHostUseCase } from './failover/use-cases/activate-host/activate-host.usecase';
 import { DrainHostUseCase } from './failover/use-cases/drain-host/drain-host.usecase';
@@ -147,6 +148,7 @@ const PROVIDERS = [
   HostFailureService,
   HostMonitorService,
   MirrorWatchService,
+  StandbyService,
   TakeoverService,
   ListFailoversUseCase,
   GetFailoverUseCase,

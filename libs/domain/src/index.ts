@@ -87,6 +87,7 @@ export * from './storage/use-cases/get-storage-backend/get-storage-backend.useca
 export * from './failover/failover.exception';
 export * from './failover/host-failure.service';
 export * from './failover/host-monitor.service';
+export * from './failover/standby.service';
 export * from './failover/takeover.service';
 export * from './failover/fleet-alarm';
 export * from './fleet/use-cases/get-fleet-alarm/get-fleet-alarm.usecase';

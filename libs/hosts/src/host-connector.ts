@@ -94,6 +94,9 @@ export function dockerOverSsh(executor: SshExecutor, socketPath = '/var/run/dock
   return agent;
 }
 
+/** What a host's session depends on: another address, port or user is another session. */
+const remoteVersion = (host: HostEntity) => `${host.sshAddress ?? host.address}|${host.sshPort}|${host.sshUser}`;
+
 interface Remote {
   version: string;
   executor: SshExecutor;
@@ -186,8 +189,17 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     };
   }
 
-  async probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void> {
+  async probe(
+    host: HostEntity,
+    connectMs: number,
+    bannerMs: number,
+    opts: { viaSession?: boolean } = {},
+  ): Promise<void> {
     if (host.connection === 'local') return;
+    // A banner probe makes the host's sshd fork (and re-exec) itself: ~0.2 s of CPU on a small VM, every second.
+    // The session already open answers from its own process; when it does not in time, the banner decides.
+    const cached = this.remotes.get(host.id);
+    if (opts.viaSession && cached?.version === remoteVersion(host) && (await cached.executor.ping(connectMs))) return;
     await sshBanner(host.sshAddress ?? host.address, host.sshPort, connectMs, bannerMs);
   }
 
@@ -289,7 +301,7 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
   private async remote(host: HostEntity): Promise<Remote> {
     // Only what the connection depends on: other edits of the host (its status, its initiator name) must not
     // tear down the session and the port forwards that running jobs use.
-    const version = `${host.sshAddress ?? host.address}|${host.sshPort}|${host.sshUser}`;
+    const version = remoteVersion(host);
     const cached = this.remotes.get(host.id);
     if (cached && cached.version === version) return cached;
     if (cached) await this.closeRemote(cached);

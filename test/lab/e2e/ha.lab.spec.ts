@@ -51,6 +51,8 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       new RegExp(`${db.endpoint.host}/`),
     );
 
+    // The peer holds the standby before anything fails: the container created there, never started.
+    await ha.waitStandby(db.id, peer);
     await ha.write1000(creds);
     // The failover worker reads the mirror's state from the primary every second.
     await waitFor(
@@ -97,7 +99,10 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(f.reason, 'host-down');
     assert.equal(f.fromHost.name, primary);
     assert.equal(f.toHost.name, peer);
-    assert.ok(ha.madeAhead(db.id, peer), 'the container was created on the peer while its storage was taken over');
+    assert.ok(
+      ha.madeAhead(db.id, peer, 'present'),
+      'the takeover found the standby on the peer (no network or container made on the critical path)',
+    );
     for (const k of ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'])
       assert.ok(f.timeline[k], `${k} recorded`);
     const ts = ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'].map((k) =>
@@ -405,6 +410,8 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       key: ha.key,
     });
     assert.equal((await stack.waitOperation(ha.key, del.body.operationId, 10 * 60_000)).status, 'succeeded');
+    for (const h of ['host1', 'host2'] as const)
+      assert.equal(await ha.containerState(res.body.id, h), null, `the copy's containers are gone from ${h}`);
   });
 
   test('san: a power cut; the LUN is switched to the other host and reattached there, with all rows', async () => {
@@ -412,6 +419,8 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(db.volume.driver, 'san-lvm');
     const primary = await ha.primaryOf(db.id);
     const other = otherThan(primary);
+    // The backend's one other host is where a takeover goes: it holds the standby.
+    await ha.waitStandby(db.id, other);
     await ha.write1000(creds);
     const [lun] = await stack.metadata(
       'SELECT l.iqn, l.dedicated FROM luns l JOIN volumes v ON v.lun_id = l.id WHERE v.database_id = $1',
@@ -453,7 +462,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     );
     // The storage server's ACL switch and its read-back, then login, LVM and mount in one call of the host helper.
     assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS + 2, `${f.roundTrips} round trips`);
-    assert.ok(ha.madeAhead(db.id, other), 'the container was created on the new host while the LUN was attached');
+    assert.ok(ha.madeAhead(db.id, other, 'present'), 'the takeover found the standby on the new host');
     // Exactly one primary: the LUN's ACL names only the new host, which alone runs the container.
     const acl = await onHost('storage', 'ls', [`/sys/kernel/config/target/iscsi/${lun.iqn}/tpgt_1/acls`]);
     const initiator = (await onHost(other, 'cat', ['/etc/iscsi/initiatorname.iscsi'])).stdout.match(

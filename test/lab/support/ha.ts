@@ -267,14 +267,32 @@ export class HaLab {
   }
 
   /** Whether a worker logged the database's container as made on `host` ahead of its storage (a takeover). */
-  madeAhead(dbId: string, host: HostName): boolean {
+  madeAhead(dbId: string, host: HostName, how?: 'created' | 'present'): boolean {
     // Every worker's log, restarted ones included: <stack>-<id>-worker-N.log.
     const first = this.stack.logFile('worker-0');
     const prefix = basename(first).replace(/-0\.log$/, '');
-    const line = `database ${dbId}: container made ahead on ${host} `;
+    const line = `database ${dbId}: container made ahead on ${host} ${how ? `(${how})` : ''}`;
     return readdirSync(dirname(first))
       .filter((f) => f.startsWith(prefix))
       .some((f) => readFileSync(join(dirname(first), f), 'utf8').includes(line));
+  }
+
+  /** The state of the database's container on `host` ('created' for a standby), or null when there is none. */
+  async containerState(dbId: string, host: HostName): Promise<string | null> {
+    const r = await this.on(host, 'docker', ['inspect', '-f', '{{.State.Status}}', `dbaas-${dbId}`]);
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  /** Waits for the standby a takeover onto `host` will find: the container created there, never started. */
+  async waitStandby(dbId: string, host: HostName): Promise<void> {
+    const t0 = Date.now();
+    for (;;) {
+      const state = await this.containerState(dbId, host);
+      if (state === 'created') return;
+      if (state === 'running') throw new Error(`the standby of ${dbId} on ${host} is running`);
+      if (Date.now() - t0 > 180_000) throw new Error(`no standby of ${dbId} on ${host} after 180 s (${state})`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   async mirrorState(dbId: string): Promise<string | null> {

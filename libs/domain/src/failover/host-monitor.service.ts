@@ -362,7 +362,10 @@ export class HostMonitorService {
     t.ticks++;
     const now = new Date();
     try {
-      await this.connector.probe(host, s.probeTimeoutMs, s.bannerTimeoutMs).finally(probed);
+      // A suspect goes straight to its banner: a session that stopped answering would add its wait to each probe.
+      await this.connector
+        .probe(host, s.probeTimeoutMs, s.bannerTimeoutMs, { viaSession: t.failures === 0 })
+        .finally(probed);
       if (t.failures > 0) this.logger.log(`host ${host.name} answers again`);
       t.failures = 0;
       t.firstFailureAt = null;

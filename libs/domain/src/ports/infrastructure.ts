@@ -139,7 +139,7 @@ export interface ContainerRuntime {
    * name, or its id while the name is shared).
    */
   ensureNetwork(name: string, labels?: Record<string, string>): Promise<string>;
-  /** The networks labelled `labelKey`, with how many containers each has. */
+  /** The networks labelled `labelKey`, with how many containers are bound to each (running or not). */
   networks(labelKey: string): Promise<{ id: string; name: string; containers: number }[]>;
   /** Removes the network unless a container uses it (then, or when it is gone, false). */
   removeUnusedNetwork(id: string): Promise<boolean>;
@@ -189,9 +189,11 @@ export interface HostConnector {
   vips(host: HostEntity): Promise<VipControl>;
   /**
    * Liveness, keepalived-style: a TCP connection to the host's SSH port within `connectMs`, answered by the
-   * server's banner within `bannerMs`. No key exchange (seconds on a loaded host), no use of the shared session.
+   * server's banner within `bannerMs`; no key exchange (seconds on a loaded host). `viaSession`: first an SSH
+   * keepalive on the session already open, answered within `connectMs` by its own sshd process (a new connection
+   * costs the host a process); no session, or no answer in time, and the banner decides as above.
    */
-  probe(host: HostEntity, connectMs: number, bannerMs: number): Promise<void>;
+  probe(host: HostEntity, connectMs: number, bannerMs: number, opts?: { viaSession?: boolean }): Promise<void>;
   /**
    * A witness's look at a host the control plane cannot reach: through the witness's own session (another host,
    * or a storage server), does any of `targets` answer with an SSH banner within `timeoutMs`? Rejects when the

@@ -247,14 +247,12 @@ export class DockerRuntime implements ContainerRuntime {
     const all = (await this.docker.listNetworks({ filters: { label: [labelKey] } })) as { Id: string; Name: string }[];
     const out: { id: string; name: string; containers: number }[] = [];
     for (const n of all) {
-      // The list leaves out the containers: each network is inspected (one request, on the host's session).
-      const info = (await this.docker
-        .getNetwork(n.Id)
-        .inspect()
-        .catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)))) as {
-        Containers?: Record<string, unknown>;
-      } | null;
-      if (info) out.push({ id: n.Id, name: n.Name, containers: Object.keys(info.Containers ?? {}).length });
+      // Every container bound to it, running or not: a standby (created, never started) has no endpoint on it yet,
+      // and its start would fail on a network removed under it. One request per network, on the host's session.
+      // By name too: a container not started yet may record only the name (its endpoint has no id yet). A name two
+      // networks share counts the containers of both: kept, never removed in use.
+      const bound = await this.docker.listContainers({ all: true, filters: { network: [n.Name, n.Id] } });
+      out.push({ id: n.Id, name: n.Name, containers: bound.length });
     }
     return out;
   }

@@ -25,6 +25,9 @@ export interface SshSessionOptions {
 /** A call cut off because its SSH session went down (reset, keepalive timeout, host gone): the next call reconnects. */
 export class SshSessionLost extends Error {}
 
+/** The address of the forward a ping cancels: none is ever asked for under it. */
+const PING_ADDRESS = 'dbaas-ping.invalid';
+
 const SAFE = /^[A-Za-z0-9_/.,:=@%+-]+$/;
 
 /** POSIX single-quoting: inside '…' nothing is special but the quote itself, written '\''. */
@@ -201,6 +204,39 @@ export class SshExecutor implements CommandExecutor {
     return new Promise((resolve, reject) =>
       conn.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(err) : resolve(stream))),
     );
+  }
+
+  /**
+   * Whether the session already open answers within `timeoutMs`: an SSH global request, answered by the session's
+   * own sshd process (no new connection, no process started on the host). False at once when no session is open or
+   * it closes meanwhile. A busy session may answer late: false then says nothing about the host.
+   */
+  ping(timeoutMs: number): Promise<boolean> {
+    const conn = this.ssh?.isConnected() ? this.ssh.connection : undefined;
+    if (!conn || this.lost.has(conn)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        conn.off('close', onClose);
+        resolve(ok);
+      };
+      const onClose = () => finish(false);
+      // As in the banner probe: a late timer (a stalled event loop) lets the reply read meanwhile decide first.
+      const timer = setTimeout(() => setImmediate(() => finish(false)), timeoutMs);
+      conn.once('close', onClose);
+      try {
+        // The cancellation of a forward never asked for: sshd answers "failure" and changes nothing, and any
+        // answer is a live server. ssh2 answers calls still waiting when the connection closes with this error.
+        conn.unforwardIn(PING_ADDRESS, 0, (err?: Error | null) =>
+          finish(!err || !/No response from server/.test(err.message)),
+        );
+      } catch {
+        finish(false);
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ import {
 } from '@app/domain/ports';
 import type { HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { generatePassword } from '@app/security';
-import { directoryPath, HostFilesystems, mountedPaths, runChecked } from '../host';
+import { directoryPath, HostFilesystems, mountedPaths, removeGuardCmd, runChecked } from '../host';
 import { DrbdResource, drbdCmd, drbdDevice, DRBD_NET_TIMING, drbdSharedSecret } from './drbd';
 import { DrbdHost } from './drbd-host';
 import {
@@ -107,10 +107,13 @@ export class DrbdStorageDriver implements StorageDriver {
     const primary = await this.drbd(host, secrets);
     await primary.unmount(directoryPath(host, volume));
     await this.teardown(primary, volume);
+    await this.removeGuard(host, volume);
     // The mirror goes too; a dead peer keeps a stale copy that the operator's host reset removes.
     const peer = volume.peerHostId ? await this.hosts.get(volume.peerHostId) : null;
     if (peer && peer.status !== 'fenced' && peer.status !== 'down') {
       await this.teardown(await this.drbd(peer, secrets), volume);
+      // The guard a standby or a takeover laid under the peer's mount point (an empty file named data).
+      await this.removeGuard(peer, volume);
     } else if (peer) {
       this.logger.warn(`volume ${volume.id}: the mirror on ${peer.name} (${peer.status}) is left for its reset`);
     }
@@ -335,6 +338,11 @@ export class DrbdStorageDriver implements StorageDriver {
     const mount = directoryPath(host, volume);
     await d.mount(drbdDevice(volume.drbdMinor!), mount);
     return mounted(volume, await new HostFilesystems(await this.connector.executor(host)).dataDir(mount));
+  }
+
+  private async removeGuard(host: HostEntity, volume: VolumeEntity): Promise<void> {
+    // find exits 1 when the mount point is not there at all.
+    await runChecked(await this.connector.executor(host), removeGuardCmd(directoryPath(host, volume)), { ok: [1] });
   }
 
   private async teardown(d: DrbdHost, volume: VolumeEntity): Promise<void> {

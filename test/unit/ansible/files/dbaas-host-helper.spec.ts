@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +158,45 @@ describe('host helper: drbd-takeover', () => {
       s.calls().filter((c) => c.startsWith('drbdadm')),
       [`drbdadm primary ${RES}`],
     );
+  });
+
+  test('a failover right after the power cut: it waits for DRBD to see the old primary gone, then promotes', () => {
+    // The control plane may confirm the fence before DRBD's own ping (ping-int + ping-timeout) notices: until then
+    // DRBD refuses a second primary. Here its view changes 1 s after the call.
+    const s = standIns({ role: 'Secondary', cstate: 'Connected', dstate: 'UpToDate' });
+    const proc = join(work, 'proc-drbd-late');
+    writeFileSync(proc, 'version: 8.4.11\n 7: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n');
+    s.put(
+      'drbdadm',
+      `case "$1" in
+  primary)
+    if grep -q 'ro:Secondary/Primary' "${proc}"; then echo "State change failed: (-1) Multiple primaries not allowed by config" >&2; exit 11; fi
+    exit 0 ;;
+esac`,
+    );
+    const later = spawn('sh', [
+      '-c',
+      `sleep 1; printf 'version: 8.4.11\n 7: cs:WFConnection ro:Secondary/Unknown ds:UpToDate/DUnknown C r-----\n' > "$1"`,
+      'sh',
+      proc,
+    ]);
+    try {
+      const t0 = Date.now();
+      const r = helper('drbd-takeover', takeover({ answerFence: false }), {
+        ...s.env,
+        DBAAS_HOST_HELPER_PROC_DRBD: proc,
+      });
+      assert.equal(r.code, 0, JSON.stringify(r.answer));
+      assert.equal(r.answer.promoted, true);
+      assert.ok(Date.now() - t0 >= 900, 'it waited for DRBD');
+      assert.deepEqual(
+        s.calls().filter((c) => c.startsWith('drbdadm')),
+        [`drbdadm primary ${RES}`],
+        'one promotion, once DRBD saw the peer gone',
+      );
+    } finally {
+      later.kill();
+    }
   });
 
   test('a switchover needs the peer still connected; already primary: only mounted', () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommonEnv, ENV, portRange } from '@app/config';
 import { adminLogin, ENGINES, tenantLogin } from '../../engines';
+import { StandbyService } from '../../failover/standby.service';
 import { OperationContext, StepFailed } from '../../operations/operation-context';
 import {
   DATABASE_REPOSITORY,
@@ -39,6 +40,7 @@ export class CreateDatabaseJob {
     private readonly seeder: VolumeSeeder,
     private readonly accounts: DatabaseAccounts,
     private readonly outcome: DatabaseJobOutcome,
+    private readonly standby: StandbyService,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
@@ -85,6 +87,8 @@ export class CreateDatabaseJob {
       `ready on ${l.db.vip ?? l.host.address}:${l.db.port}`,
       op,
     );
+    // An HA database is failover-ready once its takeover host holds what a start there needs (never throws).
+    if (l.db.ha !== 'none') await this.standby.prepare(databaseId);
   }
 
   /**

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseEntity } from '@app/persistence/entities';
 import { BackupTargets } from '../../backups/backup-target.service';
 import { retentionMs } from '../../backups/retention';
+import { StandbyService } from '../../failover/standby.service';
 import { OperationContext } from '../../operations/operation-context';
 import {
   BACKUP_REPOSITORY,
@@ -41,6 +42,7 @@ export class DeleteDatabaseJob {
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     private readonly targets: BackupTargets,
     private readonly dbRuntime: DatabaseRuntime,
+    private readonly standby: StandbyService,
   ) {}
 
   async run(databaseId: string, op: OperationContext): Promise<void> {
@@ -57,6 +59,7 @@ export class DeleteDatabaseJob {
           (await this.connector.vips(host)).remove(db.vip!, this.dbRuntime.vipPrefix()),
         );
       const volume = await this.volumes.forDatabase(db.id);
+      await this.standby.remove(db, volume);
       if (volume && !volume.deletedAt) {
         await op.progress(50, 'removing the volume');
         await this.dbRuntime.step('volume removal', () => this.storage.get(volume.driver).remove(host, volume));

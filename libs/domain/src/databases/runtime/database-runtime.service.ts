@@ -219,10 +219,15 @@ export class DatabaseRuntime {
    * never throws, and false (the container is made after the storage, as before) when the host's helper cannot
    * stage, or when the plan caps disk throughput (the disk to cap is known only once the volume is mounted).
    */
-  async createAhead(l: Loaded, at: { mount: string; hostPath: string }): Promise<boolean> {
+  async createAhead(
+    l: Loaded,
+    at: { mount: string; hostPath: string },
+    purpose: 'takeover' | 'standby' = 'takeover',
+  ): Promise<boolean> {
     if (hasDiskCaps(l.plan)) return false;
+    const what = purpose === 'takeover' ? 'container made ahead' : 'standby container';
     try {
-      return await this.step('container made ahead', async () => {
+      return await this.step(what, async () => {
         const tls = l.ctx.tls ? await this.certificates.ensure(l.db, l.host) : undefined;
         const { secrets } = hostPreparation({ db: l.db, host: l.host, hostPath: at.hostPath, ctx: l.ctx, tls });
         const [staged] = await settleAll([
@@ -234,12 +239,16 @@ export class DatabaseRuntime {
         const made = await (
           await this.connector.runtime(l.host)
         ).ensureCreated(this.definition(l, at.hostPath, null, tls));
-        this.logger.log(`database ${l.db.id}: container made ahead on ${l.host.name} (${made}), at ${at.hostPath}`);
+        // Each standby round finds it there: only a new one is news.
+        if (purpose === 'takeover' || made === 'created')
+          this.logger.log(`database ${l.db.id}: ${what} on ${l.host.name} (${made}), at ${at.hostPath}`);
         return true;
       });
     } catch (err) {
       this.logger.warn(
-        `database ${l.db.id}: container not made ahead on ${l.host.name}, made once the volume is there: ${(err as Error).message}`,
+        purpose === 'takeover'
+          ? `database ${l.db.id}: container not made ahead on ${l.host.name}, made once the volume is there: ${(err as Error).message}`
+          : `database ${l.db.id}: no standby container on ${l.host.name}: ${(err as Error).message}`,
       );
       return false;
     }

@@ -297,23 +297,20 @@ describe('DockerRuntime: the contained container', () => {
     assert.equal(old.created[0].Labels?.['dbaas.spec-hash'], specHash(s));
   });
 
-  test('the networks of a label with their containers; one in use or gone is not removed', async () => {
+  test('the networks of a label with the containers bound to them (created ones too); one in use or gone is not removed', async () => {
     const removed: string[] = [];
-    const containers: Record<string, Record<string, unknown> | null> = {
-      free: {},
-      used: { c1: {} },
-      gone: null,
-    };
+    // Containers by the network they name: a standby (created, never started) names it as a running one does.
+    const bound: Record<string, string[]> = { 'dbaas-t-used': ['c1'], standby: ['c2'] };
     const docker = {
       listNetworks: async (o: { filters: { label: string[] } }) => {
         assert.deepEqual(o.filters.label, ['dbaas.tenant']);
-        return ['free', 'used', 'gone'].map((id) => ({ Id: id, Name: `dbaas-t-${id}` }));
+        return ['free', 'used', 'standby', 'gone'].map((id) => ({ Id: id, Name: `dbaas-t-${id}` }));
+      },
+      listContainers: async (o: { all: boolean; filters: { network: string[] } }) => {
+        assert.equal(o.all, true, 'stopped and created containers count');
+        return o.filters.network.flatMap((n) => bound[n] ?? []).map((Id) => ({ Id }));
       },
       getNetwork: (id: string) => ({
-        inspect: async () => {
-          if (!containers[id]) throw Object.assign(new Error('network not found'), { statusCode: 404 });
-          return { Containers: containers[id] };
-        },
         remove: async () => {
           if (id === 'used')
             throw Object.assign(new Error('error while removing network: network dbaas-t-used has active endpoints'), {
@@ -328,6 +325,8 @@ describe('DockerRuntime: the contained container', () => {
     assert.deepEqual(await rt.networks('dbaas.tenant'), [
       { id: 'free', name: 'dbaas-t-free', containers: 0 },
       { id: 'used', name: 'dbaas-t-used', containers: 1 },
+      { id: 'standby', name: 'dbaas-t-standby', containers: 1 },
+      { id: 'gone', name: 'dbaas-t-gone', containers: 0 },
     ]);
     assert.deepEqual(
       [

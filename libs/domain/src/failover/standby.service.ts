@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DatabaseEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
+import { containerName } from '../databases/runtime/container-spec';
+import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
+import {
+  DATABASE_REPOSITORY,
+  DatabaseRepository,
+  HOST_CONNECTOR,
+  HostConnector,
+  HOST_REPOSITORY,
+  HostRepository,
+  STORAGE_DRIVERS,
+  StorageDrivers,
+  VOLUME_REPOSITORY,
+  VolumeRepository,
+} from '../ports';
+
+export type StandbyOutcome = 'ready' | 'not-known' | 'not-made';
+
+/**
+ * Where an HA database would be taken over is often known before anything fails: a DRBD database's peer, or the
+ * one other host of its SAN backend. There, while nothing is failing, the start's parts that do not need the volume
+ * are made: the tenant's network (seconds of a small host's CPU), the image, the certificate for that host, and the
+ * container itself, created (never started) and bound under the unmounted mount point, with the guard that makes a
+ * start without the volume fail and the database's allow-list. A takeover then finds them and starts the container
+ * once the storage is there. A host with several candidates gets none: the takeover chooses at the time.
+ */
+@Injectable()
+export class StandbyService {
+  private readonly logger = new Logger(StandbyService.name);
+
+  constructor(
+    @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
+    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
+    @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
+    @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
+    @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
+    private readonly dbRuntime: DatabaseRuntime,
+  ) {}
+
+  /** The host a takeover of `db` would go to now, when there is exactly one. */
+  async standbyHost(db: DatabaseEntity, volume: VolumeEntity): Promise<HostEntity | null> {
+    if (db.ha === 'none' || !db.hostId) return null;
+    const driver = this.storage.get(volume.driver);
+    if (!driver.takeoverCandidates || !driver.takeoverPaths) return null;
+    const healthy = (await this.hosts.list()).filter((h) => h.status === 'active' && h.id !== db.hostId);
+    const candidates = driver.takeoverCandidates(volume, healthy);
+    return candidates.length === 1 ? candidates[0] : null;
+  }
+
+  /**
+   * Makes the standby of one running HA database (idempotent: what is there is kept). Never throws: a standby is
+   * only an optimisation, and a takeover makes whatever is missing.
+   */
+  async prepare(databaseId: string): Promise<StandbyOutcome> {
+    try {
+      const db = await this.databases.get(databaseId);
+      const volume = db?.status === 'running' ? await this.volumes.forDatabase(databaseId) : null;
+      const host = db && volume ? await this.standbyHost(db, volume) : null;
+      const at = host && volume ? this.storage.get(volume.driver).takeoverPaths?.(host, volume) : undefined;
+      if (!host || !at) return 'not-known';
+      const l = { ...(await this.dbRuntime.loadLive(databaseId, ['running'])), host };
+      await this.dbRuntime.readyAhead(l);
+      return (await this.dbRuntime.createAhead(l, at, 'standby')) ? 'ready' : 'not-made';
+    } catch (err) {
+      this.logger.warn(`database ${databaseId}: no standby made: ${(err as Error).message}`);
+      return 'not-made';
+    }
+  }
+
+  /** A round over every running HA database (the worker's standby loop). */
+  async prepareAll(): Promise<Record<StandbyOutcome, number>> {
+    const counts: Record<StandbyOutcome, number> = { ready: 0, 'not-known': 0, 'not-made': 0 };
+    for (const db of await this.databases.list({ status: 'running' })) {
+      if (db.ha === 'none') continue;
+      counts[await this.prepare(db.id)]++;
+    }
+    return counts;
+  }
+
+  /**
+   * A deleted database's standby (its container, files and allow-list): on its DRBD peer and on its standby host. Never fails the caller: a
+   * host that does not answer keeps it until it is let back in (ActivateHostUseCase removes stale containers).
+   */
+  async remove(db: DatabaseEntity, volume: VolumeEntity | null): Promise<void> {
+    if (db.ha === 'none' || !volume) return;
+    const ids = new Set([volume.peerHostId, (await this.standbyHost(db, volume).catch(() => null))?.id]);
+    for (const id of ids) {
+      const host = id && id !== db.hostId ? await this.hosts.get(id) : null;
+      if (!host || host.status !== 'active') continue;
+      try {
+        const runtime = await this.connector.runtime(host);
+        // Never a running one: a standby is never started (a running container there is another matter).
+        const state = await runtime.inspect(containerName(db.id));
+        if (state?.running) continue;
+        if (state) await runtime.remove(containerName(db.id));
+        // Its files and allow-list, staged with it.
+        await this.dbRuntime.cleanUpHost(host, db);
+      } catch (err) {
+        this.logger.warn(`database ${db.id}: standby on ${host.name} not removed: ${(err as Error).message}`);
+      }
+    }
+  }
+}

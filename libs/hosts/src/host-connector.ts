@@ -94,6 +94,11 @@ export function dockerOverSsh(executor: SshExecutor, socketPath = '/var/run/dock
   return agent;
 }
 
+/** How long a probe waits for the session's answer alone before it also asks for a banner. */
+const SESSION_GRACE_MS = 200;
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /** What a host's session depends on: another address, port or user is another session. */
 const remoteVersion = (host: HostEntity) => `${host.sshAddress ?? host.address}|${host.sshPort}|${host.sshUser}`;
 
@@ -198,9 +203,19 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     if (host.connection === 'local') return;
     // A banner probe makes the host's sshd fork (and re-exec) itself: ~0.2 s of CPU on a small VM, every second.
     // The session already open answers from its own process; when it does not in time, the banner decides.
+    const banner = () => sshBanner(host.sshAddress ?? host.address, host.sshPort, connectMs, bannerMs);
     const cached = this.remotes.get(host.id);
-    if (opts.viaSession && cached?.version === remoteVersion(host) && (await cached.executor.ping(connectMs))) return;
-    await sshBanner(host.sshAddress ?? host.address, host.sshPort, connectMs, bannerMs);
+    if (!opts.viaSession || cached?.version !== remoteVersion(host)) return banner();
+    const ping = cached.executor.ping(connectMs);
+    const early = await Promise.race([ping, delay(SESSION_GRACE_MS).then(() => null)]);
+    if (early) return;
+    if (early === false) return banner();
+    // Late (a busy session, or a dead host whose session has not noticed yet): the banner too, and whichever
+    // answers first decides, so a dead host costs this grace more than before, not a whole connect budget.
+    const viaBanner = banner();
+    viaBanner.catch(() => undefined);
+    if (await Promise.race([ping, viaBanner.then(() => true)])) return;
+    await viaBanner;
   }
 
   async witnessProbe(

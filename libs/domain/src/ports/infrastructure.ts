@@ -190,8 +190,9 @@ export interface HostConnector {
   /**
    * Liveness, keepalived-style: a TCP connection to the host's SSH port within `connectMs`, answered by the
    * server's banner within `bannerMs`; no key exchange (seconds on a loaded host). `viaSession`: first an SSH
-   * keepalive on the session already open, answered within `connectMs` by its own sshd process (a new connection
-   * costs the host a process); no session, or no answer in time, and the banner decides as above.
+   * keepalive on the session already open, answered by its own sshd process (a new connection costs the host a
+   * process); no session, and the banner decides as above; no answer within a short grace, and the banner is asked
+   * too, the first answer deciding.
    */
   probe(host: HostEntity, connectMs: number, bannerMs: number, opts?: { viaSession?: boolean }): Promise<void>;
   /**

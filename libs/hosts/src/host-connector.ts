@@ -210,12 +210,14 @@ export class DockerHostConnector implements HostConnector, OnApplicationShutdown
     const early = await Promise.race([ping, delay(SESSION_GRACE_MS).then(() => null)]);
     if (early) return;
     if (early === false) return banner();
-    // Late (a busy session, or a dead host whose session has not noticed yet): the banner too, and whichever
-    // answers first decides, so a dead host costs this grace more than before, not a whole connect budget.
+    // Late (a busy session, or a dead host whose session has not noticed yet): the banner too. Either answer is a
+    // live host; it fails only when both did, with the banner's reason. A dead host costs this grace more than
+    // before, not a whole connect budget.
     const viaBanner = banner();
-    viaBanner.catch(() => undefined);
-    if (await Promise.race([ping, viaBanner.then(() => true)])) return;
-    await viaBanner;
+    const viaSession = ping.then((ok) => {
+      if (!ok) throw new Error('no answer on the session');
+    });
+    await Promise.any([viaSession, viaBanner]).catch(() => viaBanner);
   }
 
   async witnessProbe(

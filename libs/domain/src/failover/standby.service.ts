@@ -11,8 +11,6 @@ import {
   HostRepository,
   STORAGE_DRIVERS,
   StorageDrivers,
-  VOLUME_REPOSITORY,
-  VolumeRepository,
 } from '../ports';
 
 export type StandbyOutcome = 'ready' | 'not-known' | 'not-made';
@@ -31,19 +29,18 @@ export class StandbyService {
 
   constructor(
     @Inject(DATABASE_REPOSITORY) private readonly databases: DatabaseRepository,
-    @Inject(VOLUME_REPOSITORY) private readonly volumes: VolumeRepository,
     @Inject(HOST_REPOSITORY) private readonly hosts: HostRepository,
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     private readonly dbRuntime: DatabaseRuntime,
   ) {}
 
-  /** The host a takeover of `db` would go to now, when there is exactly one. */
-  async standbyHost(db: DatabaseEntity, volume: VolumeEntity): Promise<HostEntity | null> {
-    if (db.ha === 'none' || !db.hostId) return null;
+  /** The host a takeover of `db` would go to now among `hosts` (the fleet), when there is exactly one. */
+  standbyHost(db: DatabaseEntity, volume: VolumeEntity | null, hosts: HostEntity[]): HostEntity | null {
+    if (db.ha === 'none' || !db.hostId || !volume) return null;
     const driver = this.storage.get(volume.driver);
     if (!driver.takeoverCandidates || !driver.takeoverPaths) return null;
-    const healthy = (await this.hosts.list()).filter((h) => h.status === 'active' && h.id !== db.hostId);
+    const healthy = hosts.filter((h) => h.status === 'active' && h.id !== db.hostId);
     const candidates = driver.takeoverCandidates(volume, healthy);
     return candidates.length === 1 ? candidates[0] : null;
   }
@@ -53,29 +50,35 @@ export class StandbyService {
    * only an optimisation, and a takeover makes whatever is missing.
    */
   async prepare(databaseId: string): Promise<StandbyOutcome> {
-    try {
-      const db = await this.databases.get(databaseId);
-      const volume = db?.status === 'running' ? await this.volumes.forDatabase(databaseId) : null;
-      const host = db && volume ? await this.standbyHost(db, volume) : null;
-      const at = host && volume ? this.storage.get(volume.driver).takeoverPaths?.(host, volume) : undefined;
-      if (!host || !at) return 'not-known';
-      const l = { ...(await this.dbRuntime.loadLive(databaseId, ['running'])), host };
-      await this.dbRuntime.readyAhead(l);
-      return (await this.dbRuntime.createAhead(l, at, 'standby')) ? 'ready' : 'not-made';
-    } catch (err) {
-      this.logger.warn(`database ${databaseId}: no standby made: ${(err as Error).message}`);
-      return 'not-made';
-    }
+    const db = await this.databases.get(databaseId);
+    return db ? this.prepareFor(db, await this.hosts.list()) : 'not-known';
   }
 
-  /** A round over every running HA database (the worker's standby loop). */
+  /** A round over every running HA database (the worker's standby loop): the fleet read once for all. */
   async prepareAll(): Promise<Record<StandbyOutcome, number>> {
     const counts: Record<StandbyOutcome, number> = { ready: 0, 'not-known': 0, 'not-made': 0 };
+    const hosts = await this.hosts.list();
     for (const db of await this.databases.list({ status: 'running' })) {
       if (db.ha === 'none') continue;
-      counts[await this.prepare(db.id)]++;
+      counts[await this.prepareFor(db, hosts)]++;
     }
     return counts;
+  }
+
+  private async prepareFor(db: DatabaseEntity, hosts: HostEntity[]): Promise<StandbyOutcome> {
+    if (db.status !== 'running' || db.ha === 'none') return 'not-known';
+    try {
+      // Its volume, plan and secrets as every start reads them; the host is the standby's.
+      const l = await this.dbRuntime.loadLive(db.id, ['running']);
+      const host = this.standbyHost(l.db, l.volume, hosts);
+      const at = host ? this.storage.get(l.volume.driver).takeoverPaths?.(host, l.volume) : undefined;
+      if (!host || !at) return 'not-known';
+      await this.dbRuntime.readyAhead({ ...l, host });
+      return (await this.dbRuntime.createAhead({ ...l, host }, at, 'standby')) ? 'ready' : 'not-made';
+    } catch (err) {
+      this.logger.warn(`database ${db.id}: no standby made: ${(err as Error).message}`);
+      return 'not-made';
+    }
   }
 
   /**
@@ -84,9 +87,10 @@ export class StandbyService {
    */
   async remove(db: DatabaseEntity, volume: VolumeEntity | null): Promise<void> {
     if (db.ha === 'none' || !volume) return;
-    const ids = new Set([volume.peerHostId, (await this.standbyHost(db, volume).catch(() => null))?.id]);
+    const hosts = await this.hosts.list();
+    const ids = new Set([volume.peerHostId, this.standbyHost(db, volume, hosts)?.id]);
     for (const id of ids) {
-      const host = id && id !== db.hostId ? await this.hosts.get(id) : null;
+      const host = id && id !== db.hostId ? hosts.find((h) => h.id === id) : undefined;
       if (!host || host.status !== 'active') continue;
       try {
         const runtime = await this.connector.runtime(host);

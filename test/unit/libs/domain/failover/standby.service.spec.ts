@@ -34,7 +34,6 @@ function world(w: World = {}) {
   };
   const svc = new StandbyService(
     { get: async () => db, list: async () => [db] } as never,
-    { forDatabase: async () => volume } as never,
     { list: async () => hosts, get: async (id: string) => hosts.find((h) => h.id === id) ?? null } as never,
     {
       runtime: async (h: HostEntity) => ({

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { HaLab, HostName, waitFor } from '../support/ha';
+import { HaLab, HostName, otherThan, waitFor } from '../support/ha';
 
 /**
  * `npm run bench:failover`: power cuts of a primary's VM, per HA mode, over several runs. For each: detection
@@ -88,6 +88,10 @@ async function main(): Promise<void> {
           await waitFor('a synced mirror', async () => (await ha.mirrorState(db.id)) === 'synced', 300_000);
         const before = (await ha.failoversOf(db.id)).length;
         const primary = await ha.primaryOf(db.id);
+        // The steady state a power cut meets: the takeover host holds the standby (its network holder running, the
+        // container created), made again by the worker's standby round after the last cut's host came back.
+        bar(done, total, `${mode} run ${run}: waiting for the standby on ${otherThan(primary)}`);
+        await ha.waitStandby(db.id, otherThan(primary));
         const cut = Date.now();
         await ha.powerCut(primary);
         const answer = await ha.waitAnswers(creds, 10 * 60_000);

@@ -103,6 +103,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       ha.madeAhead(db.id, peer, 'present'),
       'the takeover found the standby on the peer (no network or container made on the critical path)',
     );
+    assert.ok(await ha.joinsHolder(db.id, peer), "it runs in its network holder's namespace");
     for (const k of ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'])
       assert.ok(f.timeline[k], `${k} recorded`);
     const ts = ['detectedAt', 'fencedAt', 'storageMovedAt', 'startedAt', 'reachableAt'].map((k) =>
@@ -123,7 +124,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     const primary = await ha.primaryOf(db.id);
     const returning = otherThan(primary);
     await ha.bootAgain(returning);
-    // Back on, but fenced: nothing runs there and it holds no VIP.
+    // Back on, but fenced: nothing runs there (not even the database's network holder) and it holds no VIP.
     const ps = await onHost(returning, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`]);
     assert.equal(ps.stdout.trim(), '');
     const act = await stack.request('POST', `/admin/v1/hosts/${ha.hostIds[returning]}/activate`, {
@@ -173,7 +174,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       // ...and the other side is not a primary, runs no database and its device refuses writes.
       assert.equal((await onHost(primary, 'drbdadm', ['role', res])).stdout.trim().split('/')[0], 'Primary');
       assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim().split('/')[0], 'Secondary');
-      assert.equal((await onHost(peer, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`])).stdout.trim(), '');
+      assert.equal((await onHost(peer, 'docker', ['ps', '-q', '--filter', `name=^dbaas-${db.id}$`])).stdout.trim(), '');
       const dd = await onHost(peer, 'dd', [
         'if=/dev/zero',
         `of=/dev/drbd${vol.drbd_minor}`,
@@ -289,7 +290,7 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     assert.equal(await ha.primaryOf(db.id), primary);
     assert.equal((await onHost(peer, 'drbdadm', ['role', res])).stdout.trim(), 'Secondary/Unknown', 'not promoted');
     assert.equal((await onHost(peer, 'drbdadm', ['dstate', res])).stdout.trim(), 'Outdated/DUnknown');
-    assert.equal((await onHost(peer, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`])).stdout.trim(), '');
+    assert.equal((await onHost(peer, 'docker', ['ps', '-q', '--filter', `name=^dbaas-${db.id}$`])).stdout.trim(), '');
 
     // An operator's failover without the flag is refused at once, with the reason; nothing starts.
     const refused = await stack.request('POST', `/admin/v1/databases/${db.id}/failover`, {
@@ -410,8 +411,10 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
       key: ha.key,
     });
     assert.equal((await stack.waitOperation(ha.key, del.body.operationId, 10 * 60_000)).status, 'succeeded');
-    for (const h of ['host1', 'host2'] as const)
+    for (const h of ['host1', 'host2'] as const) {
       assert.equal(await ha.containerState(res.body.id, h), null, `the copy's containers are gone from ${h}`);
+      assert.equal(await ha.holderState(res.body.id, h), null, `the copy's network holders are gone from ${h}`);
+    }
   });
 
   test('san: a power cut; the LUN is switched to the other host and reattached there, with all rows', async () => {
@@ -463,14 +466,16 @@ describe('HA: failover of drbd and san databases in the VM lab', { timeout: 60 *
     // The storage server's ACL switch and its read-back, then login, LVM and mount in one call of the host helper.
     assert.ok(f.roundTrips > 0 && f.roundTrips <= MAX_TAKEOVER_ROUND_TRIPS + 2, `${f.roundTrips} round trips`);
     assert.ok(ha.madeAhead(db.id, other, 'present'), 'the takeover found the standby on the new host');
+    assert.ok(await ha.joinsHolder(db.id, other), "it runs in its network holder's namespace");
     // Exactly one primary: the LUN's ACL names only the new host, which alone runs the container.
     const acl = await onHost('storage', 'ls', [`/sys/kernel/config/target/iscsi/${lun.iqn}/tpgt_1/acls`]);
     const initiator = (await onHost(other, 'cat', ['/etc/iscsi/initiatorname.iscsi'])).stdout.match(
       /InitiatorName=(\S+)/,
     )![1];
     assert.deepEqual(acl.stdout.trim().split(/\s+/), [initiator]);
-    const ps = await onHost(other, 'docker', ['ps', '-q', '--filter', `name=dbaas-${db.id}`]);
-    assert.equal(ps.stdout.trim().split('\n').filter(Boolean).length, 1);
+    // The database's container and its network holder, nothing else.
+    const ps = await onHost(other, 'docker', ['ps', '--format', '{{.Names}}', '--filter', `name=dbaas-${db.id}`]);
+    assert.deepEqual(ps.stdout.trim().split('\n').filter(Boolean).sort(), [`dbaas-${db.id}`, `dbaas-${db.id}-net`]);
     const ops = await stack.metadata(
       `SELECT status FROM operations WHERE database_id = $1 AND type = 'failover-database'`,
       [db.id],

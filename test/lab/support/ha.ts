@@ -283,14 +283,33 @@ export class HaLab {
     return r.code === 0 ? r.stdout.trim() : null;
   }
 
-  /** Waits for the standby a takeover onto `host` will find: the container created there, never started. */
+  /** The state of the database's network holder on `host` ('running' ahead on a standby), or null. */
+  async holderState(dbId: string, host: HostName): Promise<string | null> {
+    const r = await this.on(host, 'docker', ['inspect', '-f', '{{.State.Status}}', `dbaas-${dbId}-net`]);
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  /** Whether the database's container on `host` runs in its holder's network namespace (no network of its own). */
+  async joinsHolder(dbId: string, host: HostName): Promise<boolean> {
+    const [db, holder] = await Promise.all([
+      this.on(host, 'docker', ['inspect', '-f', '{{.HostConfig.NetworkMode}}', `dbaas-${dbId}`]),
+      this.on(host, 'docker', ['inspect', '-f', '{{.Id}}', `dbaas-${dbId}-net`]),
+    ]);
+    return db.code === 0 && holder.code === 0 && db.stdout.trim() === `container:${holder.stdout.trim()}`;
+  }
+
+  /**
+   * Waits for the standby a takeover onto `host` will find: the container created there, never started, and its
+   * network's holder running (the takeover's start then sets no network up).
+   */
   async waitStandby(dbId: string, host: HostName): Promise<void> {
     const t0 = Date.now();
     for (;;) {
-      const state = await this.containerState(dbId, host);
-      if (state === 'created') return;
+      const [state, holder] = await Promise.all([this.containerState(dbId, host), this.holderState(dbId, host)]);
+      if (state === 'created' && holder === 'running' && (await this.joinsHolder(dbId, host))) return;
       if (state === 'running') throw new Error(`the standby of ${dbId} on ${host} is running`);
-      if (Date.now() - t0 > 180_000) throw new Error(`no standby of ${dbId} on ${host} after 180 s (${state})`);
+      if (Date.now() - t0 > 180_000)
+        throw new Error(`no standby of ${dbId} on ${host} after 180 s (container ${state}, holder ${holder})`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

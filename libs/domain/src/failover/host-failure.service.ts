@@ -136,9 +136,8 @@ export class HostFailureService {
       .catch((err: Error) => this.logger.warn(`allow-lists of ${host.name} not swept: ${err.message}`));
     for (const db of all) {
       if (db.hostId === host.id) continue;
-      const name = containerName(db.id);
-      if (await runtime.inspect(name)) {
-        await runtime.remove(name);
+      // Its container, and what the runtime keeps for it (an HA database's network holder, which holds no VIP).
+      if (await runtime.remove(containerName(db.id))) {
         if (db.vip) await (await this.connector.vips(host)).remove(db.vip, vipRange(this.env)?.prefixLen ?? 32);
         removed.push(db.id);
       }

@@ -97,7 +97,8 @@ export class StandbyService {
         // Never a running one: a standby is never started (a running container there is another matter).
         const state = await runtime.inspect(containerName(db.id));
         if (state?.running) continue;
-        if (state) await runtime.remove(containerName(db.id));
+        // With its network holder, which runs (ahead) where no container may be left.
+        await runtime.remove(containerName(db.id));
         // Its files and allow-list, staged with it.
         await this.dbRuntime.cleanUpHost(host, db);
       } catch (err) {

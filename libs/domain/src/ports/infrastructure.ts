@@ -89,6 +89,12 @@ export interface ContainerSpec {
   egressMbit?: number | null;
   // HA containers are not brought back by the engine when their host reboots: the control plane decides.
   restartPolicy?: 'unless-stopped' | 'no';
+  /**
+   * The network, its address and the published port belong to a small holder container the runtime keeps running
+   * beside this one (HA databases): made ahead on the standby host, it spares the takeover's start the network's
+   * setup. The container joins the holder's namespace; removing the container removes the holder.
+   */
+  netHolder?: boolean;
 }
 
 export interface ContainerIoLimits {
@@ -150,7 +156,8 @@ export interface ContainerRuntime {
   /** Freezes every process of the container (cgroup freezer): its files stop changing, its connections stay open. */
   pause(name: string): Promise<void>;
   unpause(name: string): Promise<void>;
-  remove(name: string): Promise<void>;
+  /** Removes the container and what the runtime keeps for it (its network holder); true when any was there. */
+  remove(name: string): Promise<boolean>;
   /**
    * Applies CPU, memory and I/O weight to the running container. 'recreate': a limit changed that the engine sets
    * only when it creates a container (disk caps); the caller recreates it (ensureRunning) for it to take effect.

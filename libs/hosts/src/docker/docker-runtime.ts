@@ -26,6 +26,26 @@ export function specHash(spec: ContainerSpec): string {
 
 const ICC = 'com.docker.network.bridge.enable_icc';
 
+const HOLDER_HASH = 'dbaas.holder-hash';
+
+/**
+ * The container that holds an HA database's network (see ContainerSpec.netHolder): `<name>-net`. Docker sets a
+ * container's network up at its start (20.10: its `libnetwork-setkey` hook, dockerd run again, and the sandbox):
+ * measured 5.7-8.7 s of a 7 s start in a lab VM under takeover-like load, against 1.8-2.2 s for the same container
+ * joining a running holder's namespace. So the holder is started ahead (on the standby host) and the takeover's
+ * start joins it.
+ */
+export const holderName = (name: string): string => `${name}-net`;
+
+/** What the holder's namespace is made of: a change makes a new holder (and a new start of the database in it). */
+export function holderHash(spec: ContainerSpec): string {
+  const { network, hostIp, hostPort, containerPort } = spec;
+  return createHash('sha256')
+    .update(JSON.stringify({ network, hostIp, hostPort, containerPort }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 const MIB = 2 ** 20;
 
 /** Docker's block I/O settings for the limits: the caps only with a device to hold them. */
@@ -69,18 +89,26 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async inspect(name: string): Promise<ContainerState | null> {
+    return (await this.read(name))?.state ?? null;
+  }
+
+  /** The state, and the network mode (a joined container's names its holder by id: Docker resolves it at create). */
+  private async read(name: string): Promise<{ state: ContainerState; networkMode: string } | null> {
     try {
       const info = await this.docker.getContainer(name).inspect();
       return {
-        id: info.Id,
-        running: info.State.Running,
-        status: info.State.Status,
-        labels: info.Config.Labels ?? {},
-        restartCount: info.RestartCount,
-        pid: info.State.Running ? info.State.Pid : 0,
-        // Docker keeps reporting the path after a stop, when it no longer names a namespace.
-        netns: info.State.Running ? info.NetworkSettings?.SandboxKey || null : null,
-        ioWeight: info.HostConfig?.BlkioWeight ?? 0,
+        state: {
+          id: info.Id,
+          running: info.State.Running,
+          status: info.State.Status,
+          labels: info.Config.Labels ?? {},
+          restartCount: info.RestartCount,
+          pid: info.State.Running ? info.State.Pid : 0,
+          // Docker keeps reporting the path after a stop, when it no longer names a namespace.
+          netns: info.State.Running ? info.NetworkSettings?.SandboxKey || null : null,
+          ioWeight: info.HostConfig?.BlkioWeight ?? 0,
+        },
+        networkMode: info.HostConfig?.NetworkMode ?? '',
       };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -127,15 +155,31 @@ export class DockerRuntime implements ContainerRuntime {
 
   async ensureRunning(spec: ContainerSpec): Promise<ContainerState & { created: boolean }> {
     const hash = specHash(spec);
-    // Two reads apart (the network is usually there already, made ahead by the caller): side by side.
-    const [networkId, found] = await Promise.all([this.networkOf(spec), this.inspect(spec.name)]);
-    let state = found;
+    // Reads apart (the network is usually there already, made ahead by the caller): side by side.
+    const [networkId, found, holder] = await Promise.all([
+      this.networkOf(spec),
+      this.read(spec.name),
+      spec.netHolder ? this.inspect(holderName(spec.name)) : null,
+    ]);
+    let state = found?.state ?? null;
     if (state && state.labels[SPEC_HASH] !== hash) {
       // Same database, different definition (e.g. a rotated Redis password): replace it on the same volume,
       // stopping it cleanly first so the engine flushes its data.
-      await this.stop(spec.name);
-      await this.remove(spec.name);
+      await this.replaced(spec.name);
       state = null;
+    }
+    if (spec.netHolder) {
+      const held = await this.ensureHolder(spec, networkId, holder);
+      if (state && found!.networkMode !== `container:${held.id}`) {
+        // Made with a holder since replaced (Docker keeps the holder's id): made again, to join this one.
+        await this.replaced(spec.name);
+        state = null;
+      } else if (held.started && state?.running) {
+        // It runs in the namespace of a holder that stopped (its published port went with it): started again, in
+        // the new one.
+        await this.stop(spec.name);
+        state = { ...state, running: false };
+      }
     }
     // The host is prepared only where no engine runs on it (the volume's owner changes under no open file).
     if (!state?.running) await spec.prepare?.();
@@ -150,9 +194,59 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async ensureCreated(spec: ContainerSpec): Promise<'created' | 'present'> {
-    const [networkId, state] = await Promise.all([this.networkOf(spec), this.inspect(spec.name)]);
-    if (state) return 'present';
+    const [networkId, found, holder] = await Promise.all([
+      this.networkOf(spec),
+      this.read(spec.name),
+      spec.netHolder ? this.inspect(holderName(spec.name)) : null,
+    ]);
+    if (found?.state.running) return 'present'; // never touched under a running engine
+    let present = !!found;
+    if (spec.netHolder) {
+      // The holder runs ahead: the start then joins its namespace and sets no network up.
+      const held = await this.ensureHolder(spec, networkId, holder);
+      if (found && found.networkMode !== `container:${held.id}`) {
+        await this.removeOne(spec.name);
+        present = false;
+      }
+    }
+    if (present) return 'present';
     return (await this.create(spec, specHash(spec), networkId)) ? 'created' : 'present';
+  }
+
+  /** A container replaced by a new definition: stopped cleanly (the engine flushes its data), then removed. */
+  private async replaced(name: string): Promise<void> {
+    await this.stop(name);
+    await this.removeOne(name);
+  }
+
+  /**
+   * The holder of the spec's network, running: made (or replaced, when what it publishes changed) and started when
+   * it is not. `started`: it was started here, so a database container running in the old namespace must start again.
+   */
+  private async ensureHolder(
+    spec: ContainerSpec,
+    networkId: string | undefined,
+    found: ContainerState | null,
+  ): Promise<{ id: string; started: boolean }> {
+    const name = holderName(spec.name);
+    const hash = holderHash(spec);
+    let holder = found;
+    if (holder && holder.labels[HOLDER_HASH] !== hash) {
+      await this.removeOne(name);
+      holder = null;
+    }
+    if (holder?.running) return { id: holder.id, started: false };
+    if (!holder) await this.createWith(spec, networkId, (id) => this.holderOptions(spec, hash, id));
+    let started = true;
+    try {
+      await this.docker.getContainer(name).start();
+    } catch (err) {
+      if (!isNotModified(err)) throw new Error(`the network holder ${name} did not start: ${message(err)}`);
+      started = false; // started meanwhile by another attempt
+    }
+    const now = await this.inspect(name);
+    if (!now?.running) throw new Error(`the network holder ${name} is not running (${now?.status ?? 'gone'})`);
+    return { id: now.id, started };
   }
 
   /** By id while Docker lets two networks share the name (see ensureNetwork): an ambiguous name breaks a create. */
@@ -161,15 +255,23 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** False when another attempt created it between our inspect and this create (409). */
-  private async create(spec: ContainerSpec, hash: string, networkId: string | undefined): Promise<boolean> {
+  private create(spec: ContainerSpec, hash: string, networkId: string | undefined): Promise<boolean> {
+    return this.createWith(spec, networkId, (id) => this.createOptions(spec, hash, id));
+  }
+
+  private async createWith(
+    spec: ContainerSpec,
+    networkId: string | undefined,
+    options: (networkId: string | undefined) => Docker.ContainerCreateOptions,
+  ): Promise<boolean> {
     try {
-      await this.docker.createContainer(this.createOptions(spec, hash, networkId));
+      await this.docker.createContainer(options(networkId));
       return true;
     } catch (err) {
       if (isNetworkGone(err) && spec.network) {
         // Removed with the tenant's last other database meanwhile: made again, once.
         networkId = await this.ensureNetwork(spec.network, tenantLabels(spec));
-        await this.docker.createContainer(this.createOptions(spec, hash, networkId));
+        await this.docker.createContainer(options(networkId));
         return true;
       }
       if (isConflict(err)) return false;
@@ -269,15 +371,22 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private createOptions(spec: ContainerSpec, hash: string, networkId?: string): Docker.ContainerCreateOptions {
-    const network = networkId ?? spec.network;
+    // Joined to its holder, the container has no network, port or address of its own (Docker refuses them).
+    const network = spec.netHolder ? undefined : (networkId ?? spec.network);
     const port = `${spec.containerPort}/tcp`;
+    const published = spec.netHolder
+      ? { NetworkMode: `container:${holderName(spec.name)}` }
+      : {
+          ...(network ? { NetworkMode: network } : {}),
+          PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
+        };
     return {
       name: spec.name,
       Image: spec.image,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Cmd: spec.cmd,
       Labels: { ...spec.labels, [SPEC_HASH]: hash },
-      ExposedPorts: { [port]: {} },
+      ...(spec.netHolder ? {} : { ExposedPorts: { [port]: {} } }),
       ...(spec.user ? { User: spec.user } : {}),
       ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
       HostConfig: {
@@ -289,8 +398,7 @@ export class DockerRuntime implements ContainerRuntime {
           Target: b.containerPath,
           ...(b.readOnly ? { ReadOnly: true } : {}),
         })),
-        ...(network ? { NetworkMode: network } : {}),
-        PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
+        ...published,
         NanoCpus: Math.round(spec.cpus * 1e9),
         Memory: spec.memoryMb * 2 ** 20,
         MemorySwap: spec.memoryMb * 2 ** 20, // no swap: a database that swaps is worse than one that restarts
@@ -307,6 +415,41 @@ export class DockerRuntime implements ContainerRuntime {
         SecurityOpt: ['no-new-privileges'],
         // Bounded json-file logs: an unbounded log once filled a host's disk (and `logs` stays fast).
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      },
+    };
+  }
+
+  /**
+   * The holder: the engine's image (present already) sleeping as nobody, every capability dropped, read-only, a
+   * few MiB; it owns the tenant network's endpoint and the published port. Killed at once when stopped (its sleep
+   * has no handler). Like an HA container, never brought back by the engine when its host boots (a fenced host runs
+   * nothing until it is let back in): the standby round or the next start starts it.
+   */
+  private holderOptions(spec: ContainerSpec, hash: string, networkId?: string): Docker.ContainerCreateOptions {
+    const network = networkId ?? spec.network;
+    const port = `${spec.containerPort}/tcp`;
+    return {
+      name: holderName(spec.name),
+      Image: spec.image,
+      Entrypoint: ['sleep'],
+      Cmd: ['2147483647'],
+      User: '65534:65534',
+      Labels: { ...tenantLabels(spec), 'dbaas.network-of': spec.name, [HOLDER_HASH]: hash },
+      ExposedPorts: { [port]: {} },
+      StopSignal: 'SIGKILL',
+      ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
+      HostConfig: {
+        ...(network ? { NetworkMode: network } : {}),
+        PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
+        NanoCpus: 0.1e9,
+        Memory: 16 * MIB,
+        MemorySwap: 16 * MIB,
+        PidsLimit: 8,
+        CapDrop: ['ALL'],
+        ReadonlyRootfs: true,
+        RestartPolicy: { Name: 'no' },
+        SecurityOpt: ['no-new-privileges'],
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       },
     };
   }
@@ -339,11 +482,20 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async remove(name: string): Promise<void> {
+  /** The container and its network holder, if any; true when either was there. */
+  async remove(name: string): Promise<boolean> {
+    // The database's container first: its holder's namespace is never taken from under a running engine.
+    const removed = await this.removeOne(name);
+    return (await this.removeOne(holderName(name))) || removed;
+  }
+
+  private async removeOne(name: string): Promise<boolean> {
     try {
       await this.docker.getContainer(name).remove({ force: true, v: true });
+      return true;
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return false;
+      throw err;
     }
   }
 

@@ -167,6 +167,8 @@ export function buildContainerSpec(args: {
     ...(plan.allowEgress !== undefined ? { allowEgress: plan.allowEgress } : {}),
     // HA: never restarted by the engine when a fenced host boots again; the control plane decides where it runs.
     ...(db.vip ? { restartPolicy: 'no' as const } : {}),
+    // HA: the network is held ahead where a takeover would start it (see ContainerSpec.netHolder).
+    ...(db.vip ? { netHolder: true } : {}),
   };
 }
 

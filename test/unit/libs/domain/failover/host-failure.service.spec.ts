@@ -68,8 +68,12 @@ function world(w: World = {}) {
     } as never,
     {
       runtime: async () => ({
-        inspect: async (name: string) => (containers.has(name) ? { name } : null),
-        remove: async (name: string) => void log.push(`remove:${name}`),
+        // Whether anything was there (the container or its network holder), as the runtime answers.
+        remove: async (name: string) => {
+          if (!containers.has(name)) return false;
+          log.push(`remove:${name}`);
+          return true;
+        },
       }),
       vips: async () => ({ remove: async (vip: string) => void log.push(`vip-remove:${vip}`) }),
       executor: async () => ({

@@ -104,6 +104,11 @@ describe('StandbyService.remove', () => {
     await stopped.svc.remove(stopped.db, stopped.volume);
     assert.deepEqual(stopped.log, ['remove dbaas-db1 on b', 'clean up b']);
 
+    // No container (gone, or never made) but perhaps its network holder: the runtime is asked to remove both.
+    const holderOnly = world({});
+    await holderOnly.svc.remove(holderOnly.db, holderOnly.volume);
+    assert.deepEqual(holderOnly.log, ['remove dbaas-db1 on b', 'clean up b']);
+
     const running = world({ containers: { 'b/dbaas-db1': { running: true } } });
     await running.svc.remove(running.db, running.volume);
     assert.deepEqual(running.log, []);

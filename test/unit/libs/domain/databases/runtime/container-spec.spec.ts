@@ -187,6 +187,16 @@ describe('buildContainerSpec', () => {
     assert.equal(spec.containerPort, 6379);
   });
 
+  test('an HA database: published on its VIP, never restarted by the engine, its network held beside it', () => {
+    const ha = buildContainerSpec({ db: db({ vip: '10.99.0.200' }), host, plan, hostPath: '/d/v', ctx });
+    assert.equal(ha.hostIp, '10.99.0.200');
+    assert.equal(ha.restartPolicy, 'no');
+    assert.equal(ha.netHolder, true);
+    const single = buildContainerSpec({ db: db(), host, plan, hostPath: '/d/v', ctx });
+    assert.equal(single.netHolder, undefined, 'a database without HA keeps its own network, as before');
+    assert.equal(single.hostIp, host.address);
+  });
+
   test('a database without an allocated port is refused', () => {
     assert.throws(() => buildContainerSpec({ db: db({ port: null }), host, plan, hostPath: '/d/v', ctx }), /no port/);
   });

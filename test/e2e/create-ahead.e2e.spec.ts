@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import { stageHost } from '@app/domain/databases/runtime/host-preparation';
 import type { ContainerSpec } from '@app/domain/ports';
 import { DockerRuntime, holderName } from '@app/hosts/docker/docker-runtime';
+import { DockerStatsReader } from '@app/hosts/docker/container-stats';
 import { LocalExecutor } from '@app/hosts/executors/local-executor';
 
 /**
@@ -234,6 +235,9 @@ describe('a container created before its volume is mounted', () => {
     const info = await docker.getContainer(spec.name).inspect();
     assert.equal(info.HostConfig.NetworkMode, `container:${holder!.id}`);
     assert.deepEqual(Object.keys(info.NetworkSettings.Networks ?? {}), [], 'no endpoint of its own');
+    // Its traffic is still counted: the engine reports the shared namespace's counters for the joined container.
+    const stats = await new DockerStatsReader(docker).read(spec.name);
+    assert.ok(stats && stats.netRxBytes > 0 && stats.netTxBytes > 0, JSON.stringify(stats));
     const [bound] = (await runtime.networks('dbaas.tenant')).filter((n) => n.name === spec.network);
     assert.equal(bound?.containers, 1, 'the holder keeps the tenant network in use');
 

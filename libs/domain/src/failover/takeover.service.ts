@@ -96,14 +96,19 @@ export class TakeoverService {
 
     // 1. The old primary must not be able to write any more.
     let released = false;
+    // A clean hand-over chooses its target before the old primary stops (see standbyAhead).
+    let early: HostEntity | undefined;
     if (from && db.hostId === from.id) {
       await op.progress(10, `making sure ${from.name} no longer writes`);
-      released = await this.stopOldPrimary(f, from, volume, driver, db.vip, db.id);
+      released = await this.stopOldPrimary(f, from, volume, driver, db.vip, db.id, async () => {
+        early = await this.target(f, volume, driver, from);
+        await this.standbyAhead(early, volume, driver, db.id);
+      });
     }
     if (!f.fencedAt) await this.failovers.mark(f.id, 'fencedAt');
 
     // 2. Where to: the DRBD peer, or a healthy host of the same SAN backend.
-    const target = await this.target(f, volume, driver, from);
+    const target = early ?? (await this.target(f, volume, driver, from));
     // 3. The storage.
     await op.progress(30, `taking the storage over on ${target.name}`);
     const fresh = (await this.volumes.forDatabase(db.id))!;
@@ -208,6 +213,7 @@ export class TakeoverService {
     driver: StorageDriver,
     vip: string | null,
     databaseId: string,
+    beforeStop: () => Promise<void>,
   ): Promise<boolean> {
     const fresh = (await this.hosts.get(from.id))!;
     if (fresh.status === 'fenced') return false;
@@ -229,6 +235,7 @@ export class TakeoverService {
           { permanent: true },
         );
     }
+    await beforeStop();
     const runtime = await this.connector.runtime(fresh);
     await this.dbRuntime.step('old container stop', () => runtime.remove(containerName(f.databaseId)));
     // Its filter goes with it (the VIP's port there may serve another database one day); the target gets its own.
@@ -239,6 +246,29 @@ export class TakeoverService {
       );
     await this.dbRuntime.step('storage release', () => driver.release!(fresh, volume));
     return true;
+  }
+
+  /**
+   * A clean hand-over's target gets what a standby holds (the network holder running, the container created) while
+   * the database still runs on its old primary: out of its downtime, which then holds only the stop, the storage and
+   * the start. A power cut never comes here (nothing is made before the old primary is known to be off). Only an
+   * optimisation: it never fails the hand-over (the takeover makes whatever is missing).
+   */
+  private async standbyAhead(
+    target: HostEntity,
+    volume: VolumeEntity,
+    driver: StorageDriver,
+    databaseId: string,
+  ): Promise<void> {
+    const at = driver.takeoverPaths?.(target, volume);
+    if (!at) return;
+    try {
+      const l = { ...(await this.dbRuntime.loadLive(databaseId)), host: target };
+      await this.dbRuntime.readyAhead(l);
+      await this.dbRuntime.createAhead(l, at);
+    } catch (err) {
+      this.logger.warn(`database ${databaseId}: nothing made ahead on ${target.name}: ${(err as Error).message}`);
+    }
   }
 
   private async target(

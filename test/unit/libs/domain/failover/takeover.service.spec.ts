@@ -202,7 +202,22 @@ describe('TakeoverService.run', () => {
       hosts: [host('p'), host('s')],
     });
     await w.run();
-    assert.deepEqual(w.log.slice(0, 5), ['remove:dbaas-db1', 'unfilter:p', 'release:p', 'mark:fencedAt', 'takeover:s']);
+    // The target's standby (its network holder, the container) is made before anything stops: out of the downtime.
+    const made = w.log.findIndex((l) => l.startsWith('created ahead:s'));
+    assert.ok(made >= 0 && made < w.log.indexOf('remove:dbaas-db1'), w.log.join(' | '));
+    assert.deepEqual(w.log.filter((l) => !['image', 'created ahead:s:/mnt/s/v1/data'].includes(l)).slice(0, 5), [
+      'remove:dbaas-db1',
+      'unfilter:p',
+      'release:p',
+      'mark:fencedAt',
+      'takeover:s',
+    ]);
+  });
+
+  test('a power cut: nothing is made on the target before the old primary is known to be off', async () => {
+    const w = world({ hosts: [host('p', { status: 'fenced' }), host('s')] });
+    await w.run();
+    assert.ok(w.log.indexOf('mark:fencedAt') < w.log.findIndex((l) => l.startsWith('created ahead')));
   });
 });
 

@@ -31,8 +31,8 @@ const HOLDER_HASH = 'dbaas.holder-hash';
 /**
  * The container that holds an HA database's network (see ContainerSpec.netHolder): `<name>-net`. Docker sets a
  * container's network up at its start (20.10: its `libnetwork-setkey` hook, dockerd run again, and the sandbox):
- * measured 5.7-8.7 s of a 7 s start in a lab VM under takeover-like load, against 1.8-2.2 s for the same container
- * joining a running holder's namespace. So the holder is started ahead (on the standby host) and the takeover's
+ * a PostgreSQL start in a lab VM took 5.7-8.7 s with a network of its own, 1.8-2.2 s joining a running holder's
+ * namespace. So the holder is started ahead (on the standby host) and the takeover's
  * start joins it.
  */
 export const holderName = (name: string): string => `${name}-net`;
@@ -92,7 +92,7 @@ export class DockerRuntime implements ContainerRuntime {
     return (await this.read(name))?.state ?? null;
   }
 
-  /** The state, and the network mode (a joined container's names its holder by id: Docker resolves it at create). */
+  /** The state, and the network mode (a joined container names its holder by id: Docker resolves the name at create). */
   private async read(name: string): Promise<{ state: ContainerState; networkMode: string } | null> {
     try {
       const info = await this.docker.getContainer(name).inspect();

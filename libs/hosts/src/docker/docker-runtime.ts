@@ -169,9 +169,8 @@ export class DockerRuntime implements ContainerRuntime {
       state = null;
     }
     if (spec.netHolder) {
-      const held = await this.ensureHolder(spec, networkId, holder);
-      if (state && found!.networkMode !== `container:${held.id}`) {
-        // Made with a holder since replaced (Docker keeps the holder's id): made again, to join this one.
+      const held = await this.ensureHolder(spec, networkId, holder, state ? found : null);
+      if (held.stale) {
         await this.replaced(spec.name);
         state = null;
       } else if (held.started && state?.running) {
@@ -201,13 +200,10 @@ export class DockerRuntime implements ContainerRuntime {
     ]);
     if (found?.state.running) return 'present'; // never touched under a running engine
     let present = !!found;
-    if (spec.netHolder) {
-      // The holder runs ahead: the start then joins its namespace and sets no network up.
-      const held = await this.ensureHolder(spec, networkId, holder);
-      if (found && found.networkMode !== `container:${held.id}`) {
-        await this.removeOne(spec.name);
-        present = false;
-      }
+    // The holder runs ahead: the start then joins its namespace and sets no network up.
+    if (spec.netHolder && (await this.ensureHolder(spec, networkId, holder, found)).stale) {
+      await this.removeOne(spec.name);
+      present = false;
     }
     if (present) return 'present';
     return (await this.create(spec, specHash(spec), networkId)) ? 'created' : 'present';
@@ -222,12 +218,15 @@ export class DockerRuntime implements ContainerRuntime {
   /**
    * The holder of the spec's network, running: made (or replaced, when what it publishes changed) and started when
    * it is not. `started`: it was started here, so a database container running in the old namespace must start again.
+   * `stale`: the database's container (`db`) joined another holder, since replaced: Docker records the holder by id,
+   * so it must be made again to join this one.
    */
   private async ensureHolder(
     spec: ContainerSpec,
     networkId: string | undefined,
     found: ContainerState | null,
-  ): Promise<{ id: string; started: boolean }> {
+    db: { networkMode: string } | null,
+  ): Promise<{ started: boolean; stale: boolean }> {
     const name = holderName(spec.name);
     const hash = holderHash(spec);
     let holder = found;
@@ -235,18 +234,20 @@ export class DockerRuntime implements ContainerRuntime {
       await this.removeOne(name);
       holder = null;
     }
-    if (holder?.running) return { id: holder.id, started: false };
-    if (!holder) await this.createWith(spec, networkId, (id) => this.holderOptions(spec, hash, id));
-    let started = true;
-    try {
-      await this.docker.getContainer(name).start();
-    } catch (err) {
-      if (!isNotModified(err)) throw new Error(`the network holder ${name} did not start: ${message(err)}`);
-      started = false; // started meanwhile by another attempt
+    let started = false;
+    if (!holder?.running) {
+      if (!holder) await this.createWith(spec, networkId, (id) => this.holderOptions(spec, hash, id));
+      try {
+        await this.docker.getContainer(name).start();
+        started = true;
+      } catch (err) {
+        // 304: started meanwhile by another attempt.
+        if (!isNotModified(err)) throw new Error(`the network holder ${name} did not start: ${message(err)}`);
+      }
+      holder = await this.inspect(name);
+      if (!holder?.running) throw new Error(`the network holder ${name} is not running (${holder?.status ?? 'gone'})`);
     }
-    const now = await this.inspect(name);
-    if (!now?.running) throw new Error(`the network holder ${name} is not running (${now?.status ?? 'gone'})`);
-    return { id: now.id, started };
+    return { started, stale: !!db && db.networkMode !== `container:${holder.id}` };
   }
 
   /** By id while Docker lets two networks share the name (see ensureNetwork): an ambiguous name breaks a create. */

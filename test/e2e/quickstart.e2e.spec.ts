@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
+import { childrenRunning } from '../support/processes';
 import { freePort } from '../support/stack';
 import { clientUri } from '../support/tls';
 
@@ -13,13 +14,8 @@ const ROOT = resolve(__dirname, '../..');
 
 /** The programs a supervisor (scripts/supervise.sh, pid in run/NAME.pid) runs now. */
 function supervised(state: string, name: string): number[] {
-  const sup = readFileSync(join(state, 'run', `${name}.pid`), 'utf8').trim();
-  return readFileSync(`/proc/${sup}/task/${sup}/children`, 'utf8')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`apps/${name}/main.js`));
+  const sup = Number(readFileSync(join(state, 'run', `${name}.pid`), 'utf8').trim());
+  return childrenRunning(sup, `apps/${name}/main.js`);
 }
 
 /** Runs a bash script with `env`; resolves with its output, whatever its exit code. */
@@ -55,6 +51,44 @@ function printedCommand(output: string, prefix: string): string {
   }
   return parts.join(' ');
 }
+
+/**
+ * supervised() reads a supervisor's children while they come and go: scripts/supervise.sh forks a
+ * `sleep 0.5` every half second, and CI once saw one exit between the list and its cmdline (ENOENT).
+ * Here a program that forks short-lived children all the time stands for the supervisor.
+ */
+describe('supervised(): children that exit while they are read', () => {
+  test('a child gone between the list and its cmdline is not a match, not an error', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'dbaas-supervised-'));
+    // One child named like the worker (the name comes through the environment so that the churning shell's own
+    // command line, which its forks share until they exec, does not match), and /bin/true forked without a pause.
+    const churn = spawn(
+      'bash',
+      ['-c', 'bash -c "sleep 600; :" "$WORKER" & echo $! >"$STATE/stable"; while :; do /bin/true & wait $!; done'],
+      { stdio: 'ignore', detached: true, env: { ...process.env, WORKER: 'apps/worker/main.js', STATE: state } },
+    );
+    try {
+      mkdirSync(join(state, 'run'));
+      writeFileSync(join(state, 'run', 'worker.pid'), `${churn.pid}\n`);
+      let stable = 0;
+      for (const until = Date.now() + 5_000; !stable && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 50));
+        stable = Number(readFileSync(join(state, 'stable'), { encoding: 'utf8', flag: 'a+' }).trim());
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const deadline = Date.now() + 5_000;
+      let calls = 0;
+      while (Date.now() < deadline) {
+        assert.deepEqual(supervised(state, 'worker'), [stable]);
+        calls++;
+      }
+      assert.ok(calls > 100, `only ${calls} reads`);
+    } finally {
+      process.kill(-churn.pid!, 'SIGKILL'); // the group: the loop and its sleeping child
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+});
 
 /**
  * A new user's first minute, as the README tells it: `npm run up` (scripts/up.sh) on a fresh state directory,

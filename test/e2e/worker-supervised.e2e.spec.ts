@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { childrenRunning } from '../support/processes';
 import { Stack } from '../support/stack';
 
 /** The real worker under the quickstart's supervisor: killed, it is back within 10 s, and /metrics counts it. */
@@ -25,12 +26,7 @@ describe('a supervised worker that is killed', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const workers = () =>
-    readFileSync(`/proc/${supervisor}/task/${supervisor}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+  const workers = () => childrenRunning(supervisor, 'apps/worker/main.js');
   const starts = async () => {
     const body = (await stack.request('GET', '/metrics')).body as string;
     return Number(/^dbaas_process_starts_total\{process="worker"\} (\d+)$/m.exec(body)?.[1] ?? 0);

@@ -199,6 +199,12 @@ export class WorkerEnv extends CommonEnv {
   @Min(0)
   STANDBY_INTERVAL_MS: number = 60000;
 
+  // How often the worker's leader looks whether where standbys go changed (a host let back in, a database moved):
+  // a change makes a round at once, so that the next power cut finds the standby (one query of each table).
+  @IsInt()
+  @Min(100)
+  STANDBY_CHECK_MS: number = 5000;
+
   // How often the database containers' resource use is read (docker stats: one call per container).
   @IsInt()
   @Min(1000)

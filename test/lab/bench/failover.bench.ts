@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         const before = (await ha.failoversOf(db.id)).length;
         const primary = await ha.primaryOf(db.id);
         // The steady state a power cut meets: the takeover host holds the standby (its network holder running, the
-        // container created), made again by the worker's standby round after the last cut's host came back.
+        // container created), made again by the worker's leader as soon as the last cut's host is let back in.
         bar(done, total, `${mode} run ${run}: waiting for the standby on ${otherThan(primary)}`);
         await ha.waitStandby(db.id, otherThan(primary));
         const cut = Date.now();

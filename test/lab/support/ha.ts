@@ -302,14 +302,16 @@ export class HaLab {
    * Waits for the standby a takeover onto `host` will find: the container created there, never started, and its
    * network's holder running (the takeover's start then sets no network up).
    */
-  async waitStandby(dbId: string, host: HostName): Promise<void> {
+  async waitStandby(dbId: string, host: HostName, timeoutMs = 180_000): Promise<void> {
     const t0 = Date.now();
     for (;;) {
       const [state, holder] = await Promise.all([this.containerState(dbId, host), this.holderState(dbId, host)]);
       if (state === 'created' && holder === 'running' && (await this.joinsHolder(dbId, host))) return;
       if (state === 'running') throw new Error(`the standby of ${dbId} on ${host} is running`);
-      if (Date.now() - t0 > 180_000)
-        throw new Error(`no standby of ${dbId} on ${host} after 180 s (container ${state}, holder ${holder})`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(
+          `no standby of ${dbId} on ${host} after ${timeoutMs / 1000} s (container ${state}, holder ${holder})`,
+        );
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DatabaseEntity, HostEntity, VolumeEntity } from '@app/persistence/entities';
 import { containerName } from '../databases/runtime/container-spec';
 import { DatabaseRuntime } from '../databases/runtime/database-runtime.service';
+import { databaseLockKey } from '../operations/operation-runner';
 import {
   DATABASE_REPOSITORY,
   DatabaseRepository,
@@ -9,11 +10,17 @@ import {
   HostConnector,
   HOST_REPOSITORY,
   HostRepository,
+  RESOURCE_LOCK,
+  ResourceLock,
   STORAGE_DRIVERS,
   StorageDrivers,
 } from '../ports';
 
-export type StandbyOutcome = 'ready' | 'not-known' | 'not-made';
+/** busy: an operation held the database (a create making its own standby, a takeover); the next round makes it. */
+export type StandbyOutcome = 'ready' | 'not-known' | 'not-made' | 'busy';
+
+// A round does not wait for an operation: the database is left for the next check.
+const LOCK_WAIT_MS = 1000;
 
 /**
  * Where an HA database would be taken over is often known before anything fails: a DRBD database's peer, or the
@@ -33,6 +40,7 @@ export class StandbyService {
     @Inject(HOST_CONNECTOR) private readonly connector: HostConnector,
     @Inject(STORAGE_DRIVERS) private readonly storage: StorageDrivers,
     private readonly dbRuntime: DatabaseRuntime,
+    @Inject(RESOURCE_LOCK) private readonly lock: ResourceLock,
   ) {}
 
   /** The host a takeover of `db` would go to now among `hosts` (the fleet), when there is exactly one. */
@@ -54,13 +62,38 @@ export class StandbyService {
     return db ? this.prepareFor(db, await this.hosts.list()) : 'not-known';
   }
 
+  /**
+   * What decides where standbys go: the active hosts, and where each running HA database runs. The worker's standby
+   * loop makes a round as soon as this changes (a host let back in after a power cut, a database taken over or
+   * moved), not only at its interval: a power cut in that window would find no standby.
+   */
+  async placement(): Promise<string> {
+    const [hosts, dbs] = await Promise.all([this.hosts.list(), this.databases.list({ status: 'running' })]);
+    return JSON.stringify([
+      hosts
+        .filter((h) => h.status === 'active')
+        .map((h) => h.id)
+        .sort(),
+      dbs
+        .filter((d) => d.ha !== 'none')
+        .map((d) => `${d.id}@${d.hostId}`)
+        .sort(),
+    ]);
+  }
+
   /** A round over every running HA database (the worker's standby loop): the fleet read once for all. */
   async prepareAll(): Promise<Record<StandbyOutcome, number>> {
-    const counts: Record<StandbyOutcome, number> = { ready: 0, 'not-known': 0, 'not-made': 0 };
+    const counts: Record<StandbyOutcome, number> = { ready: 0, 'not-known': 0, 'not-made': 0, busy: 0 };
     const hosts = await this.hosts.list();
     for (const db of await this.databases.list({ status: 'running' })) {
       if (db.ha === 'none') continue;
-      counts[await this.prepareFor(db, hosts)]++;
+      // Under the database's lock, as its operations: a create that makes its own standby while the round (woken
+      // by that new database) makes it too made the tenant's network twice on the host (seen in the HA lab:
+      // "network … is ambiguous", the create's standby failed). prepareFor never throws: a throw is the lock's.
+      const outcome = await this.lock
+        .withLock(databaseLockKey(db.id), () => this.prepareFor(db, hosts), LOCK_WAIT_MS)
+        .catch((): StandbyOutcome => 'busy');
+      counts[outcome]++;
     }
     return counts;
   }

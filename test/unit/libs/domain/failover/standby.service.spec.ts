@@ -17,6 +17,8 @@ interface World {
   containers?: Record<string, { running: boolean }>;
   loadFails?: boolean;
   createAhead?: boolean;
+  /** The database's lock is held by an operation (a create making its own standby, a takeover). */
+  busy?: boolean;
 }
 
 function world(w: World = {}) {
@@ -53,6 +55,13 @@ function world(w: World = {}) {
         return w.createAhead ?? true;
       },
       cleanUpHost: async (h: HostEntity) => void log.push(`clean up ${h.id}`),
+    } as never,
+    {
+      withLock: async (key: string, fn: () => Promise<unknown>) => {
+        if (w.busy) throw new Error(`timed out waiting for the lock on ${key}`);
+        log.push(`lock ${key}`);
+        return fn();
+      },
     } as never,
   );
   return { svc, log, db, volume };
@@ -121,5 +130,41 @@ describe('StandbyService.remove', () => {
     const own = world({ volume: { peerHostId: 'a' }, hosts: [host('a')] });
     await own.svc.remove(own.db, own.volume);
     assert.deepEqual(own.log, []);
+  });
+});
+
+describe('StandbyService.placement', () => {
+  test('changes when a host is let back in or a database moves; not with the order of the rows or a host draining', async () => {
+    const { svc: fenced } = world({ hosts: [host('a'), host('b', 'fenced')] });
+    const { svc: back } = world({ hosts: [host('a'), host('b')] });
+    const { svc: reordered } = world({ hosts: [host('b'), host('a')] });
+    const { svc: moved } = world({ db: { hostId: 'b' } });
+    const { svc: draining } = world({ hosts: [host('a'), host('b', 'draining')] });
+    const { svc: noHa } = world({ db: { ha: 'none' } });
+    const { svc: noHaMoved } = world({ db: { ha: 'none', hostId: 'b' } });
+    assert.notEqual(await fenced.placement(), await back.placement());
+    assert.equal(await back.placement(), await reordered.placement());
+    assert.notEqual(await back.placement(), await moved.placement());
+    // Neither a fenced nor a draining host takes a standby.
+    assert.equal(await fenced.placement(), await draining.placement());
+    // A database without HA has no standby wherever it runs.
+    assert.equal(await noHa.placement(), await noHaMoved.placement());
+  });
+});
+
+describe('StandbyService.prepareAll', () => {
+  test("takes each database's lock: one an operation holds (a create making its own standby) is busy, nothing made", async () => {
+    const { svc: free, log } = world();
+    assert.deepEqual(await free.prepareAll(), { ready: 1, 'not-known': 0, 'not-made': 0, busy: 0 });
+    assert.deepEqual(log, ['lock database:db1', 'ready on b', 'create on b at /m/b/v1/data (standby)']);
+    const { svc: held, log: none } = world({ busy: true });
+    assert.deepEqual(await held.prepareAll(), { ready: 0, 'not-known': 0, 'not-made': 0, busy: 1 });
+    assert.deepEqual(none, []);
+  });
+
+  test("prepare (called inside the create's own operation, which holds the lock) does not take it again", async () => {
+    const { svc, log } = world({ busy: true });
+    assert.equal(await svc.prepare('db1'), 'ready');
+    assert.deepEqual(log, ['ready on b', 'create on b at /m/b/v1/data (standby)']);
   });
 });

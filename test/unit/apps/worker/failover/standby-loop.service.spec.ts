@@ -30,64 +30,63 @@ function standby() {
   return { s, service };
 }
 
+/** Waits for `cond` (bounded: a slow machine delays the loop's timers, it does not change what they do). */
+async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !cond(); await sleep(10))
+    assert.ok(Date.now() < deadline, `${what}: not within ${ms} ms`);
+}
+
+/** Runs `body` with a loop started on `env` (checks every 50 ms) and always stops it. */
+async function withLoop(interval: number, service: StandbyService, body: () => Promise<void>): Promise<void> {
+  const loop = new StandbyLoop({ STANDBY_INTERVAL_MS: interval, STANDBY_CHECK_MS: 50 } as WorkerEnv, held, service);
+  loop.onApplicationBootstrap();
+  try {
+    await body();
+  } finally {
+    await loop.onApplicationShutdown();
+  }
+}
+
 describe('StandbyLoop', () => {
   test('a change of placement (a host let back in, a database moved) makes a round at once, not at the interval', async () => {
     const { s, service } = standby();
-    const env = { STANDBY_INTERVAL_MS: 60_000, STANDBY_CHECK_MS: 50 } as WorkerEnv;
-    const loop = new StandbyLoop(env, held, service);
-    loop.onApplicationBootstrap();
-    try {
-      await sleep(300);
-      assert.equal(s.rounds, 1, 'a first round soon after the start');
+    await withLoop(60_000, service, async () => {
+      await until(() => s.rounds === 1, 'a first round soon after the start');
       await sleep(300);
       assert.equal(s.rounds, 1, 'nothing changed: no other round before the interval');
       s.placement = 'b';
-      await sleep(300);
-      assert.equal(s.rounds, 2, 'the placement changed: a round within a check');
+      await until(() => s.rounds === 2, 'the placement changed: a round within a check');
       await sleep(300);
       assert.equal(s.rounds, 2);
-    } finally {
-      await loop.onApplicationShutdown();
-    }
+    });
   });
 
   test('a database an operation held (busy) is tried again at the next check, then not any more', async () => {
     const { s, service } = standby();
     s.busy = 1;
-    const loop = new StandbyLoop({ STANDBY_INTERVAL_MS: 60_000, STANDBY_CHECK_MS: 50 } as WorkerEnv, held, service);
-    loop.onApplicationBootstrap();
-    try {
-      await sleep(300);
-      assert.ok(s.rounds >= 2, `${s.rounds} round(s) while busy`);
+    await withLoop(60_000, service, async () => {
+      await until(() => s.rounds >= 2, 'a second round while busy');
       s.busy = 0;
-      await sleep(150);
-      const after = s.rounds;
+      const made = s.rounds + 1;
+      await until(() => s.rounds >= made, 'the round that finds it free');
       await sleep(300);
-      assert.equal(s.rounds, after, 'made: no other round before the interval');
-    } finally {
-      await loop.onApplicationShutdown();
-    }
+      assert.equal(s.rounds, made, 'made: no other round before the interval');
+    });
   });
 
   test('with nothing changed, a round still comes at each interval (a standby removed by hand is made again)', async () => {
     const { s, service } = standby();
-    const env = { STANDBY_INTERVAL_MS: 400, STANDBY_CHECK_MS: 50 } as WorkerEnv;
-    const loop = new StandbyLoop(env, held, service);
-    loop.onApplicationBootstrap();
-    try {
-      await sleep(1_100);
-      assert.ok(s.rounds >= 2 && s.rounds <= 4, `${s.rounds} rounds in 1.1 s at 0.4 s`);
-    } finally {
-      await loop.onApplicationShutdown();
-    }
+    await withLoop(400, service, async () => {
+      await until(() => s.rounds === 1, 'the first round');
+      const first = Date.now();
+      await until(() => s.rounds === 2, 'the second round');
+      assert.ok(Date.now() - first >= 300, `the second round ${Date.now() - first} ms after the first, not at 400`);
+    });
   });
 
   test('STANDBY_INTERVAL_MS=0: no round at all', async () => {
     const { s, service } = standby();
-    const loop = new StandbyLoop({ STANDBY_INTERVAL_MS: 0, STANDBY_CHECK_MS: 50 } as WorkerEnv, held, service);
-    loop.onApplicationBootstrap();
-    await sleep(200);
-    await loop.onApplicationShutdown();
+    await withLoop(0, service, () => sleep(200));
     assert.equal(s.rounds, 0);
   });
 });

@@ -371,25 +371,37 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private createOptions(spec: ContainerSpec, hash: string, networkId?: string): Docker.ContainerCreateOptions {
-    // Joined to its holder, the container has no network, port or address of its own (Docker refuses them).
-    const network = spec.netHolder ? undefined : (networkId ?? spec.network);
+  /**
+   * The tenant network's endpoint and the port published on the host: the container's own, or its holder's (the
+   * engine joined to a holder has none of its own: Docker refuses them).
+   */
+  private publishing(spec: ContainerSpec, networkId?: string) {
+    const network = networkId ?? spec.network;
     const port = `${spec.containerPort}/tcp`;
+    return {
+      config: {
+        ExposedPorts: { [port]: {} },
+        ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
+      },
+      host: {
+        ...(network ? { NetworkMode: network } : {}),
+        PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
+      },
+    };
+  }
+
+  private createOptions(spec: ContainerSpec, hash: string, networkId?: string): Docker.ContainerCreateOptions {
     const published = spec.netHolder
-      ? { NetworkMode: `container:${holderName(spec.name)}` }
-      : {
-          ...(network ? { NetworkMode: network } : {}),
-          PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
-        };
+      ? { config: {}, host: { NetworkMode: `container:${holderName(spec.name)}` } }
+      : this.publishing(spec, networkId);
     return {
       name: spec.name,
       Image: spec.image,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Cmd: spec.cmd,
       Labels: { ...spec.labels, [SPEC_HASH]: hash },
-      ...(spec.netHolder ? {} : { ExposedPorts: { [port]: {} } }),
+      ...published.config,
       ...(spec.user ? { User: spec.user } : {}),
-      ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
       HostConfig: {
         // Mounts, not Binds: a missing source is an error instead of an empty directory made on the spot (a
         // data directory whose volume is not mounted must never start a fresh, empty database).
@@ -399,7 +411,7 @@ export class DockerRuntime implements ContainerRuntime {
           Target: b.containerPath,
           ...(b.readOnly ? { ReadOnly: true } : {}),
         })),
-        ...published,
+        ...published.host,
         NanoCpus: Math.round(spec.cpus * 1e9),
         Memory: spec.memoryMb * 2 ** 20,
         MemorySwap: spec.memoryMb * 2 ** 20, // no swap: a database that swaps is worse than one that restarts
@@ -427,8 +439,7 @@ export class DockerRuntime implements ContainerRuntime {
    * nothing until it is let back in): the standby round or the next start starts it.
    */
   private holderOptions(spec: ContainerSpec, hash: string, networkId?: string): Docker.ContainerCreateOptions {
-    const network = networkId ?? spec.network;
-    const port = `${spec.containerPort}/tcp`;
+    const published = this.publishing(spec, networkId);
     return {
       name: holderName(spec.name),
       Image: spec.image,
@@ -436,12 +447,10 @@ export class DockerRuntime implements ContainerRuntime {
       Cmd: ['2147483647'],
       User: '65534:65534',
       Labels: { ...tenantLabels(spec), 'dbaas.network-of': spec.name, [HOLDER_HASH]: hash },
-      ExposedPorts: { [port]: {} },
+      ...published.config,
       StopSignal: 'SIGKILL',
-      ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
       HostConfig: {
-        ...(network ? { NetworkMode: network } : {}),
-        PortBindings: { [port]: [{ HostIp: spec.hostIp, HostPort: String(spec.hostPort) }] },
+        ...published.host,
         NanoCpus: 0.1e9,
         Memory: 16 * MIB,
         MemorySwap: 16 * MIB,

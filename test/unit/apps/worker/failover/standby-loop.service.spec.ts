@@ -9,7 +9,7 @@ import { StandbyLoop } from '../../../../../apps/worker/src/failover/standby-loo
 
 Logger.overrideLogger(false);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A lock this replica always holds: the loop's own logic is what is tested. */
 const held: ResourceLock = {
